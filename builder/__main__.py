@@ -1,0 +1,5 @@
+"""`python -m builder` runs the `rutin` command line."""
+
+from builder.cli import main
+
+main()

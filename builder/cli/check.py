@@ -1,0 +1,53 @@
+"""`rutin check`: print every finding, sorted, in text, JSON or SARIF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from builder.cli import cli
+from builder.diagnostics import format_json, format_sarif, has_failures, summary_sv
+from builder.pipeline import run_check
+from builder.rules import CheckOptions, rule_summaries
+
+
+def parse_today(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' är inget datum (ÅÅÅÅ-MM-DD)") from None
+
+
+@cli.command()
+@click.argument("path", default="routines", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
+              help="Utdataformat (sarif för kodgranskning i CI).")
+@click.option("--strict", is_flag=True, help="Varningar ger också felkod.")
+@click.option("--idag", "today", default=None, metavar="ÅÅÅÅ-MM-DD",
+              help="Räkna förfallodatum som om det vore detta datum.")
+@click.pass_context
+def check(ctx: click.Context, path: Path, fmt: str, strict: bool, today: str | None) -> int:
+    """Läs in och validera alla rutiner under PATH (standard: routines/)."""
+    if not path.exists():
+        raise click.UsageError(f"'{path}' finns inte")
+    result = run_check(path, CheckOptions(today=parse_today(today)))
+    if fmt == "json":
+        click.echo(format_json(result.diagnostics))
+    elif fmt == "sarif":
+        click.echo(format_sarif(result.diagnostics, rule_summaries()))
+    else:
+        for diagnostic in result.diagnostics:
+            click.echo(diagnostic.format_text())
+        failed = has_failures(result.diagnostics, strict)
+        console = Console(stderr=True, highlight=False)
+        style = "bold red" if failed else ("yellow" if result.diagnostics else "green")
+        console.print(summary_sv(result.diagnostics, result.documents), style=style)
+    code = 1 if has_failures(result.diagnostics, strict) else 0
+    ctx.exit(code)
+    return code

@@ -1,0 +1,91 @@
+"""Rule registry: one function per rule, each yielding Diagnostics for the whole library."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from builder.diagnostics import Diagnostic, Severity
+from builder.library import Library, RoutineFile
+from builder.loader import YamlPath
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What the rules may depend on besides the library: today's date (tests fix it)."""
+
+    today: dt.date = field(default_factory=dt.date.today)
+
+
+RuleFunction = Callable[[Library, CheckOptions], Iterable[Diagnostic]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: Severity
+    summary: str  # Swedish one-liner, shown in SARIF and `rutin check --regler`
+    function: RuleFunction
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(code: str, severity: Severity, summary: str) -> Callable[[RuleFunction], RuleFunction]:
+    """Register a rule function under a stable code."""
+
+    def register(function: RuleFunction) -> RuleFunction:
+        if code in RULES:
+            raise ValueError(f"rule {code} registered twice")
+        RULES[code] = Rule(code, severity, summary, function)
+        return function
+
+    return register
+
+
+# Findings made while loading and validating, before any registered rule runs.
+LOAD_RULES: dict[str, str] = {
+    "R100": "Filen går att läsa som YAML (syntax, UTF-8, storlek)",
+    "R101": "Schemat följs (obligatoriska nycklar, rätt typ och värde)",
+    "R102": "Inga okända nycklar",
+    "R103": "Inga dubbla nycklar",
+    "R104": "Datum är giltiga (ÅÅÅÅ-MM-DD)",
+    "R105": "Inga YAML-ankare, alias eller taggar",
+}
+
+
+def rule_summaries() -> dict[str, str]:
+    """Every rule code with its Swedish summary, loader rules included."""
+    return {**LOAD_RULES, **{code: r.summary for code, r in RULES.items()}}
+
+
+def finding(routine: RoutineFile, path: YamlPath, code: str, message: str) -> Diagnostic:
+    """A diagnostic for ``routine`` located at the YAML ``path`` (or its nearest ancestor)."""
+    pos = routine.source.position(path)
+    return Diagnostic(routine.display, pos.line, pos.column, code, RULES[code].severity, message)
+
+
+def check_library(library: Library, options: CheckOptions | None = None) -> list[Diagnostic]:
+    """Run every registered rule over the library."""
+    options = options or CheckOptions()
+    found: list[Diagnostic] = []
+    for registered in RULES.values():
+        found.extend(registered.function(library, options))
+    return found
+
+
+def string_leaves(data: object, path: YamlPath = ()) -> Iterator[tuple[YamlPath, str]]:
+    """Every text value in raw YAML data with its path."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from string_leaves(value, path + (key,))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from string_leaves(value, path + (index,))
+    elif isinstance(data, str):
+        yield path, data
+
+
+# Import the rule modules so their decorators register them (order = report order).
+from builder.rules import structure, followup, references, governance  # noqa: E402,F401

@@ -1,0 +1,86 @@
+"""R4xx rules: governance — approval metadata, validity, revision history, review dates."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from builder.diagnostics import Diagnostic
+from builder.library import Library
+from builder.model import Arbetsrutin, Samverkansrutin
+from builder.rules import CheckOptions, finding, rule, string_leaves
+from builder.schedule import next_review
+from builder.text import abbreviations
+
+
+@rule("R401", "error", "En fastställd rutin har godkänt av, datum för godkännande och innehåll")
+def check_approved_metadata(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    for routine in library.routines:
+        doc = routine.document
+        if not doc.is_approved:
+            continue
+        if not doc.approved_by:
+            yield finding(routine, ("status",), "R401",
+                          "status är 'fastställd' men 'godkänt_av' saknas")
+        if doc.approval_date is None:
+            yield finding(routine, ("status",), "R401",
+                          "status är 'fastställd' men 'datum_för_godkännande' saknas")
+        if not doc.sections:
+            yield finding(routine, ("status",), "R401",
+                          "status är 'fastställd' men rutinen har inga avsnitt ('avsnitt')")
+
+
+@rule("R402", "error", "Giltig från och med ligger inte före datum för godkännande")
+def check_validity_start(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    for routine in library.routines:
+        doc = routine.document
+        if doc.valid_from and doc.approval_date and doc.valid_from < doc.approval_date:
+            yield finding(routine, ("giltig_från",), "R402",
+                          f"'giltig_från' ({doc.valid_from}) ligger före "
+                          f"'datum_för_godkännande' ({doc.approval_date})")
+        if doc.valid_from and doc.valid_to and doc.valid_to < doc.valid_from:
+            yield finding(routine, ("giltig_till",), "R402",
+                          f"'giltig_till' ({doc.valid_to}) ligger före 'giltig_från' "
+                          f"({doc.valid_from})")
+
+
+@rule("R403", "error", "Aktuell version finns i ändringshistoriken")
+def check_version_in_history(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    for routine in library.routines:
+        doc = routine.document
+        if all(r.version != doc.version for r in doc.revisions):
+            yield finding(routine, ("version",), "R403",
+                          f"version {doc.version} saknas i 'ändringar'; beskriv vad som ändrats "
+                          "i den här versionen")
+
+
+@rule("R404", "warning", "Utvärderingen är inte försenad")
+def check_review_due(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    for routine in library.routines:
+        doc = routine.document
+        if doc.status != "fastställd":
+            continue
+        due = next_review(doc)
+        if due is not None and due < options.today:
+            yield finding(routine, ("utvärdering",), "R404",
+                          f"utvärderingen skulle ha gjorts senast {due.isoformat()}; "
+                          "utvärdera rutinen och registrera en ny version")
+
+
+@rule("R405", "warning", "Förkortningar i texten förklaras under 'begrepp'")
+def check_abbreviations(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    parents = {r.document.id: r.document for r in library.samverkansrutiner}
+    for routine in library.routines:
+        doc = routine.document
+        defined = set(doc.glossary)
+        if isinstance(doc, Arbetsrutin) and doc.parent in parents:
+            defined |= set(parents[doc.parent].glossary)
+        if isinstance(doc, Samverkansrutin):
+            defined |= {t.abbreviation for t in doc.teams if t.abbreviation}
+        reported: set[str] = set()
+        for path, text in string_leaves(routine.source.data):
+            if path[:1] == ("begrepp",) or path[-1:] in (("id",), ("förkortning",)):
+                continue
+            for word in sorted(abbreviations(text) - defined - reported):
+                reported.add(word)
+                yield finding(routine, path, "R405",
+                              f"förkortningen '{word}' förklaras inte under 'begrepp'")

@@ -1,0 +1,54 @@
+"""Scaffolds: a new arbetsrutin with every required field, open fields marked for the author."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from builder.model import Samverkansrutin, TeamEntry
+
+SCHEMA_LINE = "# yaml-language-server: $schema=../rutin.schema.json"
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def scaffold_arbetsrutin(team_id: str, team: TeamEntry | None, parent: Samverkansrutin,
+                         today: dt.date) -> str:
+    """YAML text for a new draft arbetsrutin; TODO fields make R201 point at what to fill in."""
+    name = team.name if team else team_id
+    lines = [
+        SCHEMA_LINE,
+        f"# Arbetsrutin för {name} under samverkansrutinen '{parent.id}'.",
+        "# Fyll i fälten markerade TODO och kör sedan: rutin check",
+        f"id: {team_id}",
+        "typ: arbetsrutin",
+        f"titel: {_quote('Arbetsrutin ' + name)}",
+        f"dokumenttyp: {_quote(parent.document_type)}",
+        f"upprättat_av: {_quote(parent.prepared_by)}",
+        f"godkänt_av: {_quote(parent.approved_by or 'Samordningsgruppen')}",
+        f"uppdrag: {_quote(parent.assignment or parent.title)}",
+        f"team: {team_id}",
+        f"samverkansrutin: {parent.id}",
+        'version: "0.1"',
+        "status: utkast",
+    ]
+    if parent.evaluation and parent.evaluation.months:
+        lines.append(f"utvärdering: {{månader: [{', '.join(parent.evaluation.months)}]}}")
+    lines += [
+        "ändringar:",
+        f'  - {{version: "0.1", datum: {today.isoformat()}, beskrivning: Första utkast}}',
+        "uppföljning:",
+        "  ansvarig: TODO  # vem ansvarar för uppföljningen (roll eller funktion)",
+        "  hur: TODO       # hur uppföljningen görs",
+        "  när: TODO       # när den sker, t.ex. vid avslutat uppdrag",
+        "avsnitt:",
+        "  - rubrik: Syfte",
+        "    text: TODO beskriv syftet med arbetsrutinen.",
+        "  - rubrik: Arbetssätt",
+        "    steg:",
+        "      - text: TODO första steget",
+        "        ansvarig: TODO",
+        "",
+    ]
+    return "\n".join(lines)
