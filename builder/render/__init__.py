@@ -1,0 +1,59 @@
+"""Renderers: one function per output format, each turning a routine into files (bytes).
+
+Renderers never write: they return Artifacts, and the pipeline writes them atomically only
+after everything rendered. Heavy libraries (WeasyPrint, python-docx) are imported lazily so
+`rutin check` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+from builder.library import Library, RoutineFile
+from builder.model import Arbetsrutin
+from builder.options import BuildOptions
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    routine: RoutineFile
+    library: Library
+    options: BuildOptions
+
+    @property
+    def document(self):  # type: ignore[no-untyped-def]
+        return self.routine.document
+
+    @property
+    def group_id(self) -> str:
+        """The samverkansrutin an output belongs to (its folder under output/)."""
+        doc = self.routine.document
+        return doc.parent if isinstance(doc, Arbetsrutin) else doc.id
+
+    @property
+    def stem(self) -> str:
+        """File name stem carrying the version: ``<id>-v<version>``."""
+        return f"{self.routine.document.id}-v{self.routine.document.version}"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One output file: a name relative to the document's output folder, and its bytes."""
+
+    filename: str
+    data: bytes
+
+
+Renderer = Callable[[RenderContext], list[Artifact]]
+
+# format name -> "module:function"; modules are imported on first use.
+RENDERER_PATHS: dict[str, str] = {}
+
+
+def get_renderer(fmt: str) -> Renderer:
+    module_name, function_name = RENDERER_PATHS[fmt].split(":")
+    module = importlib.import_module(module_name)
+    renderer: Renderer = getattr(module, function_name)
+    return renderer
