@@ -57,3 +57,12 @@ def get_renderer(fmt: str) -> Renderer:
     module = importlib.import_module(module_name)
     renderer: Renderer = getattr(module, function_name)
     return renderer
+
+
+@dataclass(frozen=True)
+class DocumentOutputs:
+    """What a build produced for one routine, for the index page and the manifest."""
+
+    routine: RoutineFile
+    folder: str  # relative to output/: "<samverkansrutin-id>/<document-id>"
+    files: dict[str, tuple[str, ...]]  # format -> file paths relative to output/
