@@ -32,4 +32,4 @@ def main() -> None:
 
 
 # Each command lives in its own module and registers itself on `cli`.
-from builder.cli import check, new, schema  # noqa: E402,F401
+from builder.cli import build, check, new, schema, status  # noqa: E402,F401

@@ -12,8 +12,18 @@ from dataclasses import dataclass
 from typing import Callable
 
 from builder.library import Library, RoutineFile
-from builder.model import Arbetsrutin
+from builder.model import Arbetsrutin, Document
 from builder.options import BuildOptions
+
+
+def group_id(document: Document) -> str:
+    """The samverkansrutin a document belongs to: its output folder under output/."""
+    return document.parent if isinstance(document, Arbetsrutin) else document.id
+
+
+def output_folder(document: Document) -> str:
+    """A document's output folder relative to output/: ``<samverkansrutin-id>/<id>``."""
+    return f"{group_id(document)}/{document.id}"
 
 
 @dataclass(frozen=True)
@@ -29,8 +39,7 @@ class RenderContext:
     @property
     def group_id(self) -> str:
         """The samverkansrutin an output belongs to (its folder under output/)."""
-        doc = self.routine.document
-        return doc.parent if isinstance(doc, Arbetsrutin) else doc.id
+        return group_id(self.routine.document)
 
     @property
     def stem(self) -> str:

@@ -18,7 +18,8 @@ from urllib.parse import unquote, urlparse
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+from builder.paths import TEMPLATES_DIR
+
 MAX_DATA_URL = 200_000  # small inline images (QR codes) only
 
 

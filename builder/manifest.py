@@ -1,0 +1,119 @@
+"""The build manifest: what each output was built from, so a rebuild renders only what changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from builder.library import Library, RoutineFile
+from builder.model import Arbetsrutin, Samverkansrutin
+from builder.options import BuildOptions
+from builder.paths import PACKAGE_DIR, TEMPLATES_DIR
+from builder.write import write_atomic
+
+MANIFEST_NAME = ".rutin-manifest.json"
+# Formats rendered without templates/ (python-docx builds the DOCX in code).
+FORMATS_WITHOUT_TEMPLATES = frozenset({"docx"})
+
+
+def _digest(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _tree_digest(folder: Path, pattern: str) -> str:
+    sha = hashlib.sha256()
+    for path in sorted(folder.rglob(pattern)):
+        if path.is_file() and "__pycache__" not in path.parts:
+            sha.update(path.relative_to(folder).as_posix().encode())
+            sha.update(path.read_bytes())
+    return sha.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def tool_digest() -> str:
+    """The builder's own code: a changed renderer rebuilds everything it renders."""
+    return _tree_digest(PACKAGE_DIR, "*.py")
+
+
+def templates_digest() -> str:
+    return _tree_digest(TEMPLATES_DIR, "*")
+
+
+def _summary(routine: RoutineFile) -> dict[str, Any]:
+    doc = routine.document
+    return {"id": doc.id, "titel": doc.title, "version": doc.version, "status": doc.status,
+            "team": getattr(doc, "team", None)}
+
+
+def dependency_view(routine: RoutineFile, library: Library) -> dict[str, Any]:
+    """Everything in the library a routine's documents show: itself, plus only the parts of
+    its relatives that appear in it (a child's title and version in the Bilagor list, the
+    parent's glossary), so editing one arbetsrutin does not rebuild its siblings or parent."""
+    doc = routine.document
+    view: dict[str, Any] = {"document": doc.model_dump(mode="json", by_alias=True)}
+    if isinstance(doc, Samverkansrutin):
+        view["children"] = [
+            _summary(r) for r in library.arbetsrutiner
+            if isinstance(r.document, Arbetsrutin) and r.document.parent == doc.id
+        ]
+    if isinstance(doc, Arbetsrutin):
+        parent = library.by_id(doc.parent)
+        if parent is not None and isinstance(parent.document, Samverkansrutin):
+            view["parent"] = {**_summary(parent),
+                              "begrepp": parent.document.glossary,
+                              "team": [t.model_dump(mode="json", by_alias=True)
+                                       for t in parent.document.teams]}
+    if library.organisation is not None:
+        view["organisation"] = library.organisation.model_dump(mode="json", by_alias=True)
+    return view
+
+
+def fingerprint(routine: RoutineFile, library: Library, fmt: str, options: BuildOptions,
+                templates: str, signer: str) -> str:
+    doc = routine.document
+    expired = doc.valid_to is not None and doc.valid_to < options.today
+    return _digest({
+        "inputs": dependency_view(routine, library),
+        "format": fmt,
+        "templates": None if fmt in FORMATS_WITHOUT_TEMPLATES else templates,
+        "tool": tool_digest(),
+        "fillable": options.fillable if fmt == "checklista" else None,
+        "expired": expired,  # the banner depends on the build date
+        "epoch": options.epoch,
+        "signer": signer if doc.is_approved and fmt in ("pdf", "docx") else None,
+    })
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    fingerprint: str
+    files: tuple[str, ...]  # relative to output/
+
+
+def read_manifest(output: Path) -> dict[str, ManifestEntry]:
+    """The previous build's manifest; a missing or unreadable one means "rebuild all"."""
+    path = output / MANIFEST_NAME
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return {key: ManifestEntry(value["fingerprint"], tuple(value["files"]))
+                for key, value in raw["entries"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def write_manifest(output: Path, entries: dict[str, ManifestEntry]) -> None:
+    payload = {"version": 1, "entries": {
+        key: {"fingerprint": e.fingerprint, "files": list(e.files)}
+        for key, e in sorted(entries.items())}}
+    text = json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True)
+    write_atomic(output / MANIFEST_NAME, text.encode("utf-8"))
+
+
+def is_current(entry: ManifestEntry | None, fingerprint_now: str, output: Path) -> bool:
+    return (entry is not None and entry.fingerprint == fingerprint_now
+            and all((output / f).is_file() for f in entry.files))
