@@ -8,25 +8,40 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from builder.model import Routine
+from builder.model import Organisation, Routine
 from builder.write import write_atomic
 
 SCHEMA_ID = "https://rutinbyggaren.invalid/rutin.schema.json"
+ORGANISATION_SCHEMA_NAME = "organisation.schema.json"
+
+
+def _wrap(schema: dict[str, Any], schema_id: str, title: str) -> dict[str, Any]:
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": schema_id,
+            "title": title, **schema}
 
 
 def routine_schema() -> dict[str, Any]:
-    schema = TypeAdapter(Routine).json_schema(by_alias=True)
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
-        "title": "Rutin (samverkansrutin eller arbetsrutin)",
-        **schema,
-    }
+    return _wrap(TypeAdapter(Routine).json_schema(by_alias=True), SCHEMA_ID,
+                 "Rutin (samverkansrutin eller arbetsrutin)")
+
+
+def organisation_schema() -> dict[str, Any]:
+    return _wrap(Organisation.model_json_schema(by_alias=True),
+                 SCHEMA_ID.replace("rutin.schema", "organisation.schema"),
+                 "Organisation (routines/organisation.yaml)")
+
+
+def _text(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
 def schema_text() -> str:
-    return json.dumps(routine_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return _text(routine_schema())
 
 
-def write_schema(target: Path) -> None:
+def write_schema(target: Path) -> list[Path]:
+    """Write the routine schema to ``target`` and the organisation schema beside it."""
     write_atomic(target, schema_text().encode("utf-8"))
+    organisation = target.parent / ORGANISATION_SCHEMA_NAME
+    write_atomic(organisation, _text(organisation_schema()).encode("utf-8"))
+    return [target, organisation]

@@ -16,5 +16,5 @@ from builder.schema import write_schema
               help="Var schemat skrivs.")
 def schema(target: Path) -> None:
     """Skriv JSON Schema för rutinfilerna (för redigerare som VS Code)."""
-    write_schema(target)
-    click.echo(f"Skrev {target}")
+    for path in write_schema(target):
+        click.echo(f"Skrev {path}")
