@@ -1,0 +1,58 @@
+"""`rutin approve`: record samordningsgruppen's decision in the ledger and archive the version."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from builder.approval import ApprovalRequest, approve as record_decision
+from builder.cli import cli
+from builder.library import display_path
+
+
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' är inget datum (ÅÅÅÅ-MM-DD)") from None
+
+
+@cli.command()
+@click.argument("doc_id", metavar="ID")
+@click.option("--av", "body", required=True, help="Godkännande organ (id eller namn).")
+@click.option("--datum", "date", required=True, callback=_parse_date, metavar="ÅÅÅÅ-MM-DD",
+              help="Beslutsdatum.")
+@click.option("--protokoll", "protocol", required=True,
+              help='Protokollhänvisning, t.ex. "2026-05-29 § 4".')
+@click.option("--upphäv", "--upphav", "withdraw", is_flag=True,
+              help="Upphäv rutinen i stället för att fastställa den.")
+@click.option("--sammanfattning", "summary", default=None,
+              help="Motivering vid upphävande (standard: 'Rutinen upphävs.').")
+@click.option("--routines", "root", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("routines"), show_default=True)
+@click.pass_context
+def approve(ctx: click.Context, doc_id: str, body: str, date: dt.date, protocol: str,
+            withdraw: bool, summary: str | None, root: Path) -> int:
+    """Registrera ett beslut om att fastställa (eller upphäva) rutinen ID."""
+    if not root.is_dir():
+        raise click.UsageError(f"'{root}' finns inte")
+    outcome = record_decision(root, ApprovalRequest(doc_id, body, date, protocol, withdraw,
+                                                    summary))
+    if outcome.refusals:
+        click.secho("Beslutet registrerades inte:", fg="red", err=True)
+        for reason in outcome.refusals:
+            click.echo(f"  – {reason}", err=True)
+        for diagnostic in outcome.blocking:
+            click.echo(f"    {diagnostic.format_text()}", err=True)
+        ctx.exit(1)
+        return 1
+    assert outcome.entry is not None
+    verb = "upphävd" if withdraw else "fastställd"
+    click.echo(f"{doc_id} version {outcome.entry['version']} {verb} av {outcome.entry['organ']} "
+               f"{outcome.entry['datum']} ({outcome.entry['protokoll']}).")
+    for path in outcome.written:
+        click.echo(f"  skrev {display_path(path)}")
+    ctx.exit(0)
+    return 0

@@ -1,0 +1,253 @@
+"""The approval ledger: canonical content hashes, the hash-chained godkannanden.yaml, the archive.
+
+Content hash
+    ``content_hash(document)`` is the SHA-256 of a canonical JSON serialisation of the parsed
+    model (``model_dump(mode="json", by_alias=True, exclude_defaults=True)``, keys sorted,
+    ``ensure_ascii=False``, no whitespace). Comments, quoting, key order and line wrapping in
+    the YAML therefore do not change it; any change of meaning does. Values equal to the
+    model's default (an absent optional key, ``begrepp: {}``) are left out so that adding a new
+    optional field to the model does not change the hash of every approved routine.
+    Exactly these top-level keys are outside the hash, because they are decided *by* the
+    approval itself: ``status``, ``datum_för_godkännande``, ``godkänt_av``, ``giltig_från``.
+
+Ledger
+    ``routines/<group>/godkannanden.yaml`` is a YAML list written only by ``rutin approve``
+    and only ever appended to. Each entry holds the keys in ``ENTRY_KEYS``; every value is
+    text. ``post_sha256`` is the SHA-256 of the canonical JSON of the entry without
+    ``post_sha256`` (so an edited entry is caught at its own line); ``föregående_sha256`` is
+    the previous entry's ``post_sha256`` (64 zeros for the first entry), so a deleted or
+    reordered entry breaks the chain at the entry that follows it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from builder.diagnostics import Diagnostic
+from builder.library import ARCHIVE_DIR, LEDGER_FILE, Library, display_path
+from builder.loader import load_yaml
+from builder.model import Document
+
+# Decided by the approval itself, so outside the content hash (documented in README too).
+HASH_EXCLUDED: tuple[str, ...] = ("status", "datum_för_godkännande", "godkänt_av", "giltig_från")
+GENESIS = "0" * 64
+DECISIONS: tuple[str, ...] = ("fastställd", "upphävd")
+ENTRY_KEYS: tuple[str, ...] = (
+    "dokument", "version", "beslut", "organ", "datum", "protokoll", "sammanfattning",
+    "innehåll_sha256", "föregående_sha256", "post_sha256",
+)
+LEDGER_HEADER = (
+    "# Godkännandeliggare: skrivs endast av 'rutin approve'. Ändra inte för hand.\n"
+    "# Varje post är kedjad till föregående med SHA-256; en ändrad, borttagen eller flyttad\n"
+    "# post rapporteras av 'rutin check' (R406).\n"
+)
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
+
+
+def canonical_json(data: Any) -> str:
+    """The one serialisation every hash in the ledger is taken over."""
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def canonical_content(document: Document) -> dict[str, Any]:
+    """The document's meaning as plain data, without the fields the approval decides."""
+    data = document.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    for key in HASH_EXCLUDED:
+        data.pop(key, None)
+    return data
+
+
+def content_hash(document: Document) -> str:
+    """SHA-256 (hex) of the canonical content; see the module docstring for what is excluded."""
+    return sha256_text(canonical_json(canonical_content(document)))
+
+
+def entry_digest(raw: dict[str, str]) -> str:
+    """The hash of one ledger entry: its canonical JSON without its own ``post_sha256``."""
+    return sha256_text(canonical_json({k: v for k, v in raw.items() if k != "post_sha256"}))
+
+
+def version_key(version: str) -> tuple[int, int, int]:
+    """"1.10" > "1.9"; "1" == "1.0" == "1.0.0"."""
+    parts = [int(p) for p in version.split(".")] + [0, 0, 0]
+    return parts[0], parts[1], parts[2]
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One decision in the ledger, with the line it stands on in godkannanden.yaml."""
+
+    document: str
+    version: str
+    decision: str  # fastställd | upphävd
+    body: str
+    date: dt.date
+    protocol: str
+    summary: str
+    content_sha256: str
+    previous_sha256: str
+    digest: str  # post_sha256 as written (verified against the entry's content on load)
+    line: int
+    file: str
+
+    @property
+    def is_approval(self) -> bool:
+        return self.decision == "fastställd"
+
+
+def ledger_path(group_folder: Path) -> Path:
+    return group_folder / LEDGER_FILE
+
+
+def archive_path(group_folder: Path, doc_id: str, version: str) -> Path:
+    return group_folder / ARCHIVE_DIR / f"{doc_id}-v{version}.yaml"
+
+
+def _entry_problem(raw: Any) -> str | None:
+    """What is wrong with one entry's shape, in Swedish, or None."""
+    if not isinstance(raw, dict):
+        return "posten ska vara ett block med nycklar"
+    missing = [k for k in ENTRY_KEYS if k not in raw]
+    extra = [k for k in raw if k not in ENTRY_KEYS]
+    if missing or extra:
+        parts = ([f"saknar {', '.join(missing)}"] if missing else []) + (
+            [f"okända nycklar {', '.join(extra)}"] if extra else [])
+        return f"posten {'; '.join(parts)}"
+    if not all(isinstance(v, str) and v.strip() for v in raw.values()):
+        return "alla värden i posten ska vara ifylld text"
+    if raw["beslut"] not in DECISIONS:
+        return f"'beslut' ska vara fastställd eller upphävd, inte '{raw['beslut']}'"
+    if not _VERSION.match(raw["version"]):
+        return f"'version' är ogiltig: '{raw['version']}'"
+    try:
+        dt.date.fromisoformat(raw["datum"])
+    except ValueError:
+        return f"'datum' är inget datum: '{raw['datum']}'"
+    for key in ("innehåll_sha256", "föregående_sha256", "post_sha256"):
+        if not _HEX64.match(raw[key]):
+            return f"'{key}' är ingen SHA-256 (64 hexadecimala tecken)"
+    return None
+
+
+def _ledger_diag(display: str, line: int, column: int, message: str) -> Diagnostic:
+    return Diagnostic(display, line, column, "R406", "error", message)
+
+
+def load_ledger(group_folder: Path) -> tuple[list[LedgerEntry], list[Diagnostic]]:
+    """Read and verify a group's ledger: entries in order, and R406 for every broken link.
+
+    A missing ledger is an empty one. Entries that are malformed are reported and left out;
+    entries whose hashes do not match are reported but kept, so callers still see them.
+    """
+    path = ledger_path(group_folder)
+    if not path.exists():
+        return [], []
+    display = display_path(path)
+    if path.is_symlink() or not path.is_file():
+        return [], [_ledger_diag(display, 1, 1, "liggaren ska vara en vanlig fil, inte en länk")]
+    source, diagnostics = load_yaml(path, display)
+    if source is None:
+        return [], diagnostics
+    if not isinstance(source.data, list):
+        return [], diagnostics + [_ledger_diag(display, 1, 1,
+                                               "liggaren ska vara en lista med poster")]
+    entries: list[LedgerEntry] = []
+    expected_previous = GENESIS
+    previous_line = 0
+    for index, raw in enumerate(source.data):
+        pos = source.position((index,))
+        problem = _entry_problem(raw)
+        if problem is not None:
+            diagnostics.append(_ledger_diag(display, pos.line, pos.column,
+                                            f"post {index + 1} är skadad: {problem}"))
+            expected_previous = ""  # the chain cannot be followed past a broken entry
+            continue
+        if entry_digest(raw) != raw["post_sha256"]:
+            diagnostics.append(_ledger_diag(
+                display, pos.line, pos.column,
+                f"post {index + 1} ({raw['dokument']} v{raw['version']}) har ändrats efter att "
+                "den skrevs: innehållet stämmer inte med 'post_sha256'"))
+        if expected_previous and raw["föregående_sha256"] != expected_previous:
+            where = f"posten på rad {previous_line}" if previous_line else "kedjans början"
+            diagnostics.append(_ledger_diag(
+                display, pos.line, pos.column,
+                f"kedjan är bruten vid post {index + 1}: 'föregående_sha256' stämmer inte med "
+                f"{where}; en post har tagits bort, flyttats eller ändrats"))
+        expected_previous = raw["post_sha256"]
+        previous_line = pos.line
+        entries.append(LedgerEntry(
+            raw["dokument"], raw["version"], raw["beslut"], raw["organ"],
+            dt.date.fromisoformat(raw["datum"]), raw["protokoll"], raw["sammanfattning"],
+            raw["innehåll_sha256"], raw["föregående_sha256"], raw["post_sha256"],
+            pos.line, display))
+    return entries, diagnostics
+
+
+def _group_folder(library_or_folder: Library | Path, doc_id: str) -> Path | None:
+    if isinstance(library_or_folder, Path):
+        return library_or_folder
+    routine = library_or_folder.by_id(doc_id)
+    return routine.path.parent if routine is not None else None
+
+
+def entries_for(library_or_folder: Library | Path, doc_id: str) -> list[LedgerEntry]:
+    """Every ledger entry about ``doc_id``, oldest first."""
+    folder = _group_folder(library_or_folder, doc_id)
+    if folder is None:
+        return []
+    entries, _ = load_ledger(folder)
+    return [e for e in entries if e.document == doc_id]
+
+
+def latest_entry(library_or_folder: Library | Path, doc_id: str) -> LedgerEntry | None:
+    """The newest decision about ``doc_id`` (fastställd or upphävd), or None."""
+    found = entries_for(library_or_folder, doc_id)
+    return found[-1] if found else None
+
+
+def latest_approval(library_or_folder: Library | Path, doc_id: str) -> LedgerEntry | None:
+    """The decision that makes ``doc_id`` currently fastställd: its newest entry, if that
+    entry is a fastställd one (a later upphävd entry means no current approval).
+
+    This reads the ledger as it is; run ``rutin check`` (R406) to know it is intact.
+    """
+    entry = latest_entry(library_or_folder, doc_id)
+    return entry if entry is not None and entry.is_approval else None
+
+
+def make_entry(previous: str, *, document: str, version: str, decision: str, body: str,
+               date: dt.date, protocol: str, summary: str, content: str) -> dict[str, str]:
+    """A new ledger entry as the text values written to the file, its own hash included."""
+    raw = {
+        "dokument": document, "version": version, "beslut": decision, "organ": body,
+        "datum": date.isoformat(), "protokoll": protocol, "sammanfattning": summary,
+        "innehåll_sha256": content, "föregående_sha256": previous,
+    }
+    raw["post_sha256"] = entry_digest(raw)
+    return raw
+
+
+def ledger_text_with(existing: str | None, entry: dict[str, str]) -> str:
+    """The ledger file's new text: the old text byte for byte, with ``entry`` appended."""
+    dumped = yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=4096,
+                            default_flow_style=False)
+    if not existing:
+        return LEDGER_HEADER + dumped
+    return existing + ("" if existing.endswith("\n") else "\n") + dumped
+
+
+def last_digest(entries: list[LedgerEntry]) -> str:
+    return entries[-1].digest if entries else GENESIS

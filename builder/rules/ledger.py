@@ -1,0 +1,122 @@
+"""R406–R409: the approval ledger is intact and agrees with the routines and the archive."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+from builder.diagnostics import Diagnostic
+from builder.ledger import (
+    LedgerEntry, archive_path, content_hash, entries_for, ledger_path, load_ledger,
+)
+from builder.library import ARCHIVE_DIR, LEDGER_FILE, Library, RoutineFile, display_path
+from builder.loader import load_yaml
+from builder.rules import CheckOptions, RULES, finding, rule
+from builder.validate import validate_routine
+
+
+def group_folders(library: Library) -> list[Path]:
+    """Every folder that holds routines or a ledger (hidden folders and archives skipped)."""
+    folders = {r.path.parent for r in library.routines}
+    for dirpath, dirnames, filenames in os.walk(library.root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != ARCHIVE_DIR)
+        if LEDGER_FILE in filenames:
+            folders.add(Path(dirpath))
+    return sorted(folders)
+
+
+def _at(entry: LedgerEntry, code: str, message: str) -> Diagnostic:
+    return Diagnostic(entry.file, entry.line, 3, code, RULES[code].severity, message)
+
+
+@rule("R406", "error", "Godkännandeliggaren är obruten (ingen post ändrad, borttagen eller flyttad)")
+def check_ledger_chain(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    for folder in group_folders(library):
+        _, diagnostics = load_ledger(folder)
+        yield from diagnostics
+
+
+def _approval_state(routine: RoutineFile) -> Diagnostic | None:
+    """R407/R408 for one fastställd routine, comparing it with its newest ledger entry."""
+    doc = routine.document
+    ledger = display_path(ledger_path(routine.path.parent))
+    entries = entries_for(routine.path.parent, doc.id)
+    latest = entries[-1] if entries else None
+    command = (f"registrera beslutet med 'rutin approve {doc.id} --av … --datum … "
+               "--protokoll …'")
+    if latest is None:
+        return finding(routine, ("status",), "R408",
+                       f"status är 'fastställd' men {ledger} har inget beslut om "
+                       f"'{doc.id}'; {command}")
+    if latest.version != doc.version:
+        return finding(routine, ("status",), "R408",
+                       f"status är 'fastställd' men version {doc.version} har inget beslut i "
+                       f"{ledger} (senaste beslutet gäller version {latest.version}); {command}")
+    if not latest.is_approval:
+        return finding(routine, ("status",), "R408",
+                       f"status är 'fastställd' men {ledger} säger att version {doc.version} "
+                       f"är upphävd ({latest.date.isoformat()}, rad {latest.line})")
+    if latest.content_sha256 != content_hash(doc):
+        return finding(routine, ("version",), "R407",
+                       "ändrad efter fastställande – höj versionen och begär nytt godkännande "
+                       f"(version {doc.version} fastställdes {latest.date.isoformat()}, "
+                       f"{ledger} rad {latest.line})")
+    return None
+
+
+@rule("R407", "error", "Fastställt innehåll är oförändrat sedan beslutet i liggaren")
+def check_unchanged_since_approval(library: Library,
+                                   options: CheckOptions) -> Iterator[Diagnostic]:
+    for routine in library.routines:
+        if routine.document.is_approved:
+            found = _approval_state(routine)
+            if found is not None and found.rule == "R407":
+                yield found
+
+
+@rule("R408", "error", "En fastställd version har ett beslut i godkännandeliggaren")
+def check_approval_recorded(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    for routine in library.routines:
+        if routine.document.is_approved:
+            found = _approval_state(routine)
+            if found is not None and found.rule == "R408":
+                yield found
+
+
+def _snapshot_hash(path: Path) -> str | None:
+    source, problems = load_yaml(path, display_path(path))
+    if source is None:
+        return None
+    document, _ = validate_routine(source)
+    return content_hash(document) if document is not None else None
+
+
+@rule("R409", "error", "Varje fastställd version har en oförändrad kopia i arkiv/")
+def check_archive(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    for folder in group_folders(library):
+        entries, _ = load_ledger(folder)
+        archived: set[str] = set()
+        for entry in entries:
+            if not entry.is_approval:
+                continue
+            path = archive_path(folder, entry.document, entry.version)
+            archived.add(path.name)
+            shown = display_path(path)
+            if not path.is_file() or path.is_symlink():
+                yield _at(entry, "R409",
+                          f"arkivkopian {shown} för {entry.document} v{entry.version} saknas; "
+                          "det fastställda innehållet kan inte styrkas")
+            elif _snapshot_hash(path) != entry.content_sha256:
+                yield Diagnostic(shown, 1, 1, "R409", "error",
+                                 f"arkivkopian har ändrats: innehållet stämmer inte med "
+                                 f"beslutet i {entry.file} rad {entry.line}")
+        archive = folder / ARCHIVE_DIR
+        if not archive.is_dir():
+            continue
+        for path in sorted(archive.glob("*.yaml")):
+            if path.name not in archived:
+                yield Diagnostic(display_path(path), 1, 1, "R409", "error",
+                                 f"arkivkopian har inget beslut i "
+                                 f"{display_path(ledger_path(folder))}; en post kan ha "
+                                 "tagits bort ur liggaren")
