@@ -1,0 +1,210 @@
+"""Where every routine stands: next review, validity and what is due (status and index)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import importlib
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from builder.library import Library, RoutineFile
+from builder.model import Arbetsrutin, Samverkansrutin
+from builder.schedule import next_review
+
+# VGR starts a revision six months before a routine is due (the lead time asked for in issue 6).
+LEAD_MONTHS = 6
+
+STATUS_SV: dict[str, str] = {
+    "utkast": "Utkast",
+    "granskning": "Under granskning",
+    "fastställd": "Fastställd",
+    "upphävd": "Upphävd",
+}
+
+FlagCode = Literal[
+    "utvardering-forsenad", "utvardering-snart", "giltighet-utgangen", "giltighet-upphor",
+    "utkast", "granskning", "andrad-efter-godkannande",
+]
+# Flags that make `rutin status --fail-on-overdue` fail: something should already have happened.
+OVERDUE_FLAGS: frozenset[str] = frozenset({"utvardering-forsenad", "giltighet-utgangen"})
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One thing that is due, with a Swedish text for people."""
+
+    code: FlagCode
+    text: str
+
+    @property
+    def overdue(self) -> bool:
+        return self.code in OVERDUE_FLAGS
+
+
+@dataclass(frozen=True)
+class DocumentStatus:
+    """A routine's governance state on a given day."""
+
+    routine: RoutineFile
+    group: str  # the samverkansrutin id the document belongs to
+    team: str | None  # team name (arbetsrutin) or the teams covered (samverkansrutin)
+    next_review: dt.date | None
+    flags: tuple[Flag, ...]
+
+    @property
+    def overdue(self) -> bool:
+        return any(flag.overdue for flag in self.flags)
+
+    @property
+    def expired(self) -> bool:
+        return any(flag.code == "giltighet-utgangen" for flag in self.flags)
+
+    def has(self, code: str) -> bool:
+        return any(flag.code == code for flag in self.flags)
+
+
+@dataclass(frozen=True)
+class LedgerSupport:
+    """Whether 'changed since approval' can be computed (builder.ledger may be absent)."""
+
+    available: bool
+    note: str = ""
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def group_of(routine: RoutineFile) -> str:
+    doc = routine.document
+    return doc.parent if isinstance(doc, Arbetsrutin) else doc.id
+
+
+def team_label(routine: RoutineFile, library: Library) -> str | None:
+    """The team an arbetsrutin is for (named by its parent), or the teams a samverkansrutin covers."""
+    doc = routine.document
+    if isinstance(doc, Samverkansrutin):
+        return ", ".join(t.name for t in doc.teams) or None
+    if isinstance(doc, Arbetsrutin):
+        parent = library.by_id(doc.parent)
+        if parent is not None and isinstance(parent.document, Samverkansrutin):
+            for entry in parent.document.teams:
+                if entry.id == doc.team:
+                    return f"{entry.name} ({entry.abbreviation})" if entry.abbreviation \
+                        else entry.name
+        return doc.team
+    return None
+
+
+def _review_flags(due: dt.date | None, today: dt.date) -> list[Flag]:
+    if due is None:
+        return []
+    if due < today:
+        days = (today - due).days
+        return [Flag("utvardering-forsenad",
+                     f"Utvärdering försenad {days} dagar (senast {due.isoformat()})")]
+    if due <= add_months(today, LEAD_MONTHS):
+        return [Flag("utvardering-snart", f"Utvärdering senast {due.isoformat()}")]
+    return []
+
+
+def _validity_flags(valid_to: dt.date | None, today: dt.date) -> list[Flag]:
+    if valid_to is None:
+        return []
+    if valid_to < today:
+        return [Flag("giltighet-utgangen", f"Giltighet utgick {valid_to.isoformat()}")]
+    if valid_to <= add_months(today, LEAD_MONTHS):
+        return [Flag("giltighet-upphor", f"Giltighet upphör {valid_to.isoformat()}")]
+    return []
+
+
+def _ledger_module() -> Any | None:
+    try:
+        return importlib.import_module("builder.ledger")
+    except ImportError:
+        return None
+
+
+def ledger_support() -> LedgerSupport:
+    module = _ledger_module()
+    if module is None or not all(hasattr(module, n) for n in ("content_hash", "latest_approval")):
+        return LedgerSupport(False, "ändringar efter godkännande kontrolleras inte "
+                                    "(godkännanderegistret finns inte i den här versionen)")
+    return LedgerSupport(True)
+
+
+def changed_since_approval(routine: RoutineFile, library: Library) -> bool | None:
+    """True when the content differs from the ledger's approved hash; None when unknown."""
+    module = _ledger_module()
+    if module is None or not ledger_support().available:
+        return None
+    entry = module.latest_approval(library, routine.document.id)
+    if entry is None:
+        return None
+    return bool(module.content_hash(routine.document) != entry.content_sha256)
+
+
+def document_status(routine: RoutineFile, library: Library, today: dt.date) -> DocumentStatus:
+    """Flags for one routine: reviews and validity only for fastställd documents."""
+    doc = routine.document
+    flags: list[Flag] = []
+    due = next_review(doc) if doc.is_approved else None
+    if doc.is_approved:
+        flags += _review_flags(due, today)
+        flags += _validity_flags(doc.valid_to, today)
+        if changed_since_approval(routine, library):
+            flags.append(Flag("andrad-efter-godkannande",
+                              "Ändrad efter godkännandet"))
+    elif doc.status == "utkast":
+        flags.append(Flag("utkast", "Utkast, väntar på fastställande"))
+    elif doc.status == "granskning":
+        flags.append(Flag("granskning", "Under granskning, väntar på beslut"))
+    return DocumentStatus(routine, group_of(routine), team_label(routine, library), due,
+                          tuple(flags))
+
+
+def library_status(library: Library, today: dt.date) -> list[DocumentStatus]:
+    """Every routine, samverkansrutin first within its group, in a stable order."""
+    statuses = [document_status(r, library, today) for r in library.routines]
+    return sorted(statuses, key=lambda s: (s.group,
+                                           isinstance(s.routine.document, Arbetsrutin),
+                                           s.routine.document.title.casefold()))
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def status_record(status: DocumentStatus) -> dict[str, Any]:
+    doc = status.routine.document
+    return {
+        "id": doc.id,
+        "typ": doc.kind,  # type: ignore[attr-defined]
+        "titel": doc.title,
+        "samverkansrutin": status.group,
+        "team": status.team,
+        "fil": status.routine.display,
+        "status": doc.status,
+        "version": doc.version,
+        "datum_för_godkännande": _iso(doc.approval_date),
+        "giltig_från": _iso(doc.valid_from),
+        "giltig_till": _iso(doc.valid_to),
+        "nästa_utvärdering": _iso(status.next_review),
+        "försenad": status.overdue,
+        "att_göra": [{"kod": f.code, "text": f.text} for f in status.flags],
+    }
+
+
+def format_status_json(statuses: list[DocumentStatus], today: dt.date,
+                       support: LedgerSupport) -> str:
+    payload = {
+        "idag": today.isoformat(),
+        "ledtid_månader": LEAD_MONTHS,
+        "ändringar_efter_godkännande_kontrolleras": support.available,
+        "dokument": [status_record(s) for s in statuses],
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2)
