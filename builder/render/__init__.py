@@ -59,6 +59,7 @@ Renderer = Callable[[RenderContext], list[Artifact]]
 
 # format name -> "module:function"; modules are imported on first use.
 RENDERER_PATHS: dict[str, str] = {}
+RENDERER_PATHS["docx"] = "builder.render.docx:render_docx"
 
 
 def get_renderer(fmt: str) -> Renderer:

@@ -1,0 +1,243 @@
+"""A routine as a Word document: real styles, Word numbering, page fields, reproducible bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+import docx
+from docx.document import Document as DocxDocument
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.shared import Mm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
+
+from builder.dates import format_date_sv
+from builder.model import Alternative, Arbetsrutin, Document, Samverkansrutin, Section, Step
+from builder.render import Artifact, RenderContext
+from builder.render.docx_blocks import (
+    add_appendices, add_follow_up_box, add_glossary, add_metadata_table, add_revisions,
+    add_team_table,
+)
+from builder.render.docx_markdown import add_inline, add_markdown
+from builder.render.docx_xml import (
+    add_field, add_step_numbering, drop_thumbnail, new_list, reproducible_zip, set_language,
+    set_numbering, set_update_fields, shade_paragraph,
+)
+
+LANGUAGE = "sv-SE"
+MARK_COLOR = RGBColor(0xC0, 0x00, 0x00)
+GREY = RGBColor(0x40, 0x40, 0x40)
+PRINTED_COPY = "Utskriven kopia – kontrollera att du har den aktuella versionen"
+
+
+@dataclass(frozen=True)
+class _Out:
+    """The Word document being built and the id of its step list definition."""
+
+    doc: DocxDocument
+    step_numbering: int
+
+    def new_list(self) -> int:
+        return new_list(self.doc, self.step_numbering)
+
+
+def render_docx(ctx: RenderContext) -> list[Artifact]:
+    """Render one routine to ``<id>-v<version>.docx``."""
+    document: Document = ctx.document
+    doc = docx.Document()
+    _set_up_page(doc)
+    _add_styles(doc)
+    out = _Out(doc, add_step_numbering(doc))
+    _add_header_footer(doc, document, ctx.options.today)
+    _add_front(out, ctx)
+    for section in document.sections:
+        _add_section(out, section, level=1)
+    if isinstance(document, Samverkansrutin) and document.teams:
+        add_team_table(doc, ctx, document)
+    add_glossary(doc, document)
+    add_appendices(doc, ctx)
+    add_revisions(doc, document)
+    _set_properties(doc, document, ctx.options.epoch)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return [Artifact(f"{ctx.stem}.docx", reproducible_zip(buffer.getvalue(), ctx.options.epoch))]
+
+
+def _set_up_page(doc: DocxDocument) -> None:
+    """A4 with Swedish office margins; the template's default is US Letter."""
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Mm(25)
+    section.top_margin = section.bottom_margin = Mm(22)
+    section.header_distance = section.footer_distance = Mm(10)
+
+
+def _add_styles(doc: DocxDocument) -> None:
+    """Named styles for what the routine marks out, so authors can restyle them in Word."""
+    styles = doc.styles
+    set_language(doc, LANGUAGE)
+    set_update_fields(doc)
+    drop_thumbnail(doc)
+    for name in ("Header", "Footer"):
+        tabs = styles[name].paragraph_format.tab_stops
+        tabs.clear_all()
+        tabs.add_tab_stop(Mm(160), WD_TAB_ALIGNMENT.RIGHT)
+        styles[name].font.size = Pt(8.5)
+    label = styles.add_style("Etikett", WD_STYLE_TYPE.PARAGRAPH)
+    label.base_style = styles["Normal"]
+    label.font.italic, label.font.size, label.font.color.rgb = True, Pt(8.5), GREY
+    label.paragraph_format.space_after = Pt(0)
+    value = styles.add_style("Metadatavärde", WD_STYLE_TYPE.PARAGRAPH)
+    value.style_id = "Metadatavarde"  # Word itself writes ASCII style ids
+    value.base_style = styles["Normal"]
+    value.paragraph_format.space_after = Pt(2)
+    note = styles.add_style("Observera", WD_STYLE_TYPE.PARAGRAPH)
+    note.base_style = styles["Normal"]
+    note.font.italic = True
+    note.paragraph_format.space_before = Pt(6)
+    shade_paragraph(note.element.get_or_add_pPr(), "FFF4CE", border="E0A800")
+    detail = styles.add_style("Stegdetalj", WD_STYLE_TYPE.CHARACTER)
+    detail.font.italic, detail.font.size, detail.font.color.rgb = True, Pt(9), GREY
+    link = styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER)
+    link.font.underline, link.font.color.rgb = True, RGBColor(0x1F, 0x4E, 0x99)
+
+
+def status_marks(document: Document, today: dt.date) -> list[str]:
+    """The marks every page carries: draft, repealed, expired (the issue's status rules)."""
+    marks = []
+    if document.is_draft:
+        marks.append("UTKAST – ej fastställd")
+    if document.status == "upphävd":
+        marks.append("UPPHÄVD")
+    if document.valid_to is not None and document.valid_to < today:
+        marks.append("OBS: giltighetstiden har passerat")
+    return marks
+
+
+def _add_header_footer(doc: DocxDocument, document: Document, today: dt.date) -> None:
+    section = doc.sections[0]
+    header = section.header.paragraphs[0]
+    header.add_run(document.title).font.color.rgb = GREY
+    header.add_run(f"\tVersion {document.version}").font.color.rgb = GREY
+    for mark in status_marks(document, today):
+        run = section.header.add_paragraph().add_run(mark)
+        run.bold, run.font.size, run.font.color.rgb = True, Pt(12), MARK_COLOR
+    footer = section.footer.paragraphs[0]
+    validity = f" · Giltigt från och med {format_date_sv(document.valid_from)}"
+    footer.add_run(f"Version {document.version}{validity if document.valid_from else ''}\tSida ")
+    add_field(footer, "PAGE")
+    footer.add_run(" av ")
+    add_field(footer, "NUMPAGES")
+    section.footer.add_paragraph().add_run(PRINTED_COPY).italic = True
+
+
+def _add_front(out: _Out, ctx: RenderContext) -> None:
+    """Metadata block, title, parent routine and follow-up box: what page 1 opens with."""
+    document, doc = ctx.document, out.doc
+    add_metadata_table(doc, document)
+    doc.add_paragraph(document.title, style="Title")
+    if isinstance(document, Arbetsrutin):
+        parent = ctx.library.by_id(document.parent)
+        name = parent.document.title if parent else document.parent
+        doc.add_paragraph(f"Arbetsrutin under samverkansrutinen {name}", style="Subtitle")
+    for mark in status_marks(document, ctx.options.today):
+        run = doc.add_paragraph().add_run(mark)
+        run.bold, run.font.color.rgb = True, MARK_COLOR
+    if document.follow_up is not None:
+        add_follow_up_box(doc, document.follow_up, _follow_up_team(document))
+
+
+def _follow_up_team(document: Document) -> str | None:
+    """The team a samverkansrutin's own follow-up belongs to (the Kungälv seed: NSVT)."""
+    team_id = document.follow_up.team if document.follow_up else None
+    if not isinstance(document, Samverkansrutin) or team_id is None:
+        return None
+    team = next((t for t in document.teams if t.id == team_id), None)
+    if team is None:
+        return None
+    return f"{team.name} ({team.abbreviation})" if team.abbreviation else team.name
+
+
+def _add_section(out: _Out, section: Section, level: int) -> None:
+    out.doc.add_heading(section.heading, level=min(level, 3))
+    if section.text:
+        add_markdown(out.doc, section.text, out.new_list)
+    for bullet in section.bullets or []:
+        add_inline(out.doc.add_paragraph(style="List Bullet"), bullet)
+    if section.steps:
+        _add_steps(out, section.steps)
+    if section.note:
+        _add_note(out.doc, section.note)
+    for subsection in section.subsections or []:
+        _add_section(out, subsection, level + 1)
+
+
+def _detail(responsible: str | None, when: str | None) -> str:
+    parts = [f"Ansvarig: {responsible}" if responsible else "", f"När: {when}" if when else ""]
+    return " · ".join(part for part in parts if part)
+
+
+def _add_detail(paragraph: Paragraph, text: str) -> None:
+    """Who and when, on its own line inside the step so it keeps the step's indent."""
+    if not text:
+        return
+    if paragraph.text:
+        paragraph.add_run().add_break()
+    paragraph.add_run(text, style="Stegdetalj")
+
+
+def _shared_responsible(alternatives: list[Alternative]) -> str | None:
+    owners = {alternative.responsible for alternative in alternatives}
+    return owners.pop() if len(owners) == 1 else None
+
+
+def _add_steps(out: _Out, steps: list[Step]) -> None:
+    """Numbered steps with Word numbering; alternatives as 2a, 2b, 2c on level 1."""
+    num_id = out.new_list()
+    for step in steps:
+        paragraph = out.doc.add_paragraph(style="List Number")
+        set_numbering(paragraph, num_id, 0)
+        alternatives = step.alternatives or []
+        # A step made only of alternatives names its common owner once, on the step line.
+        shared = None if step.text else _shared_responsible(alternatives)
+        if step.text:
+            add_inline(paragraph, step.text)
+        _add_detail(paragraph, _detail(step.responsible or shared, step.when))
+        for alternative in alternatives:
+            _add_alternative(out, num_id, alternative, shared)
+
+
+def _add_alternative(out: _Out, num_id: int, alternative: Alternative, shared: str | None) -> None:
+    paragraph = out.doc.add_paragraph(style="List Number 2")
+    set_numbering(paragraph, num_id, 1)
+    if alternative.condition:
+        paragraph.add_run(f"{alternative.condition} ").bold = True
+    add_inline(paragraph, alternative.text)
+    owner = None if alternative.responsible == shared else alternative.responsible
+    _add_detail(paragraph, _detail(owner, alternative.when))
+
+
+def _add_note(doc: DocxDocument, note: str) -> None:
+    """A note set apart (the seed's "Observera att …"), shaded with a rule on the left."""
+    add_inline(doc.add_paragraph(style="Observera"), note)
+
+
+def _set_properties(doc: DocxDocument, document: Document, epoch: int) -> None:
+    """Core properties, dated from SOURCE_DATE_EPOCH so two builds give the same bytes."""
+    props = doc.core_properties
+    moment = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).replace(tzinfo=None)
+    kind = "samverkansrutin" if isinstance(document, Samverkansrutin) else "arbetsrutin"
+    props.title = document.title
+    props.author = props.last_modified_by = document.prepared_by
+    props.subject = document.assignment or document.document_type
+    props.keywords = ", ".join([kind, document.document_type, *document.glossary])
+    props.category = document.document_type
+    props.content_status = document.status
+    props.identifier = document.id
+    props.comments = f"{kind} {document.id}, version {document.version}"
+    props.version = document.version
+    props.revision = max(len(document.revisions), 1)
+    props.language = LANGUAGE
+    props.created = props.modified = moment

@@ -1,0 +1,204 @@
+"""The DOCX blocks outside the body text: metadata header, follow-up box, tables, Bilagor."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from docx.document import Document as DocxDocument
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
+from docx.shared import Mm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
+from xml.sax.saxutils import escape
+
+from builder.dates import format_date_sv
+from builder.model import Arbetsrutin, Document, FollowUp, Samverkansrutin
+from builder.render import RenderContext
+from builder.render.docx_xml import shade_cell
+
+STATUS_LABELS = {
+    "utkast": "Utkast",
+    "granskning": "Under granskning",
+    "fastställd": "Fastställd",
+    "upphävd": "Upphävd",
+}
+HEAD_FILL = "DCE6F2"
+BOX_FILL = "EEF3F9"
+EXAMPLE_COLOR = RGBColor(0x9C, 0x00, 0x06)
+TEXT_WIDTH_MM = 160
+
+
+def _label(cell_or_doc: Any, text: str) -> None:
+    cell_or_doc.add_paragraph(text, style="Etikett")
+
+
+def _set_widths(table: Any, widths_mm: Sequence[float]) -> None:
+    # LibreOffice lays tables out by the grid (w:gridCol), Word by the cells (w:tcW): set both.
+    table.autofit = False
+    for column, width in zip(table.columns, widths_mm):
+        column.width = Mm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_mm):
+            cell.width = Mm(width)
+
+
+def _repeat_header(row: Any) -> None:
+    # Header rows repeat on each page and tell screen readers which row names the columns.
+    row._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {nsdecls("w")}/>'))
+
+
+def add_table(doc: DocxDocument, headers: Sequence[str], rows: Sequence[Sequence[str]],
+              widths_mm: Sequence[float]) -> Any:
+    """A grid table with a shaded, repeating header row."""
+    table = doc.add_table(rows=1, cols=len(headers), style="Table Grid")
+    for cell, header in zip(table.rows[0].cells, headers):
+        cell.paragraphs[0].add_run(header).bold = True
+        shade_cell(cell, HEAD_FILL)
+    _repeat_header(table.rows[0])
+    for values in rows:
+        for cell, value in zip(table.add_row().cells, values):
+            cell.paragraphs[0].add_run(value)
+    _set_widths(table, widths_mm)
+    doc.add_paragraph()
+    return table
+
+
+def _evaluation(document: Document) -> str | None:
+    evaluation = document.evaluation
+    if evaluation is None:
+        return None
+    if evaluation.months:
+        months = evaluation.months
+        return months[0] if len(months) == 1 else f"{', '.join(months[:-1])} och {months[-1]}"
+    return f"var {evaluation.interval_months}:e månad"
+
+
+def metadata_fields(document: Document) -> list[tuple[str, str]]:
+    """The header block of the second seed, with version and status added."""
+    fields = [
+        ("Dokumenttyp", document.document_type),
+        ("Upprättat av", document.prepared_by),
+        ("Godkänt av", document.approved_by or "–"),
+        ("Uppdrag", document.assignment or "–"),
+        ("Datum för godkännande", format_date_sv(document.approval_date)),
+        ("Giltigt från och med", format_date_sv(document.valid_from)),
+        ("Version", document.version),
+        ("Status", STATUS_LABELS[document.status]),
+    ]
+    if document.valid_to is not None:
+        fields.append(("Giltigt till och med", format_date_sv(document.valid_to)))
+    evaluation = _evaluation(document)
+    if evaluation:
+        fields.append(("Utvärderas", evaluation))
+    return fields
+
+
+def add_metadata_table(doc: DocxDocument, document: Document) -> None:
+    """Two columns of label-over-value cells, as in the seed's header block."""
+    fields = metadata_fields(document)
+    if len(fields) % 2:
+        fields.append(("", ""))
+    table = doc.add_table(rows=len(fields) // 2, cols=2, style="Table Grid")
+    for index, (label, value) in enumerate(fields):
+        cell = table.cell(index // 2, index % 2)
+        cell.paragraphs[0].style = doc.styles["Etikett"]
+        cell.paragraphs[0].add_run(label)
+        cell.add_paragraph(value, style="Metadatavärde")
+    _set_widths(table, (TEXT_WIDTH_MM / 2, TEXT_WIDTH_MM / 2))
+    doc.add_paragraph()
+
+
+def add_follow_up_box(doc: DocxDocument, follow_up: FollowUp, team: str | None = None) -> None:
+    """Ansvarig, hur and när for follow-up, shaded and headed, near the top (rule R201)."""
+    table = doc.add_table(rows=4, cols=2, style="Table Grid")
+    _set_widths(table, (35, TEXT_WIDTH_MM - 35))
+    head = table.cell(0, 0).merge(table.cell(0, 1))
+    title = head.paragraphs[0].add_run(f"Uppföljning – {team}" if team else "Uppföljning")
+    title.bold, title.font.size = True, Pt(13)
+    if follow_up.example:
+        run = head.add_paragraph().add_run("Exempel – ska fastställas av teamet")
+        run.bold, run.font.color.rgb = True, EXAMPLE_COLOR
+    shade_cell(head, HEAD_FILL)
+    values = (("Ansvarig", follow_up.responsible), ("Hur", follow_up.how),
+              ("När", follow_up.when))
+    for row, (label, value) in zip(table.rows[1:], values):
+        label_cell, value_cell = row.cells
+        label_cell.paragraphs[0].add_run(label).bold = True
+        value_cell.paragraphs[0].add_run(value or "–")
+        shade_cell(label_cell, BOX_FILL)
+        shade_cell(value_cell, BOX_FILL)
+    doc.add_paragraph()
+
+
+def team_routines(ctx: RenderContext, sam: Samverkansrutin) -> dict[str, Arbetsrutin]:
+    """The library's arbetsrutiner under this samverkansrutin, by team id."""
+    found: dict[str, Arbetsrutin] = {}
+    for routine in ctx.library.arbetsrutiner:
+        doc = routine.document
+        if isinstance(doc, Arbetsrutin) and doc.parent == sam.id:
+            found.setdefault(doc.team, doc)
+    return found
+
+
+def add_team_table(doc: DocxDocument, ctx: RenderContext, sam: Samverkansrutin) -> None:
+    routines = team_routines(ctx, sam)
+    rows = []
+    for team in sam.teams:
+        routine = routines.get(team.id)
+        title = routine.title if routine else team.routine_title
+        rows.append((team.name, team.abbreviation or "–", team.based_at or "–", title or "–"))
+    doc.add_heading("Team som omfattas", level=1)
+    add_table(doc, ("Team", "Förkortning", "Utgår från", "Arbetsrutin"), rows, (45, 25, 30, 60))
+
+
+def add_hyperlink(paragraph: Paragraph, text: str, target: str) -> None:
+    """A relative link to another output file; Word and LibreOffice open it beside this one."""
+    r_id = paragraph.part.relate_to(target, RT.HYPERLINK, is_external=True)
+    paragraph._p.append(parse_xml(
+        f'<w:hyperlink {nsdecls("w", "r")} r:id="{r_id}"><w:r><w:rPr>'
+        f'<w:rStyle w:val="Hyperlink"/></w:rPr><w:t xml:space="preserve">{escape(text)}</w:t>'
+        f"</w:r></w:hyperlink>"
+    ))
+
+
+def add_appendices(doc: DocxDocument, ctx: RenderContext) -> None:
+    """Bilagor: each team's arbetsrutin (linked to its DOCX) and the attached files."""
+    document = ctx.document
+    entries: list[tuple[str, str | None]] = []
+    if isinstance(document, Samverkansrutin):
+        routines = team_routines(ctx, document)
+        for team in document.teams:
+            routine = routines.get(team.id)
+            if routine is not None:
+                target = f"../{routine.id}/{routine.id}-v{routine.version}.docx"
+                status = STATUS_LABELS[routine.status].lower()
+                entries.append((f"{routine.title} (version {routine.version}, {status})", target))
+            elif team.routine_title:
+                entries.append((f"{team.routine_title} (saknas i biblioteket)", None))
+    entries.extend((f"{a.title} ({a.file.rsplit('/', 1)[-1]})", None)
+                   for a in document.attachments)
+    if not entries:
+        return
+    doc.add_heading("Bilagor", level=1)
+    for number, (text, target) in enumerate(entries, start=1):
+        paragraph = doc.add_paragraph(f"Bilaga {number}. ")
+        if target:
+            add_hyperlink(paragraph, text, target)
+        else:
+            paragraph.add_run(text)
+
+
+def add_glossary(doc: DocxDocument, document: Document) -> None:
+    if not document.glossary:
+        return
+    doc.add_heading("Begrepp och förkortningar", level=1)
+    add_table(doc, ("Begrepp", "Förklaring"), list(document.glossary.items()), (40, 120))
+
+
+def add_revisions(doc: DocxDocument, document: Document) -> None:
+    if not document.revisions:
+        return
+    doc.add_heading("Ändringar sedan föregående version", level=1)
+    rows = [(r.version, format_date_sv(r.date), r.description) for r in document.revisions]
+    add_table(doc, ("Version", "Datum", "Ändring"), rows, (20, 35, 105))
