@@ -50,19 +50,67 @@ class LoadedYaml:
                 return found
         return Position(1, 1)
 
+    def value_position(self, path: YamlPath) -> Position:
+        """Where the value at ``path`` starts (a wrong value is pointed at, not its key)."""
+        found = self.value_positions.get(path)
+        return found if found is not None else self.position(path)
+
+    def locate(self, path: YamlPath, needle: str) -> Position:
+        """Where ``needle`` (a word or fragment inside the text at ``path``) is written.
+
+        The source is searched from the start of the value, so the column points at the word
+        itself even in a multi-line block scalar; if it cannot be found as written (escapes),
+        the value's start is close enough.
+        """
+        start = self.value_position(path)
+        lines = self.text.split("\n")
+        if start.line > len(lines):
+            return start
+        offset = sum(len(line) + 1 for line in lines[: start.line - 1]) + start.column - 1
+        found = self.text.find(needle, offset)
+        if found < 0:
+            return start
+        before = self.text[:found]
+        return Position(before.count("\n") + 1, found - (before.rfind("\n") + 1) + 1)
+
 
 class _Refused(Exception):
-    def __init__(self, message: str, mark: yaml.Mark | None) -> None:
+    """YAML that parses but is refused: anchors and tags (R105), too deep or big (R100)."""
+
+    def __init__(self, message: str, mark: yaml.Mark | None, rule: str = "R105") -> None:
         super().__init__(message)
         self.message = message
         self.mark = mark
+        self.rule = rule
+
+
+def _written_tag(tag: str) -> str:
+    """A tag as the author wrote it: ``!!python/object``, not ``tag:yaml.org,2002:python/…``."""
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
 
 
 class _SafeComposer(yaml.SafeLoader):
-    """A loader that refuses anchors, aliases and explicit tags while composing."""
+    """A loader that refuses anchors, aliases and explicit tags while composing.
+
+    Depth and node count are capped here, during composition, so that a deeply nested or
+    huge flow collection is refused before its node tree is built (bounded memory and stack).
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+        self.nodes = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         event = self.peek_event()
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Refused(f"filen har fler än {MAX_NODES} värden; dela upp den",
+                          event.start_mark, "R100")
+        if self.depth >= MAX_DEPTH:
+            raise _Refused(f"filen är nästlad djupare än {MAX_DEPTH} nivåer",
+                          event.start_mark, "R100")
         if isinstance(event, yaml.AliasEvent):
             raise _Refused(
                 f"alias '*{event.anchor}' är inte tillåtet i rutiner; skriv ut värdet", event.start_mark
@@ -76,10 +124,15 @@ class _SafeComposer(yaml.SafeLoader):
         tag = getattr(event, "tag", None)
         if tag not in (None, "!", "tag:yaml.org,2002:str"):
             raise _Refused(
-                f"YAML-taggen '{tag}' är inte tillåten; ta bort den (endast vanlig text och listor)",
+                f"YAML-taggen '{_written_tag(tag)}' är inte tillåten; ta bort den "
+                "(endast vanlig text, listor och block med nycklar)",
                 event.start_mark,
             )
-        return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _pos(mark: yaml.Mark | None) -> Position:
@@ -100,14 +153,9 @@ class _Converter:
         self.values: dict[YamlPath, Position] = {}
         self.keys: dict[YamlPath, Position] = {}
         self.diagnostics: list[Diagnostic] = []
-        self.count = 0
 
     def convert(self, node: yaml.Node, path: YamlPath) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise _Refused(f"filen har fler än {MAX_NODES} värden", node.start_mark)
-        if len(path) > MAX_DEPTH:
-            raise _Refused(f"filen är nästlad djupare än {MAX_DEPTH} nivåer", node.start_mark)
+        # Depth and size were capped by _SafeComposer, so this recursion is bounded.
         self.values[path] = _pos(node.start_mark)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
@@ -122,7 +170,8 @@ class _Converter:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise _Refused("en nyckel måste vara en enkel text", key_node.start_mark)
+                raise _Refused("en nyckel måste vara en enkel text, inte en lista eller ett block",
+                              key_node.start_mark, "R101")
             key = key_node.value
             key_pos = _pos(key_node.start_mark)
             if key in result:
@@ -168,23 +217,64 @@ def _decode(raw: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
         ]
 
 
+# PyYAML's problems, translated: (start of the English problem, Swedish explanation).
+SYNTAX_SV: tuple[tuple[str, str], ...] = (
+    ("mapping values are not allowed here",
+     "kolon på fel plats; sätt citattecken runt en text som innehåller ': ' "
+     "eller kontrollera indraget"),
+    ("could not find expected ':'", "förväntade ':' efter en nyckel (eller stängs inte ett "
+     "citattecken?)"),
+    ("expected <block end>", "fel indrag: raden stämmer inte med nivån ovanför"),
+    ("expected ',' or ']'", "förväntade ',' eller ']' i en lista inom hakparenteser"),
+    ("expected ',' or '}'", "förväntade ',' eller '}' i ett block inom klammerparenteser"),
+    ("sequence entries are not allowed here", "ett listelement ('- ') står på fel plats; "
+     "kontrollera indraget"),
+    ("mapping keys are not allowed here", "en nyckel står på fel plats; kontrollera indraget"),
+    ("found unexpected end of stream", "filen tar slut mitt i ett värde"),
+    ("found unknown escape character", "okänd escape-sekvens (\\) i text inom dubbla "
+     "citattecken; använd enkla citattecken"),
+    ("expected escape sequence", "ofullständig escape-sekvens (\\) i text inom dubbla "
+     "citattecken"),
+    ("expected alphabetic or numeric character", "'&' och '*' inleder YAML-ankare och alias; "
+     "sätt citattecken runt texten"),
+    ("expected a comment or a line break", "oväntad text efter värdet; sätt citattecken runt "
+     "hela texten"),
+    ("expected the node content", "ett värde saknas här"),
+    ("expected '<document start>'", "oväntat innehåll; filen ska bestå av nycklar med värden"),
+    ("but found another document", "filen får bara innehålla ett YAML-dokument (ta bort '---')"),
+    ("found unexpected document separator", "'---' eller '...' står mitt i ett värde"),
+    ("expected indentation indicator", "ogiltig indragsangivelse efter '|' eller '>'"),
+    ("expected chomping or indentation indicators", "ogiltigt tecken efter '|' eller '>'"),
+    ("found undefined tag handle", "okänd YAML-tagg; ta bort '!' eller sätt citattecken runt "
+     "texten"),
+    ("found character", "tecknet kan inte inleda ett värde; sätt citattecken runt texten"),
+)
+TAB_PROBLEMS = ("'\\t'", "tab character")
+
+
 def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
-    problem = exc.problem or "okänt fel"
-    if "'\\t'" in problem or "\t" in problem:
+    """A Swedish explanation of a PyYAML syntax error, naming where an open quote began."""
+    problem = exc.problem or ""
+    context = exc.context or ""
+    if any(t in problem or t in context for t in TAB_PROBLEMS):
         return "tabbtecken kan inte användas för indrag i YAML; använd mellanslag"
-    translations = {
-        "mapping values are not allowed here": "kolon på fel plats; sätt citattecken runt texten",
-        "could not find expected ':'": "förväntade ':' efter en nyckel",
-        "expected <block end>, but found": "fel indrag: raden stämmer inte med nivån ovanför",
-        "found undefined alias": "alias är inte tillåtet",
-        "but found another document": "filen får bara innehålla ett YAML-dokument",
-        "found unexpected end of stream": "filen tar slut mitt i ett värde (saknas ett citattecken?)",
-        "found unknown escape character": "okänd escape-sekvens i text inom citattecken",
-    }
-    for english, swedish in translations.items():
-        if problem.startswith(english):
-            return f"YAML-syntaxfel: {swedish}"
-    return f"YAML-syntaxfel: {problem}"
+    explanation = next((sv for en, sv in SYNTAX_SV if problem.startswith(en)),
+                       "filen kan inte läsas här; kontrollera indrag, kolon och citattecken")
+    opened = exc.context_mark
+    if opened is not None and exc.problem_mark is not None and (
+            opened.line != exc.problem_mark.line):
+        if "quoted scalar" in context:
+            explanation += f" (citattecknet på rad {opened.line + 1} stängs aldrig)"
+        elif "flow sequence" in context:
+            explanation += f" (listan som börjar med '[' på rad {opened.line + 1})"
+        elif "flow mapping" in context:
+            explanation += f" (blocket som börjar med '{{' på rad {opened.line + 1})"
+    return f"YAML-syntaxfel: {explanation}"
+
+
+def _text_position(text: str, index: int) -> Position:
+    before = text[:index]
+    return Position(before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1)
 
 
 def parse_yaml_text(text: str, display: str) -> tuple[LoadedYaml | None, list[Diagnostic]]:
@@ -193,12 +283,15 @@ def parse_yaml_text(text: str, display: str) -> tuple[LoadedYaml | None, list[Di
     try:
         root = loader.get_single_node()
     except _Refused as exc:
-        return None, [_diag(display, _pos(exc.mark), "R105", exc.message)]
+        return None, [_diag(display, _pos(exc.mark), exc.rule, exc.message)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         return None, [_diag(display, _pos(mark), "R100", _syntax_message(exc))]
-    except RecursionError:
-        return None, [_diag(display, Position(1, 1), "R100", "filen är för djupt nästlad")]
+    except yaml.reader.ReaderError as exc:
+        # Control characters (NUL, BEL, …) that YAML does not allow anywhere in a file.
+        code = exc.character if isinstance(exc.character, int) else 0
+        return None, [_diag(display, _text_position(text, exc.position), "R100",
+                            f"filen innehåller ett otillåtet styrtecken (U+{code:04X}); ta bort det")]
     finally:
         loader.dispose()
     if root is None:
@@ -207,7 +300,7 @@ def parse_yaml_text(text: str, display: str) -> tuple[LoadedYaml | None, list[Di
     try:
         data = converter.convert(root, ())
     except _Refused as exc:
-        return None, [_diag(display, _pos(exc.mark), "R105", exc.message)]
+        return None, [_diag(display, _pos(exc.mark), exc.rule, exc.message)]
     loaded = LoadedYaml(display, data, text, converter.values, converter.keys)
     return loaded, converter.diagnostics
 
@@ -224,7 +317,12 @@ def load_yaml(path: Path, display: str) -> tuple[LoadedYaml | None, list[Diagnos
                 f"filen är {size / 1_000_000:.1f} MB; högst {MAX_FILE_BYTES // 1000} kB tillåts",
             )
         ]
-    text, problems = _decode(path.read_bytes(), display)
+    with path.open("rb") as handle:  # never more than the cap, even if stat() was wrong
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [_diag(display, Position(1, 1), "R100",
+                            f"filen är större än {MAX_FILE_BYTES // 1000} kB")]
+    text, problems = _decode(raw, display)
     if text is None:
         return None, problems
     return parse_yaml_text(text, display)

@@ -85,7 +85,7 @@ def _message(error: Any, model: type[BaseModel]) -> tuple[str, str]:
     if kind.startswith("date") or kind.startswith("datetime"):
         return "R104", f"'{key}' har ogiltigt datum {got}; skriv ÅÅÅÅ-MM-DD med ett datum som finns"
     if kind == "literal_error":
-        return "R101", f"'{key}' har värdet {got}; tillåtna värden: {ctx.get('expected', '')}"
+        return "R101", f"'{key}' har värdet {got}; tillåtna värden: {_choices(ctx)}"
     if kind == "string_pattern_mismatch":
         if key == "version":
             return "R101", f"'version' ska vara siffror med punkt, t.ex. \"1.0\", inte {got}"
@@ -101,10 +101,30 @@ def _message(error: Any, model: type[BaseModel]) -> tuple[str, str]:
     if kind in ("too_short", "string_too_short"):
         return "R101", f"'{key}' får inte vara tom"
     if kind.startswith("int"):
-        return "R101", f"'{key}' ska vara ett heltal (inom tillåtet intervall), fick {got}"
+        return "R101", f"'{key}' ska vara ett heltal, fick {got}"
+    if kind in BOUNDS_SV:
+        limit = next(iter(ctx.values()), "")
+        return "R101", f"'{key}' ska vara {BOUNDS_SV[kind]} {limit}, fick {got}"
     if kind.startswith("bool"):
         return "R101", f"'{key}' ska vara true eller false, fick {got}"
-    return "R101", f"'{key}': {error['msg']}"
+    # Never pydantic's English text: say which key and what came.
+    return "R101", f"'{key}' har ett ogiltigt värde: {got}"
+
+
+BOUNDS_SV = {"greater_than_equal": "minst", "greater_than": "större än",
+             "less_than_equal": "högst", "less_than": "mindre än"}
+
+
+def _choices(ctx: dict[str, Any]) -> str:
+    """pydantic's "'a', 'b' or 'c'" in Swedish, from the allowed values themselves."""
+    expected = str(ctx.get("expected", ""))
+    head, sep, last = expected.rpartition(" or ")
+    return f"{head} eller {last}" if sep else expected
+
+
+# Errors about a value (wrong type, bad date) point at the value; missing and unknown keys at
+# the key or the block that lacks it.
+KEY_ERRORS = frozenset({"missing", "extra_forbidden"})
 
 
 def validate_model(
@@ -117,7 +137,9 @@ def validate_model(
         diagnostics = []
         for error in exc.errors():
             rule, message = _message(error, model)
-            pos = source.position(tuple(error["loc"]))
+            loc = tuple(error["loc"])
+            pos = source.position(loc) if error["type"] in KEY_ERRORS else (
+                source.value_position(loc))
             diagnostics.append(
                 Diagnostic(source.display, pos.line, pos.column, rule, "error", message)
             )
@@ -134,7 +156,7 @@ def validate_routine(source: LoadedYaml) -> tuple[Document | None, list[Diagnost
     kind = data.get("typ")
     cls = ROUTINE_CLASSES.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        pos = source.position(("typ",))
+        pos = source.value_position(("typ",))
         got = "saknas" if kind is None else f"är {_describe(kind)}"
         return None, [Diagnostic(source.display, pos.line, pos.column, "R101", "error",
                                  f"'typ' ska vara 'samverkansrutin' eller 'arbetsrutin' men {got}")]

@@ -60,9 +60,15 @@ def rule_summaries() -> dict[str, str]:
     return {**LOAD_RULES, **{code: r.summary for code, r in RULES.items()}}
 
 
-def finding(routine: RoutineFile, path: YamlPath, code: str, message: str) -> Diagnostic:
-    """A diagnostic for ``routine`` located at the YAML ``path`` (or its nearest ancestor)."""
-    pos = routine.source.position(path)
+def finding(routine: RoutineFile, path: YamlPath, code: str, message: str,
+            at_text: str | None = None) -> Diagnostic:
+    """A diagnostic for ``routine`` located at the YAML ``path`` (or its nearest ancestor).
+
+    The key is pointed at; findings about a text's content pass ``at_text``, the word or
+    fragment found, and point at it inside the value.
+    """
+    source = routine.source
+    pos = source.position(path) if at_text is None else source.locate(path, at_text)
     return Diagnostic(routine.display, pos.line, pos.column, code, RULES[code].severity, message)
 
 

@@ -19,4 +19,4 @@ def check_raw_html(library: Library, options: CheckOptions) -> Iterator[Diagnost
                 shown = fragment if len(fragment) <= 40 else fragment[:40] + "…"
                 yield finding(routine, path, "R106",
                               f"texten innehåller HTML ({shown!r}); använd Markdown, "
-                              "t.ex. **fet** eller en lista med '-'")
+                              "t.ex. **fet** eller en lista med '-'", at_text=fragment.splitlines()[0])
