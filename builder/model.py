@@ -184,3 +184,5 @@ class Organisation(Strict):
     approving_bodies: list[ApprovingBody] = Field(default_factory=list, alias="godkännande_organ")
     publication_url: str | None = Field(default=None, alias="publicerings_url")
     timestamp_url: str | None = Field(default=None, alias="tidsstämpel_url")
+    # PEM files inside routines/: the trust roots `rutin verify` accepts (public parts only).
+    trusted_certificates: list[Text] = Field(default_factory=list, alias="betrodda_certifikat")

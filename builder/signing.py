@@ -1,0 +1,332 @@
+"""Sign approved outputs: PAdES with a visible stamp on PDFs, detached CMS (.p7s) on DOCX."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import tempfile
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs7
+
+from builder.render import Artifact, RenderContext
+from builder.signing_keys import TEST_TEXT, SigningError, SigningKey, cache_dir, load_signing_key
+
+FIELD_NAME = "Signatur"
+# Custom document-info keys (WeasyPrint accepts only alphanumeric custom keys).
+META_ID, META_VERSION, META_HASH = "RutinId", "RutinVersion", "RutinSha256"
+NO_PROTOCOL = "protokoll ej angivet"
+DEJAVU_PATHS = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
+)
+# Fallback stamp position (last page, points from bottom-left): left margin, above the footer.
+DEFAULT_BOX: tuple[int, int, int, int] = (57, 62, 327, 112)
+STAMP_FONT_SIZE = 9
+
+Box = tuple[int, tuple[int, int, int, int]]  # (page index, (x1, y1, x2, y2)); -1 = last page
+
+
+# --- the stamp ----------------------------------------------------------------------------
+
+def stamp_font() -> Path:
+    """DejaVu Sans rescaled to 1000 units per em, cached (pyHanko lays text out in 1/1000 em)."""
+    target = cache_dir() / "fonts" / "DejaVuSans-upem1000.ttf"
+    if target.is_file():
+        return target
+    source = next((p for p in DEJAVU_PATHS if p.is_file()), None)
+    if source is None:
+        raise SigningError("typsnittet DejaVu Sans saknas (Debian: apt-get install fonts-dejavu-core)")
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+    from fontTools.ttLib.scaleUpem import scale_upem  # type: ignore[import-untyped]
+
+    font = TTFont(str(source))
+    scale_upem(font, 1000)
+    if "FFTM" in font:  # FontForge's timestamp table: the PDF subsetter cannot keep it
+        del font["FFTM"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".ttf", dir=target.parent)
+    with os.fdopen(fd, "wb") as handle:
+        font.save(handle)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
+    return target
+
+
+@lru_cache(maxsize=2)
+def _advance_widths(font_path: str) -> tuple[dict[int, int], int]:
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(font_path, lazy=True)
+    cmap, hmtx = font.getBestCmap(), font["hmtx"]
+    widths = {code: hmtx[name][0] for code, name in cmap.items()}
+    return widths, hmtx[".notdef"][0]
+
+
+def _wrap(text: str, width_pt: float, size: float, font_path: Path) -> list[str]:
+    widths, default = _advance_widths(str(font_path))
+
+    def measure(s: str) -> float:
+        return sum(widths.get(ord(c), default) for c in s) * size / 1000
+
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if line and measure(candidate) > width_pt:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        lines.append(line)
+    return lines
+
+
+def stamp_text(signer_name: str, date: dt.date | str, protocol: str | None, test: bool) -> str:
+    """The stamp's words; the date is the approval date, so the stamp itself is reproducible."""
+    when = date.isoformat() if isinstance(date, dt.date) else date
+    proto = protocol.strip() if protocol and protocol.strip() else NO_PROTOCOL
+    if not proto.lower().startswith("protokoll"):
+        proto = f"protokoll {proto}"
+    text = f"Digitalt signerad av {signer_name}, {when}, {proto}"
+    return f"{TEST_TEXT}\n{text}" if test else text
+
+
+def _stamp_style(text: str, rect: tuple[int, int, int, int]) -> Any:
+    from pyhanko import stamp
+    from pyhanko.pdf_utils import layout
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.text import TextBoxStyle
+
+    font = stamp_font()
+    width, height = rect[2] - rect[0], rect[3] - rect[1]
+    margin = 6
+    size = STAMP_FONT_SIZE
+    lines = _wrap(text, width - 2 * margin - 4, size, font)
+    while size > 6 and len(lines) * size * 1.2 > height - 2 * margin:
+        size -= 1
+        lines = _wrap(text, width - 2 * margin - 4, size, font)
+    # The same size in the font factory and the text box, or glyphs are spaced for the wrong size.
+    left, middle = layout.AxisAlignment.ALIGN_MIN, layout.AxisAlignment.ALIGN_MID
+    box_style = TextBoxStyle(
+        font=GlyphAccumulatorFactory(str(font), font_size=size), font_size=size,
+        leading=round(size * 1.2), text_color=(0.1, 0.1, 0.1),
+        box_layout_rule=layout.SimpleBoxLayoutRule(left, middle, margins=layout.Margins()),
+    )
+    return stamp.TextStampStyle(
+        stamp_text="\n".join(lines).replace("%", "%%"),
+        text_box_style=box_style,
+        border_width=1,
+        border_color=(0.25, 0.35, 0.55),
+        background=None,
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            left, middle, margins=layout.Margins.uniform(margin)),  # type: ignore[no-untyped-call]
+    )
+
+
+# --- signing ------------------------------------------------------------------------------
+
+def _pyhanko_signer(key: SigningKey) -> Any:
+    from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    der = serialization.Encoding.DER
+    certs = [asn1_x509.Certificate.load(c.public_bytes(der)) for c in key.chain]
+    private = key.key.private_bytes(der, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption())
+    return signers.SimpleSigner(
+        signing_cert=asn1_x509.Certificate.load(key.certificate.public_bytes(der)),
+        signing_key=asn1_keys.PrivateKeyInfo.load(private),
+        cert_registry=SimpleCertificateStore.from_certs(certs),  # type: ignore[no-untyped-call]
+    )
+
+
+def _add_document_info(writer: Any, metadata: Mapping[str, str]) -> None:
+    """Put id, version and content hash in the document info, in the signed revision.
+
+    /Producer is set to what pyHanko writes to the XMP: PDF/A requires the info entries to
+    equal their XMP counterparts, and pyHanko would otherwise append to the info one only.
+    """
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.metadata.model import VENDOR
+
+    info_ref = writer.trailer.raw_get("/Info") if "/Info" in writer.trailer else None
+    if info_ref is None:
+        writer.set_info(writer.add_object(generic.DictionaryObject()))  # type: ignore[no-untyped-call]
+        info_ref = writer.trailer.raw_get("/Info")
+    info = info_ref.get_object()
+    for name, value in metadata.items():
+        info[generic.NameObject(f"/{name}")] = generic.TextStringObject(value)
+    info[generic.NameObject("/Producer")] = generic.TextStringObject(VENDOR)
+    writer.update_container(info)
+
+
+def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protocol: str | None,
+             test: bool | None = None, box: Box | None = None, key: SigningKey | None = None,
+             metadata: Mapping[str, str] | None = None,
+             timestamp_url: str | None = None) -> bytes:
+    """A PAdES B-B signature (B-T with a timestamp URL) with a visible stamp in ``box``.
+
+    The stamp is the signature field's appearance, drawn in the same revision the signature
+    covers: stamping after signing would break it. ``test`` defaults to the key's own kind.
+    """
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers, timestamps
+
+    key = key or load_signing_key()
+    test = key.is_test if test is None else test
+    page, rect = box or (-1, DEFAULT_BOX)
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
+    _add_document_info(writer, metadata or {})
+    if page < 0:
+        page += int(writer.root["/Pages"]["/Count"])
+    text = stamp_text(signer_name, date, protocol, test)
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
+        name=signer_name, reason=text.replace("\n", " – "), location=None,
+    )
+    pdf_signer = signers.PdfSigner(
+        meta, signer=_pyhanko_signer(key),
+        timestamper=timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None,
+        stamp_style=_stamp_style(text, rect),
+        new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=page, box=rect),
+    )
+    out = io.BytesIO()
+    pdf_signer.sign_pdf(writer, output=out)
+    return out.getvalue()
+
+
+def sign_docx(docx_bytes: bytes, key: SigningKey | None = None) -> bytes:
+    """A detached CMS signature (DER) over the DOCX bytes: the `.docx.p7s` file."""
+    key = key or load_signing_key()
+    if not isinstance(key.key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
+        raise SigningError("nyckeln måste vara RSA eller EC för CMS-signaturen")
+    builder = pkcs7.PKCS7SignatureBuilder().set_data(docx_bytes).add_signer(
+        key.certificate, key.key, hashes.SHA256())
+    for cert in key.chain:
+        builder = builder.add_certificate(cert)
+    return builder.sign(serialization.Encoding.DER,
+                        [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
+
+
+# --- build integration --------------------------------------------------------------------
+
+def _approval_facts(ctx: RenderContext) -> tuple[str | None, dt.date | None, str | None]:
+    """(approving body's name, decision date, protocol) from the ledger entry for this version."""
+    from builder.ledger import latest_approval
+
+    document = ctx.document
+    entry = latest_approval(ctx.library, document.id)  # R406 in `rutin check` guards the chain
+    if entry is None or entry.version != document.version:
+        return None, None, None
+    organisation = ctx.library.organisation
+    bodies = {b.id: b.name for b in organisation.approving_bodies} if organisation else {}
+    return bodies.get(entry.body, entry.body), entry.date, entry.protocol
+
+
+def _destinations_and_pages(pdf_bytes: bytes) -> tuple[dict[str, Any], list[int]]:
+    """Named destinations (name → [page /XYZ x y zoom]) and the pages' object numbers in order."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+    dests: dict[str, Any] = {}
+    pages: list[int] = []
+
+    def walk_names(node: Any) -> None:
+        names = node.get("/Names", [])
+        for i in range(0, len(names) - 1, 2):
+            dests[str(names[i])] = names[i + 1].get_object()
+        for kid in node.get("/Kids", []):
+            walk_names(kid.get_object())
+
+    def walk_pages(node: Any) -> None:
+        for kid in node.raw_get("/Kids"):
+            if kid.get_object().get("/Type") == "/Pages":
+                walk_pages(kid.get_object())
+            else:
+                pages.append(kid.idnum)
+
+    names_root = reader.root.get("/Names")
+    if names_root is not None and "/Dests" in names_root:
+        walk_names(names_root["/Dests"])
+    walk_pages(reader.root["/Pages"])
+    return dests, pages
+
+
+def approval_box(pdf_bytes: bytes) -> Box | None:
+    """The rectangle the document template reserved for the stamp, from its named destinations.
+
+    The template (see builder.render.document_view) marks the box's top-left corner and a
+    zero-size marker in its bottom-right corner with ids; WeasyPrint turns both into named
+    destinations ``[page /XYZ x y zoom]``.
+    """
+    start_id, end_id = "godkannande", "godkannande-slut"
+    try:
+        from builder.render import document_view
+
+        start_id, end_id = document_view.APPROVAL_BOX_ID, document_view.APPROVAL_BOX_END_ID
+    except ImportError:
+        pass
+    dests, pages = _destinations_and_pages(pdf_bytes)
+    start, end = dests.get(start_id), dests.get(end_id)
+    if start is None or end is None:
+        return None
+    page = start.raw_get(0).idnum
+    if page != end.raw_get(0).idnum or page not in pages:
+        return None
+    x1, y1, x2, y2 = float(start[2]), float(end[3]), float(end[2]), float(start[3])
+    if x2 - x1 < 40 or y2 - y1 < 20:
+        return None
+    return pages.index(page), (round(x1), round(y1), round(x2), round(y2))
+
+
+def signer_fingerprint() -> str:
+    """Identifies the signing key (and timestamping) so a new key re-signs approved documents."""
+    try:
+        return f"{load_signing_key().fingerprint}"
+    except SigningError as exc:  # reported when a document is signed; re-sign once fixed
+        return f"fel: {exc}"
+
+
+def sign_artifacts(ctx: RenderContext, artifacts: list[Artifact]) -> list[Artifact]:
+    """Sign `<stem>.pdf` and add `<stem>.docx.p7s` for a fastställd document; drafts unchanged.
+
+    The stamp names the approving body, decision date and protocol of the ledger entry for
+    this version (falling back to the routine's godkänt_av and approval date); the PDF's
+    document info gets the id, version and content hash that `rutin verify` compares.
+    """
+    from builder.ledger import content_hash
+
+    document = ctx.document
+    if not document.is_approved or not ctx.options.sign:
+        return artifacts
+    key = load_signing_key()
+    body, date, protocol = _approval_facts(ctx)
+    signer_name = body or document.approved_by or "Samordningsgruppen"
+    when = date or document.approval_date or "datum saknas"
+    metadata = {META_ID: document.id, META_VERSION: document.version,
+                META_HASH: content_hash(document)}
+    organisation = ctx.library.organisation
+    result: list[Artifact] = []
+    for artifact in artifacts:
+        if artifact.filename == f"{ctx.stem}.pdf":
+            signed = sign_pdf(
+                artifact.data, signer_name=signer_name, date=when, protocol=protocol, key=key,
+                box=approval_box(artifact.data), metadata=metadata,
+                timestamp_url=organisation.timestamp_url if organisation else None,
+            )
+            result.append(Artifact(artifact.filename, signed))
+            continue
+        result.append(artifact)
+        if artifact.filename == f"{ctx.stem}.docx":
+            result.append(Artifact(f"{artifact.filename}.p7s", sign_docx(artifact.data, key)))
+    return result
