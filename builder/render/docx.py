@@ -17,13 +17,24 @@ from builder.dates import format_date_sv
 from builder.model import Alternative, Arbetsrutin, Document, Samverkansrutin, Section, Step
 from builder.render import Artifact, RenderContext
 from builder.render.docx_blocks import (
-    add_appendices, add_follow_up_box, add_glossary, add_metadata_table, add_revisions,
+    add_appendices,
+    add_follow_up_box,
+    add_glossary,
+    add_metadata_table,
+    add_revisions,
     add_team_table,
 )
 from builder.render.docx_markdown import add_inline, add_markdown
 from builder.render.docx_xml import (
-    add_field, add_step_numbering, drop_thumbnail, new_list, reproducible_zip, set_language,
-    set_numbering, set_update_fields, shade_paragraph,
+    add_field,
+    add_step_numbering,
+    drop_thumbnail,
+    new_list,
+    reproducible_zip,
+    set_language,
+    set_numbering,
+    set_update_fields,
+    shade_paragraph,
 )
 
 LANGUAGE = "sv-SE"
@@ -227,7 +238,7 @@ def _add_note(doc: DocxDocument, note: str) -> None:
 def _set_properties(doc: DocxDocument, document: Document, epoch: int) -> None:
     """Core properties, dated from SOURCE_DATE_EPOCH so two builds give the same bytes."""
     props = doc.core_properties
-    moment = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).replace(tzinfo=None)
+    moment = dt.datetime.fromtimestamp(epoch, dt.UTC).replace(tzinfo=None)
     kind = "samverkansrutin" if isinstance(document, Samverkansrutin) else "arbetsrutin"
     props.title = document.title
     props.author = props.last_modified_by = document.prepared_by

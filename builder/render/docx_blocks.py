@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
+from xml.sax.saxutils import escape
 
 from docx.document import Document as DocxDocument
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -10,7 +12,6 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
-from xml.sax.saxutils import escape
 
 from builder.dates import format_date_sv
 from builder.model import Arbetsrutin, Document, FollowUp, Samverkansrutin
@@ -181,10 +182,10 @@ def add_appendices(doc: DocxDocument, ctx: RenderContext) -> None:
     if not entries:
         return
     doc.add_heading("Bilagor", level=1)
-    for number, (text, target) in enumerate(entries, start=1):
+    for number, (text, link) in enumerate(entries, start=1):
         paragraph = doc.add_paragraph(f"Bilaga {number}. ")
-        if target:
-            add_hyperlink(paragraph, text, target)
+        if link:
+            add_hyperlink(paragraph, text, link)
         else:
             paragraph.add_run(text)
 

@@ -6,12 +6,12 @@ import datetime as dt
 import io
 import zipfile
 from typing import Any
+from xml.etree import ElementTree
 
 from docx.document import Document as DocxDocument
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.text.paragraph import Paragraph
-from lxml import etree
 
 # Children of w:settings that must follow w:updateFields (ECMA-376 CT_Settings sequence).
 _AFTER_UPDATE_FIELDS = (
@@ -144,7 +144,7 @@ def drop_thumbnail(doc: DocxDocument) -> None:
 
 def _zip_time(epoch: int) -> tuple[int, int, int, int, int, int]:
     # Zip dates start in 1980 and have two-second resolution.
-    moment = dt.datetime.fromtimestamp(max(epoch, 315_532_800), dt.timezone.utc)
+    moment = dt.datetime.fromtimestamp(max(epoch, 315_532_800), dt.UTC)
     return (moment.year, moment.month, moment.day, moment.hour, moment.minute,
             moment.second // 2 * 2)
 
@@ -174,8 +174,8 @@ def check_package(data: bytes) -> list[str]:
         for name in package.namelist():
             if name.endswith((".xml", ".rels")):
                 try:
-                    trees[name] = etree.fromstring(package.read(name))
-                except etree.XMLSyntaxError as error:
+                    trees[name] = ElementTree.fromstring(package.read(name))
+                except ElementTree.ParseError as error:
                     problems.append(f"{name}: {error}")
     numbering = trees.get("word/numbering.xml")
     nums = {} if numbering is None else {
