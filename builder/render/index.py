@@ -1,0 +1,191 @@
+"""The staff index: output/index.html and one page per samverkansrutin, working offline from disk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from builder.library import Library
+from builder.model import Samverkansrutin
+from builder.options import BuildOptions
+from builder.render import Artifact, DocumentOutputs
+from builder.status import STATUS_SV, DocumentStatus, library_status
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+ORPHANS = "ovriga"  # group for an arbetsrutin whose samverkansrutin is missing
+
+# Link text per output format, in the order the links are shown.
+FORMAT_LABELS: dict[str, str] = {
+    "pdf": "PDF",
+    "docx": "Word",
+    "checklista": "Checklista",
+    "fickkort": "Fickkort",
+    "laskvittens": "Läskvittens",
+    "html": "Webbsida",
+}
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str
+    kind: str  # file extension, shown to say what opens
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    title: str
+    kind: str  # "Samverkansrutin" | "Arbetsrutin"
+    team: str
+    status: str
+    version: str
+    valid_from: str
+    valid_to: str
+    next_review: str
+    marks: tuple[str, ...]  # visible text markers: "Utkast", "Utgången", ...
+    notes: tuple[str, ...]  # what is due, in words
+    links: tuple[Link, ...]
+    search: str  # lower-case text the search box matches against
+    inactive: bool  # draft, expired or upphävd: styled apart, and marked in text
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    title: str
+    href: str  # the group's own page, relative to the page showing it
+    rows: tuple[Row, ...]
+
+
+def _day(value: dt.date | None) -> str:
+    return value.isoformat() if value else "–"
+
+
+def _links(outputs: DocumentOutputs | None, prefix: str) -> tuple[Link, ...]:
+    """Links to every file the build produced, relative to the page (prefix is "" or "../")."""
+    if outputs is None:
+        return ()
+    links: list[Link] = []
+    order = [f for f in FORMAT_LABELS if f in outputs.files]
+    order += sorted(f for f in outputs.files if f not in FORMAT_LABELS)
+    for fmt in order:
+        files = outputs.files[fmt]
+        # A detached signature (.p7s) sits beside its document; only real siblings are numbered.
+        documents = [f for f in files if not f.endswith(".p7s")]
+        for name in files:
+            label = FORMAT_LABELS.get(fmt, fmt)
+            if name.endswith(".p7s"):
+                label += ", signatur"
+            elif len(documents) > 1:
+                label += f" {documents.index(name) + 1}"
+            extension = posixpath.splitext(name)[1].lstrip(".").upper()
+            links.append(Link(label, prefix + name, extension))
+    return tuple(links)
+
+
+def _marks(status: DocumentStatus) -> tuple[str, ...]:
+    doc = status.routine.document
+    marks = []
+    if doc.status == "utkast":
+        marks.append("Utkast")
+    elif doc.status == "granskning":
+        marks.append("Under granskning")
+    elif doc.status == "upphävd":
+        marks.append("Upphävd")
+    if status.expired:
+        marks.append("Utgången")
+    if status.has("utvardering-forsenad"):
+        marks.append("Utvärdering försenad")
+    return tuple(marks)
+
+
+def _row(status: DocumentStatus, outputs: DocumentOutputs | None, prefix: str) -> Row:
+    doc = status.routine.document
+    kind = "Samverkansrutin" if isinstance(doc, Samverkansrutin) else "Arbetsrutin"
+    marks = _marks(status)
+    team = status.team or "–"
+    search = " ".join([doc.title, doc.id, team, kind, STATUS_SV[doc.status], *marks]).lower()
+    return Row(
+        id=doc.id, title=doc.title, kind=kind, team=team, status=STATUS_SV[doc.status],
+        version=doc.version, valid_from=_day(doc.valid_from), valid_to=_day(doc.valid_to),
+        next_review=_day(status.next_review), marks=marks,
+        notes=tuple(f.text for f in status.flags if f.code not in ("utkast", "granskning")),
+        links=_links(outputs, prefix), search=search,
+        inactive=doc.is_draft or status.expired or doc.status == "upphävd",
+    )
+
+
+def _group_titles(library: Library) -> dict[str, str]:
+    return {r.document.id: r.document.title for r in library.samverkansrutiner}
+
+
+def build_groups(library: Library, outputs: list[DocumentOutputs], today: dt.date,
+                 prefix: str, only: str | None = None) -> list[Group]:
+    """Rows grouped by samverkansrutin (the samverkansrutin first, then its arbetsrutiner)."""
+    by_id = {o.routine.document.id: o for o in outputs}
+    titles = _group_titles(library)
+    grouped: dict[str, list[Row]] = {}
+    for status in library_status(library, today):
+        group = status.group if status.group in titles else ORPHANS
+        if only is not None and group != only:
+            continue
+        row = _row(status, by_id.get(status.routine.document.id), prefix)
+        grouped.setdefault(group, []).append(row)
+    order = sorted(grouped, key=lambda g: (g == ORPHANS, titles.get(g, "").casefold(), g))
+    here = "" if only is None else "../"
+    return [Group(g, titles.get(g, "Övriga rutiner"),
+                  here + f"{g}/index.html" if g != ORPHANS else "", tuple(grouped[g]))
+            for g in order]
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html", "j2"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _asset(name: str) -> Markup:
+    """CSS and JS are inlined so the page works opened from disk with no other file."""
+    return Markup((TEMPLATES_DIR / name).read_text(encoding="utf-8"))
+
+
+def _page(title: str, heading: str, groups: list[Group], home: str | None, organisation: str,
+          today: dt.date) -> bytes:
+    template = _environment().get_template("index.html.j2")
+    html = template.render(
+        title=title, heading=heading, groups=groups, home=home, organisation=organisation,
+        today=today.isoformat(), css=_asset("index.css"), script=_asset("index.js"),
+        total=sum(len(g.rows) for g in groups), own_page=home is not None,
+    )
+    return html.encode("utf-8")
+
+
+def render_index(library: Library, outputs: list[DocumentOutputs],
+                 options: BuildOptions) -> list[Artifact]:
+    """index.html for everything, plus <samverkansrutin-id>/index.html for each group."""
+    organisation = library.organisation.name if library.organisation else "Rutiner"
+    all_groups = build_groups(library, outputs, options.today, prefix="")
+    artifacts = [Artifact("index.html", _page(f"Rutiner – {organisation}", "Rutiner", all_groups,
+                                              None, organisation, options.today))]
+    for group in all_groups:
+        if group.id == ORPHANS:
+            continue
+        # Links on a group page start one folder down, hence the "../" prefix.
+        own = build_groups(library, outputs, options.today, prefix="../", only=group.id)
+        artifacts.append(Artifact(f"{group.id}/index.html", _page(
+            f"{group.title} – {organisation}", group.title, own, "../index.html",
+            organisation, options.today)))
+    return artifacts
