@@ -1,0 +1,49 @@
+"""The main document as HTML: a Jinja2 environment over templates/ and the standalone web page."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import jinja2
+from markupsafe import Markup
+
+from builder.paths import TEMPLATES_DIR
+from builder.render import Artifact, RenderContext
+from builder.render.document_view import document_view
+
+DOCUMENT_TEMPLATE = "document.html.j2"
+# Shared base (fonts, colours, @page frame) first, then the document's own rules.
+DOCUMENT_CSS = ("base.css", "document.css")
+
+
+@lru_cache(maxsize=1)
+def template_env() -> jinja2.Environment:
+    """Autoescaped and strict: a missing value is an error, never an empty string in print."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@lru_cache(maxsize=8)
+def load_css(names: tuple[str, ...]) -> Markup:
+    """Stylesheets inlined into the page: it works offline, and the PDF needs no CSS fetch."""
+    parts = [(TEMPLATES_DIR / name).read_text(encoding="utf-8") for name in names]
+    # CSS never holds "</style" (our own files); Markup keeps Jinja from escaping quotes.
+    return Markup("\n".join(parts))
+
+
+def document_html(ctx: RenderContext, *, for_pdf: bool) -> str:
+    """The routine as one HTML document; ``for_pdf`` keeps links relative in the PDF."""
+    view = document_view(ctx, for_pdf=for_pdf, css=load_css(DOCUMENT_CSS))
+    return template_env().get_template(DOCUMENT_TEMPLATE).render(view)
+
+
+def render_html(ctx: RenderContext) -> list[Artifact]:
+    """``<stem>.html``: a standalone web page of the routine with inline CSS."""
+    html = document_html(ctx, for_pdf=False)
+    return [Artifact(f"{ctx.stem}.html", html.encode("utf-8"))]
