@@ -59,6 +59,8 @@ Renderer = Callable[[RenderContext], list[Artifact]]
 
 # format name -> "module:function"; modules are imported on first use.
 RENDERER_PATHS: dict[str, str] = {}
+RENDERER_PATHS["pdf"] = "builder.render.pdf:render_pdf"
+RENDERER_PATHS["html"] = "builder.render.html:render_html"
 RENDERER_PATHS["docx"] = "builder.render.docx:render_docx"
 
 
