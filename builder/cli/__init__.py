@@ -33,3 +33,4 @@ def main() -> None:
 
 # Each command lives in its own module and registers itself on `cli`.
 from builder.cli import build, check, new, schema, status  # noqa: E402,F401
+from builder.cli import approve, diff, review  # noqa: E402,F401  (approval ledger, redline)

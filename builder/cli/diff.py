@@ -1,0 +1,48 @@
+"""`rutin diff`: what changed between two versions, as text by section and step or a redline PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from builder.cli import cli
+from builder.diff import DiffError, diff_routine, format_text
+from builder.library import load_library
+from builder.write import write_atomic
+
+
+@cli.command()
+@click.argument("doc_id", metavar="ID")
+@click.option("--from", "from_version", default=None, metavar="VERSION",
+              help="Arkiverad version att jämföra från (standard: senast fastställda).")
+@click.option("--to", "to_version", default=None, metavar="VERSION",
+              help="Arkiverad version att jämföra med (standard: arbetskopian).")
+@click.option("--pdf", "pdf_path", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Skriv också en rödmarkerad PDF (redline) hit.")
+@click.option("--routines", "root", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("routines"), show_default=True)
+@click.pass_context
+def diff(ctx: click.Context, doc_id: str, from_version: str | None, to_version: str | None,
+         pdf_path: Path | None, root: Path) -> int:
+    """Visa vad som ändrats i rutinen ID mellan två versioner."""
+    if not root.is_dir():
+        raise click.UsageError(f"'{root}' finns inte")
+    library, _ = load_library(root)
+    try:
+        result = diff_routine(library, doc_id, from_version, to_version)
+    except DiffError as exc:
+        raise click.UsageError(str(exc)) from None
+    for line in format_text(result).splitlines():
+        colour = {"+": "green", "-": "red"}.get(line[:1])
+        click.secho(line, fg=colour)
+    if pdf_path is not None:
+        from builder.review import redline_pdf
+
+        out = redline_pdf(result)
+        write_atomic(pdf_path, out.data)
+        click.echo(f"Skrev {pdf_path}", err=True)
+        for warning in out.warnings:
+            click.echo(f"WeasyPrint: {warning}", err=True)
+    ctx.exit(0)
+    return 0

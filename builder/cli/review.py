@@ -1,0 +1,39 @@
+"""`rutin review`: the review packet for samordningsgruppen as one PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from builder.cli import cli
+from builder.diff import DiffError
+from builder.write import write_atomic
+
+
+@cli.command()
+@click.argument("doc_id", metavar="ID")
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="PDF-fil att skriva (standard: <id>-granskning.pdf).")
+@click.option("--routines", "root", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("routines"), show_default=True)
+@click.pass_context
+def review(ctx: click.Context, doc_id: str, output: Path | None, root: Path) -> int:
+    """Bygg granskningsunderlaget för rutinen ID: sammanfattning, fynd, ändringar, dokument."""
+    from builder.review import review_packet
+
+    if not root.is_dir():
+        raise click.UsageError(f"'{root}' finns inte")
+    try:
+        out = review_packet(root, doc_id)
+    except DiffError as exc:
+        raise click.UsageError(str(exc)) from None
+    target = output or Path(f"{doc_id}-granskning.pdf")
+    write_atomic(target, out.data)
+    click.echo(f"Skrev {target}")
+    for note in out.notes:
+        click.echo(f"Obs: {note}", err=True)
+    for warning in out.warnings:
+        click.echo(f"WeasyPrint: {warning}", err=True)
+    ctx.exit(0)
+    return 0

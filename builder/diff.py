@@ -1,0 +1,226 @@
+"""What changed between two versions of a routine: a diff by section and step, and a redline."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from builder.ledger import archive_path, entries_for, version_key
+from builder.library import ARCHIVE_DIR, Library, RoutineFile, display_path
+from builder.loader import load_yaml
+from builder.model import Document, Section, Step
+from builder.validate import validate_routine
+
+METADATA = "Dokumentuppgifter"
+# Top-level keys shown as their own section, in this order, with Swedish titles.
+BLOCKS: dict[str, str] = {
+    "ändringar": "Ändringar", "begrepp": "Begrepp", "team": "Team",
+    "uppföljning": "Uppföljning", "fickkort": "Fickkort", "bilagor": "Bilagor",
+}
+NOT_SHOWN = {"id", "typ", "avsnitt"}
+
+
+@dataclass(frozen=True)
+class Line:
+    tag: str  # " " unchanged, "-" removed, "+" added
+    text: str
+
+
+@dataclass(frozen=True)
+class SectionDiff:
+    title: str
+    lines: tuple[Line, ...]
+
+    @property
+    def changed(self) -> bool:
+        return any(line.tag != " " for line in self.lines)
+
+
+@dataclass(frozen=True)
+class DocumentDiff:
+    doc_id: str
+    title: str
+    from_label: str
+    to_label: str
+    sections: tuple[SectionDiff, ...]
+
+    @property
+    def changed(self) -> bool:
+        return any(s.changed for s in self.sections)
+
+
+class DiffError(ValueError):
+    """A version that does not exist or cannot be read (a usage error, in Swedish)."""
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _inline(value: Any) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_inline(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_inline(v) for v in value)
+    return _flat(str(value))
+
+
+def _who(responsible: str | None, when: str | None) -> str:
+    parts = ([f"ansvarig: {responsible}"] if responsible else []) + (
+        [f"när: {when}"] if when else [])
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _step_lines(number: int, step: Step) -> list[str]:
+    lines = []
+    if step.text:
+        lines.append(f"{number}. {_flat(step.text)}{_who(step.responsible, step.when)}")
+    for letter, alt in zip("abcdefghijklmnopqrstuvwxyz", step.alternatives or []):
+        condition = f"{_flat(alt.condition)}: " if alt.condition else ""
+        lines.append(f"{number}{letter}. {condition}{_flat(alt.text)}"
+                     f"{_who(alt.responsible, alt.when)}")
+    return lines
+
+
+def _section_blocks(section: Section, parent: str = "") -> list[tuple[str, list[str]]]:
+    title = f"{parent} › {section.heading}" if parent else section.heading
+    lines: list[str] = []
+    if section.text:
+        lines += [_flat(p) for p in section.text.split("\n\n") if p.strip()]
+    lines += [f"• {_flat(b)}" for b in section.bullets or []]
+    for number, step in enumerate(section.steps or [], start=1):
+        lines += _step_lines(number, step)
+    if section.note:
+        lines.append(f"Obs: {_flat(section.note)}")
+    blocks = [(title, lines)]
+    for sub in section.subsections or []:
+        blocks += _section_blocks(sub, title)
+    return blocks
+
+
+def flatten(document: Document | None) -> list[tuple[str, list[str]]]:
+    """The document as (section title, lines): metadata, body sections, then other blocks."""
+    if document is None:
+        return []
+    data = document.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    metadata = [f"{key}: {_inline(value)}" for key, value in data.items()
+                if key not in NOT_SHOWN and key not in BLOCKS]
+    blocks: list[tuple[str, list[str]]] = [(METADATA, metadata)]
+    for section in document.sections:
+        blocks += _section_blocks(section)
+    for key, title in BLOCKS.items():
+        value = data.get(key)
+        if isinstance(value, dict):
+            blocks.append((title, [f"{k}: {_inline(item)}" for k, v in value.items()
+                                   for item in (v if isinstance(v, list) else [v])]))
+        elif isinstance(value, list):
+            blocks.append((title, [_inline(v) for v in value]))
+    return blocks
+
+
+def _diff_lines(old: list[str], new: list[str]) -> list[Line]:
+    result: list[Line] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            result += [Line(" ", t) for t in old[a1:a2]]
+            continue
+        # A changed line (a changed step) shows as the old line removed and the new one added.
+        result += [Line("-", t) for t in old[a1:a2]]
+        result += [Line("+", t) for t in new[b1:b2]]
+    return result
+
+
+def diff_documents(old: Document | None, new: Document, from_label: str,
+                   to_label: str) -> DocumentDiff:
+    """Compare section by section (matched by heading path), line by line within each."""
+    old_blocks, new_blocks = flatten(old), flatten(new)
+    old_titles = [t for t, _ in old_blocks]
+    new_titles = [t for t, _ in new_blocks]
+    sections: list[SectionDiff] = []
+    matcher = difflib.SequenceMatcher(None, old_titles, new_titles, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            for (title, a), (_, b) in zip(old_blocks[a1:a2], new_blocks[b1:b2]):
+                sections.append(SectionDiff(title, tuple(_diff_lines(a, b))))
+            continue
+        for title, lines in old_blocks[a1:a2]:
+            sections.append(SectionDiff(title, tuple(Line("-", t) for t in lines)))
+        for title, lines in new_blocks[b1:b2]:
+            sections.append(SectionDiff(title, tuple(Line("+", t) for t in lines)))
+    return DocumentDiff(new.id, new.title, from_label, to_label, tuple(sections))
+
+
+def format_text(diff: DocumentDiff, context: int = 1) -> str:
+    """The changed sections only, each changed line with ``context`` unchanged lines around."""
+    out = [f"Ändringar i {diff.doc_id}: {diff.from_label} → {diff.to_label}"]
+    if not diff.changed:
+        return out[0] + "\n\nInga ändringar i innehållet.\n"
+    for section in diff.sections:
+        if not section.changed:
+            continue
+        out += ["", f"## {section.title}"]
+        lines = section.lines
+        keep = {i for i, line in enumerate(lines) if line.tag != " "}
+        keep |= {j for i in keep for j in range(i - context, i + context + 1)
+                 if 0 <= j < len(lines)}
+        previous = -1
+        for i in sorted(keep):
+            if previous >= 0 and i > previous + 1:
+                out.append("  …")
+            out.append(f"{lines[i].tag} {lines[i].text}")
+            previous = i
+    return "\n".join(out) + "\n"
+
+
+def load_archived(folder: Path, doc_id: str, version: str) -> Document:
+    """An archived version; a missing or unreadable copy is a DiffError."""
+    path = archive_path(folder, doc_id, version)
+    if not path.is_file():
+        known = ", ".join(archived_versions(folder, doc_id)) or "inga"
+        raise DiffError(f"version {version} av '{doc_id}' finns inte i arkivet "
+                        f"({display_path(path)}); arkiverade versioner: {known}")
+    source, _ = load_yaml(path, display_path(path))
+    document, _ = validate_routine(source) if source is not None else (None, [])
+    if document is None:
+        raise DiffError(f"{display_path(path)} kan inte läsas; kör 'rutin check'")
+    return document
+
+
+def archived_versions(folder: Path, doc_id: str) -> list[str]:
+    """Versions of ``doc_id`` with a copy in arkiv/, oldest first."""
+    prefix = f"{doc_id}-v"
+    found = [p.name[len(prefix):-len(".yaml")] for p in (folder / ARCHIVE_DIR).glob("*.yaml")
+             if p.name.startswith(prefix)]
+    return sorted((v for v in found if v.replace(".", "").isdigit()), key=version_key)
+
+
+def last_approved_version(routine: RoutineFile) -> str | None:
+    """The newest fastställd version in the ledger, else the newest archived one."""
+    folder = routine.path.parent
+    approved = [e.version for e in entries_for(folder, routine.document.id) if e.is_approval]
+    if approved:
+        return max(approved, key=version_key)
+    versions = archived_versions(folder, routine.document.id)
+    return versions[-1] if versions else None
+
+
+def diff_routine(library: Library, doc_id: str, from_version: str | None = None,
+                 to_version: str | None = None) -> DocumentDiff:
+    """Archived ``from_version`` (default: last approved) against ``to_version`` (default:
+    the working copy). With nothing approved yet, everything shows as added."""
+    routine = library.by_id(doc_id)
+    if routine is None:
+        raise DiffError(f"rutinen '{doc_id}' finns inte (eller kan inte läsas; kör 'rutin check')")
+    folder = routine.path.parent
+    if to_version is None:
+        new, to_label = routine.document, f"version {routine.document.version} (arbetskopia)"
+    else:
+        new, to_label = load_archived(folder, doc_id, to_version), f"version {to_version}"
+    start = from_version or last_approved_version(routine)
+    if start is None:
+        return diff_documents(None, new, "ingen fastställd version", to_label)
+    old = load_archived(folder, doc_id, start)
+    return diff_documents(old, new, f"version {start} (arkiv)", to_label)

@@ -1,0 +1,126 @@
+"""Redline PDF and the review packet for samordningsgruppen (summary, findings, redline, document)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from builder.diagnostics import SEVERITY_SV, Diagnostic
+from builder.diff import DocumentDiff, diff_routine, last_approved_version
+from builder.ledger import ledger_path, version_key
+from builder.library import ARCHIVE_DIR, Library, RoutineFile, display_path
+from builder.options import BuildOptions
+from builder.paths import TEMPLATES_DIR
+from builder.pipeline import run_check
+
+REDLINE_TEMPLATE = "redline.html.j2"
+NO_DOCUMENT_NOTE = ("Det återgivna dokumentet ingår inte i paketet: dokumentrenderingen "
+                    "(builder/render/html.py) finns inte i den här installationen.")
+
+
+@lru_cache(maxsize=1)
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True,
+                              lstrip_blocks=True)
+
+
+def redline_html(diff: DocumentDiff, heading: str = "Ändringar",
+                 packet: dict[str, Any] | None = None) -> str:
+    return _env().get_template(REDLINE_TEMPLATE).render(diff=diff, heading=heading,
+                                                         packet=packet)
+
+
+@dataclass(frozen=True)
+class PdfOut:
+    data: bytes
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def redline_pdf(diff: DocumentDiff) -> PdfOut:
+    """The redline alone: added text green and underlined, removed red and struck through."""
+    from builder.render.weasy import PdfOptions, html_to_pdf
+
+    result = html_to_pdf(redline_html(diff), PdfOptions())
+    return PdfOut(result.data, result.warnings)
+
+
+def _summary_rows(routine: RoutineFile) -> list[dict[str, str]]:
+    """Revision lines newer than the last approved version (all of them if none is)."""
+    doc = routine.document
+    since = last_approved_version(routine)
+    rows = [r for r in doc.revisions if since is None or r.version == doc.version
+            or version_key(r.version) > version_key(since)]
+    return [{"version": r.version, "date": r.date.isoformat(), "text": r.description}
+            for r in rows]
+
+
+def _findings(diagnostics: list[Diagnostic], routine: RoutineFile) -> list[dict[str, str]]:
+    folder = routine.path.parent
+    ledger = display_path(ledger_path(folder))
+    archive = display_path(folder / ARCHIVE_DIR)
+    mine = [d for d in diagnostics
+            if d.file in (routine.display, ledger) or d.file.startswith(archive)]
+    return [{"where": f"{Path(d.file).name}:{d.line}", "rule": d.rule,
+             "severity": SEVERITY_SV[d.severity], "message": d.message} for d in mine]
+
+
+class _Warnings(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _packet_pdf(packet_html: str, library: Library, routine: RoutineFile) -> PdfOut:
+    """Lay out the packet pages and the rendered document, then write them as one PDF."""
+    from builder.render.weasy import PdfOptions, html_to_pdf, measure_html
+
+    try:
+        from builder.render import RenderContext
+        from builder.render.html import document_html
+    except ImportError:
+        result = html_to_pdf(packet_html, PdfOptions())
+        return PdfOut(result.data, result.warnings, (NO_DOCUMENT_NOTE,))
+    collector = _Warnings()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collector)
+    try:
+        ctx = RenderContext(routine, library, BuildOptions(sign=False))
+        options = PdfOptions()
+        packet = measure_html(packet_html, options)
+        document = measure_html(document_html(ctx, for_pdf=True), options)
+        combined = packet.copy(packet.pages + document.pages)
+        data = combined.write_pdf(pdf_variant=options.variant, pdf_tags=True,
+                                  pdf_identifier=b"rutinbyggaren-granskning")
+    finally:
+        logger.removeHandler(collector)
+    return PdfOut(data, tuple(collector.messages))
+
+
+def review_packet(root: Path, doc_id: str) -> PdfOut:
+    """One PDF: change summary, `rutin check` findings, redline against the last approved
+    version, and the rendered working copy. A DiffError propagates (unknown document)."""
+    result = run_check(root)
+    library = result.library
+    diff = diff_routine(library, doc_id)
+    routine = library.by_id(doc_id)
+    assert routine is not None  # diff_routine raised otherwise
+    try:
+        import builder.render.html  # noqa: F401
+        note = ""
+    except ImportError:
+        note = NO_DOCUMENT_NOTE
+    packet = {"summary": _summary_rows(routine), "version": routine.document.version,
+              "findings": _findings(result.diagnostics, routine),
+              "document_note": note or "Det återgivna dokumentet följer efter ändringarna."}
+    out = _packet_pdf(redline_html(diff, "Granskningsunderlag", packet), library, routine)
+    return out
