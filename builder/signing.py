@@ -233,60 +233,15 @@ def _approval_facts(ctx: RenderContext) -> tuple[str | None, dt.date | None, str
     return bodies.get(entry.body, entry.body), entry.date, entry.protocol
 
 
-def _destinations_and_pages(pdf_bytes: bytes) -> tuple[dict[str, Any], list[int]]:
-    """Named destinations (name → [page /XYZ x y zoom]) and the pages' object numbers in order."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
-    dests: dict[str, Any] = {}
-    pages: list[int] = []
-
-    def walk_names(node: Any) -> None:
-        names = node.get("/Names", [])
-        for i in range(0, len(names) - 1, 2):
-            dests[str(names[i])] = names[i + 1].get_object()
-        for kid in node.get("/Kids", []):
-            walk_names(kid.get_object())
-
-    def walk_pages(node: Any) -> None:
-        for kid in node.raw_get("/Kids"):
-            if kid.get_object().get("/Type") == "/Pages":
-                walk_pages(kid.get_object())
-            else:
-                pages.append(kid.idnum)
-
-    names_root = reader.root.get("/Names")
-    if names_root is not None and "/Dests" in names_root:
-        walk_names(names_root["/Dests"])
-    walk_pages(reader.root["/Pages"])
-    return dests, pages
-
-
 def approval_box(pdf_bytes: bytes) -> Box | None:
-    """The rectangle the document template reserved for the stamp, from its named destinations.
+    """The rectangle the document template reserved for the stamp (None: use the fallback)."""
+    from builder.render.pdf import approval_box as reserved_box
 
-    The template (see builder.render.document_view) marks the box's top-left corner and a
-    zero-size marker in its bottom-right corner with ids; WeasyPrint turns both into named
-    destinations ``[page /XYZ x y zoom]``.
-    """
-    start_id, end_id = "godkannande", "godkannande-slut"
     try:
-        from builder.render import document_view
-
-        start_id, end_id = document_view.APPROVAL_BOX_ID, document_view.APPROVAL_BOX_END_ID
-    except ImportError:
-        pass
-    dests, pages = _destinations_and_pages(pdf_bytes)
-    start, end = dests.get(start_id), dests.get(end_id)
-    if start is None or end is None:
+        page, (x1, y1, x2, y2) = reserved_box(pdf_bytes)
+    except (LookupError, StopIteration):
         return None
-    page = start.raw_get(0).idnum
-    if page != end.raw_get(0).idnum or page not in pages:
-        return None
-    x1, y1, x2, y2 = float(start[2]), float(end[3]), float(end[2]), float(start[3])
-    if x2 - x1 < 40 or y2 - y1 < 20:
-        return None
-    return pages.index(page), (round(x1), round(y1), round(x2), round(y2))
+    return page, (round(x1), round(y1), round(x2), round(y2))
 
 
 def signer_fingerprint() -> str:

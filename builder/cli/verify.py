@@ -1,0 +1,41 @@
+"""`rutin verify FILE…`: a short Swedish report per file; exit 1 unless every check passes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from builder.cli import cli
+from builder.library import display_path, find_library_root, load_library
+from builder.signing_keys import SigningError
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--routines", "root", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("routines"), show_default=True,
+              help="Rutinmappen med godkännandeliggaren att jämföra med.")
+@click.pass_context
+def verify(ctx: click.Context, files: tuple[Path, ...], root: Path) -> int:
+    """Kontrollera signaturer i PDF- och DOCX-filer och att innehållet stämmer med liggaren."""
+    from builder.verify import verify_files
+
+    library = load_library(find_library_root(root))[0] if root.is_dir() else None
+    try:
+        reports = verify_files(files, library)
+    except SigningError as exc:
+        raise click.ClickException(str(exc)) from None
+    for report in reports:
+        verdict = "godkänd" if report.ok else "UNDERKÄND"
+        click.echo(f"{display_path(report.path)}: {verdict}")
+        for finding in report.findings:
+            click.echo(f"  {'✓' if finding.ok else '✗'} {finding.text}")
+    failed = sum(not r.ok for r in reports)
+    if failed:
+        click.echo(f"{failed} av {len(reports)} filer klarade inte kontrollen.", err=True)
+    else:
+        click.echo("Alla kontroller klarade: signerat, oförändrat och fastställt.", err=True)
+    code = 1 if failed else 0
+    ctx.exit(code)
+    return code
