@@ -189,7 +189,7 @@ def test_core_properties_and_language(kungalv: bytes) -> None:
     props = document.core_properties
     assert props.title.startswith("Samverkansrutin vid insatser i hemmet")
     assert props.author == "Arbetsgrupp utsedd av samordningsgruppen"
-    assert props.subject == "Samverkan vid insatser i hemmet"
+    assert props.subject == "Styrdokument – Samverkan vid insatser i hemmet"
     assert props.language == "sv-SE"
     assert props.version == "1.0"
     assert "NSVT" in props.keywords
@@ -227,6 +227,8 @@ def test_settings_ask_word_to_update_fields(kungalv: bytes) -> None:
 
 def test_draft_marked_and_approved_not(draft: bytes, kungalv: bytes) -> None:
     assert "UTKAST – ej fastställd" in _header_text(_open(draft))
+    body = [p.text for p in _open(draft).paragraphs]
+    assert body[body.index("Arbetsrutin för testteamet") + 1].startswith("UTKAST – ej fastställd")
     assert "UTKAST" not in _all_text(_open(kungalv))
 
 
@@ -297,13 +299,23 @@ def test_glossary_revisions_and_attachments(draft: bytes) -> None:
         ["0.2", "2 mars 2026", "Steg om återkoppling tillagt."],
         ["0.1", "1 februari 2026", "Första utkastet."],
     ]
-    assert "Bilaga 1. Kontaktlista (kontaktlista.pdf)" in [p.text for p in document.paragraphs]
+    paragraphs = [p.text for p in document.paragraphs]
+    assert "Bilaga 1. Kontaktlista (fil: docx-testgrupp/kontaktlista.pdf)" in paragraphs
 
 
 def test_team_list_of_samverkansrutin(kungalv: bytes) -> None:
     table = _table_with(_open(kungalv), "Förkortning")
     assert [c.text for c in table.rows[1].cells] == [
         "Närsjukvårdsteam", "NSVT", "Kungälvs sjukhus", "–"]
+
+
+def test_arbetsrutin_names_its_samverkansrutin(shipped: Library) -> None:
+    routine = shipped.arbetsrutiner[0]
+    parent = _routine(shipped, routine.document.parent).document  # type: ignore[attr-defined]
+    document = _open(_render(shipped, routine))
+    assert f"Samverkansrutin\n{parent.title}" in [c.text for c in document.tables[0]._cells]
+    link = f"../{parent.id}/{parent.id}-v{parent.version}.docx"
+    assert link in {rel.target_ref for rel in document.part.rels.values() if rel.is_external}
 
 
 def test_bilagor_link_team_routines(shipped: Library) -> None:

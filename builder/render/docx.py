@@ -14,8 +14,15 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from builder.dates import format_date_sv
-from builder.model import Alternative, Arbetsrutin, Document, Samverkansrutin, Section, Step
+from builder.model import Alternative, Document, Samverkansrutin, Section, Step
 from builder.render import Artifact, RenderContext
+from builder.render.document_view import (
+    COPY_NOTICE,
+    EXPIRED_BANNER,
+    NOTE_PREFIXES,
+    head_view,
+    status_view,
+)
 from builder.render.docx_blocks import (
     add_appendices,
     add_follow_up_box,
@@ -40,7 +47,6 @@ from builder.render.docx_xml import (
 LANGUAGE = "sv-SE"
 MARK_COLOR = RGBColor(0xC0, 0x00, 0x00)
 GREY = RGBColor(0x40, 0x40, 0x40)
-PRINTED_COPY = "Utskriven kopia – kontrollera att du har den aktuella versionen"
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ def render_docx(ctx: RenderContext) -> list[Artifact]:
     _set_up_page(doc)
     _add_styles(doc)
     out = _Out(doc, add_step_numbering(doc))
-    _add_header_footer(doc, document, ctx.options.today)
+    _add_header_footer(doc, ctx)
     _add_front(out, ctx)
     for section in document.sections:
         _add_section(out, section, level=1)
@@ -70,7 +76,7 @@ def render_docx(ctx: RenderContext) -> list[Artifact]:
     add_glossary(doc, document)
     add_appendices(doc, ctx)
     add_revisions(doc, document)
-    _set_properties(doc, document, ctx.options.epoch)
+    _set_properties(doc, ctx)
     buffer = io.BytesIO()
     doc.save(buffer)
     return [Artifact(f"{ctx.stem}.docx", reproducible_zip(buffer.getvalue(), ctx.options.epoch))]
@@ -115,25 +121,20 @@ def _add_styles(doc: DocxDocument) -> None:
     link.font.underline, link.font.color.rgb = True, RGBColor(0x1F, 0x4E, 0x99)
 
 
-def status_marks(document: Document, today: dt.date) -> list[str]:
-    """The marks every page carries: draft, repealed, expired (the issue's status rules)."""
-    marks = []
-    if document.is_draft:
-        marks.append("UTKAST – ej fastställd")
-    if document.status == "upphävd":
-        marks.append("UPPHÄVD")
-    if document.valid_to is not None and document.valid_to < today:
-        marks.append("OBS: giltighetstiden har passerat")
-    return marks
+def header_marks(ctx: RenderContext) -> list[str]:
+    """What every page carries in red: draft or repealed (the PDF's watermark), expired."""
+    status = status_view(ctx)
+    marks = [status["watermark"]] if status["watermark"] else []
+    return marks + ([EXPIRED_BANNER] if status["expired"] else [])
 
 
-def _add_header_footer(doc: DocxDocument, document: Document, today: dt.date) -> None:
-    section = doc.sections[0]
+def _add_header_footer(doc: DocxDocument, ctx: RenderContext) -> None:
+    document, section = ctx.document, doc.sections[0]
     header = section.header.paragraphs[0]
     header.add_run(document.title).font.color.rgb = GREY
     header.add_run(f"\tVersion {document.version}").font.color.rgb = GREY
-    for mark in status_marks(document, today):
-        run = section.header.add_paragraph().add_run(mark)
+    for mark in header_marks(ctx):
+        run = section.header.add_paragraph(style="Header").add_run(mark)
         run.bold, run.font.size, run.font.color.rgb = True, Pt(12), MARK_COLOR
     footer = section.footer.paragraphs[0]
     validity = f" · Giltigt från och med {format_date_sv(document.valid_from)}"
@@ -141,20 +142,16 @@ def _add_header_footer(doc: DocxDocument, document: Document, today: dt.date) ->
     add_field(footer, "PAGE")
     footer.add_run(" av ")
     add_field(footer, "NUMPAGES")
-    section.footer.add_paragraph().add_run(PRINTED_COPY).italic = True
+    section.footer.add_paragraph(style="Footer").add_run(COPY_NOTICE).italic = True
 
 
 def _add_front(out: _Out, ctx: RenderContext) -> None:
-    """Metadata block, title, parent routine and follow-up box: what page 1 opens with."""
+    """Metadata block, title, status banners and follow-up box: what page 1 opens with."""
     document, doc = ctx.document, out.doc
-    add_metadata_table(doc, document)
+    add_metadata_table(doc, ctx)
     doc.add_paragraph(document.title, style="Title")
-    if isinstance(document, Arbetsrutin):
-        parent = ctx.library.by_id(document.parent)
-        name = parent.document.title if parent else document.parent
-        doc.add_paragraph(f"Arbetsrutin under samverkansrutinen {name}", style="Subtitle")
-    for mark in status_marks(document, ctx.options.today):
-        run = doc.add_paragraph().add_run(mark)
+    for banner in status_view(ctx)["banners"]:
+        run = doc.add_paragraph().add_run(banner)
         run.bold, run.font.color.rgb = True, MARK_COLOR
     if document.follow_up is not None:
         add_follow_up_box(doc, document.follow_up, _follow_up_team(document))
@@ -232,18 +229,21 @@ def _add_alternative(out: _Out, num_id: int, alternative: Alternative, shared: s
 
 def _add_note(doc: DocxDocument, note: str) -> None:
     """A note set apart (the seed's "Observera att …"), shaded with a rule on the left."""
-    add_inline(doc.add_paragraph(style="Observera"), note)
+    paragraph = doc.add_paragraph(style="Observera")
+    if not note.lstrip().lower().startswith(NOTE_PREFIXES):
+        paragraph.add_run("Observera: ").bold = True
+    add_inline(paragraph, note)
 
 
-def _set_properties(doc: DocxDocument, document: Document, epoch: int) -> None:
-    """Core properties, dated from SOURCE_DATE_EPOCH so two builds give the same bytes."""
-    props = doc.core_properties
-    moment = dt.datetime.fromtimestamp(epoch, dt.UTC).replace(tzinfo=None)
+def _set_properties(doc: DocxDocument, ctx: RenderContext) -> None:
+    """Core properties as the PDF's metadata, dated from SOURCE_DATE_EPOCH (same bytes)."""
+    document, head, props = ctx.document, head_view(ctx), doc.core_properties
+    moment = dt.datetime.fromtimestamp(ctx.options.epoch, dt.UTC).replace(tzinfo=None)
     kind = "samverkansrutin" if isinstance(document, Samverkansrutin) else "arbetsrutin"
     props.title = document.title
     props.author = props.last_modified_by = document.prepared_by
-    props.subject = document.assignment or document.document_type
-    props.keywords = ", ".join([kind, document.document_type, *document.glossary])
+    props.subject = head["description"]
+    props.keywords = head["keywords"]
     props.category = document.document_type
     props.content_status = document.status
     props.identifier = document.id

@@ -16,14 +16,9 @@ from docx.text.paragraph import Paragraph
 from builder.dates import format_date_sv
 from builder.model import Arbetsrutin, Document, FollowUp, Samverkansrutin
 from builder.render import RenderContext
+from builder.render.document_view import EXAMPLE_MARK, MISSING, STATUS_LABELS, metadata_rows
 from builder.render.docx_xml import shade_cell
 
-STATUS_LABELS = {
-    "utkast": "Utkast",
-    "granskning": "Under granskning",
-    "fastställd": "Fastställd",
-    "upphävd": "Upphävd",
-}
 HEAD_FILL = "DCE6F2"
 BOX_FILL = "EEF3F9"
 EXAMPLE_COLOR = RGBColor(0x9C, 0x00, 0x06)
@@ -65,39 +60,9 @@ def add_table(doc: DocxDocument, headers: Sequence[str], rows: Sequence[Sequence
     return table
 
 
-def _evaluation(document: Document) -> str | None:
-    evaluation = document.evaluation
-    if evaluation is None:
-        return None
-    if evaluation.months:
-        months = evaluation.months
-        return months[0] if len(months) == 1 else f"{', '.join(months[:-1])} och {months[-1]}"
-    return f"var {evaluation.interval_months}:e månad"
-
-
-def metadata_fields(document: Document) -> list[tuple[str, str]]:
-    """The header block of the second seed, with version and status added."""
-    fields = [
-        ("Dokumenttyp", document.document_type),
-        ("Upprättat av", document.prepared_by),
-        ("Godkänt av", document.approved_by or "–"),
-        ("Uppdrag", document.assignment or "–"),
-        ("Datum för godkännande", format_date_sv(document.approval_date)),
-        ("Giltigt från och med", format_date_sv(document.valid_from)),
-        ("Version", document.version),
-        ("Status", STATUS_LABELS[document.status]),
-    ]
-    if document.valid_to is not None:
-        fields.append(("Giltigt till och med", format_date_sv(document.valid_to)))
-    evaluation = _evaluation(document)
-    if evaluation:
-        fields.append(("Utvärderas", evaluation))
-    return fields
-
-
-def add_metadata_table(doc: DocxDocument, document: Document) -> None:
-    """Two columns of label-over-value cells, as in the seed's header block."""
-    fields = metadata_fields(document)
+def add_metadata_table(doc: DocxDocument, ctx: RenderContext) -> None:
+    """Two columns of label-over-value cells, as in the seed's header block (rows as the PDF's)."""
+    fields = [(row["label"], row["value"]) for row in metadata_rows(ctx)]
     if len(fields) % 2:
         fields.append(("", ""))
     table = doc.add_table(rows=len(fields) // 2, cols=2, style="Table Grid")
@@ -118,7 +83,7 @@ def add_follow_up_box(doc: DocxDocument, follow_up: FollowUp, team: str | None =
     title = head.paragraphs[0].add_run(f"Uppföljning – {team}" if team else "Uppföljning")
     title.bold, title.font.size = True, Pt(13)
     if follow_up.example:
-        run = head.add_paragraph().add_run("Exempel – ska fastställas av teamet")
+        run = head.add_paragraph().add_run(EXAMPLE_MARK)
         run.bold, run.font.color.rgb = True, EXAMPLE_COLOR
     shade_cell(head, HEAD_FILL)
     values = (("Ansvarig", follow_up.responsible), ("Hur", follow_up.how),
@@ -126,7 +91,7 @@ def add_follow_up_box(doc: DocxDocument, follow_up: FollowUp, team: str | None =
     for row, (label, value) in zip(table.rows[1:], values):
         label_cell, value_cell = row.cells
         label_cell.paragraphs[0].add_run(label).bold = True
-        value_cell.paragraphs[0].add_run(value or "–")
+        value_cell.paragraphs[0].add_run(value or MISSING)
         shade_cell(label_cell, BOX_FILL)
         shade_cell(value_cell, BOX_FILL)
     doc.add_paragraph()
@@ -148,7 +113,8 @@ def add_team_table(doc: DocxDocument, ctx: RenderContext, sam: Samverkansrutin) 
     for team in sam.teams:
         routine = routines.get(team.id)
         title = routine.title if routine else team.routine_title
-        rows.append((team.name, team.abbreviation or "–", team.based_at or "–", title or "–"))
+        rows.append((team.name, team.abbreviation or MISSING, team.based_at or MISSING,
+                     title or MISSING))
     doc.add_heading("Team som omfattas", level=1)
     add_table(doc, ("Team", "Förkortning", "Utgår från", "Arbetsrutin"), rows, (45, 25, 30, 60))
 
@@ -163,22 +129,41 @@ def add_hyperlink(paragraph: Paragraph, text: str, target: str) -> None:
     ))
 
 
-def add_appendices(doc: DocxDocument, ctx: RenderContext) -> None:
-    """Bilagor: each team's arbetsrutin (linked to its DOCX) and the attached files."""
+def docx_link(document: Document) -> str:
+    """Relative link to another document's DOCX (output/<group>/<document-id>/<stem>.docx)."""
+    return f"../{document.id}/{document.id}-v{document.version}.docx"
+
+
+def _detail(document: Document | None) -> str:
+    if document is None:
+        return "arbetsrutinen saknas ännu"
+    return f"version {document.version}, {STATUS_LABELS[document.status].lower()}"
+
+
+def appendix_entries(ctx: RenderContext) -> list[tuple[str, str | None]]:
+    """Bilagor as the PDF lists them: team arbetsrutiner or the parent, then attached files."""
     document = ctx.document
     entries: list[tuple[str, str | None]] = []
     if isinstance(document, Samverkansrutin):
         routines = team_routines(ctx, document)
         for team in document.teams:
             routine = routines.get(team.id)
-            if routine is not None:
-                target = f"../{routine.id}/{routine.id}-v{routine.version}.docx"
-                status = STATUS_LABELS[routine.status].lower()
-                entries.append((f"{routine.title} (version {routine.version}, {status})", target))
-            elif team.routine_title:
-                entries.append((f"{team.routine_title} (saknas i biblioteket)", None))
-    entries.extend((f"{a.title} ({a.file.rsplit('/', 1)[-1]})", None)
-                   for a in document.attachments)
+            title = team.routine_title or (routine.title if routine else None)
+            if title is not None:
+                link = docx_link(routine) if routine else None
+                entries.append((f"{title} ({_detail(routine)})", link))
+    elif isinstance(document, Arbetsrutin):
+        parent = ctx.library.by_id(document.parent)
+        if parent is not None:
+            text = f"Samverkansrutin: {parent.document.title} ({_detail(parent.document)})"
+            entries.append((text, docx_link(parent.document)))
+    entries.extend((f"{a.title} (fil: {a.file})", None) for a in document.attachments)
+    return entries
+
+
+def add_appendices(doc: DocxDocument, ctx: RenderContext) -> None:
+    """Bilagor, each linked to its DOCX beside this one where the library holds it."""
+    entries = appendix_entries(ctx)
     if not entries:
         return
     doc.add_heading("Bilagor", level=1)
