@@ -62,6 +62,9 @@ RENDERER_PATHS: dict[str, str] = {}
 RENDERER_PATHS["pdf"] = "builder.render.pdf:render_pdf"
 RENDERER_PATHS["html"] = "builder.render.html:render_html"
 RENDERER_PATHS["docx"] = "builder.render.docx:render_docx"
+RENDERER_PATHS["checklista"] = "builder.render.checklist:render_checklist"
+RENDERER_PATHS["fickkort"] = "builder.render.pocketcard:render_pocketcard"
+RENDERER_PATHS["laskvittens"] = "builder.render.receipt:render_receipt"
 
 
 def get_renderer(fmt: str) -> Renderer:

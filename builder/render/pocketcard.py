@@ -1,0 +1,184 @@
+"""Pocket cards (85 × 55 mm, front and back): single cards, an imposed A4 sheet, and measuring.
+
+Who gets a card: every document with a ``fickkort`` block, and every arbetsrutin (a team's
+routine is what staff carry; without ``fickkort.punkter`` its first six steps are the points).
+A document with neither points nor contacts gets no card.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import segno
+
+from builder.library import Library, RoutineFile
+from builder.model import Arbetsrutin
+from builder.phone import format_phone_sv
+from builder.render import Artifact, RenderContext
+from builder.render.imposition import CARD, SheetLayout, impose
+from builder.render.printables import (
+    checklist_rows,
+    document_head,
+    find_team,
+    publication_link,
+    render_template,
+    validity_text,
+)
+
+MAX_POINTS_FROM_STEPS = 6  # the issue: "the 3–6 most important points"
+PX_PER_MM = 96 / 25.4  # WeasyPrint lays out in CSS pixels
+
+
+@dataclass(frozen=True)
+class CardContact:
+    name: str
+    role: str | None
+    phone: str | None  # formatted the Swedish way
+
+
+@dataclass(frozen=True)
+class CardContent:
+    """Everything printed on one card, ready for the template."""
+
+    doc_id: str
+    title: str
+    team_name: str | None
+    abbreviation: str | None
+    points: tuple[str, ...]
+    follow_up_owner: str | None
+    contacts: tuple[CardContact, ...]
+    version: str
+    validity: str
+    draft: bool
+    qr_url: str | None
+    qr_image: str | None  # data: URI of the QR code (SVG)
+
+
+def wants_card(routine: RoutineFile) -> bool:
+    doc = routine.document
+    return doc.pocket_card is not None or isinstance(doc, Arbetsrutin)
+
+
+def _points(routine: RoutineFile) -> tuple[str, ...]:
+    card = routine.document.pocket_card
+    if card is not None and card.points:
+        return tuple(card.points)
+    rows = checklist_rows(routine.document)[:MAX_POINTS_FROM_STEPS]
+    return tuple(f"{r.condition} → {r.text}" if r.condition else r.text for r in rows)
+
+
+def qr_code(url: str) -> segno.QRCode:
+    return segno.make(url, error="m", micro=False)
+
+
+def qr_data_uri(url: str) -> str:
+    """The QR code as a PNG data: URI, quiet zone of four modules, 8 px a module.
+
+    PNG rather than SVG: WeasyPrint draws a QR's SVG path slowly (0.07 s each, ten per sheet),
+    and at 8 px a module, drawn without interpolation, the raster is exact at any print size.
+    """
+    return str(qr_code(url).png_data_uri(scale=8, border=4))
+
+
+def card_content(routine: RoutineFile, library: Library) -> CardContent | None:
+    """The card for a document, or None when it gets none (see the module docstring)."""
+    if not wants_card(routine):
+        return None
+    doc = routine.document
+    points = _points(routine)
+    contacts = tuple(
+        CardContact(c.name, c.role, format_phone_sv(c.phone) if c.phone else None)
+        for c in (doc.pocket_card.contacts if doc.pocket_card else []))
+    if not points and not contacts:
+        return None
+    team = find_team(routine, library)
+    url = publication_link(routine, library)
+    return CardContent(
+        doc_id=doc.id, title=doc.title,
+        team_name=team.name if team else None,
+        abbreviation=team.abbreviation if team else None,
+        points=points,
+        follow_up_owner=doc.follow_up.responsible if doc.follow_up else None,
+        contacts=contacts, version=doc.version, validity=validity_text(doc),
+        draft=doc.is_draft, qr_url=url, qr_image=qr_data_uri(url) if url else None,
+    )
+
+
+def cards_html(cards: list[CardContent], mode: str, meta: dict[str, str],
+               layout: SheetLayout | None = None) -> str:
+    """``mode``: "single" (85 × 55 mm pages), "sheet" (imposed A4) or "measure"."""
+    layout = layout or impose()
+    sheets = [cards[i:i + layout.capacity] for i in range(0, len(cards), layout.capacity)]
+    return render_template("pocketcard.html.j2", cards=cards, mode=mode, meta=meta,
+                           sheets=sheets, layout=layout)
+
+
+def render_pocketcard(ctx: RenderContext) -> list[Artifact]:
+    """``<stem>-fickkort.pdf`` (front, back) and ``<stem>-fickkort-ark.pdf`` (10 per A4)."""
+    from builder.render.weasy import html_to_pdf
+
+    card = card_content(ctx.routine, ctx.library)
+    if card is None:
+        return []
+    meta = document_head(ctx.document, "Fickkort", ctx.options.epoch)
+    single = html_to_pdf(cards_html([card], "single", meta))
+    layout = impose()
+    sheet = html_to_pdf(cards_html([card] * layout.capacity, "sheet", meta, layout))
+    return [Artifact(f"{ctx.stem}-fickkort.pdf", single.data),
+            Artifact(f"{ctx.stem}-fickkort-ark.pdf", sheet.data)]
+
+
+@dataclass(frozen=True)
+class FaceMeasure:
+    doc_id: str
+    side: str  # "framsida" or "baksida"
+    height_mm: float
+    line_mm: float  # height of one text line on this face, to say "about N lines"
+
+    @property
+    def overflow_mm(self) -> float:
+        return max(0.0, self.height_mm - CARD[1])
+
+
+def _box_class(box: Any) -> str:
+    element = getattr(box, "element", None)
+    return (element.get("class") or "") if element is not None and box.element_tag else ""
+
+
+def _face_measure(page: Any) -> tuple[float, float]:
+    """Height of the page's face box and of its first text line, in mm."""
+    from weasyprint.formatting_structure.boxes import LineBox  # type: ignore[import-untyped]
+
+    face = next(b for b in page._page_box.descendants() if "face" in _box_class(b).split())
+    # The body text's line (a point or a contact), not the larger heading's.
+    lines = [b.height for b in face.descendants() if isinstance(b, LineBox)]
+    line_px = min(lines) if lines else 10.0
+    return face.margin_height() / PX_PER_MM, line_px / PX_PER_MM
+
+
+@lru_cache(maxsize=8)
+def _measure(html: str) -> tuple[tuple[float, float], ...]:
+    from builder.render.weasy import measure_html
+
+    document = measure_html(html)
+    return tuple(_face_measure(page) for page in document.pages)
+
+
+def measure_cards(cards: list[CardContent]) -> list[FaceMeasure]:
+    """Lay every face out once, at card width and unlimited height, and read its height.
+
+    The measuring page is 2 m tall, so each face is one page and its natural height is the
+    height of its box in WeasyPrint's layout — the same CSS as the printed card.
+    """
+    if not cards:
+        return []
+    meta = {"title": "Mätning", "author": "", "description": "", "created": ""}
+    heights = _measure(cards_html(cards, "measure", meta))
+    found = []
+    for index, card in enumerate(cards):
+        for offset, side in enumerate(("framsida", "baksida")):
+            height, line = heights[2 * index + offset]
+            found.append(FaceMeasure(card.doc_id, side, height, line))
+    return found

@@ -1,0 +1,130 @@
+"""What the printed aids (checklist, pocket cards, läskvittens) share: template env, rows, labels."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from builder.dates import format_date_sv
+from builder.library import Library, RoutineFile
+from builder.loader import YamlPath
+from builder.model import Arbetsrutin, Document, Samverkansrutin, Section, Step, TeamEntry
+from builder.render.html import template_env
+from builder.text import render_inline
+
+COPY_NOTICE = "Utskriven kopia – kontrollera att du har den aktuella versionen"
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def render_template(name: str, **context: Any) -> str:
+    """Render with the main document's Jinja environment; ``inline`` renders Markdown."""
+    return template_env().get_template(name).render(inline=render_inline, **context)
+
+
+def validity_text(document: Document) -> str:
+    """'Giltig från 1 juni 2026 till …', or the honest absence of a date for drafts."""
+    if document.valid_from is None:
+        return "Giltighetsdatum ej fastställt"
+    text = f"Giltig från {format_date_sv(document.valid_from)}"
+    if document.valid_to is not None:
+        text += f" till {format_date_sv(document.valid_to)}"
+    return text
+
+
+def find_team(routine: RoutineFile, library: Library) -> TeamEntry | None:
+    """The team a document is for: an arbetsrutin's team, or the one team a samverkansrutin
+    covers alone (its follow-up names it, or it lists exactly one)."""
+    doc = routine.document
+    if isinstance(doc, Arbetsrutin):
+        parent = library.by_id(doc.parent)
+        teams = parent.document.teams if parent and isinstance(parent.document,
+                                                                Samverkansrutin) else []
+        return next((t for t in teams if t.id == doc.team), None)
+    if isinstance(doc, Samverkansrutin):
+        wanted = doc.follow_up.team if doc.follow_up else None
+        if wanted:
+            return next((t for t in doc.teams if t.id == wanted), None)
+        if len(doc.teams) == 1:
+            return doc.teams[0]
+    return None
+
+
+def team_label(routine: RoutineFile, library: Library) -> str:
+    """'Närsjukvårdsteam (NSVT)', or every team of a samverkansrutin, or the bare team id."""
+    team = find_team(routine, library)
+    if team is not None:
+        return f"{team.name} ({team.abbreviation})" if team.abbreviation else team.name
+    doc = routine.document
+    if isinstance(doc, Samverkansrutin) and doc.teams:
+        return ", ".join(t.abbreviation or t.name for t in doc.teams)
+    return doc.team if isinstance(doc, Arbetsrutin) else ""
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    """One checkable line: a step or one alternative (2a) of a step."""
+
+    number: str  # "1", "2a"
+    condition: str | None  # the alternative's villkor ("Om …"), shown as "om … → …"
+    text: str
+    responsible: str
+    when: str
+    path: YamlPath  # where the step or alternative stands in the YAML (for R502)
+    section: str  # heading of the section the step belongs to
+
+    @property
+    def field_id(self) -> str:
+        return f"steg-{self.path_key}"
+
+    @property
+    def path_key(self) -> str:
+        return "-".join(str(p) for p in self.path if isinstance(p, int))
+
+
+def _walk(sections: list[Section], path: YamlPath) -> list[tuple[Section, YamlPath]]:
+    found: list[tuple[Section, YamlPath]] = []
+    for index, section in enumerate(sections):
+        found.append((section, path + (index,)))
+        found.extend(_walk(section.subsections or [], path + (index, "underavsnitt")))
+    return found
+
+
+def _step_rows(step: Step, number: int, path: YamlPath, heading: str) -> list[ChecklistRow]:
+    rows: list[ChecklistRow] = []
+    if step.text:
+        rows.append(ChecklistRow(str(number), None, step.text, step.responsible or "",
+                                 step.when or "", path, heading))
+    for letter, alt in zip(LETTERS, step.alternatives or []):
+        rows.append(ChecklistRow(
+            f"{number}{letter}", alt.condition, alt.text,
+            alt.responsible or step.responsible or "", alt.when or step.when or "",
+            path + ("alternativ", LETTERS.index(letter)), heading))
+    return rows
+
+
+def checklist_rows(document: Document) -> list[ChecklistRow]:
+    """Every step and alternative in document order, numbered per step list as in the PDF."""
+    rows: list[ChecklistRow] = []
+    for section, path in _walk(document.sections, ("avsnitt",)):
+        for index, step in enumerate(section.steps or []):
+            rows.extend(_step_rows(step, index + 1, path + ("steg", index), section.heading))
+    return rows
+
+
+def publication_link(routine: RoutineFile, library: Library) -> str | None:
+    """``<publicerings_url>/<group>/<id>/``: where the current version is published."""
+    organisation = library.organisation
+    if organisation is None or not organisation.publication_url:
+        return None
+    doc = routine.document
+    group = doc.parent if isinstance(doc, Arbetsrutin) else doc.id
+    return f"{organisation.publication_url.rstrip('/')}/{group}/{doc.id}/"
+
+
+def document_head(document: Document, subject: str, epoch: int) -> dict[str, str]:
+    """Metadata for the HTML head, which WeasyPrint writes to the PDF info and XMP."""
+    created = dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"title": f"{subject}: {document.title}", "author": document.prepared_by,
+            "description": f"{subject} för {document.title}, version {document.version}",
+            "created": created}

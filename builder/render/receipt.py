@@ -1,0 +1,35 @@
+"""The läskvittens: an A4 sheet where staff sign that they have read this version."""
+
+from __future__ import annotations
+
+from builder.render import Artifact, RenderContext
+from builder.render.printables import (
+    COPY_NOTICE,
+    document_head,
+    render_template,
+    team_label,
+    validity_text,
+)
+from builder.render.weasy import html_to_pdf
+
+ROWS_PER_PAGE = 20
+PAGES = 1  # one page of 20 signatures; a unit prints more copies when it fills up
+
+
+def receipt_html(ctx: RenderContext, pages: int = PAGES) -> str:
+    doc = ctx.document
+    return render_template(
+        "receipt.html.j2",
+        doc=doc,
+        rows=ROWS_PER_PAGE * pages,
+        validity=validity_text(doc),
+        team=team_label(ctx.routine, ctx.library),
+        copy_notice=COPY_NOTICE,
+        meta=document_head(doc, "Läskvittens", ctx.options.epoch),
+    )
+
+
+def render_receipt(ctx: RenderContext) -> list[Artifact]:
+    """``<stem>-laskvittens.pdf``: title, version, validity and 20 rows to sign (PDF/A)."""
+    result = html_to_pdf(receipt_html(ctx))
+    return [Artifact(f"{ctx.stem}-laskvittens.pdf", result.data)]
