@@ -366,3 +366,21 @@ def test_package_check_finds_dangling_numbering(kungalv: bytes) -> None:
     problems = check_package(broken.getvalue())
     assert any("numId 99" in p for p in problems)
     assert any(p.startswith("word/settings.xml") for p in problems)
+
+
+def test_markdown_ordered_list_restarts_with_word_numbering() -> None:
+    from builder.render.docx_markdown import add_markdown
+    from builder.render.docx_xml import add_step_numbering, new_list
+
+    document = docx.Document()
+    abstract = add_step_numbering(document)
+    text = "1. ett\n2. två\n\nMellan.\n\n1. tre\n   - inre\n\n> citat"
+    add_markdown(document, text, lambda: new_list(document, abstract))
+    found = [(p.style.name, p.text, _num(p)) for p in document.paragraphs]
+    first, second = found[0][2], found[3][2]
+    assert first is not None and second is not None and first[0] != second[0]
+    assert [(style, text) for style, text, _ in found] == [
+        ("List Number", "ett"), ("List Number", "två"), ("Normal", "Mellan."),
+        ("List Number", "tre"), ("List Bullet 2", "inre"), ("Quote", "citat"),
+    ]
+    assert found[1][2] == first
