@@ -9,18 +9,28 @@ its source text; the pydantic model decides the type.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.resolver import Resolver
 
 from builder.diagnostics import Diagnostic
 
+try:
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # PyYAML built without libyaml
+    _CParser = None
+
 MAX_FILE_BYTES = 1_000_000  # a long routine is ~20 kB; anything near a megabyte is a mistake
-MAX_NODES = 100_000
+MAX_NODES = 20_000  # the longest shipped routine has under 1 000
 MAX_DEPTH = 40
 UTF8_BOM = b"\xef\xbb\xbf"
+# What YAML allows in a file (PyYAML's Reader.NON_PRINTABLE): control characters are refused.
+NOT_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
 
 YamlPath = tuple[str | int, ...]
 
@@ -90,17 +100,15 @@ def _written_tag(tag: str) -> str:
     return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
 
 
-class _SafeComposer(yaml.SafeLoader):
-    """A loader that refuses anchors, aliases and explicit tags while composing.
+class _Guard:
+    """Composer mixin that refuses anchors, aliases and explicit tags while composing.
 
     Depth and node count are capped here, during composition, so that a deeply nested or
     huge flow collection is refused before its node tree is built (bounded memory and stack).
     """
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.depth = 0
-        self.nodes = 0
+    depth = 0
+    nodes = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         event = self.peek_event()
@@ -130,9 +138,29 @@ class _SafeComposer(yaml.SafeLoader):
             )
         self.depth += 1
         try:
-            return super().compose_node(parent, index)
+            return super().compose_node(parent, index)  # type: ignore[misc]
         finally:
             self.depth -= 1
+
+
+class _PureComposer(_Guard, yaml.SafeLoader):
+    """PyYAML's pure-Python scanner and parser (used when libyaml is not installed)."""
+
+
+if _CParser is not None:
+
+    class _FastComposer(_Guard, Composer, _CParser, Resolver):  # type: ignore[misc,valid-type]
+        """libyaml's scanner and parser (about ten times faster), PyYAML's composer on top:
+        Composer precedes CParser in the MRO, so node building, and the guard, stay in Python."""
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            Resolver.__init__(self)
+            Composer.__init__(self)
+
+
+def _composer(text: str) -> Any:
+    return _FastComposer(text) if _CParser is not None else _PureComposer(text)
 
 
 def _pos(mark: yaml.Mark | None) -> Position:
@@ -217,52 +245,56 @@ def _decode(raw: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
         ]
 
 
-# PyYAML's problems, translated: (start of the English problem, Swedish explanation).
+# Problems from libyaml and PyYAML, translated: (part of the English problem, Swedish).
 SYNTAX_SV: tuple[tuple[str, str], ...] = (
-    ("mapping values are not allowed here",
-     "kolon på fel plats; sätt citattecken runt en text som innehåller ': ' "
-     "eller kontrollera indraget"),
+    ("mapping values are not allowed", "kolon på fel plats; sätt citattecken runt en text som "
+     "innehåller ': ' eller kontrollera indraget"),
     ("could not find expected ':'", "förväntade ':' efter en nyckel (eller stängs inte ett "
      "citattecken?)"),
     ("expected <block end>", "fel indrag: raden stämmer inte med nivån ovanför"),
+    ("did not find expected key", "fel indrag: raden stämmer inte med nivån ovanför"),
+    ("did not find expected '-' indicator", "fel indrag: en rad i listan börjar inte med '- '"),
     ("expected ',' or ']'", "förväntade ',' eller ']' i en lista inom hakparenteser"),
     ("expected ',' or '}'", "förväntade ',' eller '}' i ett block inom klammerparenteser"),
-    ("sequence entries are not allowed here", "ett listelement ('- ') står på fel plats; "
+    ("sequence entries are not allowed", "ett listelement ('- ') står på fel plats; "
      "kontrollera indraget"),
-    ("mapping keys are not allowed here", "en nyckel står på fel plats; kontrollera indraget"),
+    ("mapping keys are not allowed", "en nyckel står på fel plats; kontrollera indraget"),
     ("found unexpected end of stream", "filen tar slut mitt i ett värde"),
-    ("found unknown escape character", "okänd escape-sekvens (\\) i text inom dubbla "
-     "citattecken; använd enkla citattecken"),
-    ("expected escape sequence", "ofullständig escape-sekvens (\\) i text inom dubbla "
-     "citattecken"),
-    ("expected alphabetic or numeric character", "'&' och '*' inleder YAML-ankare och alias; "
-     "sätt citattecken runt texten"),
+    ("unknown escape character", "okänd escape-sekvens (\\) i text inom dubbla citattecken; "
+     "använd enkla citattecken"),
+    ("escape sequence", "ofullständig escape-sekvens (\\) i text inom dubbla citattecken"),
+    ("alphabetic or numeric character", "'&' och '*' inleder YAML-ankare och alias; sätt "
+     "citattecken runt texten"),
     ("expected a comment or a line break", "oväntad text efter värdet; sätt citattecken runt "
      "hela texten"),
-    ("expected the node content", "ett värde saknas här"),
-    ("expected '<document start>'", "oväntat innehåll; filen ska bestå av nycklar med värden"),
+    ("node content", "ett värde saknas här"),
+    ("<document start>", "oväntat innehåll; filen ska bestå av nycklar med värden"),
     ("but found another document", "filen får bara innehålla ett YAML-dokument (ta bort '---')"),
-    ("found unexpected document separator", "'---' eller '...' står mitt i ett värde"),
-    ("expected indentation indicator", "ogiltig indragsangivelse efter '|' eller '>'"),
-    ("expected chomping or indentation indicators", "ogiltigt tecken efter '|' eller '>'"),
-    ("found undefined tag handle", "okänd YAML-tagg; ta bort '!' eller sätt citattecken runt "
-     "texten"),
-    ("found character", "tecknet kan inte inleda ett värde; sätt citattecken runt texten"),
+    ("document separator", "'---' eller '...' står mitt i ett värde"),
+    ("document indicator", "'---' eller '...' står mitt i ett värde"),
+    ("indentation indicator", "ogiltig indragsangivelse efter '|' eller '>'"),
+    ("chomping or indentation", "ogiltigt tecken efter '|' eller '>'"),
+    ("tag handle", "okänd YAML-tagg; sätt citattecken runt texten"),
+    ("expected '>'", "ofullständig YAML-tagg; sätt citattecken runt texten"),
+    ("cannot start any token", "tecknet kan inte inleda ett värde; sätt citattecken runt texten"),
 )
-TAB_PROBLEMS = ("'\\t'", "tab character")
 
 
-def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
-    """A Swedish explanation of a PyYAML syntax error, naming where an open quote began."""
+def _syntax_message(exc: yaml.MarkedYAMLError, text: str) -> str:
+    """A Swedish explanation of a YAML syntax error, naming where an open quote began."""
     problem = exc.problem or ""
-    context = exc.context or ""
-    if any(t in problem or t in context for t in TAB_PROBLEMS):
+    mark = exc.problem_mark
+    # libyaml's mark.index counts bytes, so find the character by line and column.
+    lines = text.split("\n")
+    at_tab = mark is not None and mark.line < len(lines) and (
+        lines[mark.line][mark.column:mark.column + 1] == "\t")
+    if "tab" in problem or "'\\t'" in problem or at_tab:
         return "tabbtecken kan inte användas för indrag i YAML; använd mellanslag"
-    explanation = next((sv for en, sv in SYNTAX_SV if problem.startswith(en)),
+    explanation = next((sv for en, sv in SYNTAX_SV if en in problem),
                        "filen kan inte läsas här; kontrollera indrag, kolon och citattecken")
+    context = exc.context or ""
     opened = exc.context_mark
-    if opened is not None and exc.problem_mark is not None and (
-            opened.line != exc.problem_mark.line):
+    if opened is not None and mark is not None and opened.line != mark.line:
         if "quoted scalar" in context:
             explanation += f" (citattecknet på rad {opened.line + 1} stängs aldrig)"
         elif "flow sequence" in context:
@@ -279,19 +311,19 @@ def _text_position(text: str, index: int) -> Position:
 
 def parse_yaml_text(text: str, display: str) -> tuple[LoadedYaml | None, list[Diagnostic]]:
     """Parse YAML text into plain data with positions; problems become diagnostics."""
-    loader = _SafeComposer(text)
+    bad = NOT_PRINTABLE.search(text)
+    if bad is not None:
+        return None, [_diag(display, _text_position(text, bad.start()), "R100",
+                            f"filen innehåller ett otillåtet styrtecken "
+                            f"(U+{ord(bad.group()):04X}); ta bort det")]
+    loader = _composer(text)
     try:
         root = loader.get_single_node()
     except _Refused as exc:
         return None, [_diag(display, _pos(exc.mark), exc.rule, exc.message)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        return None, [_diag(display, _pos(mark), "R100", _syntax_message(exc))]
-    except yaml.reader.ReaderError as exc:
-        # Control characters (NUL, BEL, …) that YAML does not allow anywhere in a file.
-        code = exc.character if isinstance(exc.character, int) else 0
-        return None, [_diag(display, _text_position(text, exc.position), "R100",
-                            f"filen innehåller ett otillåtet styrtecken (U+{code:04X}); ta bort det")]
+        return None, [_diag(display, _pos(mark), "R100", _syntax_message(exc, text))]
     finally:
         loader.dispose()
     if root is None:
