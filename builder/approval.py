@@ -10,8 +10,15 @@ import yaml
 
 from builder.diagnostics import Diagnostic
 from builder.ledger import (
-    LedgerEntry, archive_path, content_hash, last_digest, ledger_path, ledger_text_with,
-    load_ledger, make_entry, version_key,
+    LedgerEntry,
+    archive_path,
+    content_hash,
+    last_digest,
+    ledger_path,
+    ledger_text_with,
+    load_ledger,
+    make_entry,
+    version_key,
 )
 from builder.library import ARCHIVE_DIR, RoutineFile, display_path
 from builder.loader import parse_yaml_text
@@ -55,7 +62,7 @@ def find_body(organisation: Organisation | None, wanted: str) -> ApprovingBody |
 
 
 def _render_scalar(value: str | dt.date) -> str:
-    dumped = yaml.safe_dump(value, allow_unicode=True, width=4096)
+    dumped: str = yaml.safe_dump(value, allow_unicode=True, width=4096)
     return dumped.removesuffix("\n...\n").rstrip("\n")
 
 
@@ -158,8 +165,8 @@ def _withdrawal_refusals(routine: RoutineFile, entries: list[LedgerEntry]) -> li
     if latest is None or not latest.is_approval:
         return [f"'{doc.id}' har inget gällande beslut om fastställande i liggaren att upphäva"]
     if latest.version != doc.version:
-        return [f"liggaren har fastställt version {latest.version}, men filen har version "
-                f"{doc.version}; återställ versionen innan rutinen upphävs"]
+        return [(f"liggaren har fastställt version {latest.version}, men filen har version "
+                 f"{doc.version}; återställ versionen innan rutinen upphävs")]
     return []
 
 
@@ -169,15 +176,15 @@ def approve(root: Path, request: ApprovalRequest) -> ApprovalOutcome:
     library = result.library
     routine = library.by_id(request.doc_id)
     if routine is None:
-        return ApprovalOutcome([f"rutinen '{request.doc_id}' finns inte i {root}/ (eller kan "
-                                "inte läsas; kör 'rutin check')"])
+        return ApprovalOutcome([(f"rutinen '{request.doc_id}' finns inte i {root}/ (eller "
+                                 "kan inte läsas; kör 'rutin check')")])
     doc = routine.document
     folder = routine.path.parent
     entries, _ = load_ledger(folder)
     entries_doc = [e for e in entries if e.document == doc.id]
     blocking = _blocking_errors(result.diagnostics, routine)
-    refusals = [f"'rutin check' hittar {len(blocking)} fel i rutinen eller dess liggare; "
-                "rätta dem först"] if blocking else []
+    refusals = [(f"'rutin check' hittar {len(blocking)} fel i rutinen eller dess liggare; "
+                 "rätta dem först")] if blocking else []
     body = find_body(library.organisation, request.body)
     if body is None:
         known = ", ".join(b.name for b in library.organisation.approving_bodies) \

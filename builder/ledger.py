@@ -242,7 +242,7 @@ def make_entry(previous: str, *, document: str, version: str, decision: str, bod
 
 def ledger_text_with(existing: str | None, entry: dict[str, str]) -> str:
     """The ledger file's new text: the old text byte for byte, with ``entry`` appended."""
-    dumped = yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=4096,
+    dumped: str = yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=4096,
                             default_flow_style=False)
     if not existing:
         return LEDGER_HEADER + dumped

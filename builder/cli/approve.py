@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from builder.approval import ApprovalRequest, approve as record_decision
+from builder.approval import ApprovalRequest
+from builder.approval import approve as record_decision
 from builder.cli import cli
 from builder.library import display_path
 

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from builder.diagnostics import Diagnostic
 from builder.ledger import (
-    LedgerEntry, archive_path, content_hash, entries_for, ledger_path, load_ledger,
+    LedgerEntry,
+    archive_path,
+    content_hash,
+    entries_for,
+    ledger_path,
+    load_ledger,
 )
 from builder.library import ARCHIVE_DIR, LEDGER_FILE, Library, RoutineFile, display_path
 from builder.loader import load_yaml
-from builder.rules import CheckOptions, RULES, finding, rule
+from builder.rules import RULES, CheckOptions, finding, rule
 from builder.validate import validate_routine
 
 
@@ -85,7 +90,7 @@ def check_approval_recorded(library: Library, options: CheckOptions) -> Iterator
 
 
 def _snapshot_hash(path: Path) -> str | None:
-    source, problems = load_yaml(path, display_path(path))
+    source, _ = load_yaml(path, display_path(path))
     if source is None:
         return None
     document, _ = validate_routine(source)

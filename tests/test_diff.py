@@ -1,0 +1,110 @@
+"""`rutin diff` and `rutin review`: removed + added lines for a changed step, redline PDF text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+from pathlib import Path
+
+import pypdf
+import pytest
+from click.testing import CliRunner
+
+from builder.approval import ApprovalRequest, approve
+from builder.cli import cli
+from builder.diff import diff_routine, format_text
+from builder.library import load_library
+from builder.review import redline_pdf, review_packet
+
+REPO_ROUTINES = Path(__file__).resolve().parents[1] / "routines"
+GROUP = "kungalv-insatser-i-hemmet"
+OLD_STEP = 'När NSVT avslutar ett uppdrag skickas ett "Meddelande'
+NEW_STEP = 'När NSVT avslutar ett uppdrag skickas ett utförligt "Meddelande'
+
+
+@pytest.fixture()
+def changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shipped library where step 4 of the approved Kungälv routine changed."""
+    root = tmp_path / "routines"
+    shutil.copytree(REPO_ROUTINES, root)
+    path = root / GROUP / "samverkansrutin.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "skickas ett \"Meddelande till vård och omsorg\" via\n" in text
+    path.write_text(text.replace("När NSVT avslutar ett uppdrag skickas ett \"Meddelande",
+                                 "När NSVT avslutar ett uppdrag skickas ett utförligt "
+                                 "\"Meddelande", 1), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return root
+
+
+def pdf_text(data: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def test_changed_step_shows_as_removed_and_added(changed: Path) -> None:
+    library, _ = load_library(changed)
+    diff = diff_routine(library, GROUP)
+    text = format_text(diff)
+    assert "## Genomförande › Informationsöverföring" in text
+    removed = [line for line in text.splitlines() if line.startswith("- 4. ")]
+    added = [line for line in text.splitlines() if line.startswith("+ 4. ")]
+    assert len(removed) == 1 and OLD_STEP in removed[0]
+    assert len(added) == 1 and NEW_STEP in added[0]
+    assert "(ansvarig: NSVT; när: När uppdraget avslutas)" in added[0]
+    # Unchanged sections are left out of the text diff.
+    assert "## Syfte" not in text
+
+
+def test_unchanged_working_copy_has_no_changes() -> None:
+    library, _ = load_library(REPO_ROUTINES)
+    diff = diff_routine(library, GROUP)
+    assert not diff.changed
+    assert "Inga ändringar" in format_text(diff)
+
+
+def test_diff_between_two_archived_versions(changed: Path) -> None:
+    path = changed / GROUP / "samverkansrutin.yaml"
+    text = path.read_text(encoding="utf-8").replace('version: "1.0"', 'version: "1.1"', 1)
+    text = text.replace("ändringar:\n", 'ändringar:\n  - {version: "1.1", datum: 2026-09-01, '
+                        "beskrivning: Förtydligat steg 4.}\n", 1)
+    path.write_text(text.replace("giltig_från: 2026-06-01\n", ""), encoding="utf-8")
+    outcome = approve(changed, ApprovalRequest(GROUP, "Samordningsgruppen",
+                                               dt.date(2026, 9, 1), "2026-09-01 § 2"))
+    assert outcome.refusals == []
+    result = CliRunner().invoke(cli, ["diff", GROUP, "--from", "1.0", "--to", "1.1",
+                                      "--routines", str(changed)])
+    assert result.exit_code == 0, result.output
+    assert "version 1.0 (arkiv) → version 1.1" in result.output
+    assert "+ 4. " + NEW_STEP in result.output and "- 4. " + OLD_STEP in result.output
+    missing = CliRunner().invoke(cli, ["diff", GROUP, "--from", "0.9", "--routines",
+                                       str(changed)])
+    assert missing.exit_code == 2 and "finns inte i arkivet" in missing.output
+
+
+def test_redline_pdf_contains_both_texts(changed: Path, tmp_path: Path) -> None:
+    target = tmp_path / "redline.pdf"
+    result = CliRunner().invoke(cli, ["diff", GROUP, "--pdf", str(target),
+                                      "--routines", str(changed)])
+    assert result.exit_code == 0, result.output
+    library, _ = load_library(changed)
+    assert redline_pdf(diff_routine(library, GROUP)).warnings == ()  # WeasyPrint logged nothing
+    text = pdf_text(target.read_bytes())
+    assert "skickas ett utförligt" in text
+    assert OLD_STEP.split('"')[0].strip() in text and "skickas ett \"Meddelande" in text
+
+
+def test_review_packet_has_summary_findings_redline_and_document(changed: Path,
+                                                                 tmp_path: Path) -> None:
+    target = tmp_path / "granskning.pdf"
+    result = CliRunner().invoke(cli, ["review", GROUP, "-o", str(target),
+                                      "--routines", str(changed)])
+    assert result.exit_code == 0, result.output
+    text = pdf_text(target.read_bytes())
+    assert "Ändringssammanfattning" in text and "Ny rutin." in text
+    assert "R407" in text  # the check findings: changed after approval, version not raised
+    assert "skickas ett utförligt" in text
+    assert review_packet(changed, GROUP).warnings == ()
+    if "Obs:" not in result.output:  # the document renderer is installed: document included
+        assert text.count("Syfte") >= 2
