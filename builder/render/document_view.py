@@ -8,7 +8,7 @@ from typing import Any
 from markupsafe import Markup
 
 from builder.dates import format_date_sv
-from builder.model import Arbetsrutin, Document, Samverkansrutin, Section, Step
+from builder.model import Arbetsrutin, Document, Revision, Samverkansrutin, Section, Step
 from builder.render import RenderContext
 from builder.text import render_inline, render_markdown
 
@@ -35,7 +35,7 @@ NOTE_PREFIXES = ("observera", "obs")
 
 
 def _w3c(epoch: int) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _months(document: Document) -> str | None:
@@ -173,13 +173,17 @@ def _appendix_detail(doc: Document | None) -> str:
     return f"version {doc.version}, {STATUS_LABELS[doc.status].lower()}"
 
 
+def _revision_row(revision: Revision) -> dict[str, Any]:
+    return {"version": revision.version, "date": format_date_sv(revision.date),
+            "description": render_inline(revision.description)}
+
+
 def revision_view(doc: Document) -> dict[str, Any] | None:
+    """The newest entry answers "Ändringar sedan föregående version"; older ones follow."""
     if not doc.revisions:
         return None
     newest, *older = doc.revisions
-    as_row = lambda r: {"version": r.version, "date": format_date_sv(r.date),  # noqa: E731
-                        "description": render_inline(r.description)}
-    return {"latest": as_row(newest), "older": [as_row(r) for r in older]}
+    return {"latest": _revision_row(newest), "older": [_revision_row(r) for r in older]}
 
 
 def follow_up_view(doc: Document) -> dict[str, Any] | None:
@@ -244,7 +248,7 @@ def document_view(ctx: RenderContext, *, for_pdf: bool, css: Markup) -> dict[str
         "metadata": metadata_rows(ctx),
         "approval_box_id": APPROVAL_BOX_ID,
         "approval_box_end_id": APPROVAL_BOX_END_ID,
-        "approval_hint": None if doc.is_approved else "Ej fastställd – underskrift saknas",
+        "approval_hint": "Ej fastställd – underskrift saknas" if doc.is_draft else None,
         "state": status_view(ctx),
         "follow_up": follow_up_view(doc),
         "sections": flatten_sections(doc.sections),

@@ -26,12 +26,11 @@ class RenderError(RuntimeError):
 def pdf_metadata(ctx: RenderContext, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Custom document-info entries (keys must be alphanumeric: WeasyPrint strips the rest).
 
-    ``extra`` is the hook for later stages (the content hash the signer records); a
-    ``pdf_metadata`` mapping on the options object is picked up the same way.
+    ``extra`` is the hook for later stages (e.g. the content hash the signer records): call
+    :func:`document_pdf` with it.
     """
     doc = ctx.document
     metadata = {"RutinId": doc.id, "RutinVersion": doc.version, "RutinStatus": doc.status}
-    metadata.update(getattr(ctx.options, "pdf_metadata", None) or {})
     metadata.update(extra or {})
     bad = [key for key in metadata if not key.isalnum() or not key.isascii()]
     if bad:
@@ -43,8 +42,8 @@ def document_pdf(ctx: RenderContext, extra_metadata: Mapping[str, str] | None = 
     """Render the routine; raise RenderError on any WeasyPrint warning or refused URL."""
     html = document_html(ctx, for_pdf=True)
     result = html_to_pdf(html, PdfOptions(metadata=pdf_metadata(ctx, extra_metadata)))
-    problems = [f"WeasyPrint: {w}" for w in result.warnings]
-    problems += [f"adressen hämtades inte (otillåten): {url}" for url in result.refused_urls]
+    problems = [f"WeasyPrint varnade: {w}" for w in result.warnings]
+    problems += [f"otillåten adress hämtades inte: {url}" for url in result.refused_urls]
     if problems:
         raise RenderError(ctx.document.id, problems)
     return result
@@ -86,13 +85,17 @@ def approval_box(pdf_bytes: bytes) -> tuple[int, Rect]:
     if APPROVAL_BOX_ID not in dests or APPROVAL_BOX_END_ID not in dests:
         raise LookupError("the PDF has no reserved approval area (named destinations missing)")
     start, end = dests[APPROVAL_BOX_ID], dests[APPROVAL_BOX_END_ID]
-    page_refs = [reader.find_page_for_modification(i)[0] for i in range(_page_count(reader))]
     target = start.raw_get(0)
-    page_index = next(i for i, ref in enumerate(page_refs) if ref.idnum == target.idnum)
+    page_index = _page_ids(reader.root.raw_get("/Pages")).index(target.idnum)
     x_left, y_top = float(start[2]), float(start[3])
     x_right, y_bottom = float(end[2]), float(end[3])
     return page_index, (x_left, y_bottom, x_right, y_top)
 
 
-def _page_count(reader: Any) -> int:
-    return int(reader.root["/Pages"]["/Count"])
+def _page_ids(node_ref: Any) -> list[int]:
+    """Object numbers of the pages in document order (the page tree, depth first)."""
+    node = node_ref.get_object()
+    if node.get("/Type") == "/Page":
+        return [int(node_ref.idnum)]
+    kids = node["/Kids"]
+    return [i for k in range(len(kids)) for i in _page_ids(kids.raw_get(k))]
