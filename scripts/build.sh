@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-exec .venv/bin/rutin check routines "$@"
+exec .venv/bin/rutin build routines "$@"
