@@ -26,6 +26,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ import yaml
 
 from builder.diagnostics import Diagnostic
 from builder.library import ARCHIVE_DIR, LEDGER_FILE, Library, display_path
-from builder.loader import load_yaml
+from builder.loader import MAX_FILE_BYTES, load_yaml
 from builder.model import Document
 
 # Decided by the approval itself, so outside the content hash (documented in README too).
@@ -158,6 +159,21 @@ def load_ledger(group_folder: Path) -> tuple[list[LedgerEntry], list[Diagnostic]
     display = display_path(path)
     if path.is_symlink() or not path.is_file():
         return [], [_ledger_diag(display, 1, 1, "liggaren ska vara en vanlig fil, inte en länk")]
+    # Rules ask for the same ledger once per routine: parse each distinct content once.
+    size = path.stat().st_size
+    digest = hashlib.sha256(path.read_bytes()).hexdigest() if size <= MAX_FILE_BYTES else ""
+    entries, diagnostics = _load_verified(str(path), display, digest)
+    return list(entries), list(diagnostics)
+
+
+@lru_cache(maxsize=64)
+def _load_verified(path_text: str, display: str, digest: str
+                   ) -> tuple[tuple[LedgerEntry, ...], tuple[Diagnostic, ...]]:
+    entries, diagnostics = _verify(Path(path_text), display)
+    return tuple(entries), tuple(diagnostics)
+
+
+def _verify(path: Path, display: str) -> tuple[list[LedgerEntry], list[Diagnostic]]:
     source, diagnostics = load_yaml(path, display)
     if source is None:
         return [], diagnostics

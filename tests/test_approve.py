@@ -158,3 +158,25 @@ def test_recording_an_existing_decision_leaves_the_yaml_untouched(routines: Path
     assert result.exit_code == 0, result.output
     assert (folder / "samverkansrutin.yaml").read_bytes() == before
     assert [d for d in run_check(routines).diagnostics if d.is_error] == []
+
+
+def test_interrupted_approval_reuses_its_archive_copy(routines: Path) -> None:
+    assert approve(routines).exit_code == 0
+    folder = routines / GROUP
+    path = folder / f"{DRAFT}.yaml"
+    text = path.read_text(encoding="utf-8").replace('version: "0.1"', 'version: "0.2"', 1)
+    text = text.replace("ändringar:\n", 'ändringar:\n  - {version: "0.2", datum: 2026-12-05, '
+                        "beskrivning: Nytt steg.}\n", 1)
+    path.write_text(text.replace("giltig_från: 2026-12-01\n", ""), encoding="utf-8")
+    ledger_before = (folder / "godkannanden.yaml").read_bytes()
+    assert approve(routines, datum="2026-12-05").exit_code == 0
+    # Simulate a crash after the archive copy was written but before the ledger was.
+    (folder / "godkannanden.yaml").write_bytes(ledger_before)
+    path.write_text(text.replace("giltig_från: 2026-12-01\n", ""), encoding="utf-8")
+    result = approve(routines, datum="2026-12-05")
+    assert result.exit_code == 0, result.output
+    assert [d for d in run_check(routines).diagnostics if d.is_error] == []
+    changed = (folder / "arkiv" / f"{DRAFT}-v0.2.yaml")
+    changed.write_text(changed.read_text(encoding="utf-8").replace("Nytt steg", "Annat"),
+                       encoding="utf-8")
+    assert any(d.rule == "R409" for d in run_check(routines).diagnostics)
