@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any
+
 from builder.render import Artifact, RenderContext
 from builder.render.printables import (
     COPY_NOTICE,
     ChecklistRow,
+    checked_pdf,
     checklist_rows,
     document_head,
     render_template,
     team_label,
     validity_text,
 )
-from builder.render.weasy import PdfOptions, html_to_pdf
+from builder.render.weasy import PdfOptions, measure_html
 
+PX_PER_MM = 96 / 25.4
 HEADER_FIELDS = (("patient", "Patient (initialer/ID)"), ("datum", "Datum"),
                  ("ansvarig", "Ansvarig"))
 
@@ -43,10 +48,43 @@ def render_checklist(ctx: RenderContext) -> list[Artifact]:
     rows = checklist_rows(ctx.document)
     if not rows:
         return []
-    printable = html_to_pdf(checklist_html(ctx, rows, fillable=False))
-    artifacts = [Artifact(f"{ctx.stem}-checklista.pdf", printable.data)]
+    doc_id = ctx.document.id
+    printable = checked_pdf(doc_id, checklist_html(ctx, rows, fillable=False))
+    artifacts = [Artifact(f"{ctx.stem}-checklista.pdf", printable)]
     if ctx.options.fillable:
-        fillable = html_to_pdf(checklist_html(ctx, rows, fillable=True),
+        fillable = checked_pdf(doc_id, checklist_html(ctx, rows, fillable=True),
                                PdfOptions(variant=None, forms=True))
-        artifacts.append(Artifact(f"{ctx.stem}-checklista-ifyllbar.pdf", fillable.data))
+        artifacts.append(Artifact(f"{ctx.stem}-checklista-ifyllbar.pdf", fillable))
     return artifacts
+
+
+def _row_fragments(document: Any) -> tuple[dict[str, list[float]], float]:
+    """Heights (px) of every piece of every step row, and a page's content height."""
+    pieces: dict[str, list[float]] = {}
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if box.element_tag == "tr" and element is not None and element.get("id"):
+                pieces.setdefault(element.get("id"), []).append(box.margin_height())
+    page_height = document.pages[0]._page_box.height if document.pages else 0.0
+    return pieces, page_height
+
+
+@lru_cache(maxsize=16)
+def _measure(html: str) -> tuple[tuple[tuple[str, float], ...], float]:
+    pieces, page_height = _row_fragments(measure_html(html))
+    split = tuple((key, sum(heights)) for key, heights in pieces.items() if len(heights) > 1)
+    return split, page_height
+
+
+def rows_taller_than_page(ctx: RenderContext) -> list[tuple[ChecklistRow, float, float]]:
+    """Rows WeasyPrint had to split over pages: (row, row height mm, page height mm).
+
+    ``break-inside: avoid`` keeps every row whole unless it is taller than a page, so a row
+    that still lands on two pages is one that can never fit (rule R502).
+    """
+    rows = checklist_rows(ctx.document)
+    split, page_height = _measure(checklist_html(ctx, rows, fillable=False))
+    by_id = {row.field_id: row for row in rows}
+    return [(by_id[key], height / PX_PER_MM, page_height / PX_PER_MM)
+            for key, height in split if key in by_id]

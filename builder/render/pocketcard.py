@@ -19,6 +19,7 @@ from builder.phone import format_phone_sv
 from builder.render import Artifact, RenderContext
 from builder.render.imposition import CARD, SheetLayout, impose
 from builder.render.printables import (
+    checked_pdf,
     checklist_rows,
     document_head,
     find_team,
@@ -117,17 +118,15 @@ def cards_html(cards: list[CardContent], mode: str, meta: dict[str, str],
 
 def render_pocketcard(ctx: RenderContext) -> list[Artifact]:
     """``<stem>-fickkort.pdf`` (front, back) and ``<stem>-fickkort-ark.pdf`` (10 per A4)."""
-    from builder.render.weasy import html_to_pdf
-
     card = card_content(ctx.routine, ctx.library)
     if card is None:
         return []
     meta = document_head(ctx.document, "Fickkort", ctx.options.epoch)
-    single = html_to_pdf(cards_html([card], "single", meta))
+    single = checked_pdf(card.doc_id, cards_html([card], "single", meta))
     layout = impose()
-    sheet = html_to_pdf(cards_html([card] * layout.capacity, "sheet", meta, layout))
-    return [Artifact(f"{ctx.stem}-fickkort.pdf", single.data),
-            Artifact(f"{ctx.stem}-fickkort-ark.pdf", sheet.data)]
+    sheet = checked_pdf(card.doc_id, cards_html([card] * layout.capacity, "sheet", meta, layout))
+    return [Artifact(f"{ctx.stem}-fickkort.pdf", single),
+            Artifact(f"{ctx.stem}-fickkort-ark.pdf", sheet)]
 
 
 @dataclass(frozen=True)
@@ -152,9 +151,9 @@ def _face_measure(page: Any) -> tuple[float, float]:
     from weasyprint.formatting_structure.boxes import LineBox  # type: ignore[import-untyped]
 
     face = next(b for b in page._page_box.descendants() if "face" in _box_class(b).split())
-    # The body text's line (a point or a contact), not the larger heading's.
-    lines = [b.height for b in face.descendants() if isinstance(b, LineBox)]
-    line_px = min(lines) if lines else 10.0
+    # The median line: a point or a contact, not the larger heading.
+    lines = sorted(b.height for b in face.descendants() if isinstance(b, LineBox))
+    line_px = lines[len(lines) // 2] if lines else 10.0
     return face.margin_height() / PX_PER_MM, line_px / PX_PER_MM
 
 

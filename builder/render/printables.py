@@ -17,6 +17,19 @@ COPY_NOTICE = "Utskriven kopia – kontrollera att du har den aktuella versionen
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
+def checked_pdf(document_id: str, html: str, options: Any = None) -> bytes:
+    """html_to_pdf, raising RenderError (as the main PDF does) when WeasyPrint warned."""
+    from builder.render.pdf import RenderError
+    from builder.render.weasy import html_to_pdf
+
+    result = html_to_pdf(html, options)
+    problems = [f"WeasyPrint varnade: {w}" for w in result.warnings]
+    problems += [f"adressen hämtades inte: {u}" for u in result.refused_urls]
+    if problems:
+        raise RenderError(document_id, problems)
+    return result.data
+
+
 def render_template(name: str, **context: Any) -> str:
     """Render with the main document's Jinja environment; ``inline`` renders Markdown."""
     return template_env().get_template(name).render(inline=render_inline, **context)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from builder.render import Artifact, RenderContext
 from builder.render.printables import (
     COPY_NOTICE,
+    checked_pdf,
     document_head,
     render_template,
     team_label,
     validity_text,
 )
-from builder.render.weasy import html_to_pdf
 
 ROWS_PER_PAGE = 20
 PAGES = 1  # one page of 20 signatures; a unit prints more copies when it fills up
@@ -31,5 +31,5 @@ def receipt_html(ctx: RenderContext, pages: int = PAGES) -> str:
 
 def render_receipt(ctx: RenderContext) -> list[Artifact]:
     """``<stem>-laskvittens.pdf``: title, version, validity and 20 rows to sign (PDF/A)."""
-    result = html_to_pdf(receipt_html(ctx))
-    return [Artifact(f"{ctx.stem}-laskvittens.pdf", result.data)]
+    data = checked_pdf(ctx.document.id, receipt_html(ctx))
+    return [Artifact(f"{ctx.stem}-laskvittens.pdf", data)]

@@ -96,3 +96,4 @@ def string_leaves(data: object, path: YamlPath = ()) -> Iterator[tuple[YamlPath,
 # Import the rule modules so their decorators register them (order = report order).
 from builder.rules import structure, followup, references, governance  # noqa: E402,F401
 from builder.rules import ledger  # noqa: E402,F401  (R406–R409, after governance)
+from builder.rules import print as print_rules  # noqa: E402,F401  (R501–R502, measured)

@@ -1,0 +1,77 @@
+"""R5xx rules: what is printed must fit its paper — pocket card faces and checklist steps.
+
+Both rules measure the WeasyPrint layout, so WeasyPrint is imported only inside them, only when
+some document has a pocket card or a long step; `rutin check` on other libraries stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from builder.diagnostics import Diagnostic
+from builder.library import Library, RoutineFile
+from builder.loader import YamlPath
+from builder.model import Arbetsrutin
+from builder.rules import CheckOptions, finding, rule
+
+# A checklist row with fewer characters than this cannot fill an A4 page: its narrowest column
+# (Vem, 25 mm) holds ~14 characters a line and a page ~60 lines. Shorter rows are not laid out.
+LONG_ROW_CHARS = 600
+
+
+def _mm(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
+def _card_location(routine: RoutineFile) -> YamlPath:
+    # Without a fickkort block the card shows the steps: point at the body instead.
+    return ("fickkort",) if routine.document.pocket_card is not None else ("avsnitt",)
+
+
+@rule("R501", "error", "Fickkortets innehåll får plats på kortet (85 × 55 mm)")
+def check_pocket_card_fits(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    routines = [r for r in library.routines
+                if r.document.pocket_card is not None or isinstance(r.document, Arbetsrutin)]
+    if not routines:
+        return
+    from builder.render.pocketcard import card_content, measure_cards
+
+    cards = {r.document.id: c for r in routines if (c := card_content(r, library)) is not None}
+    by_id = {r.document.id: r for r in routines}
+    for face in measure_cards(list(cards.values())):
+        if face.overflow_mm <= 0.05:
+            continue
+        routine = by_id[face.doc_id]
+        lines = max(1, round(face.overflow_mm / face.line_mm))
+        what = "punkterna" if face.side == "framsida" else "kontakterna"
+        yield finding(routine, _card_location(routine), "R501",
+                      f"fickkortets {face.side} får inte plats: innehållet är "
+                      f"{_mm(face.height_mm)} mm högt men kortet är 55 mm, "
+                      f"{_mm(face.overflow_mm)} mm (ungefär {lines} rader) för mycket; "
+                      f"korta {what} eller ta bort några")
+
+
+def _row_chars(routine: RoutineFile) -> int:
+    from builder.render.printables import checklist_rows
+
+    rows = checklist_rows(routine.document)
+    return max((len(r.text) + len(r.condition or "") + len(r.responsible) + len(r.when)
+                for r in rows), default=0)
+
+
+@rule("R502", "error", "Varje steg i checklistan får plats på en sida")
+def check_checklist_steps_fit(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    long_ones = [r for r in library.routines if _row_chars(r) >= LONG_ROW_CHARS]
+    if not long_ones:
+        return
+    from builder.options import BuildOptions
+    from builder.render import RenderContext
+    from builder.render.checklist import rows_taller_than_page
+
+    for routine in long_ones:
+        ctx = RenderContext(routine, library, BuildOptions(today=options.today))
+        for row, height, page in rows_taller_than_page(ctx):
+            yield finding(routine, row.path, "R502",
+                          f"steg {row.number} i '{row.section}' är för långt för checklistan: "
+                          f"raden blir {_mm(height)} mm hög men en sida rymmer {_mm(page)} mm; "
+                          "dela upp steget i flera steg eller korta texten")
