@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
+from urllib.parse import quote
 from typing import Iterable, Literal
 
 Severity = Literal["error", "warning"]
@@ -53,9 +55,15 @@ def format_json(diagnostics: list[Diagnostic]) -> str:
     return json.dumps([asdict(d) for d in diagnostics], ensure_ascii=False, indent=2)
 
 
+def sarif_uri(file: str) -> str:
+    """A relative URI reference for SARIF: forward slashes, spaces and å ä ö percent-encoded."""
+    return quote(file.replace(os.sep, "/"), safe="/")
+
+
 def format_sarif(diagnostics: list[Diagnostic], rule_help: dict[str, str]) -> str:
     """SARIF 2.1.0 so CI systems annotate the offending YAML lines."""
     rules = sorted({d.rule for d in diagnostics} | set(rule_help))
+    index = {rule: i for i, rule in enumerate(rules)}
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -74,12 +82,13 @@ def format_sarif(diagnostics: list[Diagnostic], rule_help: dict[str, str]) -> st
                 "results": [
                     {
                         "ruleId": d.rule,
+                        "ruleIndex": index[d.rule],
                         "level": d.severity,
                         "message": {"text": d.message},
                         "locations": [
                             {
                                 "physicalLocation": {
-                                    "artifactLocation": {"uri": d.file},
+                                    "artifactLocation": {"uri": sarif_uri(d.file)},
                                     "region": {"startLine": d.line, "startColumn": d.column},
                                 }
                             }

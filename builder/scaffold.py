@@ -10,7 +10,9 @@ SCHEMA_LINE = "# yaml-language-server: $schema=../rutin.schema.json"
 
 
 def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A double-quoted YAML scalar; a multi-line parent value stays on one line."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\n", "\\n").replace("\t", "\\t") + '"'
 
 
 def scaffold_arbetsrutin(team_id: str, team: TeamEntry | None, parent: Samverkansrutin,

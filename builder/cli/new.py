@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import click
@@ -12,6 +13,8 @@ from builder.library import load_library
 from builder.model import Samverkansrutin
 from builder.scaffold import scaffold_arbetsrutin
 from builder.write import write_new
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # as model.Slug
 
 
 @cli.group()
@@ -26,17 +29,30 @@ def new() -> None:
               default=Path("routines"), show_default=True)
 def new_arbetsrutin(team_id: str, parent_id: str, root: Path) -> None:
     """Skapa en arbetsrutin för TEAM-ID under en samverkansrutin."""
+    # The id becomes a file name: a slug only, so '../x' cannot write outside routines/.
+    if not SLUG.fullmatch(team_id):
+        raise click.UsageError(f"TEAM-ID '{team_id}' får bara innehålla små bokstäver a–z, "
+                               "siffror och bindestreck")
     library, _ = load_library(root)
     parent = library.by_id(parent_id)
     if parent is None or not isinstance(parent.document, Samverkansrutin):
         raise click.UsageError(f"samverkansrutinen '{parent_id}' finns inte i {root}/")
     team = next((t for t in parent.document.teams if t.id == team_id), None)
+    if team is None:
+        # The scaffold would fail R301 at once; the team belongs in the samverkansrutin first.
+        known = ", ".join(t.id for t in parent.document.teams) or "inga team"
+        raise click.UsageError(f"teamet '{team_id}' finns inte under 'team' i {parent.display} "
+                               f"(där finns: {known}); lägg till det där först")
     target = parent.path.parent / f"{team_id}.yaml"
     if target.exists():
         raise click.UsageError(f"{target} finns redan; ingenting skrevs över")
+    taken = library.by_id(team_id)
+    if taken is not None:
+        raise click.UsageError(f"id '{team_id}' används redan i {taken.display}")
     text = scaffold_arbetsrutin(team_id, team, parent.document, dt.date.today())
-    write_new(target, text.encode("utf-8"))
+    try:
+        write_new(target, text.encode("utf-8"))
+    except FileExistsError:  # created between the check above and the write
+        raise click.UsageError(f"{target} finns redan; ingenting skrevs över") from None
     click.echo(f"Skapade {target}")
-    if team is None:
-        click.echo(f"Obs: teamet '{team_id}' finns inte i samverkansrutinens teamlista.", err=True)
     click.echo("Fyll i fälten markerade TODO och kör 'rutin check'.")
