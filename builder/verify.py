@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,12 +15,12 @@ from xml.etree import ElementTree
 
 from builder.library import Library
 from builder.signing import META_HASH, META_ID, META_VERSION
-from builder.signing_keys import TEST_TEXT, test_key_dir
+from builder.signing_keys import TEST_TEXT, local_key_dir
 
 
 @dataclass(frozen=True)
 class Finding:
-    ok: bool
+    ok: bool | None  # None: information only (signer, time)
     text: str  # Swedish, for the user
 
 
@@ -29,7 +31,7 @@ class FileReport:
 
     @property
     def ok(self) -> bool:
-        return bool(self.findings) and all(f.ok for f in self.findings)
+        return bool(self.findings) and all(f.ok is not False for f in self.findings)
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def load_trust_roots(library: Library | None) -> TrustRoots:
                 except ValueError:
                     problems.append(f"betrott certifikat '{name}' är inget PEM/DER-certifikat")
         return TrustRoots(tuple(certs), "betrodda_certifikat i organisation.yaml", tuple(problems))
-    ca = test_key_dir() / "ca.pem"
+    ca = local_key_dir() / "ca.pem"
     if ca.is_file():
         return TrustRoots(tuple(_load_certificates(ca.read_bytes())), "lokal test-CA")
     missing = ("inga betrodda certifikat: organisation.yaml anger inga (betrodda_certifikat) "
@@ -88,29 +90,31 @@ def _signer(cert: Any) -> str:
 
 def _signature_findings(status: Any, roots: TrustRoots) -> list[Finding]:
     """intact / valid / trusted / signer / time, shared by PDF and CMS signatures."""
-    findings = [Finding(status.intact, "Signaturen är intakt" if status.intact else
-                        "Signaturen är bruten: det signerade innehållet har ändrats")]
-    if status.intact:
-        findings.append(Finding(status.valid, "Signaturen är kryptografiskt giltig"
-                                if status.valid else "Signaturen är ogiltig"))
-    if status.trusted:
-        findings.append(Finding(True, f"Certifikatet är betrott ({roots.source})"))
+    if not status.intact:
+        findings = [Finding(False, "Signaturen är bruten: det signerade innehållet har ändrats")]
+    elif not status.valid:
+        findings = [Finding(False, "Signaturen är intakt men ogiltig (felaktig signatur "
+                                   "eller otillåten algoritm)")]
     else:
-        findings.append(Finding(False, "Certifikatet är inte betrott: det kedjar inte till "
-                                f"ett betrott rotcertifikat ({roots.source})"))
+        findings = [Finding(True, "Signaturen är intakt och kryptografiskt giltig")]
+        if status.trusted:
+            findings.append(Finding(True, f"Certifikatet är betrott ({roots.source})"))
+        else:
+            findings.append(Finding(False, "Certifikatet är inte betrott: det kedjar inte till "
+                                           f"ett betrott rotcertifikat ({roots.source})"))
     findings.extend(Finding(False, problem) for problem in roots.problems)
     signer = _signer(status.signing_cert)
-    findings.append(Finding(True, f"Signerad av: {signer}"))
+    findings.append(Finding(None, f"Signerad av: {signer}"))
     when = status.signer_reported_dt
     if status.timestamp_validity is not None:
         when = status.timestamp_validity.timestamp
         findings.append(Finding(status.timestamp_validity.valid,
                                 f"Tidsstämpel: {when:%Y-%m-%d %H:%M:%S %Z}"))
     elif when is not None:
-        findings.append(Finding(True, f"Signeringstid (enligt signeraren): "
+        findings.append(Finding(None, f"Signeringstid (enligt signeraren): "
                                       f"{when:%Y-%m-%d %H:%M:%S %Z}"))
     if TEST_TEXT.split(" ")[0] in signer:
-        findings.append(Finding(True, "Obs: testsignatur från den lokala testnyckeln – "
+        findings.append(Finding(None, "Obs: testsignatur från den lokala testnyckeln – "
                                       "inte det godkännande organets egen nyckel"))
     return findings
 
@@ -182,6 +186,18 @@ def _signed_info(signature: Any) -> dict[str, str]:
             if f"/{key}" in info}
 
 
+@contextmanager
+def _quiet_pyhanko() -> Iterator[None]:
+    """pyHanko logs tracebacks for suspicious updates; the verdict is reported in Swedish."""
+    logger = logging.getLogger("pyhanko")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def verify_pdf(path: Path, library: Library | None, roots: TrustRoots) -> FileReport:
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -197,7 +213,8 @@ def verify_pdf(path: Path, library: Library | None, roots: TrustRoots) -> FileRe
         return FileReport(path, (Finding(False, "PDF:en saknar digital signatur"),))
     signature = signatures[0]
     try:
-        status = validate_pdf_signature(signature, _context(roots))
+        with _quiet_pyhanko():
+            status = validate_pdf_signature(signature, _context(roots))
     except (SignatureValidationError, PdfError, ValueError, KeyError) as exc:
         return FileReport(path, (Finding(False, f"Signaturen kan inte kontrolleras: {exc}"),))
     findings = _signature_findings(status, roots)

@@ -30,7 +30,8 @@ def verify(ctx: click.Context, files: tuple[Path, ...], root: Path) -> int:
         verdict = "godkänd" if report.ok else "UNDERKÄND"
         click.echo(f"{display_path(report.path)}: {verdict}")
         for finding in report.findings:
-            click.echo(f"  {'✓' if finding.ok else '✗'} {finding.text}")
+            mark = "·" if finding.ok is None else ("✓" if finding.ok else "✗")
+            click.echo(f"  {mark} {finding.text}")
     failed = sum(not r.ok for r in reports)
     if failed:
         click.echo(f"{failed} av {len(reports)} filer klarade inte kontrollen.", err=True)
