@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import os
+import random
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -170,6 +173,30 @@ def _add_document_info(writer: Any, metadata: Mapping[str, str]) -> None:
     writer.update_container(info)
 
 
+def _fix_document_id(writer: Any, pdf_bytes: bytes) -> None:
+    """pyHanko draws the new /ID half at random; derive it from the input instead."""
+    from pyhanko.pdf_utils import generic
+
+    first = writer._document_id[0]  # kept: PDF requires the permanent half to stay
+    second = generic.ByteStringObject(hashlib.sha256(pdf_bytes).digest()[:16])
+    writer._document_id = generic.ArrayObject([first, second])
+
+
+@contextmanager
+def _seeded_random(pdf_bytes: bytes) -> Iterator[None]:
+    """pyHanko names the font subset with `random`: seed it from the input, then restore.
+
+    With the /ID above, two signings of the same PDF differ only in the signature itself and
+    its times (signing time, ModDate), as the reproducibility rule allows.
+    """
+    state = random.getstate()
+    random.seed(hashlib.sha256(pdf_bytes).digest())
+    try:
+        yield
+    finally:
+        random.setstate(state)
+
+
 def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protocol: str | None,
              test: bool | None = None, box: Box | None = None, key: SigningKey | None = None,
              metadata: Mapping[str, str] | None = None,
@@ -186,6 +213,7 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
     test = key.is_test if test is None else test
     page, rect = box or (-1, DEFAULT_BOX)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
+    _fix_document_id(writer, pdf_bytes)
     _add_document_info(writer, metadata or {})
     if page < 0:
         page += int(writer.root["/Pages"]["/Count"])
@@ -201,7 +229,8 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
         new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=page, box=rect),
     )
     out = io.BytesIO()
-    pdf_signer.sign_pdf(writer, output=out)
+    with _seeded_random(pdf_bytes):
+        pdf_signer.sign_pdf(writer, output=out)
     return out.getvalue()
 
 

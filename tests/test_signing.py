@@ -130,6 +130,25 @@ def test_stamp_font_is_embedded_at_1000_units_per_em(small_signed: bytes) -> Non
     assert max(float(v) for v in descriptor.FontBBox) < 2000  # 2048-em DejaVu would exceed
 
 
+def test_signing_appends_and_is_deterministic_apart_from_times(env: Path) -> None:
+    original = html_to_pdf(SMALL_HTML).data
+
+    def sign() -> bytes:
+        return sign_pdf(original, signer_name="Samordningsgruppen", date="2026-05-29",
+                        protocol="§ 4")
+
+    first, second = sign(), sign()
+    assert first.startswith(original)  # an incremental update: the rendered bytes stay
+
+    def facts(data: bytes) -> tuple[object, ...]:
+        pdf = pikepdf.open(io.BytesIO(data))
+        widget = next(a for a in pdf.pages[-1].Annots if a.get("/FT") == "/Sig")
+        font = next(iter(widget.AP.N.Resources.Font.values()))
+        return (bytes(pdf.trailer.ID[1]), str(font.BaseFont), widget.AP.N.read_bytes())
+
+    assert facts(first) == facts(second)
+
+
 def test_signed_pdf_keeps_pdfa_metadata_and_tags(small_signed: bytes) -> None:
     pdf = pikepdf.open(io.BytesIO(small_signed))
     assert "/StructTreeRoot" in pdf.Root and pdf.Root.MarkInfo.Marked
