@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import Literal
 from urllib.parse import quote
-from typing import Iterable, Literal
 
 Severity = Literal["error", "warning"]
 SEVERITY_SV: dict[str, str] = {"error": "fel", "warning": "varning"}

@@ -21,7 +21,7 @@ from yaml.resolver import Resolver
 from builder.diagnostics import Diagnostic
 
 try:
-    from yaml._yaml import CParser as _CParser
+    from yaml._yaml import CParser as _CParser  # type: ignore[import-untyped,unused-ignore]
 except ImportError:  # PyYAML built without libyaml
     _CParser = None
 
@@ -109,8 +109,9 @@ class _Guard:
 
     depth = 0
     nodes = 0
+    peek_event: Any  # from the parser this is mixed into (annotation only, no attribute)
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+    def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
         self.nodes += 1
         if self.nodes > MAX_NODES:
@@ -143,13 +144,13 @@ class _Guard:
             self.depth -= 1
 
 
-class _PureComposer(_Guard, yaml.SafeLoader):
+class _PureComposer(_Guard, yaml.SafeLoader):  # type: ignore[misc,unused-ignore]
     """PyYAML's pure-Python scanner and parser (used when libyaml is not installed)."""
 
 
 if _CParser is not None:
 
-    class _FastComposer(_Guard, Composer, _CParser, Resolver):  # type: ignore[misc,valid-type]
+    class _FastComposer(_Guard, Composer, _CParser, Resolver):  # type: ignore[misc,unused-ignore]
         """libyaml's scanner and parser (about ten times faster), PyYAML's composer on top:
         Composer precedes CParser in the MRO, so node building, and the guard, stay in Python."""
 
@@ -247,26 +248,26 @@ def _decode(raw: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
 
 # Problems from libyaml and PyYAML, translated: (part of the English problem, Swedish).
 SYNTAX_SV: tuple[tuple[str, str], ...] = (
-    ("mapping values are not allowed", "kolon på fel plats; sätt citattecken runt en text som "
-     "innehåller ': ' eller kontrollera indraget"),
-    ("could not find expected ':'", "förväntade ':' efter en nyckel (eller stängs inte ett "
-     "citattecken?)"),
+    ("mapping values are not allowed", ("kolon på fel plats; sätt citattecken runt en text som "
+     "innehåller ': ' eller kontrollera indraget")),
+    ("could not find expected ':'", ("förväntade ':' efter en nyckel (eller stängs inte ett "
+     "citattecken?)")),
     ("expected <block end>", "fel indrag: raden stämmer inte med nivån ovanför"),
     ("did not find expected key", "fel indrag: raden stämmer inte med nivån ovanför"),
     ("did not find expected '-' indicator", "fel indrag: en rad i listan börjar inte med '- '"),
     ("expected ',' or ']'", "förväntade ',' eller ']' i en lista inom hakparenteser"),
     ("expected ',' or '}'", "förväntade ',' eller '}' i ett block inom klammerparenteser"),
-    ("sequence entries are not allowed", "ett listelement ('- ') står på fel plats; "
-     "kontrollera indraget"),
+    ("sequence entries are not allowed", ("ett listelement ('- ') står på fel plats; "
+     "kontrollera indraget")),
     ("mapping keys are not allowed", "en nyckel står på fel plats; kontrollera indraget"),
     ("found unexpected end of stream", "filen tar slut mitt i ett värde"),
-    ("unknown escape character", "okänd escape-sekvens (\\) i text inom dubbla citattecken; "
-     "använd enkla citattecken"),
+    ("unknown escape character", ("okänd escape-sekvens (\\) i text inom dubbla citattecken; "
+     "använd enkla citattecken")),
     ("escape sequence", "ofullständig escape-sekvens (\\) i text inom dubbla citattecken"),
-    ("alphabetic or numeric character", "'&' och '*' inleder YAML-ankare och alias; sätt "
-     "citattecken runt texten"),
-    ("expected a comment or a line break", "oväntad text efter värdet; sätt citattecken runt "
-     "hela texten"),
+    ("alphabetic or numeric character", ("'&' och '*' inleder YAML-ankare och alias; sätt "
+     "citattecken runt texten")),
+    ("expected a comment or a line break", ("oväntad text efter värdet; sätt citattecken runt "
+     "hela texten")),
     ("node content", "ett värde saknas här"),
     ("<document start>", "oväntat innehåll; filen ska bestå av nycklar med värden"),
     ("but found another document", "filen får bara innehålla ett YAML-dokument (ta bort '---')"),

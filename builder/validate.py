@@ -82,7 +82,7 @@ def _message(error: Any, model: type[BaseModel]) -> tuple[str, str]:
             f"; tillåtna nycklar här: {', '.join(candidates)}" if candidates else ""
         )
         return "R102", f"okänd nyckel '{loc[-1]}'{hint}"
-    if kind.startswith("date") or kind.startswith("datetime"):
+    if kind.startswith(("date", "datetime")):
         return "R104", f"'{key}' har ogiltigt datum {got}; skriv ÅÅÅÅ-MM-DD med ett datum som finns"
     if kind == "literal_error":
         return "R101", f"'{key}' har värdet {got}; tillåtna värden: {_choices(ctx)}"

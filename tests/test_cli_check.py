@@ -142,12 +142,12 @@ def test_unknown_format_is_a_usage_error(library: Path) -> None:
 def test_console_script_exit_codes(library: Path) -> None:
     """The real entry point (main()), not only click's test runner."""
     command = [sys.executable, "-m", "builder", "check"]
-    assert subprocess.run([*command, "routines"], capture_output=True).returncode == 0
-    missing = subprocess.run([*command, "finns-inte"], capture_output=True, text=True)
+    assert subprocess.run([*command, "routines"], capture_output=True, check=False).returncode == 0
+    missing = subprocess.run([*command, "finns-inte"], capture_output=True, text=True, check=False)
     assert missing.returncode == 2
     assert "finns inte" in missing.stderr
     make_findings(library)
-    found = subprocess.run([*command, "routines"], capture_output=True, text=True)
+    found = subprocess.run([*command, "routines"], capture_output=True, text=True, check=False)
     assert found.returncode == 1
     assert found.stdout.startswith("routines/bas/a-rutin.yaml:12:1: fel R201 ")
 

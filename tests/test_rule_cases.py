@@ -29,11 +29,16 @@ from pathlib import Path
 import pytest
 
 from builder.diagnostics import Diagnostic
-from builder.library import LEDGER_FILE, load_library
 from builder.ledger import (
-    archive_path, content_hash, last_digest, ledger_path, ledger_text_with, load_ledger,
+    archive_path,
+    content_hash,
+    last_digest,
+    ledger_path,
+    ledger_text_with,
+    load_ledger,
     make_entry,
 )
+from builder.library import LEDGER_FILE, load_library
 from builder.pipeline import run_check
 from builder.rules import CheckOptions, rule_summaries
 
@@ -169,5 +174,5 @@ def test_every_rule_has_an_invalid_case() -> None:
 
 
 def test_base_library_is_clean(tmp_path: Path) -> None:
-    expected, diagnostics, root = run_case(BASE, tmp_path)
+    _, diagnostics, root = run_case(BASE, tmp_path)
     assert diagnostics == [], describe(diagnostics, root)
