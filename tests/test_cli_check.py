@@ -115,6 +115,7 @@ def test_a_single_file_is_checked_in_its_library(library: Path) -> None:
     result = run("check", "routines/bas/b-rutin.yaml")
     assert result.exit_code == 1
     assert {m["file"] for m in findings(result)} == {"routines/bas/b-rutin.yaml"}
+    assert summary(result) == (1, 1, 1)
 
 
 def test_strict_makes_warnings_fail(library: Path) -> None:

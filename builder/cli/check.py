@@ -47,7 +47,9 @@ def check(ctx: click.Context, path: Path, fmt: str, strict: bool, today: str | N
         failed = has_failures(result.diagnostics, strict)
         console = Console(stderr=True, highlight=False)
         style = "bold red" if failed else ("yellow" if result.diagnostics else "green")
-        console.print(summary_sv(result.diagnostics, result.documents), style=style)
+        # One file is checked in its library's context but is the only document reported on.
+        documents = 1 if path.is_file() else result.documents
+        console.print(summary_sv(result.diagnostics, documents), style=style)
     code = 1 if has_failures(result.diagnostics, strict) else 0
     ctx.exit(code)
     return code
