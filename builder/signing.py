@@ -226,7 +226,9 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
         meta, signer=_pyhanko_signer(key),
         timestamper=timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None,
         stamp_style=_stamp_style(text, rect),
-        new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=page, box=rect),
+        # /TU: the text assistive technology reads for the signature field.
+        new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=page, box=rect,
+                                           readable_field_name=text.replace("\n", " – ")),
     )
     out = io.BytesIO()
     with _seeded_random(pdf_bytes):

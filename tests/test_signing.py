@@ -116,6 +116,9 @@ def test_small_pdf_is_pades_intact_valid_and_trusted(small_signed: bytes) -> Non
 def test_stamp_says_test_signature_in_whole_words(small_signed: bytes) -> None:
     text = stamp_text(small_signed)
     assert "TESTSIGNATUR – ej giltig" in text
+    pdf = pikepdf.open(io.BytesIO(small_signed))
+    widget = next(a for a in pdf.pages[-1].Annots if a.get("/FT") == "/Sig")
+    assert str(widget.TU).startswith("TESTSIGNATUR – ej giltig – Digitalt signerad av")
     # Letter-spaced text (the un-rescaled font) would extract as "D i g i t a l t".
     assert "Digitalt signerad av Samordningsgruppen" in " ".join(text.split())
     assert "2026-05-29 § 4" in text
