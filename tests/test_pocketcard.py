@@ -1,0 +1,305 @@
+"""Pocket cards: 85 × 55 mm pages, the imposed A4 sheet, mirrored backs, crop marks, QR, R501."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+pypdf = pytest.importorskip("pypdf")
+pytest.importorskip("weasyprint")
+
+
+from PIL import Image
+
+from builder.library import Library, load_library
+from builder.options import BuildOptions
+from builder.phone import format_phone_sv
+from builder.pipeline import run_check
+from builder.render import RenderContext, get_renderer
+from builder.render.imposition import A4, CARD, impose
+from builder.render.pocketcard import (
+    CardContent,
+    card_content,
+    cards_html,
+    measure_cards,
+    qr_code,
+)
+from builder.render.printables import checked_pdf
+from builder.rules import CheckOptions
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ROOT / "tests" / "cases"
+URL = "https://rutiner.example.se/"
+OPTIONS = BuildOptions(today=dt.date(2026, 6, 15), epoch=1_780_000_000)
+PT_PER_MM = 72 / 25.4
+PX_PER_MM = 96 / 25.4  # WeasyPrint's text matrix is in CSS pixels
+META = {"title": "Test", "author": "", "description": "", "created": ""}
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    """The case base library, the valid pocket-card case, and a publication URL."""
+    root = tmp_path_factory.mktemp("kort") / "routines"
+    shutil.copytree(CASES / "_base", root)
+    (root / "fall").mkdir()
+    shutil.copyfile(CASES / "valid" / "fickkort-med-kontakter.yaml",
+                    root / "fall" / "fickkort-med-kontakter.yaml")
+    org = root / "organisation.yaml"
+    org.write_text(org.read_text(encoding="utf-8") + f"publicerings_url: {URL}\n",
+                   encoding="utf-8")
+    lib, diagnostics = load_library(root)
+    assert diagnostics == []
+    return lib
+
+
+@pytest.fixture(scope="module")
+def outputs(library: Library) -> dict[str, bytes]:
+    routine = library.by_id("fall-fickkort")
+    assert routine is not None
+    artifacts = get_renderer("fickkort")(RenderContext(routine, library, OPTIONS))
+    return {a.filename: a.data for a in artifacts}
+
+
+def reader(data: bytes) -> pypdf.PdfReader:
+    from io import BytesIO
+
+    return pypdf.PdfReader(BytesIO(data))
+
+
+def text_positions(page: pypdf.PageObject) -> list[tuple[float, float, str]]:
+    """(x mm, y mm from the top, text) of every text run on the page."""
+    found: list[tuple[float, float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip():
+            found.append((tm[4] / PX_PER_MM, tm[5] / PX_PER_MM, text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def image_draws(data: bytes, page_index: int) -> int:
+    """How many times the page paints an image (one XObject may be painted ten times)."""
+    pikepdf = pytest.importorskip("pikepdf")
+    from io import BytesIO
+
+    def count(stream: object, resources: object) -> int:
+        found = 0
+        for operands, operator in pikepdf.parse_content_stream(stream):
+            if str(operator) != "Do":
+                continue
+            xobject = resources.XObject[operands[0]]  # type: ignore[attr-defined]
+            if xobject.Subtype == "/Image":
+                found += 1
+            elif xobject.Subtype == "/Form":
+                found += count(xobject, xobject.get("/Resources", resources))
+        return found
+
+    with pikepdf.open(BytesIO(data)) as pdf:
+        page = pdf.pages[page_index]
+        return count(page, page.Resources)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("031-1234567", "031-123 45 67"),
+    ("0701234567", "070-123 45 67"),
+    ("+46 70 123 45 67", "070-123 45 67"),
+    ("0046311234567", "031-123 45 67"),
+    ("08-12345678", "08-123 456 78"),
+    ("08 123 45 67", "08-123 45 67"),
+    ("0303-238000", "0303-23 80 00"),
+    ("0520 12345", "0520-123 45"),
+    ("1177", "1177"),
+    ("11313", "113 13"),
+    ("+47 22 00 00 00", "+47 22 00 00 00"),
+    ("växeln, anknytning 123", "växeln, anknytning 123"),
+])
+def test_phone_numbers_are_written_the_swedish_way(raw: str, expected: str) -> None:
+    assert format_phone_sv(raw) == expected
+
+
+def test_single_card_is_85_by_55_mm_front_then_back(outputs: dict[str, bytes]) -> None:
+    pdf = reader(outputs["fall-fickkort-v0.1-fickkort.pdf"])
+    assert len(pdf.pages) == 2
+    for page in pdf.pages:
+        width = float(page.mediabox.width) / PT_PER_MM
+        height = float(page.mediabox.height) / PT_PER_MM
+        assert abs(width - 85) <= 0.2 and abs(height - 55) <= 0.2, (width, height)
+    front, back = (p.extract_text() for p in pdf.pages)
+    assert "Testteamet" in front and "NSVT" in front
+    assert "Ta emot uppdraget samma dag." in front
+    assert "Uppföljning: Vårdenhetschef NSVT" in front
+    for phone in ("0303-23 80 00", "031-123 45 67", "070-123 45 67"):
+        assert phone in back
+    assert "Jourhavande läkare, Medicinkliniken" in back
+    assert "Version 0.1" in back and "Aktuell version" in back
+
+
+def test_sheet_is_a4_with_ten_cards_front_and_back(outputs: dict[str, bytes]) -> None:
+    pdf = reader(outputs["fall-fickkort-v0.1-fickkort-ark.pdf"])
+    assert len(pdf.pages) == 2  # fronts, then backs: the same number of sheets
+    for page in pdf.pages:
+        assert abs(float(page.mediabox.width) / PT_PER_MM - A4[0]) <= 0.2
+        assert abs(float(page.mediabox.height) / PT_PER_MM - A4[1]) <= 0.2
+    front, back = (p.extract_text() for p in pdf.pages)
+    assert front.count("Ta emot uppdraget samma dag.") == 10
+    assert back.count("Aktuell version") == 10
+    assert image_draws(outputs["fall-fickkort-v0.1-fickkort-ark.pdf"], 1) == 10  # a QR per back
+    assert image_draws(outputs["fall-fickkort-v0.1-fickkort-ark.pdf"], 0) == 0
+
+
+def test_imposition_geometry() -> None:
+    layout = impose()
+    assert layout.capacity == 10
+    width, height = A4
+    for index, (front, back) in enumerate(zip(layout.fronts, layout.backs)):
+        assert (front.w, front.h) == CARD
+        assert 0 <= front.x and front.right <= width and 0 <= front.y and front.bottom <= height
+        # Long-edge duplex mirrors left and right: the back lies behind its front.
+        assert back.x == pytest.approx(width - front.right) and back.y == front.y, index
+        for other in layout.fronts[index + 1:]:
+            overlap_x = min(front.right, other.right) - max(front.x, other.x)
+            overlap_y = min(front.bottom, other.bottom) - max(front.y, other.y)
+            assert overlap_x <= 0 or overlap_y <= 0
+    # The left column's backs are on the right and vice versa.
+    assert layout.backs[0].x == pytest.approx(layout.fronts[1].x)
+    for marks, cards in ((layout.front_marks, layout.fronts), (layout.back_marks, layout.backs)):
+        assert marks
+        for mark in marks:
+            assert not any(mark.touches(card) for card in cards), mark
+            assert all(0 <= v <= width for v in (mark.x1, mark.x2))
+            assert all(0 <= v <= height for v in (mark.y1, mark.y2))
+        # Every cut line has its marks.
+        xs = {round(v, 3) for c in cards for v in (c.x, c.right)}
+        ys = {round(v, 3) for c in cards for v in (c.y, c.bottom)}
+        assert xs <= {round(m.x1, 3) for m in marks if m.x1 == m.x2}
+        assert ys <= {round(m.y1, 3) for m in marks if m.y1 == m.y2}
+
+
+def test_back_positions_are_mirrored_in_the_pdf(library: Library) -> None:
+    """Three different cards: each one's back text sits in the mirrored slot."""
+    routine = library.by_id("fall-fickkort")
+    assert routine is not None
+    base = card_content(routine, library)
+    assert base is not None
+    cards = [replace(base, title=f"Kort nummer {n}") for n in (1, 2, 3)]
+    layout = impose()
+    pdf = reader(checked_pdf("test", cards_html(cards, "sheet", META, layout)))
+    assert len(pdf.pages) == 2
+    front, back = (text_positions(p) for p in pdf.pages)
+    for index, card in enumerate(cards):
+        fx = next(x for x, _, t in front if t == card.title)
+        bx = next(x for x, _, t in back if t == card.title)
+        assert layout.fronts[index].x < fx < layout.fronts[index].right
+        assert layout.backs[index].x < bx < layout.backs[index].right
+        # The same inner offset from the card's left edge on both sides.
+        assert fx - layout.fronts[index].x == pytest.approx(bx - layout.backs[index].x, abs=0.3)
+    assert layout.backs[0].x != layout.fronts[0].x
+
+
+def test_thirteen_cards_make_two_sheets_with_equal_front_and_back_pages(
+        library: Library) -> None:
+    routine = library.by_id("fall-fickkort")
+    assert routine is not None
+    base = card_content(routine, library)
+    assert base is not None
+    html = cards_html([replace(base, title=f"Kort {n}") for n in range(13)], "sheet", META)
+    pdf = reader(checked_pdf("test", html))
+    assert len(pdf.pages) == 4
+    texts = [p.extract_text() for p in pdf.pages]
+    assert texts[0].count("Ta emot uppdraget") == 10 and texts[2].count("Ta emot uppdraget") == 3
+    assert texts[1].count("Aktuell version") == 10 and texts[3].count("Aktuell version") == 3
+
+
+def find_marks(line: list[int]) -> list[float]:
+    """Centres (px) of the dark runs along one row or column of pixels."""
+    centres, start = [], None
+    for index, value in enumerate([*line, 255]):
+        if value < 128 and start is None:
+            start = index
+        elif value >= 128 and start is not None:
+            centres.append((start + index - 1) / 2)
+            start = None
+    return centres
+
+
+def measure_sheet(pdf_path: Path, tmp_path: Path, dpi: int = 300) -> tuple[list[float],
+                                                                             list[float]]:
+    """Print the front sheet to PNG and find the crop marks in the margins (px)."""
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", str(pdf_path),
+                    str(tmp_path / "ark")], check=True)
+    image = Image.open(next(tmp_path.glob("ark*.png"))).convert("L")
+    px = dpi / 25.4
+    top_row = [image.getpixel((x, round(6 * px))) for x in range(image.width)]
+    left_column = [image.getpixel((round(15 * px), y)) for y in range(image.height)]
+    return find_marks(top_row), find_marks(left_column)
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
+def test_printed_sheet_measures_85_by_55_mm_between_crop_marks(
+        outputs: dict[str, bytes], tmp_path: Path) -> None:
+    pdf_path = tmp_path / "ark.pdf"
+    pdf_path.write_bytes(outputs["fall-fickkort-v0.1-fickkort-ark.pdf"])
+    xs, ys = measure_sheet(pdf_path, tmp_path)
+    assert len(xs) == 3 and len(ys) == 6, (xs, ys)  # 2 columns, 5 rows of cards
+    widths = [b - a for a, b in itertools.pairwise(xs)]
+    heights = [b - a for a, b in itertools.pairwise(ys)]
+    expected_w, expected_h = 85 / 25.4 * 300, 55 / 25.4 * 300  # 1003.9 × 649.6 px
+    assert all(abs(w - expected_w) <= 2 for w in widths), widths
+    assert all(abs(h - expected_h) <= 2 for h in heights), heights
+    # The marks sit outside the card block: above its top edge, left of its left edge.
+    assert ys[0] > 9 / 25.4 * 300 and xs[0] > 18 / 25.4 * 300
+
+
+def test_qr_code_decodes_to_the_publication_url(outputs: dict[str, bytes],
+                                                 tmp_path: Path) -> None:
+    wanted = f"{URL}bas-samverkan/fall-fickkort/"
+    assert qr_code(wanted).designator  # segno made it
+    zxingcpp = pytest.importorskip("zxingcpp")
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("needs poppler-utils")
+    pdf_path = tmp_path / "kort.pdf"
+    pdf_path.write_bytes(outputs["fall-fickkort-v0.1-fickkort.pdf"])
+    subprocess.run(["pdftoppm", "-png", "-r", "300", "-f", "2", "-l", "2", str(pdf_path),
+                    str(tmp_path / "bak")], check=True)
+    image = Image.open(next(tmp_path.glob("bak*.png")))
+    assert [r.text for r in zxingcpp.read_barcodes(image)] == [wanted]
+
+
+def test_no_qr_code_without_publication_url(library: Library) -> None:
+    routine = library.by_id("fall-fickkort")
+    assert routine is not None
+    bare = replace(library, organisation=None)
+    card = card_content(routine, bare)
+    assert card is not None and card.qr_image is None and card.qr_url is None
+
+
+def test_overlong_card_is_measured_not_guessed(library: Library) -> None:
+    routine = library.by_id("fall-fickkort")
+    assert routine is not None
+    base = card_content(routine, library)
+    assert base is not None
+    long_card: CardContent = replace(base, doc_id="lang", points=tuple(
+        f"Punkt {n} med en text som tar en hel rad på kortet" for n in range(30)))
+    measured = {(m.doc_id, m.side): m for m in measure_cards([base, long_card])}
+    assert measured[("fall-fickkort", "framsida")].overflow_mm == 0
+    assert measured[("fall-fickkort", "baksida")].overflow_mm == 0
+    assert measured[("lang", "framsida")].overflow_mm > 80
+    assert measured[("lang", "baksida")].overflow_mm == 0
+
+
+def test_shipped_routines_have_no_print_findings() -> None:
+    result = run_check(ROOT / "routines", CheckOptions(today=dt.date(2026, 6, 15)))
+    assert [d for d in result.diagnostics if d.rule in ("R501", "R502")] == []
+
+
+def test_documents_without_card_content_get_no_card(library: Library) -> None:
+    routine = library.by_id("bas-samverkan")  # a samverkansrutin without fickkort
+    assert routine is not None
+    assert get_renderer("fickkort")(RenderContext(routine, library, OPTIONS)) == []
