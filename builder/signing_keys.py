@@ -48,7 +48,7 @@ def cache_dir() -> Path:
     return Path(base) / "rutinbyggaren"
 
 
-def test_key_dir() -> Path:
+def local_key_dir() -> Path:
     return cache_dir() / "testnyckel"
 
 
@@ -56,7 +56,7 @@ def load_signing_key() -> SigningKey:
     """The approving body's key from PKCS#12 named by the environment, else the test key."""
     p12 = os.environ.get(ENV_P12, "")
     if not p12:
-        return _cached_test_key(str(test_key_dir()))
+        return _cached_test_key(str(local_key_dir()))
     password = os.environ.get(ENV_PASSWORD)
     try:
         data = Path(p12).read_bytes()
@@ -79,7 +79,7 @@ def _cached_test_key(folder: str) -> SigningKey:
 
 def ensure_test_key(folder: Path | None = None) -> SigningKey:
     """Create (once) a local test CA and signer certificate in the cache, and load them."""
-    folder = folder or test_key_dir()
+    folder = folder or local_key_dir()
     if not (folder / "signer.pem").is_file():
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".testnyckel-", dir=folder.parent))
