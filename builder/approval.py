@@ -244,7 +244,10 @@ def _snapshot_text(text: str, entry: dict[str, str]) -> str:
     header = (f"# Arkivkopia: {entry['dokument']} version {entry['version']}, fastställd "
               f"{entry['datum']} av {entry['organ']}.\n"
               "# Skriven av 'rutin approve'. Ändra aldrig: innehållet styrks av liggaren.\n")
-    return header + text.replace("$schema=../rutin.schema.json", "$schema=../../rutin.schema.json", 1)
+    first, _, rest = text.partition("\n")
+    if first.startswith("# yaml-language-server:"):  # keep it first; arkiv/ is one level deeper
+        return first.replace("$schema=../", "$schema=../../", 1) + "\n" + header + rest
+    return header + text
 
 
 def _archived_hash(path: Path) -> str | None:

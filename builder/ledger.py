@@ -45,7 +45,9 @@ ENTRY_KEYS: tuple[str, ...] = (
     "dokument", "version", "beslut", "organ", "datum", "protokoll", "sammanfattning",
     "innehåll_sha256", "föregående_sha256", "post_sha256",
 )
+LEDGER_SCHEMA_FILE = "godkannanden.schema.json"  # in routines/, beside rutin.schema.json
 LEDGER_HEADER = (
+    f"# yaml-language-server: $schema=../{LEDGER_SCHEMA_FILE}\n"
     "# Godkännandeliggare: skrivs endast av 'rutin approve'. Ändra inte för hand.\n"
     "# Varje post är kedjad till föregående med SHA-256; en ändrad, borttagen eller flyttad\n"
     "# post rapporteras av 'rutin check' (R406).\n"
@@ -267,3 +269,21 @@ def ledger_text_with(existing: str | None, entry: dict[str, str]) -> str:
 
 def last_digest(entries: list[LedgerEntry]) -> str:
     return entries[-1].digest if entries else GENESIS
+
+
+def ledger_schema() -> dict[str, Any]:
+    """JSON Schema of godkannanden.yaml, so an editor flags a hand edit at once."""
+    text = {"type": "string", "minLength": 1}
+    sha = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+    properties: dict[str, Any] = {key: dict(text) for key in ENTRY_KEYS}
+    properties["beslut"] = {"enum": list(DECISIONS)}
+    properties["datum"] = {"type": "string", "format": "date"}
+    for key in ("innehåll_sha256", "föregående_sha256", "post_sha256"):
+        properties[key] = dict(sha)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Godkännandeliggare (skrivs endast av rutin approve)",
+        "type": "array",
+        "items": {"type": "object", "additionalProperties": False,
+                  "required": list(ENTRY_KEYS), "properties": properties},
+    }

@@ -144,3 +144,19 @@ def test_hostile_ledger_is_reported_not_followed(routines: Path) -> None:
     assert [d.rule for d in found] == ["R105"]
     ledger.write_text("dokument: inte en lista\n", encoding="utf-8")
     assert [d.rule for d in rules(routines, "R406")] == ["R406"]
+
+
+def test_ledger_schema_is_current_and_accepts_the_shipped_ledger() -> None:
+    import json
+
+    import jsonschema
+    import yaml
+
+    from builder.ledger import LEDGER_SCHEMA_FILE, ledger_schema
+
+    shipped = json.loads((REPO_ROUTINES / LEDGER_SCHEMA_FILE).read_text(encoding="utf-8"))
+    assert shipped == ledger_schema()
+    ledger = REPO_ROUTINES / GROUP / "godkannanden.yaml"
+    assert ledger.read_text(encoding="utf-8").startswith(
+        f"# yaml-language-server: $schema=../{LEDGER_SCHEMA_FILE}\n")
+    jsonschema.validate(yaml.safe_load(ledger.read_text(encoding="utf-8")), shipped)
