@@ -26,8 +26,8 @@ class CheckResult:
 def run_check(path: Path, options: CheckOptions | None = None) -> CheckResult:
     """Load the library that ``path`` belongs to and run every rule; nothing is written.
 
-    A single file is checked in the context of its whole library (cross-references need it),
-    but only that file's findings are returned.
+    A single file or a sub-folder is checked in the context of its whole library
+    (cross-references need it), but only the findings inside it are returned.
     """
     root = find_library_root(path)
     library, diagnostics = load_library(root)
@@ -35,4 +35,7 @@ def run_check(path: Path, options: CheckOptions | None = None) -> CheckResult:
     if path.is_file():
         wanted = display_path(path)
         diagnostics = [d for d in diagnostics if d.file == wanted]
+    elif path.resolve() != root.resolve():
+        folder = path.resolve()
+        diagnostics = [d for d in diagnostics if Path(d.file).resolve().is_relative_to(folder)]
     return CheckResult(library, sort_diagnostics(diagnostics))
