@@ -140,7 +140,7 @@ def _ledger_findings(library: Library | None, doc_id: str, version: str,
     from builder.ledger import content_hash, entries_for, load_ledger
 
     if library is None:
-        return [Finding(False, "Hittar ingen routines/-mapp att jämföra med (ange --rutiner)")]
+        return [Finding(False, "Hittar ingen routines/-mapp att jämföra med (ange --routines)")]
     routine = library.by_id(doc_id)
     if routine is None:
         return [Finding(False, f"Ingen rutin med id '{doc_id}' finns i {library.root}")]
