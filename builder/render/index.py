@@ -126,13 +126,14 @@ def _group_titles(library: Library) -> dict[str, str]:
     return {r.document.id: r.document.title for r in library.samverkansrutiner}
 
 
-def build_groups(library: Library, outputs: list[DocumentOutputs], today: dt.date,
-                 prefix: str, only: str | None = None) -> list[Group]:
+def build_groups(library: Library, statuses: list[DocumentStatus],
+                 outputs: list[DocumentOutputs], prefix: str,
+                 only: str | None = None) -> list[Group]:
     """Rows grouped by samverkansrutin (the samverkansrutin first, then its arbetsrutiner)."""
     by_id = {o.routine.document.id: o for o in outputs}
     titles = _group_titles(library)
     grouped: dict[str, list[Row]] = {}
-    for status in library_status(library, today):
+    for status in statuses:
         group = status.group if status.group in titles else ORPHANS
         if only is not None and group != only:
             continue
@@ -177,14 +178,15 @@ def render_index(library: Library, outputs: list[DocumentOutputs],
                  options: BuildOptions) -> list[Artifact]:
     """index.html for everything, plus <samverkansrutin-id>/index.html for each group."""
     organisation = library.organisation.name if library.organisation else "Rutiner"
-    all_groups = build_groups(library, outputs, options.today, prefix="")
+    statuses = library_status(library, options.today)
+    all_groups = build_groups(library, statuses, outputs, prefix="")
     artifacts = [Artifact("index.html", _page(f"Rutiner – {organisation}", "Rutiner", all_groups,
                                               None, organisation, options.today))]
     for group in all_groups:
         if group.id == ORPHANS:
             continue
         # Links on a group page start one folder down, hence the "../" prefix.
-        own = build_groups(library, outputs, options.today, prefix="../", only=group.id)
+        own = build_groups(library, statuses, outputs, prefix="../", only=group.id)
         artifacts.append(Artifact(f"{group.id}/index.html", _page(
             f"{group.title} – {organisation}", group.title, own, "../index.html",
             organisation, options.today)))
