@@ -164,9 +164,14 @@ def _ledger_findings(library: Library | None, doc_id: str, version: str,
     if entries and not entries[-1].is_approval:
         findings.append(Finding(False, f"Rutinen är upphävd ({entries[-1].date.isoformat()})"))
     document = routine.document
-    if document.version != version:
-        findings.append(Finding(False, f"Inaktuell: rutinen finns nu i version "
-                                       f"{document.version}, filen är version {version}"))
+    latest = next((e for e in reversed(entries) if e.is_approval), None)
+    if latest is not None and latest.version != version:
+        findings.append(Finding(False, f"Inaktuell: version {latest.version} fastställdes "
+                                       f"{latest.date.isoformat()}, filen är version {version}"))
+    elif document.version != version:
+        # A draft of the next version does not make the approved one invalid: it still applies.
+        findings.append(Finding(None, f"Gällande fastställd version; version {document.version} "
+                                      f"är under arbete ({document.status})"))
     elif digest is not None and content_hash(document) != digest:
         findings.append(Finding(False, "Rutinens innehåll har ändrats sedan filen signerades "
                                        "(R407): bygg om efter nytt godkännande"))
