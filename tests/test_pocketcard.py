@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import shutil
 import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -304,3 +305,17 @@ def test_documents_without_card_content_get_no_card(library: Library) -> None:
     routine = library.by_id("bas-samverkan")  # a samverkansrutin without fickkort
     assert routine is not None
     assert get_renderer("fickkort")(RenderContext(routine, library, OPTIONS)) == []
+
+
+def test_check_without_cards_does_not_import_weasyprint(tmp_path: Path) -> None:
+    """R501/R502 lay out only what needs it: a library without cards checks without WeasyPrint."""
+    root = tmp_path / "routines"
+    shutil.copytree(CASES / "_base", root)
+    code = ("import sys, datetime; from pathlib import Path; from builder.pipeline import run_check;"
+            "from builder.rules import CheckOptions;"
+            f"r = run_check(Path({str(root)!r}), CheckOptions(today=datetime.date(2026, 6, 15)));"
+            "assert r.diagnostics == [], r.diagnostics;"
+            "print('weasyprint' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    assert done.stdout.strip() == "False"

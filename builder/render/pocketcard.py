@@ -1,9 +1,4 @@
-"""Pocket cards (85 × 55 mm, front and back): single cards, an imposed A4 sheet, and measuring.
-
-Who gets a card: every document with a ``fickkort`` block, and every arbetsrutin (a team's
-routine is what staff carry; without ``fickkort.punkter`` its first six steps are the points).
-A document with neither points nor contacts gets no card.
-"""
+"""Pocket cards (85 × 55 mm, front and back): single cards, an imposed A4 sheet, and measuring."""
 
 from __future__ import annotations
 
@@ -58,6 +53,9 @@ class CardContent:
 
 
 def wants_card(routine: RoutineFile) -> bool:
+    """Every document with a ``fickkort`` block, and every arbetsrutin: a team's routine is what
+    staff carry (without ``fickkort.punkter`` its first six steps are the points). A document
+    with neither points nor contacts still gets no card (see card_content)."""
     doc = routine.document
     return doc.pocket_card is not None or isinstance(doc, Arbetsrutin)
 

@@ -1,8 +1,7 @@
-"""R5xx rules: what is printed must fit its paper — pocket card faces and checklist steps.
+"""R5xx rules: what is printed must fit its paper — pocket card faces and checklist steps."""
 
-Both rules measure the WeasyPrint layout, so WeasyPrint is imported only inside them, only when
-some document has a pocket card or a long step; `rutin check` on other libraries stays fast.
-"""
+# Both rules measure the WeasyPrint layout, so WeasyPrint is imported only inside them, and only
+# when some document has a pocket card or a long step: `rutin check` on others stays fast.
 
 from __future__ import annotations
 
@@ -14,8 +13,9 @@ from builder.loader import YamlPath
 from builder.model import Arbetsrutin
 from builder.rules import CheckOptions, finding, rule
 
-# A checklist row with fewer characters than this cannot fill an A4 page: its narrowest column
-# (Vem, 25 mm) holds ~14 characters a line and a page ~60 lines. Shorter rows are not laid out.
+# A checklist row with fewer characters than this cannot fill an A4 page: its narrowest text
+# column (När, 27 mm) holds ~14 characters a line and a page ~60 lines, so 600 characters make
+# at most ~45 lines. Shorter rows are not laid out; longer ones are measured, never guessed.
 LONG_ROW_CHARS = 600
 
 
