@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from builder.paths import cache_dir
+
 ENV_P12 = "RUTIN_SIGN_P12"
 ENV_PASSWORD = "RUTIN_SIGN_PASSWORD"
 TEST_TEXT = "TESTSIGNATUR – ej giltig"
@@ -40,12 +42,6 @@ class SigningKey:
         """SHA-256 of the signer certificate: a new key means re-signing."""
         der = self.certificate.public_bytes(serialization.Encoding.DER)
         return hashlib.sha256(der).hexdigest()
-
-
-def cache_dir() -> Path:
-    """The user cache folder (never the repository): $XDG_CACHE_HOME or ~/.cache."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "rutinbyggaren"
 
 
 def local_key_dir() -> Path:

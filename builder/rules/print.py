@@ -5,13 +5,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from builder.diagnostics import Diagnostic
 from builder.library import Library, RoutineFile
 from builder.loader import YamlPath
 from builder.model import Arbetsrutin
+from builder.paths import cache_dir
 from builder.rules import CheckOptions, finding, rule
+from builder.write import write_atomic
+
+if TYPE_CHECKING:
+    from builder.render.pocketcard import CardContent, FaceMeasure
 
 # A checklist row with fewer characters than this cannot fill an A4 page: its narrowest text
 # column (När, 27 mm) holds ~14 characters a line and a page ~60 lines, so 600 characters make
@@ -38,7 +47,7 @@ def check_pocket_card_fits(library: Library, options: CheckOptions) -> Iterator[
 
     cards = {r.document.id: c for r in routines if (c := card_content(r, library)) is not None}
     by_id = {r.document.id: r for r in routines}
-    for face in measure_cards(list(cards.values())):
+    for face in measure_cards_cached(list(cards.values())):
         if face.overflow_mm <= 0.05:
             continue
         routine = by_id[face.doc_id]
@@ -49,6 +58,52 @@ def check_pocket_card_fits(library: Library, options: CheckOptions) -> Iterator[
                       f"{_mm(face.height_mm)} mm högt men kortet är 55 mm, "
                       f"{_mm(face.overflow_mm)} mm (ungefär {lines} rader) för mycket; "
                       f"korta {what} eller ta bort några")
+
+
+MEASURE_CACHE = "fickkort-matt.json"
+MAX_CACHED = 5000
+
+
+def _card_key(card: CardContent, salt: str) -> str:
+    payload = json.dumps(dataclasses.asdict(card), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256((salt + payload).encode("utf-8")).hexdigest()
+
+
+def measure_cards_cached(cards: list[CardContent]) -> list[FaceMeasure]:
+    """Card face heights, laid out by WeasyPrint only for cards not measured before.
+
+    Layout needs WeasyPrint (~1 s to import, plus the layout): a user-cache file keyed by the
+    card's content, the templates and the tool's code keeps repeated checks and no-op
+    rebuilds fast. A missing or unreadable cache only means measuring again.
+    """
+    from builder.manifest import templates_digest, tool_digest
+
+    salt = templates_digest() + tool_digest()
+    path = cache_dir() / MEASURE_CACHE
+    try:
+        cached: dict[str, list[list[object]]] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cached = {}
+    keys = {card.doc_id: _card_key(card, salt) for card in cards}
+    missing = [card for card in cards if keys[card.doc_id] not in cached]
+    if missing:
+        from builder.render.pocketcard import measure_cards
+
+        fresh: dict[str, list[list[object]]] = {}
+        for face in measure_cards(missing):
+            fresh.setdefault(keys[face.doc_id], []).append(
+                [face.side, face.height_mm, face.line_mm])
+        cached = {**cached, **fresh}
+        if len(cached) > MAX_CACHED:  # keep the newest entries (dicts keep insertion order)
+            cached = dict(list(cached.items())[-MAX_CACHED:])
+        try:
+            write_atomic(path, json.dumps(cached).encode("utf-8"))
+        except OSError:
+            pass  # a read-only cache folder only costs speed
+    from builder.render.pocketcard import FaceMeasure
+
+    return [FaceMeasure(card.doc_id, str(side), float(height), float(line))  # type: ignore[arg-type]
+            for card in cards for side, height, line in cached[keys[card.doc_id]]]
 
 
 def _row_chars(routine: RoutineFile) -> int:
