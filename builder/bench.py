@@ -146,6 +146,14 @@ def cli_time(*args: str, cwd: Path) -> float:
     return time.perf_counter() - start
 
 
+class Rows(list["Row"]):
+    """Rows printed as they are measured: a long benchmark shows progress."""
+
+    def append(self, row: Row) -> None:
+        print(row.line(), flush=True)
+        super().append(row)
+
+
 @dataclass
 class Row:
     label: str
@@ -208,7 +216,7 @@ def bench_library(title: str, root: Path, work: Path, jobs: int, formats: tuple[
     root = root.relative_to(work)
     change = change.relative_to(work) if change is not None else None
     today = dt.date.fromisoformat(TODAY)
-    rows: list[Row] = []
+    rows: list[Row] = Rows()
     run_check(root)  # imports and caches: the timed call below is a warm check
     seconds, check = timed(lambda: run_check(root))
     errors = [d for d in check.diagnostics if d.is_error]
@@ -230,7 +238,7 @@ def bench_library(title: str, root: Path, work: Path, jobs: int, formats: tuple[
                     f"{rendered(result)} renderade"))
     rows.append(Row("bygge utan ändringar (kommando)",
                     cli_time("build", str(root), "-o", str(output), "--quiet", "--idag", TODAY,
-                             cwd=work), 0.5))
+                             "--format", ",".join(formats), cwd=work), 0.5))
     if change is not None:
         text = change.read_text(encoding="utf-8")
         change.write_text(text.replace("status: utkast", "status: utkast\n# ändrad", 1)
@@ -239,8 +247,6 @@ def bench_library(title: str, root: Path, work: Path, jobs: int, formats: tuple[
         seconds, result = timed(lambda: run_build(root, options))
         rows.append(Row("bygge efter ändring i en rutin", seconds, 3.0,
                         f"{rendered(result)} renderade"))
-    for row in rows:
-        print(row.line(), flush=True)
     return rows
 
 
