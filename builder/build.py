@@ -18,12 +18,24 @@ from pathlib import Path
 
 from builder.diagnostics import Diagnostic, sort_diagnostics
 from builder.library import Library, RoutineFile
-from builder.manifest import (ManifestEntry, fingerprint, is_current, read_manifest,
-                              templates_digest, write_manifest)
+from builder.manifest import (
+    ManifestEntry,
+    fingerprint,
+    is_current,
+    read_manifest,
+    templates_digest,
+    write_manifest,
+)
 from builder.options import BuildOptions
 from builder.pipeline import CheckResult, run_check
-from builder.render import (RENDERER_PATHS, Artifact, DocumentOutputs, RenderContext,
-                            get_renderer, output_folder)
+from builder.render import (
+    RENDERER_PATHS,
+    Artifact,
+    DocumentOutputs,
+    RenderContext,
+    get_renderer,
+    output_folder,
+)
 from builder.rules import CheckOptions
 from builder.write import write_atomic
 
@@ -72,7 +84,7 @@ def _render_job(job: tuple[str, str]) -> JobResult:
             from builder.signing import sign_artifacts
 
             artifacts = sign_artifacts(ctx, artifacts)
-    except Exception as exc:  # a renderer failing on one document must not stop the others
+    except Exception as exc:  # noqa: BLE001 - one failing document must not stop the others
         return JobResult(doc_id, fmt, (), f"{type(exc).__name__}: {exc}")
     return JobResult(doc_id, fmt, tuple(artifacts))
 
@@ -176,10 +188,10 @@ def run_build(path: Path, options: BuildOptions, progress: Progress | None = Non
     folders = {r.document.id: output_folder(r.document) for r in library.routines}
     pending: list[tuple[Path, bytes]] = []
     for job in results:
-        routine = library.by_id(job.doc_id)
-        assert routine is not None
+        job_routine = library.by_id(job.doc_id)
+        assert job_routine is not None
         if job.error is not None:
-            result.diagnostics.append(_failure(routine, job.fmt, job.error))
+            result.diagnostics.append(_failure(job_routine, job.fmt, job.error))
             continue
         result.rendered.append((job.doc_id, job.fmt))
         files = tuple(f"{folders[job.doc_id]}/{a.filename}" for a in job.artifacts)

@@ -20,8 +20,9 @@ from yaml.resolver import Resolver
 
 from builder.diagnostics import Diagnostic
 
+_CParser: Any
 try:
-    from yaml._yaml import CParser as _CParser  # type: ignore[import-untyped,unused-ignore]
+    from yaml._yaml import CParser as _CParser
 except ImportError:  # PyYAML built without libyaml
     _CParser = None
 
@@ -87,7 +88,7 @@ class LoadedYaml:
 class _Refused(Exception):
     """YAML that parses but is refused: anchors and tags (R105), too deep or big (R100)."""
 
-    def __init__(self, message: str, mark: yaml.Mark | None, rule: str = "R105") -> None:
+    def __init__(self, message: str, mark: Any, rule: str = "R105") -> None:
         super().__init__(message)
         self.message = message
         self.mark = mark

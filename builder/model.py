@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -165,7 +165,7 @@ class Arbetsrutin(Document):
     parent: Slug = Field(alias="samverkansrutin")
 
 
-Routine = Annotated[Union[Samverkansrutin, Arbetsrutin], Field(discriminator="kind")]
+Routine = Annotated[Samverkansrutin | Arbetsrutin, Field(discriminator="kind")]
 ROUTINE_CLASSES: dict[str, type[Document]] = {
     "samverkansrutin": Samverkansrutin,
     "arbetsrutin": Arbetsrutin,

@@ -32,6 +32,14 @@ def main() -> None:
 
 
 # Each command lives in its own module and registers itself on `cli`.
-from builder.cli import build, check, new, schema, status  # noqa: E402,F401
-from builder.cli import approve, diff, review  # noqa: E402,F401  (approval ledger, redline)
-from builder.cli import verify  # noqa: E402,F401  (signatures and ledger match)
+from builder.cli import (  # noqa: F401  # noqa: E402,F401  (approval ledger, redline)
+    approve,
+    build,
+    check,
+    diff,
+    new,
+    review,
+    schema,
+    status,
+    verify,
+)

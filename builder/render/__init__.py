@@ -8,8 +8,8 @@ after everything rendered. Heavy libraries (WeasyPrint, python-docx) are importe
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from builder.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Document

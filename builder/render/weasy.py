@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-import weasyprint
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+import weasyprint  # type: ignore[import-untyped]
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
 
 from builder.paths import TEMPLATES_DIR
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
 
 from builder.diagnostics import Diagnostic, Severity
 from builder.library import Library, RoutineFile
@@ -94,6 +94,11 @@ def string_leaves(data: object, path: YamlPath = ()) -> Iterator[tuple[YamlPath,
 
 
 # Import the rule modules so their decorators register them (order = report order).
-from builder.rules import structure, followup, references, governance  # noqa: E402,F401
-from builder.rules import ledger  # noqa: E402,F401  (R406–R409, after governance)
-from builder.rules import print as print_rules  # noqa: E402,F401  (R501–R502, measured)
+from builder.rules import (  # noqa: F401
+    followup,
+    governance,
+    ledger,
+    references,
+    structure,
+)
+from builder.rules import print as print_rules  # noqa: F401  (R501–R502, measured)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from builder.diagnostics import Diagnostic
 from builder.library import Library, RoutineFile
-from builder.model import Arbetsrutin, Section
 from builder.loader import YamlPath
+from builder.model import Arbetsrutin, Section
 from builder.rules import CheckOptions, finding, rule
 
 # Values authors leave while a field is still open; they must not pass as an owner.

@@ -43,7 +43,7 @@ def check_pocket_card_fits(library: Library, options: CheckOptions) -> Iterator[
                 if r.document.pocket_card is not None or isinstance(r.document, Arbetsrutin)]
     if not routines:
         return
-    from builder.render.pocketcard import card_content, measure_cards
+    from builder.render.pocketcard import card_content
 
     cards = {r.document.id: c for r in routines if (c := card_content(r, library)) is not None}
     by_id = {r.document.id: r for r in routines}

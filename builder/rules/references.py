@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Iterator
 
 from builder.diagnostics import Diagnostic
 from builder.library import Library
