@@ -301,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="antal genererade rutiner som fastställs (och signeras)")
     parser.add_argument("--formats", default=None, help="kommaseparerad lista (standard: alla)")
     parser.add_argument("--skip-shipped", action="store_true")
+    parser.add_argument("--no-libreoffice", action="store_true", help="hoppa över jämförelsen")
     parser.add_argument("--keep", action="store_true", help="behåll den tillfälliga mappen")
     args = parser.parse_args(argv)
     from builder.options import ALL_FORMATS
@@ -324,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
         change = generated / "samverkan-000" / "team-000-1.yaml"
         bench_library(f"Genererat bibliotek: {count} rutiner ({approved} fastställda)",
                       generated, generated.parent, args.jobs, formats, change)
-        libreoffice_ratio(generated, generated.parent, args.jobs)
+        if not args.no_libreoffice:
+            libreoffice_ratio(generated, generated.parent, args.jobs)
         own, children = peak_memory_mb()
         print(f"\nMinnestopp: {own:.0f} MB (huvudprocessen), {children:.0f} MB "
               "(största barnprocessen)")
