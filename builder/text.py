@@ -37,6 +37,8 @@ def render_inline(text: str) -> Markup:
 
 def find_raw_html(text: str) -> str | None:
     """The first raw HTML fragment in ``text``, if any (rule R106)."""
+    if "<" not in text:  # no tag without '<': skips markdown-it for almost every string
+        return None
     for token in _detector().parse(text):
         if token.type == "html_block":
             return token.content.strip()

@@ -198,3 +198,17 @@ avsnitt:
       - text: Gör det första
         ansvarig: Sjuksköterska
 """
+
+
+def test_index_follows_the_build_date_without_rerendering_documents(library: Path,
+                                                                    tmp_path: Path) -> None:
+    run_build(library, options(tmp_path))
+    index = tmp_path / "output" / "index.html"
+    before = index.read_bytes()
+    later = BuildOptions(output=tmp_path / "output", formats=("fake", "other"), jobs=1,
+                         quiet=True, today=dt.date(2027, 3, 1), sign=False)
+    CALLS.clear()
+    result = run_build(library, later)
+    assert result.rendered == [] and CALLS == []
+    assert index in result.written and index.read_bytes() != before
+    assert run_build(library, later).nothing_to_do

@@ -49,7 +49,11 @@ class CardContent:
     validity: str
     draft: bool
     qr_url: str | None
-    qr_image: str | None  # data: URI of the QR code (SVG)
+
+    @property
+    def qr_image(self) -> str | None:
+        """The QR code as a data: URI, made only when a card is laid out (not for checks)."""
+        return qr_data_uri(self.qr_url) if self.qr_url else None
 
 
 def wants_card(routine: RoutineFile) -> bool:
@@ -72,6 +76,7 @@ def qr_code(url: str) -> segno.QRCode:
     return segno.make(url, error="m", micro=False)
 
 
+@lru_cache(maxsize=1024)
 def qr_data_uri(url: str) -> str:
     """The QR code as a PNG data: URI, quiet zone of four modules, 8 px a module.
 
@@ -101,7 +106,7 @@ def card_content(routine: RoutineFile, library: Library) -> CardContent | None:
         points=points,
         follow_up_owner=doc.follow_up.responsible if doc.follow_up else None,
         contacts=contacts, version=doc.version, validity=validity_text(doc),
-        draft=doc.is_draft, qr_url=url, qr_image=qr_data_uri(url) if url else None,
+        draft=doc.is_draft, qr_url=url,
     )
 
 
