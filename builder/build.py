@@ -17,11 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder.diagnostics import Diagnostic, sort_diagnostics
-from builder.library import Library, RoutineFile
+from builder.library import Library, RoutineFile, find_library_root
 from builder.manifest import (
+    BuildReport,
+    Manifest,
     ManifestEntry,
     fingerprint,
     is_current,
+    library_stamp,
+    outputs_exist,
     read_manifest,
     templates_digest,
     write_manifest,
@@ -53,8 +57,9 @@ class JobResult:
 
 @dataclass
 class BuildResult:
-    check: CheckResult
+    documents: int
     diagnostics: list[Diagnostic]
+    check: CheckResult | None = None  # None when nothing changed and the check was replayed
     rendered: list[tuple[str, str]] = field(default_factory=list)  # (document id, format)
     up_to_date: int = 0
     written: list[Path] = field(default_factory=list)
@@ -149,19 +154,27 @@ def run_build(path: Path, options: BuildOptions, progress: Progress | None = Non
               prune: bool = False) -> BuildResult:
     """Build every routine under ``path`` that has no errors into ``options.output``."""
     global _LIBRARY, _OPTIONS
+    output = options.output
+    previous = read_manifest(output)
+    templates, signer = templates_digest(), signer_fingerprint()
+    stamp = library_stamp(find_library_root(path), path, options, templates, signer)
+    if not prune and stamp == previous.stamp and outputs_exist(previous, output):
+        # Byte-identical inputs, tool, options and date: the last build's result stands.
+        report = previous.report
+        return BuildResult(report.documents, list(report.diagnostics),
+                           up_to_date=len(previous.entries), not_built=list(report.not_built),
+                           orphaned=list(report.orphaned))
     check = run_check(path, CheckOptions(today=options.today))
     library = check.library
-    result = BuildResult(check, list(check.diagnostics))
+    result = BuildResult(check.documents, list(check.diagnostics), check)
     failing = {d.file for d in check.diagnostics if d.is_error}
     buildable = [r for r in library.routines if r.display not in failing]
     result.not_built = sorted(r.document.id for r in library.routines if r.display in failing)
     formats = [f for f in options.formats if f in RENDERER_PATHS]
 
     # Plan: what is already current according to the manifest.
-    output = options.output
-    old = read_manifest(output)
+    old = previous.entries
     new: dict[str, ManifestEntry] = {}
-    templates, signer = templates_digest(), signer_fingerprint()
     jobs: list[tuple[str, str]] = []
     prints: dict[tuple[str, str], str] = {}
     for routine in buildable:
@@ -222,9 +235,12 @@ def run_build(path: Path, options: BuildOptions, progress: Progress | None = Non
         if not target.is_file() or target.read_bytes() != artifact.data:
             write_atomic(target, artifact.data)
             result.written.append(target)
-    if result.written or new != old:
-        write_manifest(output, new)
     result.diagnostics = sort_diagnostics(result.diagnostics)
+    report = BuildReport(result.documents, tuple(result.diagnostics), tuple(result.not_built),
+                         tuple(result.orphaned))
+    # A render failure (R601) must be retried next time, so such a build records no stamp.
+    failed = any(d.rule == "R601" for d in result.diagnostics)
+    write_manifest(output, Manifest(new, "" if failed else stamp, report))
     return result
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from builder.diagnostics import Diagnostic
 from builder.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Samverkansrutin
 from builder.options import BuildOptions
@@ -95,21 +96,67 @@ class ManifestEntry:
     files: tuple[str, ...]  # relative to output/
 
 
-def read_manifest(output: Path) -> dict[str, ManifestEntry]:
+@dataclass(frozen=True)
+class BuildReport:
+    """What the last build said, replayed when nothing at all has changed since."""
+
+    documents: int = 0
+    diagnostics: tuple[Diagnostic, ...] = ()
+    not_built: tuple[str, ...] = ()
+    orphaned: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Manifest:
+    entries: dict[str, ManifestEntry] = field(default_factory=dict)
+    stamp: str = ""  # library_stamp() of the build that wrote it
+    report: BuildReport = BuildReport()
+
+
+def library_stamp(root: Path, path: Path, options: BuildOptions, templates: str,
+                  signer: str) -> str:
+    """Every byte the build reads: all files under routines/, the templates, the tool, the
+    options, the build date and the signer. Equal stamps mean an identical build, so a no-op
+    rebuild need not even parse the YAML."""
+    sha = hashlib.sha256(_tree_digest(root, "*").encode())
+    sha.update(_digest({
+        "path": str(path.resolve()), "templates": templates, "tool": tool_digest(),
+        "formats": list(options.formats), "fillable": options.fillable,
+        "epoch": options.epoch, "today": options.today.isoformat(), "signer": signer,
+        "sign": options.sign,
+    }).encode())
+    return sha.hexdigest()
+
+
+def read_manifest(output: Path) -> Manifest:
     """The previous build's manifest; a missing or unreadable one means "rebuild all"."""
     path = output / MANIFEST_NAME
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return {key: ManifestEntry(value["fingerprint"], tuple(value["files"]))
-                for key, value in raw["entries"].items()}
+        entries = {key: ManifestEntry(value["fingerprint"], tuple(value["files"]))
+                   for key, value in raw["entries"].items()}
+        report = raw.get("report") or {}
+        return Manifest(entries, str(raw.get("stamp", "")), BuildReport(
+            int(report.get("documents", 0)),
+            tuple(Diagnostic(**d) for d in report.get("diagnostics", [])),
+            tuple(report.get("not_built", [])), tuple(report.get("orphaned", []))))
     except (OSError, ValueError, KeyError, TypeError):
-        return {}
+        return Manifest()
 
 
-def write_manifest(output: Path, entries: dict[str, ManifestEntry]) -> None:
-    payload = {"version": 1, "entries": {
-        key: {"fingerprint": e.fingerprint, "files": list(e.files)}
-        for key, e in sorted(entries.items())}}
+def write_manifest(output: Path, manifest: Manifest) -> None:
+    payload = {
+        "version": 2,
+        "stamp": manifest.stamp,
+        "report": {
+            "documents": manifest.report.documents,
+            "diagnostics": [asdict(d) for d in manifest.report.diagnostics],
+            "not_built": list(manifest.report.not_built),
+            "orphaned": list(manifest.report.orphaned),
+        },
+        "entries": {key: {"fingerprint": e.fingerprint, "files": list(e.files)}
+                    for key, e in sorted(manifest.entries.items())},
+    }
     text = json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True)
     write_atomic(output / MANIFEST_NAME, text.encode("utf-8"))
 
@@ -117,3 +164,7 @@ def write_manifest(output: Path, entries: dict[str, ManifestEntry]) -> None:
 def is_current(entry: ManifestEntry | None, fingerprint_now: str, output: Path) -> bool:
     return (entry is not None and entry.fingerprint == fingerprint_now
             and all((output / f).is_file() for f in entry.files))
+
+
+def outputs_exist(manifest: Manifest, output: Path) -> bool:
+    return all((output / f).is_file() for e in manifest.entries.values() for f in e.files)

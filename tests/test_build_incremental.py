@@ -212,3 +212,19 @@ def test_index_follows_the_build_date_without_rerendering_documents(library: Pat
     assert result.rendered == [] and CALLS == []
     assert index in result.written and index.read_bytes() != before
     assert run_build(library, later).nothing_to_do
+
+
+def test_unchanged_library_replays_the_last_findings_without_parsing(library: Path,
+                                                                     tmp_path: Path) -> None:
+    path = library / "grupp" / "alfa.yaml"
+    path.write_text(path.read_text().replace("  när: Vid avslut", "  när: TODO"))
+    first = run_build(library, options(tmp_path))
+    again = run_build(library, options(tmp_path))
+    assert first.check is not None and again.check is None  # nothing was parsed the second time
+    assert again.not_built == ["alfa"] == first.not_built
+    assert again.diagnostics == first.diagnostics
+    assert [d.rule for d in again.diagnostics if d.is_error] == ["R201"]
+    path.write_text(path.read_text().replace("  när: TODO", "  när: Vid avslut"))
+    fixed = run_build(library, options(tmp_path))
+    assert fixed.check is not None and fixed.not_built == []
+    assert sorted(fixed.rendered) == [("alfa", "fake"), ("alfa", "other")]

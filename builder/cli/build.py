@@ -85,7 +85,7 @@ def build(ctx: click.Context, path: Path, output: Path, formats: str | None, ify
                       f"till {output}/ ({result.up_to_date} redan aktuella, {elapsed:.1f} s).")
     failed = has_failures(result.diagnostics, strict)
     style = "bold red" if failed else ("yellow" if result.diagnostics else "green")
-    console.print(summary_sv(result.diagnostics, result.check.documents), style=style)
+    console.print(summary_sv(result.diagnostics, result.documents), style=style)
     code = 1 if failed else 0
     ctx.exit(code)
     return code
