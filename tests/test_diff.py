@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import shutil
 from pathlib import Path
 
 import pypdf
 import pytest
+from approval_helpers import approve_kungalv_1_1
 from click.testing import CliRunner
 
-from builder.approval import ApprovalRequest, approve
 from builder.cli import cli
 from builder.diff import diff_routine, format_text
 from builder.library import load_library
@@ -65,13 +64,7 @@ def test_unchanged_working_copy_has_no_changes() -> None:
 
 
 def test_diff_between_two_archived_versions(changed: Path) -> None:
-    path = changed / GROUP / "samverkansrutin.yaml"
-    text = path.read_text(encoding="utf-8").replace('version: "1.0"', 'version: "1.1"', 1)
-    text = text.replace("ändringar:\n", 'ändringar:\n  - {version: "1.1", datum: 2026-09-01, '
-                        "beskrivning: Förtydligat steg 4.}\n", 1)
-    path.write_text(text.replace("giltig_från: 2026-06-01\n", ""), encoding="utf-8")
-    outcome = approve(changed, ApprovalRequest(GROUP, "Samordningsgruppen",
-                                               dt.date(2026, 9, 1), "2026-09-01 § 2"))
+    outcome = approve_kungalv_1_1(changed)
     assert outcome.refusals == []
     result = CliRunner().invoke(cli, ["diff", GROUP, "--from", "1.0", "--to", "1.1",
                                       "--routines", str(changed)])

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from approval_helpers import approve_kungalv_1_1
 
 from builder.diagnostics import Diagnostic
 from builder.ledger import GENESIS, HASH_EXCLUDED, content_hash, load_ledger
@@ -90,16 +91,7 @@ def test_edited_ledger_entry_is_r406_at_its_line(routines: Path) -> None:
 
 
 def test_deleted_or_moved_entry_breaks_the_chain(routines: Path) -> None:
-    import datetime as dt
-
-    from builder.approval import ApprovalRequest, approve
-    path = routines / GROUP / "samverkansrutin.yaml"
-    text = path.read_text(encoding="utf-8").replace('version: "1.0"', 'version: "1.1"', 1)
-    text = text.replace("ändringar:\n", 'ändringar:\n  - {version: "1.1", datum: 2026-09-01, '
-                        "beskrivning: Förtydligat steg 4.}\n", 1)
-    path.write_text(text.replace("giltig_från: 2026-06-01\n", ""), encoding="utf-8")
-    outcome = approve(routines, ApprovalRequest(GROUP, "samordningsgruppen",
-                                                dt.date(2026, 9, 1), "2026-09-01 § 2"))
+    outcome = approve_kungalv_1_1(routines, body="samordningsgruppen")
     assert outcome.refusals == []
     ledger = routines / GROUP / "godkannanden.yaml"
     lines = ledger.read_text(encoding="utf-8").splitlines(keepends=True)
