@@ -25,7 +25,8 @@ from builder.render.checklist import (
     checklist_html,
     rows_taller_than_page,
 )
-from builder.render.printables import COPY_NOTICE, ChecklistRow, checklist_rows
+from builder.render.document_view import COPY_NOTICE
+from builder.render.printables import ChecklistRow, checklist_rows
 from builder.render.weasy import measure_html
 
 ROOT = Path(__file__).resolve().parents[1]

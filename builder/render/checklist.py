@@ -6,8 +6,8 @@ from functools import lru_cache
 from typing import Any
 
 from builder.render import Artifact, RenderContext
+from builder.render.document_view import COPY_NOTICE
 from builder.render.printables import (
-    COPY_NOTICE,
     ChecklistRow,
     checked_pdf,
     checklist_rows,

@@ -13,7 +13,6 @@ from builder.model import Arbetsrutin, Document, Samverkansrutin, Section, Step,
 from builder.render.html import template_env
 from builder.text import render_inline
 
-COPY_NOTICE = "Utskriven kopia – kontrollera att du har den aktuella versionen"
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 

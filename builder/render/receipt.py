@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from builder.render import Artifact, RenderContext
+from builder.render.document_view import COPY_NOTICE
 from builder.render.printables import (
-    COPY_NOTICE,
     checked_pdf,
     document_head,
     render_template,
