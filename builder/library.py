@@ -43,6 +43,14 @@ class Library:
     organisation: Organisation | None
     organisation_source: LoadedYaml | None
     files_seen: int  # routine files found, including those that failed to load
+    # Files that parsed but failed validation: their ids and references still silence
+    # follow-on findings about them (a misspelt key must not also read "routine missing").
+    invalid_sources: tuple[LoadedYaml, ...] = ()
+
+    def invalid_field_values(self, key: str) -> set[str]:
+        """The raw values of ``key`` in files that failed validation."""
+        return {str(s.data[key]) for s in self.invalid_sources
+                if isinstance(s.data, dict) and isinstance(s.data.get(key), str)}
 
     def by_id(self, doc_id: str) -> RoutineFile | None:
         return next((r for r in self.routines if r.document.id == doc_id), None)
@@ -113,6 +121,7 @@ def load_library(root: Path) -> tuple[Library, list[Diagnostic]]:
     organisation, org_source, problems = load_organisation(root)
     diagnostics.extend(problems)
     routines: list[RoutineFile] = []
+    invalid: list[LoadedYaml] = []
     paths = routine_paths(root)
     for path in paths:
         escape = _outside_root(path, root)
@@ -127,5 +136,8 @@ def load_library(root: Path) -> tuple[Library, list[Diagnostic]]:
         diagnostics.extend(problems)
         if document is not None:
             routines.append(RoutineFile(path, source, document))
-    library = Library(root, tuple(routines), organisation, org_source, len(paths))
+        else:
+            invalid.append(source)
+    library = Library(root, tuple(routines), organisation, org_source, len(paths),
+                      tuple(invalid))
     return library, diagnostics

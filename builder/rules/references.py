@@ -26,7 +26,7 @@ def check_team_routines(library: Library, options: CheckOptions) -> Iterator[Dia
                 isinstance(r.document, Arbetsrutin)
                 and r.document.team == team.id and r.document.parent == doc.id
                 for r in library.arbetsrutiner
-            )
+            ) or team.id in library.invalid_field_values("team")  # reported in its own file
             if not has_routine:
                 yield finding(parent, ("team", index, "id"), "R301",
                               f"teamet '{team.id}' saknar arbetsrutin; skapa den med "
@@ -35,6 +35,8 @@ def check_team_routines(library: Library, options: CheckOptions) -> Iterator[Dia
         doc = routine.document
         assert isinstance(doc, Arbetsrutin)
         parent_file = parents.get(doc.parent)
+        if parent_file is None and doc.parent in library.invalid_field_values("id"):
+            continue  # the parent exists but has errors of its own, reported there
         if parent_file is None:
             known = ", ".join(sorted(parents)) or "inga"
             yield finding(routine, ("samverkansrutin",), "R301",
