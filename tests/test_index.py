@@ -279,3 +279,15 @@ def test_index_of_a_real_build(tmp_path: Path, browser: object) -> None:
     assert sorted(visible_rows(page)) == sorted(r.document.id for r in library.routines)
     assert assert_links_resolve(page) >= 2 * len(library.routines), result
     assert errors == []
+
+
+def test_variant_files_are_named_for_what_they_are() -> None:
+    from builder.render.index import _links
+
+    files = {"fickkort": ("g/d/d-v1.0-fickkort.pdf", "g/d/d-v1.0-fickkort-ark.pdf"),
+             "checklista": ("g/d/d-v1.0-checklista.pdf", "g/d/d-v1.0-checklista-ifyllbar.pdf"),
+             "pdf": ("g/d/d-v1.0.pdf",), "docx": ("g/d/d-v1.0.docx", "g/d/d-v1.0.docx.p7s")}
+    outputs = DocumentOutputs(None, "g/d", files)  # type: ignore[arg-type]
+    labels = [link.label for link in _links(outputs, "")]
+    assert labels == ["PDF", "Word", "Word, signatur", "Checklista", "Checklista, ifyllbar",
+                      "Fickkort", "Fickkort, A4-ark"]

@@ -30,8 +30,8 @@ def template_env() -> jinja2.Environment:
 
 
 @lru_cache(maxsize=8)
-def load_css(names: tuple[str, ...]) -> Markup:
-    """Stylesheets inlined into the page: it works offline, and the PDF needs no CSS fetch."""
+def inline_files(names: tuple[str, ...]) -> Markup:
+    """CSS or JS files from templates/, inlined: pages work offline, PDFs fetch nothing."""
     parts = [(TEMPLATES_DIR / name).read_text(encoding="utf-8") for name in names]
     # CSS never holds "</style" (our own files); Markup keeps Jinja from escaping quotes.
     return Markup("\n".join(parts))
@@ -39,7 +39,7 @@ def load_css(names: tuple[str, ...]) -> Markup:
 
 def document_html(ctx: RenderContext, *, for_pdf: bool) -> str:
     """The routine as one HTML document; ``for_pdf`` keeps links relative in the PDF."""
-    view = document_view(ctx, for_pdf=for_pdf, css=load_css(DOCUMENT_CSS))
+    view = document_view(ctx, for_pdf=for_pdf, css=inline_files(DOCUMENT_CSS))
     return template_env().get_template(DOCUMENT_TEMPLATE).render(view)
 
 

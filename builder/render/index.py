@@ -5,19 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
 
 from builder.library import Library
 from builder.model import Samverkansrutin
 from builder.options import BuildOptions
 from builder.render import Artifact, DocumentOutputs
+from builder.render.html import inline_files, template_env
 from builder.status import STATUS_SV, DocumentStatus, library_status
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 ORPHANS = "ovriga"  # group for an arbetsrutin whose samverkansrutin is missing
 
 # Link text per output format, in the order the links are shown.
@@ -28,6 +23,11 @@ FORMAT_LABELS: dict[str, str] = {
     "fickkort": "Fickkort",
     "laskvittens": "Läskvittens",
     "html": "Webbsida",
+}
+# Files that are a variant of their format's main file say which variant they are.
+VARIANT_LABELS: dict[str, str] = {
+    "-fickkort-ark.pdf": "Fickkort, A4-ark",
+    "-checklista-ifyllbar.pdf": "Checklista, ifyllbar",
 }
 
 
@@ -78,11 +78,15 @@ def _links(outputs: DocumentOutputs | None, prefix: str) -> tuple[Link, ...]:
     for fmt in order:
         files = outputs.files[fmt]
         # A detached signature (.p7s) sits beside its document; only real siblings are numbered.
-        documents = [f for f in files if not f.endswith(".p7s")]
+        documents = [f for f in files if not f.endswith((".p7s", *VARIANT_LABELS))]
         for name in files:
             label = FORMAT_LABELS.get(fmt, fmt)
+            variant = next((v for suffix, v in VARIANT_LABELS.items() if name.endswith(suffix)),
+                           None)
             if name.endswith(".p7s"):
                 label += ", signatur"
+            elif variant is not None:
+                label = variant
             elif len(documents) > 1:
                 label += f" {documents.index(name) + 1}"
             extension = posixpath.splitext(name)[1].lstrip(".").upper()
@@ -146,29 +150,12 @@ def build_groups(library: Library, statuses: list[DocumentStatus],
             for g in order]
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(["html", "j2"], default=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
-def _asset(name: str) -> Markup:
-    """CSS and JS are inlined so the page works opened from disk with no other file."""
-    return Markup((TEMPLATES_DIR / name).read_text(encoding="utf-8"))
-
-
 def _page(title: str, heading: str, groups: list[Group], home: str | None, organisation: str,
           today: dt.date) -> bytes:
-    template = _environment().get_template("index.html.j2")
+    template = template_env().get_template("index.html.j2")
     html = template.render(
         title=title, heading=heading, groups=groups, home=home, organisation=organisation,
-        today=today.isoformat(), css=_asset("index.css"), script=_asset("index.js"),
+        today=today.isoformat(), css=inline_files(("index.css",)), script=inline_files(("index.js",)),
         total=sum(len(g.rows) for g in groups), own_page=home is not None,
     )
     return html.encode("utf-8")
