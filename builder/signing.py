@@ -201,11 +201,12 @@ def _seeded_random(pdf_bytes: bytes) -> Iterator[None]:
 def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protocol: str | None,
              test: bool | None = None, box: Box | None = None, key: SigningKey | None = None,
              metadata: Mapping[str, str] | None = None,
-             timestamp_url: str | None = None) -> bytes:
+             timestamp_url: str | None = None, timestamper: Any = None) -> bytes:
     """A PAdES B-B signature (B-T with a timestamp URL) with a visible stamp in ``box``.
 
     The stamp is the signature field's appearance, drawn in the same revision the signature
     covers: stamping after signing would break it. ``test`` defaults to the key's own kind.
+    ``timestamper`` (a pyHanko TimeStamper) overrides ``timestamp_url``: tests use a local one.
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers, timestamps
@@ -225,7 +226,8 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
     )
     pdf_signer = signers.PdfSigner(
         meta, signer=_pyhanko_signer(key),
-        timestamper=timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None,
+        timestamper=timestamper or (
+            timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None),
         stamp_style=_stamp_style(text, rect),
         # /TU: the text assistive technology reads for the signature field.
         new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=page, box=rect,

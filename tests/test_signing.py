@@ -295,3 +295,46 @@ def test_configured_key_and_trust_roots(library: Library, tmp_path: Path,
                       protocol=None, key=signing_key)
     assert "TESTSIGNATUR" not in stamp_text(signed)
     assert "protokoll ej angivet" in stamp_text(signed)
+
+
+def _local_tsa() -> object:
+    """A timestamp authority of our own (no network): a CA and a TSA certificate for it."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    now = dt.datetime.now(dt.timezone.utc)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's is RSA-only
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test-TSA")])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
+                           critical=True)
+            .sign(key, hashes.SHA256()))
+    der_key = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return DummyTimeStamper(
+        tsa_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        tsa_key=asn1_keys.PrivateKeyInfo.load(der_key))
+
+
+def test_timestamped_signature_is_pades_b_t(env: Path) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    pdf = html_to_pdf(SMALL_HTML, PdfOptions(metadata={"RutinId": "provrutin"}))
+    signed = sign_pdf(pdf.data, signer_name="Samordningsgruppen", date=dt.date(2026, 5, 29),
+                      protocol="2026-05-29 § 4", timestamper=_local_tsa())
+    signature = PdfFileReader(io.BytesIO(signed)).embedded_signatures[0]
+    unsigned = signature.signer_info["unsigned_attrs"]
+    kinds = [attribute["type"].native for attribute in unsigned]
+    assert "signature_time_stamp_token" in kinds  # B-T: the signature value is timestamped
+    untimed = PdfFileReader(io.BytesIO(sign_pdf(
+        pdf.data, signer_name="Samordningsgruppen", date=dt.date(2026, 5, 29),
+        protocol=None))).embedded_signatures[0]
+    assert not untimed.signer_info["unsigned_attrs"].native  # B-B: no timestamp token
