@@ -307,7 +307,7 @@ def _local_tsa() -> object:
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's is RSA-only
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test-TSA")])
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
