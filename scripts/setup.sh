@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 # WeasyPrint needs Pango; harfbuzz-subset halves render time (font subsetting in C, not Python);
 # DejaVu is the document and signature-stamp font; qpdf and poppler let tests inspect PDFs.
 DEBIAN_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core qpdf poppler-utils openssl"
-if [ "${RUTIN_WITH_BROWSER:-0}" = "1" ]; then
-  DEBIAN_PACKAGES="$DEBIAN_PACKAGES chromium"
+# The test suite also drives the staff index in Chromium and opens the DOCX in LibreOffice.
+if [ "${RUTIN_FOR_TESTS:-0}" = "1" ]; then
+  DEBIAN_PACKAGES="$DEBIAN_PACKAGES chromium libreoffice-writer-nogui"
 fi
 missing=""
 if command -v dpkg >/dev/null 2>&1; then

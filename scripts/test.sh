@@ -2,5 +2,5 @@
 # Run the whole test suite (sets the machine up first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUTIN_WITH_BROWSER=1 ./scripts/setup.sh
+RUTIN_FOR_TESTS=1 ./scripts/setup.sh
 exec .venv/bin/python -m pytest "$@"

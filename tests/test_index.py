@@ -1,7 +1,7 @@
 """The staff index: every document listed and linked, search filters, accessible, offline.
 
 Browser tests drive the Debian ``chromium`` with Playwright; they are marked ``browser`` but
-never skipped: scripts/setup.sh installs the browser (RUTIN_WITH_BROWSER=1).
+never skipped: scripts/setup.sh installs the browser (RUTIN_FOR_TESTS=1).
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def test_user_text_is_escaped(tmp_path: Path) -> None:
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
-    assert Path(CHROMIUM).is_file(), "Debian chromium saknas: kör RUTIN_WITH_BROWSER=1 setup.sh"
+    assert Path(CHROMIUM).is_file(), "Debian chromium saknas: kör RUTIN_FOR_TESTS=1 scripts/setup.sh"
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
