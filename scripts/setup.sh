@@ -11,7 +11,12 @@ DEBIAN_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-deja
 if [ "${RUTIN_FOR_TESTS:-0}" = "1" ]; then
   DEBIAN_PACKAGES="$DEBIAN_PACKAGES chromium libreoffice-writer-nogui"
 fi
+PYTHON="${PYTHON:-python3}"
 missing=""
+# Debian's own python3 needs python3-venv for `python3 -m venv` (ensurepip).
+if ! "$PYTHON" -c "import ensurepip" >/dev/null 2>&1; then
+  missing=" python3-venv"
+fi
 if command -v dpkg >/dev/null 2>&1; then
   for pkg in $DEBIAN_PACKAGES; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
@@ -30,7 +35,6 @@ if [ -n "$missing" ]; then
   fi
 fi
 
-PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
