@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 # WeasyPrint needs Pango; harfbuzz-subset halves render time (font subsetting in C, not Python);
 # DejaVu is the document and signature-stamp font; qpdf and poppler let tests inspect PDFs.
 DEBIAN_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core qpdf poppler-utils openssl"
-# The test suite also drives the staff index in Chromium and opens the DOCX in LibreOffice.
+# The test suite also drives the staff index in Chromium (Playwright's bundled Node needs
+# libatomic1, absent on a minimal Debian 12) and opens the DOCX in LibreOffice.
 if [ "${RUTIN_FOR_TESTS:-0}" = "1" ]; then
-  DEBIAN_PACKAGES="$DEBIAN_PACKAGES chromium libreoffice-writer-nogui"
+  DEBIAN_PACKAGES="$DEBIAN_PACKAGES chromium libatomic1 libreoffice-writer-nogui"
 fi
 PYTHON="${PYTHON:-python3}"
 missing=""
