@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import subprocess
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -236,18 +235,12 @@ def test_keyboard_reaches_search_and_links(tmp_path: Path, browser: object) -> N
 
 
 @pytest.fixture(scope="module")
-def axe_source(request: pytest.FixtureRequest) -> str:
-    """axe-core from npm, cached under .pytest_cache; skipped (with reason) when npm is offline."""
-    folder = Path(request.config.cache.mkdir("axe-core"))  # type: ignore[union-attr]
-    script = folder / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.is_file() and shutil.which("npm"):
-        subprocess.run(["npm", "install", "--prefix", str(folder), "--no-audit", "--no-fund",
-                        "--silent", "axe-core@4"], check=False, timeout=180,
-                       capture_output=True)
-    if not script.is_file():
-        pytest.skip("axe-core kunde inte installeras med npm (ingen nätverksåtkomst?); "
-                    "rubriker, etiketter och lang kontrolleras ändå i test_page_is_self_contained")
-    return script.read_text(encoding="utf-8")
+def axe_source() -> str:
+    """axe-core as shipped inside the axe-playwright-python wheel (a test dependency): no npm."""
+    import axe_playwright_python  # type: ignore[import-untyped]
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(
+        encoding="utf-8")
 
 
 @pytest.mark.browser
@@ -267,7 +260,7 @@ def test_axe_finds_no_violations(tmp_path: Path, browser: object, axe_source: st
 @pytest.mark.slow
 def test_index_of_a_real_build(tmp_path: Path, browser: object) -> None:
     """`run_build` on the shipped routines: the index it writes lists and links everything."""
-    build = pytest.importorskip("builder.build")
+    from builder import build
     root = tmp_path / "routines"
     shutil.copytree(ROUTINES, root)
     output = tmp_path / "output"
