@@ -7,6 +7,9 @@ import sys
 import click
 
 from builder import __version__
+from builder.cli.swedish import install as install_swedish_messages
+
+install_swedish_messages()  # before the decorators below, which read Click's help texts
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
