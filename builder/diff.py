@@ -64,6 +64,8 @@ def _inline(value: Any) -> str:
         return "; ".join(f"{k}: {_inline(v)}" for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(_inline(v) for v in value)
+    if isinstance(value, bool):  # the author wrote true/false; readers of the diff read ja/nej
+        return "ja" if value else "nej"
     return _flat(str(value))
 
 
