@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,7 @@ from builder.render.pocketcard import (
     qr_code,
 )
 from builder.render.printables import checked_pdf
+from builder.render.sheet import impose_cards
 from builder.rules import CheckOptions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +41,6 @@ CASES = ROOT / "tests" / "cases"
 URL = "https://rutiner.example.se/"
 OPTIONS = BuildOptions(today=dt.date(2026, 6, 15), epoch=1_780_000_000)
 PT_PER_MM = 72 / 25.4
-PX_PER_MM = 96 / 25.4  # WeasyPrint's text matrix is in CSS pixels
 META = {"title": "Test", "author": "", "description": "", "created": ""}
 
 
@@ -73,16 +74,18 @@ def reader(data: bytes) -> pypdf.PdfReader:
     return pypdf.PdfReader(BytesIO(data))
 
 
-def text_positions(page: pypdf.PageObject) -> list[tuple[float, float, str]]:
-    """(x mm, y mm from the top, text) of every text run on the page."""
-    found: list[tuple[float, float, str]] = []
-
-    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
-        if text.strip():
-            found.append((tm[4] / PX_PER_MM, tm[5] / PX_PER_MM, text.strip()))
-
-    page.extract_text(visitor_text=visit)
-    return found
+def phrase_positions(data: bytes, page_index: int, tmp_path: Path) -> dict[str, tuple[float, float]]:
+    """Where each two-word phrase starts on a page, in mm from the top left, as poppler's
+    pdftotext lays the page out (it follows the placed cards' transformations)."""
+    pdf = tmp_path / "positions.pdf"
+    pdf.write_bytes(data)
+    page = str(page_index + 1)
+    html = subprocess.run(["pdftotext", "-bbox", "-f", page, "-l", page, str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    words = [(float(x), float(y), word) for x, y, word in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', html)]
+    return {f"{a[2]} {b[2]}": (a[0] / PT_PER_MM, a[1] / PT_PER_MM)
+            for a, b in itertools.pairwise(words)}
 
 
 def image_draws(data: bytes, page_index: int) -> int:
@@ -183,7 +186,7 @@ def test_imposition_geometry() -> None:
         assert ys <= {round(m.y1, 3) for m in marks if m.y1 == m.y2}
 
 
-def test_back_positions_are_mirrored_in_the_pdf(library: Library) -> None:
+def test_back_positions_are_mirrored_in_the_pdf(library: Library, tmp_path: Path) -> None:
     """Three different cards: each one's back text sits in the mirrored slot."""
     routine = library.by_id("fall-fickkort")
     assert routine is not None
@@ -191,12 +194,12 @@ def test_back_positions_are_mirrored_in_the_pdf(library: Library) -> None:
     assert base is not None
     cards = [replace(base, team_name=f"Framsida {n}", title=f"Baksida {n}") for n in (1, 2, 3)]
     layout = impose()
-    pdf = reader(checked_pdf("test", cards_html(cards, "sheet", META, layout)))
-    assert len(pdf.pages) == 2
-    front, back = (text_positions(p) for p in pdf.pages)
+    sheet = impose_cards(checked_pdf("test", cards_html(cards, "single", META)), "test")
+    assert len(reader(sheet).pages) == 2
+    front, back = (phrase_positions(sheet, page, tmp_path) for page in (0, 1))
     for index, card in enumerate(cards):
-        fx, fy = next((x, y) for x, y, t in front if t == card.team_name)
-        bx, by = next((x, y) for x, y, t in back if t == card.title)
+        fx, fy = front[str(card.team_name)]
+        bx, by = back[card.title]
         assert layout.fronts[index].x < fx < layout.fronts[index].right
         assert layout.fronts[index].y < fy < layout.fronts[index].bottom
         assert layout.backs[index].x < bx < layout.backs[index].right
@@ -210,8 +213,8 @@ def test_thirteen_cards_make_two_sheets_with_equal_front_and_back_pages(
     assert routine is not None
     base = card_content(routine, library)
     assert base is not None
-    html = cards_html([replace(base, title=f"Kort {n}") for n in range(13)], "sheet", META)
-    pdf = reader(checked_pdf("test", html))
+    html = cards_html([replace(base, title=f"Kort {n}") for n in range(13)], "single", META)
+    pdf = reader(impose_cards(checked_pdf("test", html), "test"))
     assert len(pdf.pages) == 4
     texts = [p.extract_text() for p in pdf.pages]
     assert texts[0].count("Ta emot uppdraget") == 10 and texts[2].count("Ta emot uppdraget") == 3

@@ -1,4 +1,4 @@
-"""Pocket cards (85 × 55 mm, front and back): single cards, an imposed A4 sheet, and measuring."""
+"""Pocket cards (85 × 55 mm, front and back): single cards, the A4 sheet, and measuring."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from builder.library import Library, RoutineFile
 from builder.model import Arbetsrutin
 from builder.phone import format_phone_sv
 from builder.render import Artifact, RenderContext
-from builder.render.imposition import CARD, SheetLayout, impose
+from builder.render.imposition import CARD, impose
 from builder.render.printables import (
     checked_pdf,
     checklist_rows,
@@ -22,6 +22,7 @@ from builder.render.printables import (
     render_template,
     validity_text,
 )
+from builder.render.sheet import impose_cards
 
 MAX_POINTS_FROM_STEPS = 6  # the issue: "the 3–6 most important points"
 PX_PER_MM = 96 / 25.4  # WeasyPrint lays out in CSS pixels
@@ -110,13 +111,10 @@ def card_content(routine: RoutineFile, library: Library) -> CardContent | None:
     )
 
 
-def cards_html(cards: list[CardContent], mode: str, meta: dict[str, str],
-               layout: SheetLayout | None = None) -> str:
-    """``mode``: "single" (85 × 55 mm pages), "sheet" (imposed A4) or "measure"."""
-    layout = layout or impose()
-    sheets = [cards[i:i + layout.capacity] for i in range(0, len(cards), layout.capacity)]
-    return render_template("pocketcard.html.j2", cards=cards, mode=mode, meta=meta,
-                           sheets=sheets, layout=layout)
+def cards_html(cards: list[CardContent], mode: str, meta: dict[str, str]) -> str:
+    """``mode``: "single" (85 × 55 mm pages, front then back per card) or "measure"; the A4
+    sheet is imposed from the single cards' PDF (builder.render.sheet)."""
+    return render_template("pocketcard.html.j2", cards=cards, mode=mode, meta=meta)
 
 
 def render_pocketcard(ctx: RenderContext) -> list[Artifact]:
@@ -126,8 +124,9 @@ def render_pocketcard(ctx: RenderContext) -> list[Artifact]:
         return []
     meta = document_head(ctx.document, "Fickkort", ctx.options.epoch)
     single = checked_pdf(card.doc_id, cards_html([card], "single", meta))
-    layout = impose()
-    sheet = checked_pdf(card.doc_id, cards_html([card] * layout.capacity, "sheet", meta, layout))
+    # The sheet reuses the laid-out card ten times instead of laying it out ten times.
+    sheet = impose_cards(single, f"{ctx.document.title} – fickkort, A4-ark",
+                         slots=[0] * impose().capacity)
     return [Artifact(f"{ctx.stem}-fickkort.pdf", single),
             Artifact(f"{ctx.stem}-fickkort-ark.pdf", sheet)]
 
