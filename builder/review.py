@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,8 +18,6 @@ from builder.paths import TEMPLATES_DIR
 from builder.pipeline import run_check
 
 REDLINE_TEMPLATE = "redline.html.j2"
-NO_DOCUMENT_NOTE = ("Det återgivna dokumentet ingår inte i paketet: dokumentrenderingen "
-                    "(builder/render/html.py) finns inte i den här installationen.")
 
 
 @lru_cache(maxsize=1)
@@ -71,29 +68,13 @@ def _findings(diagnostics: list[Diagnostic], routine: RoutineFile) -> list[dict[
              "severity": SEVERITY_SV[d.severity], "message": d.message} for d in mine]
 
 
-class _Warnings(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 def _packet_pdf(packet_html: str, library: Library, routine: RoutineFile) -> PdfOut:
     """Lay out the packet pages and the rendered document, then write them as one PDF."""
-    from builder.render.weasy import PdfOptions, html_to_pdf, measure_html
+    from builder.render import RenderContext
+    from builder.render.html import document_html
+    from builder.render.weasy import PdfOptions, collect_warnings, measure_html
 
-    try:
-        from builder.render import RenderContext
-        from builder.render.html import document_html
-    except ImportError:
-        result = html_to_pdf(packet_html, PdfOptions())
-        return PdfOut(result.data, result.warnings, (NO_DOCUMENT_NOTE,))
-    collector = _Warnings()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(collector)
-    try:
+    with collect_warnings() as warnings:
         ctx = RenderContext(routine, library, BuildOptions(sign=False))
         options = PdfOptions()
         packet = measure_html(packet_html, options)
@@ -101,9 +82,7 @@ def _packet_pdf(packet_html: str, library: Library, routine: RoutineFile) -> Pdf
         combined = packet.copy(packet.pages + document.pages)
         data = combined.write_pdf(pdf_variant=options.variant, pdf_tags=True,
                                   pdf_identifier=b"rutinbyggaren-granskning")
-    finally:
-        logger.removeHandler(collector)
-    return PdfOut(data, tuple(collector.messages))
+    return PdfOut(data, tuple(warnings))
 
 
 def review_packet(root: Path, doc_id: str) -> PdfOut:
@@ -114,13 +93,8 @@ def review_packet(root: Path, doc_id: str) -> PdfOut:
     diff = diff_routine(library, doc_id)
     routine = library.by_id(doc_id)
     assert routine is not None  # diff_routine raised otherwise
-    try:
-        import builder.render.html  # noqa: F401
-        note = ""
-    except ImportError:
-        note = NO_DOCUMENT_NOTE
     packet = {"summary": _summary_rows(routine), "version": routine.document.version,
               "findings": _findings(result.diagnostics, routine),
-              "document_note": note or "Det återgivna dokumentet följer efter ändringarna."}
+              "document_note": "Det återgivna dokumentet följer efter ändringarna."}
     out = _packet_pdf(redline_html(diff, "Granskningsunderlag", packet), library, routine)
     return out

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,18 @@ class _Collector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+@contextmanager
+def collect_warnings() -> Iterator[list[str]]:
+    """WeasyPrint's logged warnings during the block, for callers that lay out by hand."""
+    logger = logging.getLogger("weasyprint")
+    collector = _Collector()
+    logger.addHandler(collector)
+    try:
+        yield collector.messages
+    finally:
+        logger.removeHandler(collector)
+
+
 @dataclass(frozen=True)
 class PdfOptions:
     variant: str | None = "pdf/a-3a"  # archival and tagged; None for form-filled checklists
@@ -100,17 +114,12 @@ def html_to_pdf(html: str, options: PdfOptions | None = None) -> PdfResult:
     document info and XMP.
     """
     options = options or PdfOptions()
-    logger = logging.getLogger("weasyprint")
-    collector = _Collector()
-    logger.addHandler(collector)
-    try:
+    with collect_warnings() as warnings:
         document, fetcher, write_options = _render(html, options)
         for key, value in options.metadata.items():
             document.metadata.custom[key] = value
         data = document.write_pdf(**write_options)
-    finally:
-        logger.removeHandler(collector)
-    return PdfResult(data, tuple(collector.messages), tuple(fetcher.refused), len(document.pages))
+    return PdfResult(data, tuple(warnings), tuple(fetcher.refused), len(document.pages))
 
 
 def measure_html(html: str, options: PdfOptions | None = None) -> Any:
