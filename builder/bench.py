@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from builder.check import run_check
 from builder.options import BuildOptions
-from builder.pipeline import run_check
 
 T = TypeVar("T")
 ROUTINES = Path(__file__).resolve().parents[1] / "routines"
@@ -180,7 +180,7 @@ def approve_some(root: Path, ids: list[str]) -> int:
     """Approve a few documents through the public approval API, so builds also sign."""
     import datetime as dt
 
-    from builder.approval import ApprovalRequest, approve
+    from builder.decision.approve import ApprovalRequest, approve
 
     done = 0
     for doc_id in ids:
@@ -191,7 +191,7 @@ def approve_some(root: Path, ids: list[str]) -> int:
 
 
 def find_build() -> Callable[[Path, BuildOptions], object] | None:
-    for module_name in ("builder.build", "builder.pipeline"):
+    for module_name in ("builder.build.run", "builder.check"):
         try:
             module = __import__(module_name, fromlist=["run_build"])
         except ImportError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from builder.approval import ApprovalOutcome, ApprovalRequest, approve
+from builder.decision.approve import ApprovalOutcome, ApprovalRequest, approve
 
 KUNGALV = "kungalv-insatser-i-hemmet"
 

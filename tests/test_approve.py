@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from builder.check import run_check
 from builder.cli import cli
-from builder.ledger import content_hash, latest_approval, load_ledger
-from builder.library import load_library
-from builder.pipeline import run_check
+from builder.governance.ledger import content_hash, latest_approval, load_ledger
+from builder.load.library import load_library
 
 REPO_ROUTINES = Path(__file__).resolve().parents[1] / "routines"
 DRAFT = "palliativt-team"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from builder import render
-from builder.build import run_build
-from builder.manifest import MANIFEST_NAME
+from builder.build.manifest import MANIFEST_NAME
+from builder.build.run import run_build
 from builder.options import BuildOptions
 from builder.render import Artifact, RenderContext
 
@@ -97,7 +97,7 @@ def test_changing_a_template_rerenders_every_document(library: Path, tmp_path: P
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "document.css").write_text("body { color: black }")
-    monkeypatch.setattr("builder.manifest.TEMPLATES_DIR", templates)
+    monkeypatch.setattr("builder.build.manifest.TEMPLATES_DIR", templates)
     run_build(library, options(tmp_path))
     CALLS.clear()
     (templates / "document.css").write_text("body { color: navy }")

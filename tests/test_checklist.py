@@ -15,18 +15,18 @@ pypdf = pytest.importorskip("pypdf")
 pikepdf = pytest.importorskip("pikepdf")
 pytest.importorskip("weasyprint")
 
-from builder.library import Library, load_library
+from builder.load.library import Library, load_library
 from builder.model import Section, Step
 from builder.options import BuildOptions
 from builder.render import RenderContext, get_renderer
-from builder.render.checklist import (
+from builder.render.document_view import COPY_NOTICE
+from builder.render.printables.checklist import (
     HEADER_FIELDS,
     _row_fragments,
     checklist_html,
     rows_taller_than_page,
 )
-from builder.render.document_view import COPY_NOTICE
-from builder.render.printables import ChecklistRow, checklist_rows
+from builder.render.printables.common import ChecklistRow, checklist_rows
 from builder.render.weasy import measure_html
 
 ROOT = Path(__file__).resolve().parents[1]

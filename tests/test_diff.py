@@ -12,9 +12,9 @@ from approval_helpers import approve_kungalv_1_1
 from click.testing import CliRunner
 
 from builder.cli import cli
-from builder.diff import diff_routine, format_text
-from builder.library import load_library
-from builder.review import redline_pdf, review_packet
+from builder.decision.review import redline_pdf, review_packet
+from builder.governance.diff import diff_routine, format_text
+from builder.load.library import load_library
 
 REPO_ROUTINES = Path(__file__).resolve().parents[1] / "routines"
 GROUP = "kungalv-insatser-i-hemmet"

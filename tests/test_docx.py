@@ -15,12 +15,12 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from builder.library import Library, RoutineFile, load_library
+from builder.load.library import Library, RoutineFile, load_library
 from builder.model import Section, Step
 from builder.options import BuildOptions
 from builder.render import RenderContext, get_renderer
-from builder.render.docx import render_docx
-from builder.render.docx_xml import check_package
+from builder.render.word.document import render_docx
+from builder.render.word.ooxml import check_package
 
 ROOT = Path(__file__).resolve().parent.parent
 KUNGALV = "kungalv-insatser-i-hemmet"
@@ -369,8 +369,8 @@ def test_package_check_finds_dangling_numbering(kungalv: bytes) -> None:
 
 
 def test_markdown_ordered_list_restarts_with_word_numbering() -> None:
-    from builder.render.docx_markdown import add_markdown
-    from builder.render.docx_xml import add_step_numbering, new_list
+    from builder.render.word.markdown import add_markdown
+    from builder.render.word.ooxml import add_step_numbering, new_list
 
     document = docx.Document()
     abstract = add_step_numbering(document)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from builder.library import load_library
+from builder.load.library import load_library
 from builder.options import BuildOptions
 from builder.render import RenderContext
-from builder.render.docx import render_docx
+from builder.render.word.document import render_docx
 
 ROOT = Path(__file__).resolve().parents[1]
 

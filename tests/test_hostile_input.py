@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from builder.cli import cli
-from builder.library import load_library
+from builder.load.library import load_library
 from builder.model import Samverkansrutin
 
 MAX_SECONDS = 5.0

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from builder.library import load_library
+from builder.load.library import load_library
 from builder.options import BuildOptions
 from builder.render import DocumentOutputs
 from builder.render.index import render_index
@@ -260,13 +260,13 @@ def test_axe_finds_no_violations(tmp_path: Path, browser: object, axe_source: st
 @pytest.mark.slow
 def test_index_of_a_real_build(tmp_path: Path, browser: object) -> None:
     """`run_build` on the shipped routines: the index it writes lists and links everything."""
-    from builder import build
+    from builder.build.run import run_build
     root = tmp_path / "routines"
     shutil.copytree(ROUTINES, root)
     output = tmp_path / "output"
     options = BuildOptions(output=output, formats=("pdf", "html"), jobs=2, quiet=True,
                            sign=False)
-    result = build.run_build(root, options)
+    result = run_build(root, options)
     library, _ = load_library(root)
     page, errors = open_page(browser, output / "index.html")
     assert sorted(visible_rows(page)) == sorted(r.document.id for r in library.routines)

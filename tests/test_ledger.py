@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from approval_helpers import approve_kungalv_1_1
 
+from builder.check import run_check
 from builder.diagnostics import Diagnostic
-from builder.ledger import GENESIS, HASH_EXCLUDED, content_hash, load_ledger
-from builder.loader import parse_yaml_text
+from builder.governance.ledger import GENESIS, HASH_EXCLUDED, content_hash, load_ledger
+from builder.load.safe_yaml import parse_yaml_text
+from builder.load.to_model import validate_routine
 from builder.model import Document
-from builder.pipeline import run_check
-from builder.validate import validate_routine
 
 REPO_ROUTINES = Path(__file__).resolve().parents[1] / "routines"
 GROUP = "kungalv-insatser-i-hemmet"
@@ -144,7 +144,7 @@ def test_ledger_schema_is_current_and_accepts_the_shipped_ledger() -> None:
     import jsonschema
     import yaml
 
-    from builder.ledger import LEDGER_SCHEMA_FILE, ledger_schema
+    from builder.governance.ledger import LEDGER_SCHEMA_FILE, ledger_schema
 
     shipped = json.loads((REPO_ROUTINES / LEDGER_SCHEMA_FILE).read_text(encoding="utf-8"))
     assert shipped == ledger_schema()

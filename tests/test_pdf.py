@@ -17,7 +17,7 @@ import pytest
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("weasyprint")
 
-from builder.library import Library, RoutineFile, load_library
+from builder.load.library import Library, RoutineFile, load_library
 from builder.model import Document
 from builder.options import BuildOptions
 from builder.render import RenderContext, get_renderer

@@ -19,21 +19,21 @@ pytest.importorskip("weasyprint")
 
 from PIL import Image
 
-from builder.library import Library, load_library
+from builder.check import run_check
+from builder.load.library import Library, load_library
 from builder.options import BuildOptions
 from builder.phone import format_phone_sv
-from builder.pipeline import run_check
 from builder.render import RenderContext, get_renderer
-from builder.render.imposition import A4, CARD, impose
-from builder.render.pocketcard import (
+from builder.render.printables.common import checked_pdf
+from builder.render.printables.imposition import A4, CARD, impose
+from builder.render.printables.pocketcard import (
     CardContent,
     card_content,
     cards_html,
     measure_cards,
     qr_code,
 )
-from builder.render.printables import checked_pdf
-from builder.render.sheet import impose_cards
+from builder.render.printables.sheet import impose_cards
 from builder.rules import CheckOptions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -314,7 +314,7 @@ def test_check_without_cards_does_not_import_weasyprint(tmp_path: Path) -> None:
     """R501/R502 lay out only what needs it: a library without cards checks without WeasyPrint."""
     root = tmp_path / "routines"
     shutil.copytree(CASES / "_base", root)
-    code = ("import sys, datetime; from pathlib import Path; from builder.pipeline import run_check;"
+    code = ("import sys, datetime; from pathlib import Path; from builder.check import run_check;"
             "from builder.rules import CheckOptions;"
             f"r = run_check(Path({str(root)!r}), CheckOptions(today=datetime.date(2026, 6, 15)));"
             "assert r.diagnostics == [], r.diagnostics;"

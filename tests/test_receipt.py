@@ -14,11 +14,11 @@ pypdf = pytest.importorskip("pypdf")
 pikepdf = pytest.importorskip("pikepdf")
 pytest.importorskip("weasyprint")
 
-from builder.library import load_library
+from builder.load.library import load_library
 from builder.options import BuildOptions
 from builder.render import RenderContext, get_renderer
 from builder.render.document_view import COPY_NOTICE
-from builder.render.receipt import ROWS_PER_PAGE, receipt_html
+from builder.render.printables.receipt import ROWS_PER_PAGE, receipt_html
 from builder.render.weasy import html_to_pdf, measure_html
 
 ROOT = Path(__file__).resolve().parents[1]

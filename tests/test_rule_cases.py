@@ -28,8 +28,9 @@ from pathlib import Path
 
 import pytest
 
+from builder.check import run_check
 from builder.diagnostics import Diagnostic
-from builder.ledger import (
+from builder.governance.ledger import (
     archive_path,
     content_hash,
     last_digest,
@@ -38,8 +39,7 @@ from builder.ledger import (
     load_ledger,
     make_entry,
 )
-from builder.library import LEDGER_FILE, load_library
-from builder.pipeline import run_check
+from builder.load.library import LEDGER_FILE, load_library
 from builder.rules import CheckOptions, rule_summaries
 
 CASES = Path(__file__).parent / "cases"

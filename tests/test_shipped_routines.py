@@ -12,11 +12,11 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
-from builder.library import Library, display_path, routine_paths
-from builder.loader import load_yaml
+from builder.authoring.editor_schema import routine_schema
+from builder.check import CheckResult, run_check
+from builder.load.library import Library, display_path, routine_paths
+from builder.load.safe_yaml import load_yaml
 from builder.model import Arbetsrutin, Samverkansrutin, Section
-from builder.pipeline import CheckResult, run_check
-from builder.schema import routine_schema
 
 ROUTINES = Path(__file__).resolve().parent.parent / "routines"
 SAS_FOLDER = ROUTINES / "sas-mobil-narvard"
@@ -108,7 +108,7 @@ class _EditorYamlLoader(yaml.SafeLoader):
     """YAML as an editor's language server reads it (YAML 1.2 core schema).
 
     Dates stay strings (the schema declares them as ``format: date``) and only true/false are
-    booleans; ``builder.loader.load_yaml`` keeps every plain scalar as text instead, leaving
+    booleans; ``builder.load.safe_yaml.load_yaml`` keeps every plain scalar as text instead, leaving
     booleans and numbers to the model, so its output alone cannot be checked by a JSON Schema.
     """
 

@@ -15,12 +15,12 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from builder.cli import cli
-from builder.library import Library, load_library
+from builder.load.library import Library, load_library
 from builder.options import BuildOptions
 from builder.render import Artifact, RenderContext, get_renderer
 from builder.render.weasy import PdfOptions, html_to_pdf
-from builder.signing import sign_artifacts, sign_docx, sign_pdf
-from builder.signing_keys import ENV_P12, ENV_PASSWORD, ensure_test_key, local_key_dir
+from builder.signing.keys import ENV_P12, ENV_PASSWORD, ensure_test_key, local_key_dir
+from builder.signing.sign import sign_artifacts, sign_docx, sign_pdf
 
 ROUTINES = Path(__file__).resolve().parents[1] / "routines"
 APPROVED = "kungalv-insatser-i-hemmet"
@@ -260,7 +260,7 @@ def test_configured_key_and_trust_roots(library: Library, tmp_path: Path,
         pkcs12,
     )
 
-    from builder.signing_keys import ensure_test_key, load_signing_key
+    from builder.signing.keys import ensure_test_key, load_signing_key
 
     # A second CA in another folder stands in for the region's CA and the body's certificate.
     issued = ensure_test_key(tmp_path / "issued")

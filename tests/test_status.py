@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from builder.cli import cli
-from builder.library import load_library
-from builder.status import add_months, library_status
+from builder.governance.status import add_months, library_status
+from builder.load.library import load_library
 
 FIXTURE = Path(__file__).parent / "fixtures" / "status-library"
 TODAY = "2027-03-01"
@@ -99,7 +99,7 @@ def test_bad_date_is_a_usage_error() -> None:
 
 def test_changed_since_approval(tmp_path: Path) -> None:
     """An approved routine edited after its ledger entry is flagged."""
-    ledger = pytest.importorskip("builder.ledger")
+    ledger = pytest.importorskip("builder.governance.ledger")
     root = tmp_path / "routines"
     shutil.copytree(FIXTURE, root)
     library, _ = load_library(root)

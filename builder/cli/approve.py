@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from builder.approval import ApprovalRequest
-from builder.approval import approve as record_decision
 from builder.cli import cli
-from builder.library import display_path
+from builder.decision.approve import ApprovalRequest
+from builder.decision.approve import approve as record_decision
+from builder.load.library import display_path
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str) -> dt.date:

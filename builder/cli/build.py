@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from builder.build import run_build
+from builder.build.run import run_build
 from builder.cli import cli
 from builder.cli.check import parse_today
 from builder.diagnostics import has_failures, summary_sv

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from builder.check import run_check
 from builder.cli import cli
 from builder.diagnostics import format_json, format_sarif, has_failures, summary_sv
-from builder.pipeline import run_check
 from builder.rules import CheckOptions, rule_summaries
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from builder.cli import cli
-from builder.diff import DiffError, diff_routine, format_text
-from builder.library import load_library
+from builder.governance.diff import DiffError, diff_routine, format_text
+from builder.load.library import load_library
 from builder.write import write_atomic
 
 
@@ -37,7 +37,7 @@ def diff(ctx: click.Context, doc_id: str, from_version: str | None, to_version: 
         colour = {"+": "green", "-": "red"}.get(line[:1])
         click.secho(line, fg=colour)
     if pdf_path is not None:
-        from builder.review import redline_pdf
+        from builder.decision.review import redline_pdf
 
         out = redline_pdf(result)
         write_atomic(pdf_path, out.data)

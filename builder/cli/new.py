@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
+from builder.authoring.scaffold import scaffold_arbetsrutin
 from builder.cli import cli
-from builder.library import load_library
+from builder.load.library import load_library
 from builder.model import Samverkansrutin
-from builder.scaffold import scaffold_arbetsrutin
 from builder.write import write_new
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # as model.Slug

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from builder.cli import cli
-from builder.diff import DiffError
+from builder.governance.diff import DiffError
 from builder.write import write_atomic
 
 
@@ -20,7 +20,7 @@ from builder.write import write_atomic
 @click.pass_context
 def review(ctx: click.Context, doc_id: str, output: Path | None, root: Path) -> int:
     """Bygg granskningsunderlaget för rutinen ID: sammanfattning, fynd, ändringar, dokument."""
-    from builder.review import review_packet
+    from builder.decision.review import review_packet
 
     if not root.is_dir():
         raise click.UsageError(f"'{root}' finns inte")

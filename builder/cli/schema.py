@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from builder.authoring.editor_schema import write_schema
 from builder.cli import cli
-from builder.schema import write_schema
 
 
 @cli.command()

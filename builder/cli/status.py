@@ -12,8 +12,7 @@ from rich.text import Text
 
 from builder.cli import cli
 from builder.cli.check import parse_today
-from builder.library import find_library_root, load_library
-from builder.status import (
+from builder.governance.status import (
     LEAD_MONTHS,
     STATUS_SV,
     DocumentStatus,
@@ -21,6 +20,7 @@ from builder.status import (
     ledger_support,
     library_status,
 )
+from builder.load.library import find_library_root, load_library
 
 STATUS_SHORT: dict[str, str] = {**STATUS_SV, "granskning": "Granskning"}
 WIDE_TABLE = 110  # columns needed to show "Att göra" inside the table

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from builder.cli import cli
-from builder.library import display_path, find_library_root, load_library
-from builder.signing_keys import SigningError
+from builder.load.library import display_path, find_library_root, load_library
+from builder.signing.keys import SigningError
 
 
 @cli.command()
@@ -19,7 +19,7 @@ from builder.signing_keys import SigningError
 @click.pass_context
 def verify(ctx: click.Context, files: tuple[Path, ...], root: Path) -> int:
     """Kontrollera signaturer i PDF- och DOCX-filer och att innehållet stämmer med liggaren."""
-    from builder.verify import verify_files
+    from builder.signing.verify import verify_files
 
     library = load_library(find_library_root(root))[0] if root.is_dir() else None
     try:

@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from builder.library import Library, RoutineFile
+from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Document
 from builder.options import BuildOptions
 
@@ -61,10 +61,10 @@ Renderer = Callable[[RenderContext], list[Artifact]]
 RENDERER_PATHS: dict[str, str] = {}
 RENDERER_PATHS["pdf"] = "builder.render.pdf:render_pdf"
 RENDERER_PATHS["html"] = "builder.render.html:render_html"
-RENDERER_PATHS["docx"] = "builder.render.docx:render_docx"
-RENDERER_PATHS["checklista"] = "builder.render.checklist:render_checklist"
-RENDERER_PATHS["fickkort"] = "builder.render.pocketcard:render_pocketcard"
-RENDERER_PATHS["laskvittens"] = "builder.render.receipt:render_receipt"
+RENDERER_PATHS["docx"] = "builder.render.word.document:render_docx"
+RENDERER_PATHS["checklista"] = "builder.render.printables.checklist:render_checklist"
+RENDERER_PATHS["fickkort"] = "builder.render.printables.pocketcard:render_pocketcard"
+RENDERER_PATHS["laskvittens"] = "builder.render.printables.receipt:render_receipt"
 
 
 def get_renderer(fmt: str) -> Renderer:

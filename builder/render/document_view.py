@@ -8,9 +8,9 @@ from typing import Any
 from markupsafe import Markup
 
 from builder.dates import format_date_sv
+from builder.markdown import render_inline, render_markdown
 from builder.model import Arbetsrutin, Document, Revision, Samverkansrutin, Section, Step
 from builder.render import RenderContext
-from builder.text import render_inline, render_markdown
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 STATUS_LABELS = {

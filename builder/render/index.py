@@ -6,12 +6,12 @@ import datetime as dt
 import posixpath
 from dataclasses import dataclass
 
-from builder.library import Library
+from builder.governance.status import STATUS_SV, DocumentStatus, library_status
+from builder.load.library import Library
 from builder.model import Samverkansrutin
 from builder.options import BuildOptions
 from builder.render import Artifact, DocumentOutputs
 from builder.render.html import inline_files, template_env
-from builder.status import STATUS_SV, DocumentStatus, library_status
 
 ORPHANS = "ovriga"  # group for an arbetsrutin whose samverkansrutin is missing
 

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from builder.diagnostics import Diagnostic, Severity
-from builder.library import Library, RoutineFile
-from builder.loader import YamlPath
+from builder.load.library import Library, RoutineFile
+from builder.load.safe_yaml import YamlPath
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from builder.diagnostics import Diagnostic
-from builder.library import Library, RoutineFile
-from builder.loader import YamlPath
+from builder.load.library import Library, RoutineFile
+from builder.load.safe_yaml import YamlPath
 from builder.model import Arbetsrutin, Section
 from builder.rules import CheckOptions, finding, rule
 

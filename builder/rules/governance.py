@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from builder.diagnostics import Diagnostic
-from builder.library import Library
+from builder.governance.schedule import next_review
+from builder.load.library import Library
+from builder.markdown import abbreviations
 from builder.model import Arbetsrutin, Samverkansrutin
 from builder.rules import CheckOptions, finding, rule, string_leaves
 from builder.rules.followup import is_placeholder
-from builder.schedule import next_review
-from builder.text import abbreviations
 
 
 @rule("R401", "error", "En fastställd rutin har godkänt av, datum för godkännande och innehåll")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from builder.diagnostics import Diagnostic
-from builder.ledger import (
+from builder.governance.ledger import (
     LedgerEntry,
     archive_path,
     content_hash,
@@ -15,10 +15,10 @@ from builder.ledger import (
     ledger_path,
     load_ledger,
 )
-from builder.library import ARCHIVE_DIR, LEDGER_FILE, Library, RoutineFile, display_path
-from builder.loader import load_yaml
+from builder.load.library import ARCHIVE_DIR, LEDGER_FILE, Library, RoutineFile, display_path
+from builder.load.safe_yaml import load_yaml
+from builder.load.to_model import validate_routine
 from builder.rules import RULES, CheckOptions, finding, rule
-from builder.validate import validate_routine
 
 
 def group_folders(library: Library) -> list[Path]:

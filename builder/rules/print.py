@@ -12,15 +12,15 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from builder.diagnostics import Diagnostic
-from builder.library import Library, RoutineFile
-from builder.loader import YamlPath
+from builder.load.library import Library, RoutineFile
+from builder.load.safe_yaml import YamlPath
 from builder.model import Arbetsrutin
 from builder.paths import cache_dir
 from builder.rules import CheckOptions, finding, rule
 from builder.write import write_atomic
 
 if TYPE_CHECKING:
-    from builder.render.pocketcard import CardContent, FaceMeasure
+    from builder.render.printables.pocketcard import CardContent, FaceMeasure
 
 # A checklist row with fewer characters than this cannot fill an A4 page: its narrowest text
 # column (När, 27 mm) holds ~14 characters a line and a page ~60 lines, so 600 characters make
@@ -43,7 +43,7 @@ def check_pocket_card_fits(library: Library, options: CheckOptions) -> Iterator[
                 if r.document.pocket_card is not None or isinstance(r.document, Arbetsrutin)]
     if not routines:
         return
-    from builder.render.pocketcard import card_content
+    from builder.render.printables.pocketcard import card_content
 
     cards = {r.document.id: c for r in routines if (c := card_content(r, library)) is not None}
     by_id = {r.document.id: r for r in routines}
@@ -76,7 +76,7 @@ def measure_cards_cached(cards: list[CardContent]) -> list[FaceMeasure]:
     card's content, the templates and the tool's code keeps repeated checks and no-op
     rebuilds fast. A missing or unreadable cache only means measuring again.
     """
-    from builder.manifest import templates_digest, tool_digest
+    from builder.build.manifest import templates_digest, tool_digest
 
     salt = templates_digest() + tool_digest()
     path = cache_dir() / MEASURE_CACHE
@@ -87,7 +87,7 @@ def measure_cards_cached(cards: list[CardContent]) -> list[FaceMeasure]:
     keys = {card.doc_id: _card_key(card, salt) for card in cards}
     missing = [card for card in cards if keys[card.doc_id] not in cached]
     if missing:
-        from builder.render.pocketcard import measure_cards
+        from builder.render.printables.pocketcard import measure_cards
 
         fresh: dict[str, list[list[object]]] = {}
         for face in measure_cards(missing):
@@ -100,14 +100,14 @@ def measure_cards_cached(cards: list[CardContent]) -> list[FaceMeasure]:
             write_atomic(path, json.dumps(cached).encode("utf-8"))
         except OSError:
             pass  # a read-only cache folder only costs speed
-    from builder.render.pocketcard import FaceMeasure
+    from builder.render.printables.pocketcard import FaceMeasure
 
     return [FaceMeasure(card.doc_id, str(side), float(height), float(line))  # type: ignore[arg-type]
             for card in cards for side, height, line in cached[keys[card.doc_id]]]
 
 
 def _row_chars(routine: RoutineFile) -> int:
-    from builder.render.printables import checklist_rows
+    from builder.render.printables.common import checklist_rows
 
     rows = checklist_rows(routine.document)
     return max((len(r.text) + len(r.condition or "") + len(r.responsible) + len(r.when)
@@ -121,7 +121,7 @@ def check_checklist_steps_fit(library: Library, options: CheckOptions) -> Iterat
         return
     from builder.options import BuildOptions
     from builder.render import RenderContext
-    from builder.render.checklist import rows_taller_than_page
+    from builder.render.printables.checklist import rows_taller_than_page
 
     for routine in long_ones:
         ctx = RenderContext(routine, library, BuildOptions(today=options.today))

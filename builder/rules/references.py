@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath, PureWindowsPath
 
 from builder.diagnostics import Diagnostic
-from builder.library import Library
+from builder.load.library import Library
 from builder.model import Arbetsrutin, Samverkansrutin
 from builder.rules import CheckOptions, finding, rule
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from builder.diagnostics import Diagnostic
-from builder.library import Library
+from builder.load.library import Library
+from builder.markdown import find_raw_html
 from builder.rules import CheckOptions, finding, rule, string_leaves
-from builder.text import find_raw_html
 
 
 @rule("R106", "error", "Rå HTML i text är inte tillåtet")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.diagnostics import Diagnostic, sort_diagnostics
-from builder.library import Library, display_path, find_library_root, load_library
+from builder.load.library import Library, display_path, find_library_root, load_library
 from builder.rules import CheckOptions, check_library
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from builder.library import Library
-from builder.signing import META_HASH, META_ID, META_VERSION
-from builder.signing_keys import TEST_TEXT, local_key_dir
+from builder.load.library import Library
+from builder.signing.keys import TEST_TEXT, local_key_dir
+from builder.signing.sign import META_HASH, META_ID, META_VERSION
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def _coverage_finding(status: Any) -> Finding:
 def _ledger_findings(library: Library | None, doc_id: str, version: str,
                      digest: str | None) -> list[Finding]:
     """Does the signed id/version/hash match the ledger entry and the current routine?"""
-    from builder.ledger import content_hash, entries_for, load_ledger
+    from builder.governance.ledger import content_hash, entries_for, load_ledger
 
     if library is None:
         return [Finding(False, "Hittar ingen routines/-mapp att jämföra med (ange --routines)")]

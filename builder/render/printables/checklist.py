@@ -7,7 +7,7 @@ from typing import Any
 
 from builder.render import Artifact, RenderContext
 from builder.render.document_view import COPY_NOTICE
-from builder.render.printables import (
+from builder.render.printables.common import (
     ChecklistRow,
     checked_pdf,
     checklist_rows,

@@ -12,7 +12,7 @@ from docx.text.paragraph import Paragraph
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from builder.render.docx_xml import set_numbering
+from builder.render.word.ooxml import set_numbering
 
 CODE_FONT = "Consolas"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from builder.render import Artifact, RenderContext
 from builder.render.document_view import COPY_NOTICE
-from builder.render.printables import (
+from builder.render.printables.common import (
     checked_pdf,
     document_head,
     render_template,

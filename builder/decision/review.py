@@ -9,13 +9,13 @@ from typing import Any
 
 import jinja2
 
+from builder.check import run_check
 from builder.diagnostics import SEVERITY_SV, Diagnostic
-from builder.diff import DocumentDiff, diff_routine, last_approved_version
-from builder.ledger import ledger_path, version_key
-from builder.library import ARCHIVE_DIR, Library, RoutineFile, display_path
+from builder.governance.diff import DocumentDiff, diff_routine, last_approved_version
+from builder.governance.ledger import ledger_path, version_key
+from builder.load.library import ARCHIVE_DIR, Library, RoutineFile, display_path
 from builder.options import BuildOptions
 from builder.paths import TEMPLATES_DIR
-from builder.pipeline import run_check
 
 REDLINE_TEMPLATE = "redline.html.j2"
 

@@ -101,6 +101,9 @@ def _written_tag(tag: str) -> str:
     return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
 
 
+NESTED_TOO_DEEP = f"filen är nästlad djupare än {MAX_DEPTH} nivåer; gör strukturen plattare"
+
+
 class _Guard:
     """Composer mixin that refuses anchors, aliases and explicit tags while composing.
 
@@ -119,8 +122,7 @@ class _Guard:
             raise _Refused(f"filen har fler än {MAX_NODES} värden; dela upp den",
                           event.start_mark, "R100")
         if self.depth >= MAX_DEPTH:
-            raise _Refused(f"filen är nästlad djupare än {MAX_DEPTH} nivåer",
-                          event.start_mark, "R100")
+            raise _Refused(NESTED_TOO_DEEP, event.start_mark, "R100")
         if isinstance(event, yaml.AliasEvent):
             raise _Refused(
                 f"alias '*{event.anchor}' är inte tillåtet i rutiner; skriv ut värdet", event.start_mark
@@ -325,6 +327,9 @@ def parse_yaml_text(text: str, display: str) -> tuple[LoadedYaml | None, list[Di
         return None, [_diag(display, _pos(exc.mark), exc.rule, exc.message)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if "nesting depth" in (exc.problem or "") or "nesting depth" in (exc.context or ""):
+            # libyaml (PyYAML >= 6.0.2) refuses deep nesting itself, before our guard sees it.
+            return None, [_diag(display, _pos(mark), "R100", NESTED_TOO_DEEP)]
         return None, [_diag(display, _pos(mark), "R100", _syntax_message(exc, text))]
     finally:
         loader.dispose()

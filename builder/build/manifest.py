@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.diagnostics import Diagnostic
-from builder.library import Library, RoutineFile
+from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Samverkansrutin
 from builder.options import BuildOptions
 from builder.paths import PACKAGE_DIR, TEMPLATES_DIR

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from builder.dates import format_date_sv
-from builder.library import Library, RoutineFile
-from builder.loader import YamlPath
+from builder.load.library import Library, RoutineFile
+from builder.load.safe_yaml import YamlPath
+from builder.markdown import render_inline
 from builder.model import Arbetsrutin, Document, Samverkansrutin, Section, Step, TeamEntry
 from builder.render.html import template_env
-from builder.text import render_inline
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 

@@ -17,7 +17,7 @@ from builder.dates import format_date_sv
 from builder.model import Arbetsrutin, Document, FollowUp, Samverkansrutin
 from builder.render import RenderContext
 from builder.render.document_view import EXAMPLE_MARK, MISSING, STATUS_LABELS, metadata_rows
-from builder.render.docx_xml import shade_cell
+from builder.render.word.ooxml import shade_cell
 
 HEAD_FILL = "DCE6F2"
 BOX_FILL = "EEF3F9"

@@ -23,7 +23,7 @@ from builder.render.document_view import (
     head_view,
     status_view,
 )
-from builder.render.docx_blocks import (
+from builder.render.word.blocks import (
     add_appendices,
     add_follow_up_box,
     add_glossary,
@@ -31,8 +31,8 @@ from builder.render.docx_blocks import (
     add_revisions,
     add_team_table,
 )
-from builder.render.docx_markdown import add_inline, add_markdown
-from builder.render.docx_xml import (
+from builder.render.word.markdown import add_inline, add_markdown
+from builder.render.word.ooxml import (
     add_field,
     add_step_numbering,
     drop_thumbnail,

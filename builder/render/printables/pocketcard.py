@@ -8,12 +8,11 @@ from typing import Any
 
 import segno
 
-from builder.library import Library, RoutineFile
+from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin
 from builder.phone import format_phone_sv
 from builder.render import Artifact, RenderContext
-from builder.render.imposition import CARD, impose
-from builder.render.printables import (
+from builder.render.printables.common import (
     checked_pdf,
     checklist_rows,
     document_head,
@@ -22,7 +21,8 @@ from builder.render.printables import (
     render_template,
     validity_text,
 )
-from builder.render.sheet import impose_cards
+from builder.render.printables.imposition import CARD, impose
+from builder.render.printables.sheet import impose_cards
 
 MAX_POINTS_FROM_STEPS = 6  # the issue: "the 3–6 most important points"
 PX_PER_MM = 96 / 25.4  # WeasyPrint lays out in CSS pixels
@@ -113,7 +113,7 @@ def card_content(routine: RoutineFile, library: Library) -> CardContent | None:
 
 def cards_html(cards: list[CardContent], mode: str, meta: dict[str, str]) -> str:
     """``mode``: "single" (85 × 55 mm pages, front then back per card) or "measure"; the A4
-    sheet is imposed from the single cards' PDF (builder.render.sheet)."""
+    sheet is imposed from the single cards' PDF (builder.render.printables.sheet)."""
     return render_template("pocketcard.html.j2", cards=cards, mode=mode, meta=meta)
 
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from builder.diagnostics import Diagnostic
-from builder.loader import LoadedYaml, YamlPath
+from builder.load.safe_yaml import LoadedYaml, YamlPath
 from builder.model import ROUTINE_CLASSES, Document
 
 M = TypeVar("M", bound=BaseModel)

@@ -14,7 +14,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import PdfFileWriter
 
-from builder.render.imposition import Mark, Rect, SheetLayout, impose
+from builder.render.printables.imposition import Mark, Rect, SheetLayout, impose
 
 PT_PER_MM = 72 / 25.4
 CROP_MARK_WIDTH_MM = 0.1

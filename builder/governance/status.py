@@ -9,9 +9,9 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from builder.library import Library, RoutineFile
+from builder.governance.schedule import next_review
+from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Samverkansrutin
-from builder.schedule import next_review
 
 # VGR starts a revision six months before a routine is due (the lead time asked for in issue 6).
 LEAD_MONTHS = 6
@@ -67,7 +67,7 @@ class DocumentStatus:
 
 @dataclass(frozen=True)
 class LedgerSupport:
-    """Whether 'changed since approval' can be computed (builder.ledger may be absent)."""
+    """Whether 'changed since approval' can be computed (builder.governance.ledger may be absent)."""
 
     available: bool
     note: str = ""
@@ -124,7 +124,7 @@ def _validity_flags(valid_to: dt.date | None, today: dt.date) -> list[Flag]:
 
 def _ledger_module() -> Any | None:
     try:
-        return importlib.import_module("builder.ledger")
+        return importlib.import_module("builder.governance.ledger")
     except ImportError:
         return None
 

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 
 from builder.paths import cache_dir
 from builder.render import Artifact, RenderContext
-from builder.signing_keys import TEST_TEXT, SigningError, SigningKey, load_signing_key
+from builder.signing.keys import TEST_TEXT, SigningError, SigningKey, load_signing_key
 
 FIELD_NAME = "Signatur"
 # Custom document-info keys (WeasyPrint accepts only alphanumeric custom keys).
@@ -256,7 +256,7 @@ def sign_docx(docx_bytes: bytes, key: SigningKey | None = None) -> bytes:
 
 def _approval_facts(ctx: RenderContext) -> tuple[str | None, dt.date | None, str | None]:
     """(approving body's name, decision date, protocol) from the ledger entry for this version."""
-    from builder.ledger import latest_approval
+    from builder.governance.ledger import latest_approval
 
     document = ctx.document
     entry = latest_approval(ctx.library, document.id)  # R406 in `rutin check` guards the chain
@@ -293,7 +293,7 @@ def sign_artifacts(ctx: RenderContext, artifacts: list[Artifact]) -> list[Artifa
     this version (falling back to the routine's godkänt_av and approval date); the PDF's
     document info gets the id, version and content hash that `rutin verify` compares.
     """
-    from builder.ledger import content_hash
+    from builder.governance.ledger import content_hash
 
     document = ctx.document
     if not document.is_approved or not ctx.options.sign:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from builder.ledger import archive_path, entries_for, version_key
-from builder.library import ARCHIVE_DIR, Library, RoutineFile, display_path
-from builder.loader import load_yaml
+from builder.governance.ledger import archive_path, entries_for, version_key
+from builder.load.library import ARCHIVE_DIR, Library, RoutineFile, display_path
+from builder.load.safe_yaml import load_yaml
+from builder.load.to_model import validate_routine
 from builder.model import Document, Section, Step
-from builder.validate import validate_routine
 
 METADATA = "Dokumentuppgifter"
 # Top-level keys shown as their own section, in this order, with Swedish titles.

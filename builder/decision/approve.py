@@ -8,8 +8,9 @@ from pathlib import Path
 
 import yaml
 
+from builder.check import run_check
 from builder.diagnostics import Diagnostic
-from builder.ledger import (
+from builder.governance.ledger import (
     LedgerEntry,
     archive_path,
     content_hash,
@@ -20,11 +21,10 @@ from builder.ledger import (
     make_entry,
     version_key,
 )
-from builder.library import ARCHIVE_DIR, RoutineFile, display_path
-from builder.loader import parse_yaml_text
+from builder.load.library import ARCHIVE_DIR, RoutineFile, display_path
+from builder.load.safe_yaml import parse_yaml_text
+from builder.load.to_model import validate_routine
 from builder.model import ApprovingBody, Organisation
-from builder.pipeline import run_check
-from builder.validate import validate_routine
 from builder.write import write_atomic, write_new
 
 WITHDRAWAL_SUMMARY = "Rutinen upphävs."

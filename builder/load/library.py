@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.diagnostics import Diagnostic
-from builder.loader import LoadedYaml, load_yaml
+from builder.load.safe_yaml import LoadedYaml, load_yaml
+from builder.load.to_model import validate_model, validate_routine
 from builder.model import Arbetsrutin, Document, Organisation, Samverkansrutin
-from builder.validate import validate_model, validate_routine
 
 ORGANISATION_FILE = "organisation.yaml"
 LEDGER_FILE = "godkannanden.yaml"

@@ -16,9 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from builder.diagnostics import Diagnostic, sort_diagnostics
-from builder.library import Library, RoutineFile, find_library_root
-from builder.manifest import (
+from builder.build.manifest import (
     BuildReport,
     Manifest,
     ManifestEntry,
@@ -30,8 +28,10 @@ from builder.manifest import (
     templates_digest,
     write_manifest,
 )
+from builder.check import CheckResult, run_check
+from builder.diagnostics import Diagnostic, sort_diagnostics
+from builder.load.library import Library, RoutineFile, find_library_root
 from builder.options import BuildOptions
-from builder.pipeline import CheckResult, run_check
 from builder.render import (
     RENDERER_PATHS,
     Artifact,
@@ -86,7 +86,7 @@ def _render_job(job: tuple[str, str]) -> JobResult:
     try:
         artifacts = get_renderer(fmt)(ctx)
         if _OPTIONS.sign and routine.document.is_approved and fmt in ("pdf", "docx"):
-            from builder.signing import sign_artifacts
+            from builder.signing.sign import sign_artifacts
 
             artifacts = sign_artifacts(ctx, artifacts)
     except Exception as exc:  # noqa: BLE001 - one failing document must not stop the others
@@ -122,7 +122,7 @@ def _run_jobs(jobs: list[tuple[str, str]], options: BuildOptions,
 
 def signer_fingerprint() -> str:
     """Identifies the signing key so a new key re-signs approved documents."""
-    if importlib.util.find_spec("builder.signing") is None:
+    if importlib.util.find_spec("builder.signing.sign") is None:
         return "unsigned"
     from builder import signing
 

@@ -33,8 +33,8 @@ from typing import Any
 import yaml
 
 from builder.diagnostics import Diagnostic
-from builder.library import ARCHIVE_DIR, LEDGER_FILE, Library, display_path
-from builder.loader import MAX_FILE_BYTES, load_yaml
+from builder.load.library import ARCHIVE_DIR, LEDGER_FILE, Library, display_path
+from builder.load.safe_yaml import MAX_FILE_BYTES, load_yaml
 from builder.model import Document
 
 # Decided by the approval itself, so outside the content hash (documented in README too).

@@ -1,0 +1,1 @@
+"""Authoring aids: scaffolds for new routines and the editor JSON Schema."""

@@ -1,0 +1,1 @@
+"""Building: plan, render, sign and write outputs, and the manifest of what was built."""

@@ -1,0 +1,1 @@
+"""Decisions by samordningsgruppen: the review packet and recording an approval."""

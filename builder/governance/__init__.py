@@ -1,0 +1,1 @@
+"""Governance state, read-only: the ledger, review schedule, status and version diffs."""

@@ -1,0 +1,1 @@
+"""Loading: safe YAML, validation into the model, the library of routine files."""

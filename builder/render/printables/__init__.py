@@ -1,0 +1,1 @@
+"""Printables derived from a routine: checklist, pocket card, card sheet, reading receipt."""

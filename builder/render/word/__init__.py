@@ -1,0 +1,1 @@
+"""The Word (DOCX) renderer: document, blocks, Markdown runs and raw OOXML helpers."""
