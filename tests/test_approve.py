@@ -30,9 +30,12 @@ def routines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+TODAY = "2027-06-30"  # the tests' clock: decisions after it are refused as in the future
+
+
 def approve(root: Path, *extra: str, doc: str = DRAFT, datum: str = "2026-12-01") -> Result:
     args = ["approve", doc, "--av", "Samordningsgruppen", "--datum", datum,
-            "--protokoll", "2026-12-01 § 3", "--routines", str(root), *extra]
+            "--protokoll", "2026-12-01 § 3", "--routines", str(root), "--idag", TODAY, *extra]
     return CliRunner().invoke(cli, args)
 
 

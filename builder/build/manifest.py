@@ -91,9 +91,41 @@ def fingerprint(routine: RoutineFile, library: Library, fmt: str, options: Build
 
 
 @dataclass(frozen=True)
+class FileStamp:
+    """What an output was when it was written: a truncated or replaced file is not trusted."""
+
+    sha256: str
+    size: int
+    mtime_ns: int
+
+
+def stamp_file(path: Path) -> FileStamp:
+    data = path.read_bytes()
+    info = path.stat()
+    return FileStamp(hashlib.sha256(data).hexdigest(), len(data), info.st_mtime_ns)
+
+
+def file_intact(path: Path, recorded: FileStamp | None) -> bool:
+    """Size and mtime as recorded (cheap), else the SHA-256 as recorded (a restored cache
+    changes mtimes, not bytes). No record means an old manifest: not trusted."""
+    if recorded is None:
+        return False
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    if not path.is_file() or info.st_size != recorded.size:
+        return False
+    if info.st_mtime_ns == recorded.mtime_ns:
+        return True
+    return hashlib.sha256(path.read_bytes()).hexdigest() == recorded.sha256
+
+
+@dataclass(frozen=True)
 class ManifestEntry:
     fingerprint: str
     files: tuple[str, ...]  # relative to output/
+    stamps: tuple[FileStamp, ...] = ()  # one per file, same order
 
 
 @dataclass(frozen=True)
@@ -111,6 +143,7 @@ class Manifest:
     entries: dict[str, ManifestEntry] = field(default_factory=dict)
     stamp: str = ""  # library_stamp() of the build that wrote it
     report: BuildReport = BuildReport()
+    index: dict[str, FileStamp] = field(default_factory=dict)  # index pages, by relative path
 
 
 def library_stamp(root: Path, path: Path, options: BuildOptions, templates: str,
@@ -128,25 +161,31 @@ def library_stamp(root: Path, path: Path, options: BuildOptions, templates: str,
     return sha.hexdigest()
 
 
+def _stamp_from(raw: Any) -> FileStamp:
+    return FileStamp(str(raw["sha256"]), int(raw["size"]), int(raw["mtime_ns"]))
+
+
 def read_manifest(output: Path) -> Manifest:
     """The previous build's manifest; a missing or unreadable one means "rebuild all"."""
     path = output / MANIFEST_NAME
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        entries = {key: ManifestEntry(value["fingerprint"], tuple(value["files"]))
+        entries = {key: ManifestEntry(value["fingerprint"], tuple(value["files"]),
+                                      tuple(_stamp_from(s) for s in value.get("stamps", [])))
                    for key, value in raw["entries"].items()}
         report = raw.get("report") or {}
+        index = {str(k): _stamp_from(v) for k, v in (raw.get("index") or {}).items()}
         return Manifest(entries, str(raw.get("stamp", "")), BuildReport(
             int(report.get("documents", 0)),
             tuple(Diagnostic(**d) for d in report.get("diagnostics", [])),
-            tuple(report.get("not_built", [])), tuple(report.get("orphaned", []))))
+            tuple(report.get("not_built", [])), tuple(report.get("orphaned", []))), index)
     except (OSError, ValueError, KeyError, TypeError):
         return Manifest()
 
 
-def write_manifest(output: Path, manifest: Manifest) -> None:
+def manifest_bytes(manifest: Manifest) -> bytes:
     payload = {
-        "version": 2,
+        "version": 3,
         "stamp": manifest.stamp,
         "report": {
             "documents": manifest.report.documents,
@@ -154,17 +193,31 @@ def write_manifest(output: Path, manifest: Manifest) -> None:
             "not_built": list(manifest.report.not_built),
             "orphaned": list(manifest.report.orphaned),
         },
-        "entries": {key: {"fingerprint": e.fingerprint, "files": list(e.files)}
+        "entries": {key: {"fingerprint": e.fingerprint, "files": list(e.files),
+                          "stamps": [asdict(s) for s in e.stamps]}
                     for key, e in sorted(manifest.entries.items())},
+        "index": {key: asdict(s) for key, s in sorted(manifest.index.items())},
     }
-    text = json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True)
-    write_atomic(output / MANIFEST_NAME, text.encode("utf-8"))
+    return json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+
+
+def write_manifest(output: Path, manifest: Manifest) -> None:
+    write_atomic(output / MANIFEST_NAME, manifest_bytes(manifest))
+
+
+def entry_intact(entry: ManifestEntry, output: Path) -> bool:
+    """Every file of the entry is on disk exactly as the build that recorded it wrote it."""
+    if len(entry.stamps) != len(entry.files):
+        return False
+    return all(file_intact(output / f, s) for f, s in zip(entry.files, entry.stamps))
 
 
 def is_current(entry: ManifestEntry | None, fingerprint_now: str, output: Path) -> bool:
     return (entry is not None and entry.fingerprint == fingerprint_now
-            and all((output / f).is_file() for f in entry.files))
+            and entry_intact(entry, output))
 
 
 def outputs_exist(manifest: Manifest, output: Path) -> bool:
-    return all((output / f).is_file() for e in manifest.entries.values() for f in e.files)
+    """Every output and index page is intact (the no-op rebuild's condition)."""
+    return (all(entry_intact(e, output) for e in manifest.entries.values())
+            and all(file_intact(output / f, s) for f, s in manifest.index.items()))

@@ -1,36 +1,51 @@
-"""`rutin build`: check, render what changed (in parallel), sign, then write everything atomically.
+"""`rutin build`: check, then plan → render → sign → write → index → manifest, as one generation.
 
-The order is linear and visible: check → plan (manifest) → render (process pool) → sign →
-write → index → manifest. Nothing is written before every job has rendered, and a document
-with errors keeps its previous outputs untouched.
+Each step is its own function and ``run_build`` calls them in order. Nothing is written before
+every job has rendered, and a document with errors keeps its previous outputs untouched.
+
+The generation is published as a whole: every new file (outputs, index pages, the manifest)
+is first written to ``output/.rutin-staging/``; a publish record listing them is written
+atomically; then each file is renamed into place (the manifest last) and the record removed.
+A build killed before the record exists leaves ``output/`` as it was (the next build discards
+the staging folder); one killed after it has its publish finished by the next build, before
+anything else. The whole build holds ``output/.rutin-build.lock``.
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import importlib.util
+import json
 import multiprocessing
+import os
 import shutil
+import signal
+import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder.build.manifest import (
+    MANIFEST_NAME,
     BuildReport,
+    FileStamp,
     Manifest,
     ManifestEntry,
     fingerprint,
     is_current,
     library_stamp,
+    manifest_bytes,
     outputs_exist,
     read_manifest,
+    stamp_file,
     templates_digest,
-    write_manifest,
 )
 from builder.check import CheckResult, run_check
 from builder.diagnostics import Diagnostic, sort_diagnostics
 from builder.load.library import Library, RoutineFile, find_library_root
+from builder.locking import kill_point, output_lock
 from builder.options import BuildOptions
 from builder.render import (
     RENDERER_PATHS,
@@ -44,7 +59,10 @@ from builder.rules import CheckOptions
 from builder.write import write_atomic
 
 PRUNE_DIR = ".borttaget"
+STAGING_DIR = ".rutin-staging"
+PUBLISH_RECORD = ".rutin-publish.json"
 Progress = Callable[[int, int], None]
+Job = tuple[str, str]  # (document id, format)
 
 
 @dataclass(frozen=True)
@@ -66,32 +84,78 @@ class BuildResult:
     not_built: list[str] = field(default_factory=list)  # documents refused for their errors
     orphaned: list[str] = field(default_factory=list)  # outputs whose routine is gone
     pruned: list[Path] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)  # what was left of a killed build
 
     @property
     def nothing_to_do(self) -> bool:
         return not self.rendered and not self.written
 
 
-# Worker state: set before the pool forks, so workers inherit the loaded library and modules.
-_LIBRARY: Library | None = None
-_OPTIONS: BuildOptions | None = None
+@dataclass
+class BuildPlan:
+    jobs: list[Job]
+    prints: dict[Job, str]
+    entries: dict[str, ManifestEntry]  # outputs kept as they are (current or refused)
+    up_to_date: int
 
 
-def _render_job(job: tuple[str, str]) -> JobResult:
+# --- worker state: handed to each pool worker by its initializer ----------------------------
+
+@dataclass(frozen=True)
+class _WorkerState:
+    library: Library
+    options: BuildOptions
+
+
+_STATE: _WorkerState | None = None
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: the kernel SIGKILLs this worker when the build process dies, however it dies."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the build died before prctl took effect
+        os._exit(1)
+
+
+def _init_worker(state: _WorkerState, parent: int) -> None:
+    global _STATE
+    _die_with_parent(parent)
+    _STATE = state
+
+
+def _render_one(ctx: RenderContext, fmt: str) -> list[Artifact]:
+    return list(get_renderer(fmt)(ctx))
+
+
+def _sign_one(ctx: RenderContext, fmt: str, artifacts: list[Artifact]) -> list[Artifact]:
+    if ctx.options.sign and ctx.routine.document.is_approved and fmt in ("pdf", "docx"):
+        from builder.signing.sign import sign_artifacts
+
+        return sign_artifacts(ctx, artifacts)
+    return artifacts
+
+
+def _run_job(state: _WorkerState, job: Job) -> JobResult:
     doc_id, fmt = job
-    assert _LIBRARY is not None and _OPTIONS is not None
-    routine = _LIBRARY.by_id(doc_id)
+    routine = state.library.by_id(doc_id)
     assert routine is not None
-    ctx = RenderContext(routine, _LIBRARY, _OPTIONS)
+    ctx = RenderContext(routine, state.library, state.options)
     try:
-        artifacts = get_renderer(fmt)(ctx)
-        if _OPTIONS.sign and routine.document.is_approved and fmt in ("pdf", "docx"):
-            from builder.signing.sign import sign_artifacts
-
-            artifacts = sign_artifacts(ctx, artifacts)
+        artifacts = _sign_one(ctx, fmt, _render_one(ctx, fmt))
     except Exception as exc:  # noqa: BLE001 - one failing document must not stop the others
         return JobResult(doc_id, fmt, (), f"{type(exc).__name__}: {exc}")
     return JobResult(doc_id, fmt, tuple(artifacts))
+
+
+def _worker_job(job: Job) -> JobResult:
+    assert _STATE is not None, "the pool initializer sets the worker state"
+    return _run_job(_STATE, job)
 
 
 def _warm_up(formats: set[str]) -> None:
@@ -100,25 +164,255 @@ def _warm_up(formats: set[str]) -> None:
         get_renderer(fmt)
 
 
-def _run_jobs(jobs: list[tuple[str, str]], options: BuildOptions,
-              progress: Progress | None) -> list[JobResult]:
-    results: list[JobResult] = []
+# --- the steps ----------------------------------------------------------------------------------
+
+def plan_build(check: CheckResult, buildable: list[RoutineFile], not_built: list[str],
+               previous: Manifest, options: BuildOptions, templates: str,
+               signer: str) -> BuildPlan:
+    """Which (document, format) jobs must render; the rest stay as the manifest records."""
+    library = check.library
+    formats = [f for f in options.formats if f in RENDERER_PATHS]
+    plan = BuildPlan([], {}, {}, 0)
+    for routine in buildable:
+        for fmt in formats:
+            job = (routine.document.id, fmt)
+            key = f"{job[0]}:{fmt}"
+            plan.prints[job] = fingerprint(routine, library, fmt, options, templates, signer)
+            if is_current(previous.entries.get(key), plan.prints[job], options.output):
+                plan.entries[key] = previous.entries[key]
+                plan.up_to_date += 1
+            else:
+                plan.jobs.append(job)
+    # Keep entries of documents refused this time: their old outputs stay valid on disk.
+    for key, entry in previous.entries.items():
+        if key.split(":")[0] in not_built:
+            plan.entries[key] = entry
+    return plan
+
+
+def render_all(jobs: list[Job], library: Library, options: BuildOptions,
+               progress: Progress | None) -> list[JobResult]:
+    """Render and sign every job, in a pool whose workers die with this process."""
+    if not jobs:
+        return []
     _warm_up({fmt for _, fmt in jobs})
+    state = _WorkerState(library, options)
+    results: list[JobResult] = []
     workers = min(options.jobs, len(jobs))
     if workers <= 1:
         for job in jobs:
-            results.append(_render_job(job))
+            results.append(_run_job(state, job))
+            kill_point("build:render")
             if progress:
                 progress(len(results), len(jobs))
         return results
+    # fork: the state reaches the workers through the initializer without pickling.
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for result in pool.map(_render_job, jobs, chunksize=1):
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+                             initargs=(state, os.getpid())) as pool:
+        for result in pool.map(_worker_job, jobs, chunksize=1):
             results.append(result)
+            kill_point("build:render")
             if progress:
                 progress(len(results), len(jobs))
     return results
 
+
+def collect(results: list[JobResult], library: Library, plan: BuildPlan,
+            result: BuildResult) -> list[tuple[str, bytes]]:
+    """Failures become R601; successes become manifest entries and files to write."""
+    folders = {r.document.id: output_folder(r.document) for r in library.routines}
+    pending: list[tuple[str, bytes]] = []
+    for job in results:
+        routine = library.by_id(job.doc_id)
+        assert routine is not None
+        if job.error is not None:
+            result.diagnostics.append(_failure(routine, job.fmt, job.error))
+            continue
+        result.rendered.append((job.doc_id, job.fmt))
+        files = tuple(f"{folders[job.doc_id]}/{a.filename}" for a in job.artifacts)
+        plan.entries[f"{job.doc_id}:{job.fmt}"] = ManifestEntry(plan.prints[(job.doc_id,
+                                                                            job.fmt)], files)
+        pending.extend(zip(files, (a.data for a in job.artifacts)))
+    return pending
+
+
+def orphans(previous: Manifest, library: Library, plan: BuildPlan, prune: bool,
+            result: BuildResult) -> list[str]:
+    """Outputs whose routine no longer exists: reported, moved aside only with --prune."""
+    known = {r.document.id for r in library.routines}
+    files: list[str] = []
+    for key, entry in previous.entries.items():
+        doc_id = key.split(":")[0]
+        if doc_id not in known:
+            result.orphaned.append(doc_id)
+            files.extend(entry.files)
+            if not prune:
+                plan.entries[key] = entry
+    result.orphaned = sorted(set(result.orphaned))
+    return files
+
+
+class Staging:
+    """The generation being built: files in output/.rutin-staging/, published in one step."""
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self.folder = output / STAGING_DIR
+        self.files: list[str] = []
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def write(self, relative: str, data: bytes) -> FileStamp:
+        target = self.folder / relative
+        write_atomic(target, data)
+        self.files.append(relative)
+        return stamp_file(target)
+
+    def publish(self) -> None:
+        """Record the file list, then rename each into place, the manifest last."""
+        kill_point("build:publish-record")
+        ordered = sorted(self.files, key=lambda f: f == MANIFEST_NAME)
+        write_atomic(self.output / PUBLISH_RECORD,
+                     json.dumps({"files": ordered}, ensure_ascii=False).encode("utf-8"))
+        finish_publish(self.output)
+
+
+def finish_publish(output: Path) -> bool:
+    """Move every staged file of a recorded generation into place; True if there was one."""
+    record = output / PUBLISH_RECORD
+    staging = output / STAGING_DIR
+    if not record.is_file():
+        shutil.rmtree(staging, ignore_errors=True)  # never published: discard
+        return False
+    try:
+        files = [str(f) for f in json.loads(record.read_text(encoding="utf-8"))["files"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        files = []  # unreadable: the manifest is not trusted either (checked by hash)
+    for index, relative in enumerate(files):
+        if Path(relative).is_absolute() or ".." in Path(relative).parts:
+            continue
+        source = staging / relative
+        if source.is_file():
+            target = output / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+        if index == 0:
+            kill_point("build:publish")
+    record.unlink()
+    shutil.rmtree(staging, ignore_errors=True)
+    return True
+
+
+def clean_stale_temporaries(output: Path) -> list[Path]:
+    """Remove `.<name>.<random>.tmp` files a killed write left behind (we hold the lock)."""
+    removed = []
+    for path in output.rglob(".*.tmp"):
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def recover_output(output: Path) -> list[str]:
+    """Finish or discard what a killed build left in ``output``; notes for the user."""
+    notes = []
+    if finish_publish(output):
+        notes.append("Slutförde publiceringen från ett avbrutet bygge")
+    stale = clean_stale_temporaries(output)
+    if stale:
+        notes.append(f"Tog bort {len(stale)} tillfälliga filer från ett avbrutet bygge")
+    return notes
+
+
+def write_outputs(staging: Staging, pending: list[tuple[str, bytes]], plan: BuildPlan,
+                  result: BuildResult) -> None:
+    """Stage every rendered file and record its stamp in its manifest entry."""
+    stamps: dict[str, FileStamp] = {}
+    for relative, data in pending:
+        kill_point("build:write")
+        stamps[relative] = staging.write(relative, data)
+        result.written.append(staging.output / relative)
+    for key, entry in plan.entries.items():
+        if entry.files and all(f in stamps for f in entry.files):
+            plan.entries[key] = ManifestEntry(entry.fingerprint, entry.files,
+                                              tuple(stamps[f] for f in entry.files))
+
+
+def write_index(staging: Staging, library: Library, plan: BuildPlan, options: BuildOptions,
+                previous: Manifest, result: BuildResult) -> dict[str, FileStamp]:
+    """Render the index pages every time (today's overdue marks; ~0.1 s for 200 routines);
+    stage only those whose bytes changed."""
+    stamps: dict[str, FileStamp] = {}
+    for artifact in _render_index(library, _document_outputs(library, plan.entries), options):
+        kill_point("build:index")
+        target = options.output / artifact.filename
+        if target.is_file() and target.read_bytes() == artifact.data:
+            kept = previous.index.get(artifact.filename)
+            stamps[artifact.filename] = kept if kept is not None else stamp_file(target)
+            continue
+        stamps[artifact.filename] = staging.write(artifact.filename, artifact.data)
+        result.written.append(target)
+    return stamps
+
+
+def write_manifest_last(staging: Staging, plan: BuildPlan, stamp: str, index: dict[str, FileStamp],
+                        result: BuildResult) -> None:
+    """Stage the manifest, then publish the whole generation."""
+    result.diagnostics = sort_diagnostics(result.diagnostics)
+    report = BuildReport(result.documents, tuple(result.diagnostics), tuple(result.not_built),
+                         tuple(result.orphaned))
+    # A render failure (R601) must be retried next time, so such a build records no stamp.
+    failed = any(d.rule == "R601" for d in result.diagnostics)
+    manifest = Manifest(plan.entries, "" if failed else stamp, report, index)
+    kill_point("build:manifest")
+    staging.write(MANIFEST_NAME, manifest_bytes(manifest))
+    staging.publish()
+
+
+def run_build(path: Path, options: BuildOptions, progress: Progress | None = None,
+              prune: bool = False) -> BuildResult:
+    """Build every routine under ``path`` that has no errors into ``options.output``."""
+    with output_lock(options.output):
+        recovered = recover_output(options.output)
+        result = _build_locked(path, options, progress, prune)
+    result.recovered = recovered
+    return result
+
+
+def _build_locked(path: Path, options: BuildOptions, progress: Progress | None,
+                  prune: bool) -> BuildResult:
+    output = options.output
+    previous = read_manifest(output)
+    templates, signer = templates_digest(), signer_fingerprint()
+    stamp = library_stamp(find_library_root(path), path, options, templates, signer)
+    if not prune and stamp == previous.stamp and outputs_exist(previous, output):
+        # Byte-identical inputs, tool, options and date: the last build's result stands.
+        report = previous.report
+        return BuildResult(report.documents, list(report.diagnostics),
+                           up_to_date=len(previous.entries), not_built=list(report.not_built),
+                           orphaned=list(report.orphaned))
+    check = run_check(path, CheckOptions(today=options.today))
+    library = check.library
+    result = BuildResult(check.documents, list(check.diagnostics), check)
+    failing = {d.file for d in check.diagnostics if d.is_error}
+    buildable = [r for r in library.routines if r.display not in failing]
+    result.not_built = sorted(r.document.id for r in library.routines if r.display in failing)
+
+    plan = plan_build(check, buildable, result.not_built, previous, options, templates, signer)
+    result.up_to_date = plan.up_to_date
+    results = render_all(plan.jobs, library, options, progress)
+    pending = collect(results, library, plan, result)
+    orphan_files = orphans(previous, library, plan, prune, result)
+    staging = Staging(output)
+    write_outputs(staging, pending, plan, result)
+    index = write_index(staging, library, plan, options, previous, result)
+    write_manifest_last(staging, plan, stamp, index, result)
+    if prune and orphan_files:
+        result.pruned = _prune(output, orphan_files)
+    return result
+
+
+# --- helpers ------------------------------------------------------------------------------------
 
 def signer_fingerprint() -> str:
     """Identifies the signing key so a new key re-signs approved documents."""
@@ -148,100 +442,6 @@ def _prune(output: Path, files: list[str]) -> list[Path]:
             shutil.move(source, target)
             moved.append(target)
     return moved
-
-
-def run_build(path: Path, options: BuildOptions, progress: Progress | None = None,
-              prune: bool = False) -> BuildResult:
-    """Build every routine under ``path`` that has no errors into ``options.output``."""
-    global _LIBRARY, _OPTIONS
-    output = options.output
-    previous = read_manifest(output)
-    templates, signer = templates_digest(), signer_fingerprint()
-    stamp = library_stamp(find_library_root(path), path, options, templates, signer)
-    if not prune and stamp == previous.stamp and outputs_exist(previous, output):
-        # Byte-identical inputs, tool, options and date: the last build's result stands.
-        report = previous.report
-        return BuildResult(report.documents, list(report.diagnostics),
-                           up_to_date=len(previous.entries), not_built=list(report.not_built),
-                           orphaned=list(report.orphaned))
-    check = run_check(path, CheckOptions(today=options.today))
-    library = check.library
-    result = BuildResult(check.documents, list(check.diagnostics), check)
-    failing = {d.file for d in check.diagnostics if d.is_error}
-    buildable = [r for r in library.routines if r.display not in failing]
-    result.not_built = sorted(r.document.id for r in library.routines if r.display in failing)
-    formats = [f for f in options.formats if f in RENDERER_PATHS]
-
-    # Plan: what is already current according to the manifest.
-    old = previous.entries
-    new: dict[str, ManifestEntry] = {}
-    jobs: list[tuple[str, str]] = []
-    prints: dict[tuple[str, str], str] = {}
-    for routine in buildable:
-        for fmt in formats:
-            key = f"{routine.document.id}:{fmt}"
-            prints[(routine.document.id, fmt)] = fingerprint(
-                routine, library, fmt, options, templates, signer)
-            if is_current(old.get(key), prints[(routine.document.id, fmt)], output):
-                new[key] = old[key]
-                result.up_to_date += 1
-            else:
-                jobs.append((routine.document.id, fmt))
-    # Keep entries of documents refused this time: their old outputs stay valid on disk.
-    for key, entry in old.items():
-        if key.split(":")[0] in result.not_built:
-            new[key] = entry
-
-    # Render everything before writing anything.
-    _LIBRARY, _OPTIONS = library, options
-    try:
-        results = _run_jobs(jobs, options, progress) if jobs else []
-    finally:
-        _LIBRARY, _OPTIONS = None, None
-    folders = {r.document.id: output_folder(r.document) for r in library.routines}
-    pending: list[tuple[Path, bytes]] = []
-    for job in results:
-        job_routine = library.by_id(job.doc_id)
-        assert job_routine is not None
-        if job.error is not None:
-            result.diagnostics.append(_failure(job_routine, job.fmt, job.error))
-            continue
-        result.rendered.append((job.doc_id, job.fmt))
-        files = tuple(f"{folders[job.doc_id]}/{a.filename}" for a in job.artifacts)
-        new[f"{job.doc_id}:{job.fmt}"] = ManifestEntry(prints[(job.doc_id, job.fmt)], files)
-        pending.extend((output / f, a.data) for f, a in zip(files, job.artifacts))
-
-    # Outputs whose routine no longer exists: reported, moved aside only with --prune.
-    known = {r.document.id for r in library.routines}
-    orphan_files: list[str] = []
-    for key, entry in old.items():
-        doc_id = key.split(":")[0]
-        if doc_id not in known:
-            result.orphaned.append(doc_id)
-            orphan_files.extend(entry.files)
-            if not prune:
-                new[key] = entry
-    result.orphaned = sorted(set(result.orphaned))
-
-    for target, data in pending:
-        write_atomic(target, data)
-        result.written.append(target)
-    if prune and orphan_files:
-        result.pruned = _prune(output, orphan_files)
-    # The index is rendered every time (it shows today's overdue and expired marks; ~0.1 s
-    # for 200 routines) but written only when its bytes changed.
-    for artifact in _render_index(library, _document_outputs(library, new), options):
-        target = output / artifact.filename
-        if not target.is_file() or target.read_bytes() != artifact.data:
-            write_atomic(target, artifact.data)
-            result.written.append(target)
-    result.diagnostics = sort_diagnostics(result.diagnostics)
-    report = BuildReport(result.documents, tuple(result.diagnostics), tuple(result.not_built),
-                         tuple(result.orphaned))
-    # A render failure (R601) must be retried next time, so such a build records no stamp.
-    failed = any(d.rule == "R601" for d in result.diagnostics)
-    write_manifest(output, Manifest(new, "" if failed else stamp, report))
-    return result
 
 
 def _document_outputs(library: Library,

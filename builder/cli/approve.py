@@ -11,6 +11,7 @@ from builder.cli import cli
 from builder.decision.approve import ApprovalRequest
 from builder.decision.approve import approve as record_decision
 from builder.load.library import display_path
+from builder.locking import LockHeldError
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str) -> dt.date:
@@ -18,6 +19,11 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str) -> dt.da
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' är inget datum (ÅÅÅÅ-MM-DD)") from None
+
+
+def _parse_optional_date(ctx: click.Context, param: click.Parameter,
+                         value: str | None) -> dt.date | None:
+    return None if value is None else _parse_date(ctx, param, value)
 
 
 @cli.command()
@@ -31,16 +37,23 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str) -> dt.da
               help="Upphäv rutinen i stället för att fastställa den.")
 @click.option("--sammanfattning", "summary", default=None,
               help="Motivering vid upphävande (standard: 'Rutinen upphävs.').")
+@click.option("--idag", "today", default=None, callback=_parse_optional_date, metavar="ÅÅÅÅ-MM-DD",
+              help="Dagens datum (standard: systemets); beslutsdatum efter det vägras.")
 @click.option("--routines", "root", type=click.Path(path_type=Path, file_okay=False),
               default=Path("routines"), show_default=True)
 @click.pass_context
 def approve(ctx: click.Context, doc_id: str, body: str, date: dt.date, protocol: str,
-            withdraw: bool, summary: str | None, root: Path) -> int:
+            withdraw: bool, summary: str | None, today: dt.date | None, root: Path) -> int:
     """Registrera ett beslut om att fastställa (eller upphäva) rutinen ID."""
     if not root.is_dir():
         raise click.UsageError(f"'{root}' finns inte")
-    outcome = record_decision(root, ApprovalRequest(doc_id, body, date, protocol, withdraw,
-                                                    summary))
+    try:
+        outcome = record_decision(root, ApprovalRequest(doc_id, body, date, protocol, withdraw,
+                                                        summary, today))
+    except LockHeldError as exc:
+        raise click.ClickException(str(exc)) from None
+    for note in outcome.notes:
+        click.echo(note, err=True)
     if outcome.refusals:
         click.secho("Beslutet registrerades inte:", fg="red", err=True)
         for reason in outcome.refusals:
@@ -51,6 +64,12 @@ def approve(ctx: click.Context, doc_id: str, body: str, date: dt.date, protocol:
         return 1
     assert outcome.entry is not None
     verb = "upphävd" if withdraw else "fastställd"
+    if outcome.completed:
+        click.echo(f"Slutförde det avbrutna beslutet i liggaren: {doc_id} version "
+                   f"{outcome.entry['version']} fastställd av {outcome.entry['organ']} "
+                   f"{outcome.entry['datum']}; rutinfilen är nu uppdaterad.")
+        ctx.exit(0)
+        return 0
     click.echo(f"{doc_id} version {outcome.entry['version']} {verb} av {outcome.entry['organ']} "
                f"{outcome.entry['datum']} ({outcome.entry['protokoll']}).")
     for path in outcome.written:

@@ -15,7 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from builder.build.run import run_build
 from builder.cli import cli
 from builder.cli.check import parse_today
+from builder.cli.recovery import finish_interrupted_decisions
 from builder.diagnostics import has_failures, summary_sv
+from builder.locking import LockHeldError
 from builder.options import ALL_FORMATS, BuildOptions
 
 FORMAT_ALIASES = {"checklist": "checklista", "pocketcard": "fickkort", "läskvittens": "laskvittens"}
@@ -58,6 +60,7 @@ def build(ctx: click.Context, path: Path, output: Path, formats: str | None, ify
     options = BuildOptions(output=output, formats=parse_formats(formats), fillable=ifyllbar,
                            jobs=jobs or os.cpu_count() or 1, quiet=quiet,
                            today=parse_today(today) if today else dt.date.today())
+    finish_interrupted_decisions(path)
     console = Console(stderr=True, highlight=False)
     started = time.perf_counter()
     show_bar = not quiet and sys.stderr.isatty()
@@ -68,7 +71,12 @@ def build(ctx: click.Context, path: Path, output: Path, formats: str | None, ify
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        result = run_build(path, options, progress=advance, prune=prune)
+        try:
+            result = run_build(path, options, progress=advance, prune=prune)
+        except LockHeldError as exc:
+            raise click.ClickException(str(exc)) from None
+    for note in result.recovered:
+        console.print(note, style="yellow")
     for diagnostic in result.diagnostics:
         click.echo(diagnostic.format_text())
     elapsed = time.perf_counter() - started

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from builder.check import run_check
 from builder.cli import cli
+from builder.cli.recovery import finish_interrupted_decisions
 from builder.diagnostics import format_json, format_sarif, has_failures, summary_sv
 from builder.rules import CheckOptions, rule_summaries
 
@@ -35,6 +36,7 @@ def check(ctx: click.Context, path: Path, fmt: str, strict: bool, today: str | N
     """Läs in och validera alla rutiner under PATH (standard: routines/)."""
     if not path.exists():
         raise click.UsageError(f"'{path}' finns inte")
+    finish_interrupted_decisions(path)
     result = run_check(path, CheckOptions(today=parse_today(today)))
     if fmt == "json":
         click.echo(format_json(result.diagnostics))

@@ -3,29 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
-from builder.check import run_check
+from builder.check import CheckResult, run_check
+from builder.decision.journal import (
+    Journal,
+    apply_journal,
+    journal_path,
+    latest_as_raw,
+    recover_unlocked,
+    write_journal,
+)
 from builder.diagnostics import Diagnostic
 from builder.governance.ledger import (
     LedgerEntry,
     archive_path,
     content_hash,
+    entries_for,
     last_digest,
     ledger_path,
-    ledger_text_with,
     load_ledger,
     make_entry,
+    sha256_text,
     version_key,
 )
-from builder.load.library import ARCHIVE_DIR, RoutineFile, display_path
+from builder.load.library import ARCHIVE_DIR, RoutineFile, display_path, find_library_root
 from builder.load.safe_yaml import parse_yaml_text
 from builder.load.to_model import validate_routine
+from builder.locking import kill_point, library_lock
 from builder.model import ApprovingBody, Organisation
-from builder.write import write_atomic, write_new
 
 WITHDRAWAL_SUMMARY = "Rutinen upphävs."
 # R408 (fastställd without a ledger entry) is exactly what recording the decision repairs.
@@ -40,6 +49,7 @@ class ApprovalRequest:
     protocol: str
     withdraw: bool = False
     summary: str | None = None  # only for withdrawal; approval takes it from ändringar
+    today: dt.date | None = None  # the day the decision is recorded (None: the system date)
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,8 @@ class ApprovalOutcome:
     entry: dict[str, str] | None = None
     written: list[Path] = field(default_factory=list)
     blocking: list[Diagnostic] = field(default_factory=list)
+    completed: bool = False  # the ledger already had the entry; only the YAML was updated
+    notes: list[str] = field(default_factory=list)  # interrupted decisions finished first
 
 
 def find_body(organisation: Organisation | None, wanted: str) -> ApprovingBody | None:
@@ -135,14 +147,19 @@ def _blocking_errors(diagnostics: list[Diagnostic], routine: RoutineFile) -> lis
         d.file in (routine.display, ledger) or d.file.startswith(archive))]
 
 
-def _approval_refusals(routine: RoutineFile, entries: list[LedgerEntry]) -> list[str]:
+def _approval_refusals(routine: RoutineFile, entries: list[LedgerEntry],
+                       digest: str) -> list[str]:
     doc = routine.document
     refusals: list[str] = []
     done = next((e for e in entries if e.version == doc.version and e.is_approval), None)
-    if done is not None:
+    if done is not None and done.content_sha256 == digest:
+        refusals.append(f"version {doc.version} av '{doc.id}' är redan fastställd med samma "
+                        f"innehåll ({done.date.isoformat()} av {done.body}, {done.file} rad "
+                        f"{done.line}); det finns inget nytt beslut att registrera")
+    elif done is not None:
         refusals.append(f"version {doc.version} av '{doc.id}' är redan fastställd "
-                        f"({done.date.isoformat()}, {done.file} rad {done.line}); höj versionen "
-                        "för att begära nytt godkännande")
+                        f"({done.date.isoformat()}, {done.file} rad {done.line}) med annat "
+                        "innehåll; höj versionen för att begära nytt godkännande")
     revision = next((r for r in doc.revisions if r.version == doc.version), None)
     if revision is None or revision.description.strip().upper().startswith("TODO"):
         refusals.append(f"ändringssammanfattning saknas för version {doc.version}: lägg till en "
@@ -170,14 +187,68 @@ def _withdrawal_refusals(routine: RoutineFile, entries: list[LedgerEntry]) -> li
     return []
 
 
-def approve(root: Path, request: ApprovalRequest) -> ApprovalOutcome:
-    """Check everything first; write the archive copy, the ledger and the YAML only if all pass."""
+def _date_refusals(request: ApprovalRequest, entries: list[LedgerEntry]) -> list[str]:
+    """The ledger's dates never run backwards and never lie ahead of the day it is written."""
+    refusals: list[str] = []
+    today = request.today or dt.date.today()
+    if request.date > today:
+        refusals.append(f"beslutsdatumet {request.date.isoformat()} ligger i framtiden (i dag "
+                        f"är {today.isoformat()}); registrera beslutet när det har fattats")
+    latest = max(entries, key=lambda e: e.date, default=None)
+    if latest is not None and request.date < latest.date:
+        refusals.append(f"beslutsdatumet {request.date.isoformat()} ligger före föregående "
+                        f"beslut om '{latest.document}' (version {latest.version}, "
+                        f"{latest.date.isoformat()}, {latest.file} rad {latest.line}); "
+                        "liggarens datum får inte gå bakåt")
+    return refusals
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A decision that passed every refusal: what will be written, in which order."""
+
+    routine: RoutineFile
+    entry: dict[str, str] | None  # None: the ledger already holds it (completing a decision)
+    new_text: str
+    snapshot: Path | None  # the archive copy to write, if it does not exist yet
+    updates: dict[str, str | dt.date]
+
+
+def _common_refusals(result: CheckResult, routine: RoutineFile, request: ApprovalRequest,
+                     reusable: bool, snapshot: Path) -> tuple[list[str], list[Diagnostic]]:
+    blocking = [d for d in _blocking_errors(result.diagnostics, routine)
+                if not (reusable and d.rule == "R409" and d.file == display_path(snapshot))]
+    refusals = [(f"'rutin check' hittar {len(blocking)} fel i rutinen eller dess liggare; "
+                 "rätta dem först")] if blocking else []
+    if find_body(result.library.organisation, request.body) is None:
+        organisation = result.library.organisation
+        known = ", ".join(b.name for b in organisation.approving_bodies) \
+            if organisation else "inga (organisation.yaml saknas)"
+        refusals.append(f"'{request.body}' är inget godkännande organ i organisation.yaml "
+                        f"(kända: {known})")
+    if not request.protocol.strip():
+        refusals.append("protokollhänvisningen (--protokoll) är tom")
+    return refusals, blocking
+
+
+def _interrupted(routine: RoutineFile, entries: list[LedgerEntry],
+                 digest: str) -> LedgerEntry | None:
+    """The ledger's approval of exactly this content whose YAML update never happened."""
+    doc = routine.document
+    latest = entries[-1] if entries else None
+    if (latest is not None and latest.is_approval and latest.version == doc.version
+            and latest.content_sha256 == digest and not doc.is_approved):
+        return latest
+    return None
+
+
+def plan_decision(root: Path, request: ApprovalRequest) -> tuple[_Plan | None, ApprovalOutcome]:
+    """Every refusal, before anything is written; (plan, empty outcome) when all pass."""
     result = run_check(root)
-    library = result.library
-    routine = library.by_id(request.doc_id)
+    routine = result.library.by_id(request.doc_id)
     if routine is None:
-        return ApprovalOutcome([(f"rutinen '{request.doc_id}' finns inte i {root}/ (eller "
-                                 "kan inte läsas; kör 'rutin check')")])
+        return None, ApprovalOutcome([(f"rutinen '{request.doc_id}' finns inte i {root}/ "
+                                       "(eller kan inte läsas; kör 'rutin check')")])
     doc = routine.document
     folder = routine.path.parent
     entries, _ = load_ledger(folder)
@@ -185,30 +256,28 @@ def approve(root: Path, request: ApprovalRequest) -> ApprovalOutcome:
     snapshot = archive_path(folder, doc.id, doc.version)
     digest = content_hash(doc)
     # A copy left by an interrupted approval of this very content is reused, not an error.
-    reusable = snapshot.exists() and _archived_hash(snapshot) == digest
-    blocking = [d for d in _blocking_errors(result.diagnostics, routine)
-                if not (reusable and d.rule == "R409" and d.file == display_path(snapshot))]
-    refusals = [(f"'rutin check' hittar {len(blocking)} fel i rutinen eller dess liggare; "
-                 "rätta dem först")] if blocking else []
-    body = find_body(library.organisation, request.body)
-    if body is None:
-        known = ", ".join(b.name for b in library.organisation.approving_bodies) \
-            if library.organisation else "inga (organisation.yaml saknas)"
-        refusals.append(f"'{request.body}' är inget godkännande organ i organisation.yaml "
-                        f"(kända: {known})")
-    if not request.protocol.strip():
-        refusals.append("protokollhänvisningen (--protokoll) är tom")
+    reusable = snapshot.is_file() and _archived_hash(snapshot) == digest
+    pending = None if request.withdraw else _interrupted(routine, entries_doc, digest)
+    if pending is not None:  # finish it: the decision is in the ledger, the YAML lags behind
+        finish = _approval_updates(doc.valid_from, pending.body, pending.date)
+        new_text, problem = update_routine_text(routine.source.text, finish, routine.display)
+        if problem is not None:
+            return None, ApprovalOutcome([problem])
+        assert new_text is not None
+        return _Plan(routine, None, new_text, None if reusable else snapshot, finish), \
+            ApprovalOutcome()
+    refusals, blocking = _common_refusals(result, routine, request, reusable, snapshot)
+    refusals += _date_refusals(request, entries_doc)
+    body = find_body(result.library.organisation, request.body)
+    body_name = body.name if body else request.body
     if request.withdraw:
         refusals += _withdrawal_refusals(routine, entries_doc)
         updates: dict[str, str | dt.date] = {"status": "upphävd"}
         summary = request.summary or WITHDRAWAL_SUMMARY
     else:
-        refusals += _approval_refusals(routine, entries_doc)
-        updates = {"status": "fastställd", "godkänt_av": body.name if body else request.body,
-                   "datum_för_godkännande": request.date}
-        if doc.valid_from is None:
-            updates["giltig_från"] = request.date
-        elif doc.valid_from < request.date:
+        refusals += _approval_refusals(routine, entries_doc, digest)
+        updates = _approval_updates(doc.valid_from, body_name, request.date)
+        if doc.valid_from is not None and doc.valid_from < request.date:
             refusals.append(f"'giltig_från' ({doc.valid_from}) ligger före beslutsdatumet "
                             f"({request.date}); ändra eller ta bort 'giltig_från'")
         revision = next((r for r in doc.revisions if r.version == doc.version), None)
@@ -220,24 +289,64 @@ def approve(root: Path, request: ApprovalRequest) -> ApprovalOutcome:
         refusals.append(f"{display_path(snapshot)} finns redan med annat innehåll; "
                         "arkivkopior skrivs aldrig över")
     if refusals:
-        return ApprovalOutcome(refusals, blocking=blocking)
-    assert new_text is not None and body is not None
+        return None, ApprovalOutcome(refusals, blocking=blocking)
+    assert new_text is not None
     entry = make_entry(last_digest(entries), document=doc.id, version=doc.version,
                        decision="upphävd" if request.withdraw else "fastställd",
-                       body=body.name, date=request.date, protocol=request.protocol.strip(),
+                       body=body_name, date=request.date, protocol=request.protocol.strip(),
                        summary=summary, content=digest)
-    written: list[Path] = []
-    if not request.withdraw and not snapshot.exists():
-        write_new(snapshot, _snapshot_text(new_text, entry).encode("utf-8"))
-        written.append(snapshot)
+    write_snapshot = None if request.withdraw or snapshot.exists() else snapshot
+    return _Plan(routine, entry, new_text, write_snapshot, updates), ApprovalOutcome()
+
+
+def _approval_updates(valid_from: dt.date | None, body: str,
+                      date: dt.date) -> dict[str, str | dt.date]:
+    updates: dict[str, str | dt.date] = {"status": "fastställd", "godkänt_av": body,
+                                         "datum_för_godkännande": date}
+    if valid_from is None:
+        updates["giltig_från"] = date
+    return updates
+
+
+def record_decision(root: Path, plan: _Plan) -> ApprovalOutcome:
+    """Write the journal, then the archive copy, the ledger entry and the YAML, in that order.
+
+    The journal holds every byte still to be written, so a process killed at any step leaves
+    a state that the next approve, check or build finishes (``recover_pending``).
+    """
+    routine = plan.routine
+    folder = routine.path.parent
     ledger = ledger_path(folder)
-    existing = ledger.read_text(encoding="utf-8") if ledger.exists() else None
-    write_atomic(ledger, ledger_text_with(existing, entry).encode("utf-8"))
-    written.append(ledger)
-    if new_text != routine.source.text:
-        write_atomic(routine.path, new_text.encode("utf-8"))
-        written.append(routine.path)
-    return ApprovalOutcome(entry=entry, written=written)
+    entry = plan.entry
+    if entry is None:  # completing an interrupted decision: the ledger entry exists
+        latest = entries_for(folder, routine.document.id)[-1]
+        entry = latest_as_raw(latest)
+    snapshot_text = _snapshot_text(plan.new_text, entry) if plan.snapshot else None
+    journal = Journal(
+        entry=entry if plan.entry is not None else None,
+        ledger=ledger, routine=routine.path,
+        routine_before=sha256_text(routine.source.text), routine_after=plan.new_text,
+        updates={k: v.isoformat() if isinstance(v, dt.date) else v
+                 for k, v in plan.updates.items()},
+        snapshot=plan.snapshot, snapshot_text=snapshot_text)
+    kill_point("approve:journal")
+    write_journal(root, journal)
+    written = apply_journal(journal)
+    kill_point("approve:done")
+    journal_path(root).unlink()
+    return ApprovalOutcome(entry=entry, written=written, completed=plan.entry is None)
+
+
+def approve(root: Path, request: ApprovalRequest) -> ApprovalOutcome:
+    """Under the library lock: finish any interrupted decision, check everything, then write
+    the archive copy, the ledger and the YAML only if every check passes."""
+    library_root = find_library_root(root)
+    with library_lock(library_root):
+        notes = recover_unlocked(library_root)
+        plan, outcome = plan_decision(root, request)
+        if plan is not None:
+            outcome = record_decision(library_root, plan)
+    return replace(outcome, notes=notes + outcome.notes)
 
 
 def _snapshot_text(text: str, entry: dict[str, str]) -> str:

@@ -119,9 +119,45 @@ def check_archive(library: Library, options: CheckOptions) -> Iterator[Diagnosti
         archive = folder / ARCHIVE_DIR
         if not archive.is_dir():
             continue
+        _, chain_problems = load_ledger(folder)
         for path in sorted(archive.glob("*.yaml")):
             if path.name not in archived:
                 yield Diagnostic(display_path(path), 1, 1, "R409", "error",
-                                 f"arkivkopian har inget beslut i "
-                                 f"{display_path(ledger_path(folder))}; en post kan ha "
-                                 "tagits bort ur liggaren")
+                                 _unrecorded_archive(folder, path, bool(chain_problems)))
+
+
+def _unrecorded_archive(folder: Path, path: Path, chain_broken: bool) -> str:
+    """Why an archive copy has no decision: an intact chain means the entry was never written
+    (an approve stopped after the archive copy), a broken one that an entry may be gone."""
+    ledger = display_path(ledger_path(folder))
+    if chain_broken:
+        return (f"arkivkopian har inget beslut i {ledger}, och liggarens kedja är bruten "
+                "(R406): en post kan ha tagits bort ur liggaren")
+    return (f"arkivkopian har inget beslut i {ledger}, vars kedja är obruten: ett 'rutin "
+            "approve' avbröts troligen efter att kopian skrevs men innan beslutet "
+            "registrerades. Kör samma 'rutin approve' igen (kopian återanvänds), eller ta bort "
+            "kopian om beslutet inte fattades")
+
+
+@rule("R410", "error", "Ett beslut i liggaren syns i rutinens status")
+def check_decision_applied(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    for routine in library.routines:
+        doc = routine.document
+        entries = entries_for(routine.path.parent, doc.id)
+        latest = entries[-1] if entries else None
+        if latest is None or latest.version != doc.version:
+            continue
+        decided = "fastställd" if latest.is_approval else "upphävd"
+        if doc.status == decided or (decided == "upphävd" and doc.status != "fastställd"):
+            continue  # R408 covers fastställd in the YAML against upphävd in the ledger
+        where = f"{latest.file} rad {latest.line}"
+        if latest.is_approval and latest.content_sha256 == content_hash(doc):
+            hint = (f"ett 'rutin approve' avbröts troligen innan rutinfilen uppdaterades; kör "
+                    f"'rutin approve {doc.id} --av {latest.body} --datum "
+                    f"{latest.date.isoformat()} --protokoll …' igen för att slutföra beslutet")
+        else:
+            hint = "höj versionen om rutinen har ändrats, annars sätt status enligt beslutet"
+        yield finding(routine, ("status",), "R410",
+                      f"liggaren säger att version {doc.version} är {decided} "
+                      f"({latest.date.isoformat()}, {where}) men status är '{doc.status}'; "
+                      + hint)

@@ -1,0 +1,169 @@
+"""The approval journal: what a decision still has to write, so a killed approve is finished.
+
+``rutin approve`` writes ``routines/.rutin-beslut.json`` (atomically) before touching anything
+else: the ledger entry, the archive copy's text and the routine's new text. Then it writes the
+archive copy, the ledger and the YAML, and removes the journal. A process killed at any step
+leaves the journal behind; the next ``approve``, ``check`` or ``build`` replays it under the
+library lock. Every step is idempotent (an existing copy, an entry already in the ledger, a
+YAML that already has the new text are left alone), so replaying is always safe. Only when the
+ledger has moved on in between (a hand edit) is the decision rolled back instead: the archive
+copy it wrote is removed and the note says so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from builder.governance.ledger import (
+    ENTRY_KEYS,
+    LedgerEntry,
+    last_digest,
+    ledger_text_with,
+    load_ledger,
+    sha256_text,
+)
+from builder.load.library import display_path
+from builder.locking import kill_point, library_lock
+from builder.write import write_atomic, write_new
+
+JOURNAL_FILE = ".rutin-beslut.json"
+
+
+@dataclass(frozen=True)
+class Journal:
+    entry: dict[str, str] | None  # None: the ledger already holds the decision
+    ledger: Path
+    routine: Path
+    routine_before: str  # SHA-256 of the routine's text before the decision
+    routine_after: str  # the routine's full new text
+    updates: dict[str, str]
+    snapshot: Path | None
+    snapshot_text: str | None
+
+
+class _LedgerMovedOn(Exception):
+    """The ledger no longer ends where the journaled entry was chained to."""
+
+
+def journal_path(root: Path) -> Path:
+    return root / JOURNAL_FILE
+
+
+def latest_as_raw(entry: LedgerEntry) -> dict[str, str]:
+    """A ledger entry as the text values written to the file."""
+    values = (entry.document, entry.version, entry.decision, entry.body, entry.date.isoformat(),
+              entry.protocol, entry.summary, entry.content_sha256, entry.previous_sha256,
+              entry.digest)
+    return dict(zip(ENTRY_KEYS, values, strict=True))
+
+
+def write_journal(root: Path, journal: Journal) -> None:
+    def rel(path: Path | None) -> str | None:
+        return None if path is None else path.relative_to(root).as_posix()
+
+    payload = {"version": 1, "entry": journal.entry, "ledger": rel(journal.ledger),
+               "routine": rel(journal.routine), "routine_before": journal.routine_before,
+               "routine_after": journal.routine_after, "updates": journal.updates,
+               "snapshot": rel(journal.snapshot), "snapshot_text": journal.snapshot_text}
+    write_atomic(journal_path(root), json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+
+
+def _inside(root: Path, relative: Any) -> Path:
+    """A journaled path, refused unless it stays inside routines/ (the journal is a file too)."""
+    if not isinstance(relative, str) or not relative:
+        raise ValueError("sökväg saknas")
+    path = root / relative
+    if ".." in Path(relative).parts or Path(relative).is_absolute():
+        raise ValueError(f"sökvägen '{relative}' ligger utanför rutinmappen")
+    return path
+
+
+def read_journal(root: Path) -> Journal:
+    raw = json.loads(journal_path(root).read_text(encoding="utf-8"))
+    if not isinstance(raw, dict) or raw.get("version") != 1:
+        raise ValueError("okänt format")
+    entry = raw["entry"]
+    if entry is not None and (not isinstance(entry, dict) or set(entry) != set(ENTRY_KEYS)):
+        raise ValueError("posten är skadad")
+    snapshot = raw["snapshot"]
+    return Journal(
+        entry=entry, ledger=_inside(root, raw["ledger"]), routine=_inside(root, raw["routine"]),
+        routine_before=str(raw["routine_before"]), routine_after=str(raw["routine_after"]),
+        updates={str(k): str(v) for k, v in dict(raw["updates"]).items()},
+        snapshot=None if snapshot is None else _inside(root, snapshot),
+        snapshot_text=None if raw["snapshot_text"] is None else str(raw["snapshot_text"]))
+
+
+def apply_journal(journal: Journal) -> list[Path]:
+    """Archive copy, ledger entry, routine YAML: each written only if not already there."""
+    written: list[Path] = []
+    kill_point("approve:archive")
+    if journal.snapshot is not None and journal.snapshot_text is not None \
+            and not journal.snapshot.exists():
+        write_new(journal.snapshot, journal.snapshot_text.encode("utf-8"))
+        written.append(journal.snapshot)
+    kill_point("approve:ledger")
+    if journal.entry is not None:
+        entries, _ = load_ledger(journal.ledger.parent)
+        if not any(e.digest == journal.entry["post_sha256"] for e in entries):
+            if last_digest(entries) != journal.entry["föregående_sha256"]:
+                raise _LedgerMovedOn
+            existing = journal.ledger.read_text(encoding="utf-8") \
+                if journal.ledger.exists() else None
+            write_atomic(journal.ledger, ledger_text_with(existing, journal.entry)
+                         .encode("utf-8"))
+            written.append(journal.ledger)
+    kill_point("approve:routine")
+    current = journal.routine.read_text(encoding="utf-8") if journal.routine.is_file() else None
+    if current is not None and current != journal.routine_after \
+            and sha256_text(current) == journal.routine_before:
+        write_atomic(journal.routine, journal.routine_after.encode("utf-8"))
+        written.append(journal.routine)
+    return written
+
+
+def _roll_back(journal: Journal) -> None:
+    """Remove the archive copy this decision wrote (only if it is byte for byte ours)."""
+    snapshot = journal.snapshot
+    if snapshot is not None and journal.snapshot_text is not None and snapshot.is_file() \
+            and snapshot.read_bytes() == journal.snapshot_text.encode("utf-8"):
+        snapshot.unlink()
+
+
+def recover_unlocked(root: Path) -> list[str]:
+    """Finish (or, if impossible, roll back) a decision a killed approve left half-done.
+
+    The caller holds the library lock. Returns Swedish notes for the user."""
+    path = journal_path(root)
+    if not path.is_file():
+        return []
+    shown = display_path(path)
+    try:
+        journal = read_journal(root)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        path.unlink()
+        return [(f"{shown} kunde inte läsas ({exc}) och togs bort; kör 'rutin check' och "
+                 "registrera beslutet igen om det saknas")]
+    what = (f"{journal.entry['dokument']} version {journal.entry['version']} "
+            f"({journal.entry['beslut']} {journal.entry['datum']})"
+            if journal.entry else display_path(journal.routine))
+    try:
+        apply_journal(journal)
+        note = f"Slutförde ett avbrutet beslut: {what}"
+    except _LedgerMovedOn:
+        _roll_back(journal)
+        note = (f"Ett avbrutet beslut ({what}) kunde inte slutföras eftersom liggaren har "
+                "ändrats sedan; det rullades tillbaka. Registrera beslutet igen.")
+    path.unlink()
+    return [note]
+
+
+def recover_pending(root: Path) -> list[str]:
+    """``recover_unlocked`` under the library lock; nothing is locked when no journal exists."""
+    if not journal_path(root).is_file():
+        return []
+    with library_lock(root):
+        return recover_unlocked(root)

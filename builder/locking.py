@@ -1,0 +1,73 @@
+"""One writer at a time: a file lock for the routine library (ledger, archive, YAML) and one
+for a build's output folder, and the test hook that kills a process at a named write step.
+
+``filelock`` uses ``fcntl.flock`` on POSIX: the kernel releases the lock when the holder dies,
+even by SIGKILL, so a killed ``rutin approve`` or ``rutin build`` never leaves a stale lock.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+LIBRARY_LOCK = ".rutin.lock"  # in routines/: hidden, not YAML, so never read as a routine
+OUTPUT_LOCK = ".rutin-build.lock"  # in output/
+ENV_TIMEOUT = "RUTIN_LOCK_TIMEOUT"
+DEFAULT_TIMEOUT_S = 60.0
+# Tests only: name a write step ("approve:ledger", "build:manifest", …) and the process
+# SIGKILLs itself just before that step, exactly as a power cut or `kill -9` would.
+ENV_KILL_AT = "RUTIN_TEST_KILL_AT"
+
+
+class LockHeldError(RuntimeError):
+    """Another process held the lock for the whole timeout (a broken environment: exit 2)."""
+
+    def __init__(self, path: Path, what: str, timeout: float) -> None:
+        super().__init__(
+            f"{what} är låst av en annan process ({path}); väntade {timeout:.0f} s. Vänta tills "
+            "den andra körningen (rutin approve eller rutin build) är klar och försök igen. "
+            f"Väntetiden ändras med {ENV_TIMEOUT}=sekunder.")
+        self.path = path
+
+
+def lock_timeout() -> float:
+    try:
+        return max(0.0, float(os.environ.get(ENV_TIMEOUT, DEFAULT_TIMEOUT_S)))
+    except ValueError:
+        return DEFAULT_TIMEOUT_S
+
+
+@contextmanager
+def _held(path: Path, what: str) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    timeout = lock_timeout()
+    lock = FileLock(str(path), timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LockHeldError(path, what, timeout) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def library_lock(root: Path) -> AbstractContextManager[None]:
+    """Held around every write to a library's ledgers, archives and routine files."""
+    return _held(root / LIBRARY_LOCK, "Rutinmappen")
+
+
+def output_lock(output: Path) -> AbstractContextManager[None]:
+    """Held for a whole build of ``output`` (plan, write, index, manifest)."""
+    return _held(output / OUTPUT_LOCK, "Utdatamappen")
+
+
+def kill_point(step: str) -> None:
+    """SIGKILL this process before ``step`` when a test asks for it (see ENV_KILL_AT)."""
+    if os.environ.get(ENV_KILL_AT) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
