@@ -294,6 +294,7 @@ def sign_artifacts(ctx: RenderContext, artifacts: list[Artifact]) -> list[Artifa
     document info gets the id, version and content hash that `rutin verify` compares.
     """
     from builder.governance.ledger import content_hash
+    from builder.signing.approval_record import approval_metadata
 
     document = ctx.document
     if not document.is_approved or not ctx.options.sign:
@@ -303,7 +304,7 @@ def sign_artifacts(ctx: RenderContext, artifacts: list[Artifact]) -> list[Artifa
     signer_name = body or document.approved_by or "Samordningsgruppen"
     when = date or document.approval_date or "datum saknas"
     metadata = {META_ID: document.id, META_VERSION: document.version,
-                META_HASH: content_hash(document)}
+                META_HASH: content_hash(document), **approval_metadata(ctx.library, document)}
     organisation = ctx.library.organisation
     result: list[Artifact] = []
     for artifact in artifacts:

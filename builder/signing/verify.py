@@ -14,6 +14,14 @@ from typing import Any
 from xml.etree import ElementTree
 
 from builder.load.library import Library
+from builder.signing.approval_record import (
+    APPROVAL_KEYS,
+    LABELS,
+    META_BODY,
+    META_DATE,
+    META_ENTRY,
+    META_PROTOCOL,
+)
 from builder.signing.keys import TEST_TEXT, local_key_dir
 from builder.signing.sign import META_HASH, META_ID, META_VERSION
 
@@ -93,8 +101,8 @@ def _signature_findings(status: Any, roots: TrustRoots) -> list[Finding]:
     if not status.intact:
         findings = [Finding(False, "Signaturen är bruten: det signerade innehållet har ändrats")]
     elif not status.valid:
-        findings = [Finding(False, "Signaturen är intakt men ogiltig (felaktig signatur "
-                                   "eller otillåten algoritm)")]
+        findings = [Finding(False, "Signaturen är bruten: signaturvärdet stämmer inte med "
+                                   "det signerade innehållet (eller otillåten algoritm)")]
     else:
         findings = [Finding(True, "Signaturen är intakt och kryptografiskt giltig")]
         if status.trusted:
@@ -119,12 +127,20 @@ def _signature_findings(status: Any, roots: TrustRoots) -> list[Finding]:
     return findings
 
 
-def _coverage_finding(status: Any) -> Finding:
+def _coverage_finding(status: Any, signature: Any, size: int) -> Finding:
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation import SignatureCoverageLevel
 
     if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
         return Finding(True, "Signaturen täcker hela filen")
+    last_revision = signature.reader.xrefs.total_revisions - 1
+    if signature.signed_revision >= last_revision:
+        # No later PDF revision at all, yet bytes past the signed range: appended garbage.
+        start, length = (int(v) for v in list(signature.byte_range)[-2:])
+        extra = size - (start + length)
+        return Finding(False, f"Ändrad efter signering: filen har {extra} byte efter den "
+                              "signerade delens slut (efter %%EOF) som inte är någon "
+                              "PDF-revision")
     if (status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
             and status.modification_level in (ModificationLevel.NONE,
                                               ModificationLevel.LTA_UPDATES)):
@@ -134,8 +150,22 @@ def _coverage_finding(status: Any) -> Finding:
                           "innehållet, så det som visas är inte det som signerades")
 
 
+def _signed_decision_differs(signed: dict[str, str], entry: Any) -> str | None:
+    """How the decision the PDF was signed with differs from the ledger's entry, or None."""
+    now = {META_DATE: entry.date.isoformat(), META_BODY: entry.body,
+           META_PROTOCOL: entry.protocol, META_ENTRY: entry.digest}
+    differences = [f"{LABELS[key]}: signerat ”{signed[key]}”, liggaren ”{now[key]}”"
+                   for key in APPROVAL_KEYS if signed.get(key) != now[key]]
+    if not differences:
+        return None
+    return (f"Liggarens post för version {entry.version} (rad {entry.line}) stämmer inte med "
+            "beslutet som signerades i PDF:en – liggaren har skrivits om efter signeringen: "
+            + "; ".join(differences))
+
+
 def _ledger_findings(library: Library | None, doc_id: str, version: str,
-                     digest: str | None) -> list[Finding]:
+                     digest: str | None,
+                     signed: dict[str, str] | None = None) -> list[Finding]:
     """Does the signed id/version/hash match the ledger entry and the current routine?"""
     from builder.governance.ledger import content_hash, entries_for, load_ledger
 
@@ -157,6 +187,8 @@ def _ledger_findings(library: Library | None, doc_id: str, version: str,
     elif digest is not None and entry.content_sha256 != digest:
         findings.append(Finding(False, f"Innehållshashen stämmer inte med liggarens post för "
                                        f"version {version} (rad {entry.line})"))
+    elif signed is not None and _signed_decision_differs(signed, entry) is not None:
+        findings.append(Finding(False, _signed_decision_differs(signed, entry) or ""))
     else:
         what = "Id, version och innehållshash" if digest else "Id och version"
         findings.append(Finding(True, f"{what} stämmer med godkännandeliggaren (fastställd "
@@ -187,20 +219,23 @@ def _signed_info(signature: Any) -> dict[str, str]:
     if info is None:
         return {}
     info = info.get_object()
-    return {key: str(info[f"/{key}"]) for key in (META_ID, META_VERSION, META_HASH)
+    return {key: str(info[f"/{key}"]) for key in (META_ID, META_VERSION, META_HASH,
+                                                   *APPROVAL_KEYS)
             if f"/{key}" in info}
 
 
 @contextmanager
 def _quiet_pyhanko() -> Iterator[None]:
     """pyHanko logs tracebacks for suspicious updates; the verdict is reported in Swedish."""
-    logger = logging.getLogger("pyhanko")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
+    loggers = [logging.getLogger(name) for name in ("pyhanko", "pyhanko_certvalidator")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def verify_pdf(path: Path, library: Library | None, roots: TrustRoots) -> FileReport:
@@ -209,21 +244,28 @@ def verify_pdf(path: Path, library: Library | None, roots: TrustRoots) -> FileRe
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
 
+    data = path.read_bytes()
     try:
-        reader = PdfFileReader(io.BytesIO(path.read_bytes()), strict=False)
-        signatures = reader.embedded_signatures
-    except (PdfError, ValueError, KeyError) as exc:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        reader.root  # noqa: B018 - parses the trailer and catalogue now
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
         return FileReport(path, (Finding(False, f"Filen kan inte läsas som PDF: {exc}"),))
+    try:
+        signatures = reader.embedded_signatures
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        return FileReport(path, (Finding(False, "Signaturen är bruten: signaturvärdet i PDF:en "
+                                                f"är skadat och kan inte tolkas ({exc})"),))
     if not signatures:
         return FileReport(path, (Finding(False, "PDF:en saknar digital signatur"),))
     signature = signatures[0]
     try:
         with _quiet_pyhanko():
             status = validate_pdf_signature(signature, _context(roots))
-    except (SignatureValidationError, PdfError, ValueError, KeyError) as exc:
-        return FileReport(path, (Finding(False, f"Signaturen kan inte kontrolleras: {exc}"),))
+    except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as exc:
+        return FileReport(path, (Finding(False, "Signaturen är bruten: den kan inte "
+                                                f"kontrolleras mot sitt certifikat ({exc})"),))
     findings = _signature_findings(status, roots)
-    findings.append(_coverage_finding(status))
+    findings.append(_coverage_finding(status, signature, len(data)))
     if len(signatures) > 1:
         findings.append(Finding(False, f"Filen har {len(signatures)} signaturer; "
                                        "bara en förväntas"))
@@ -232,31 +274,63 @@ def verify_pdf(path: Path, library: Library | None, roots: TrustRoots) -> FileRe
         findings.append(Finding(False, "Den signerade PDF:en saknar dokument-id, version eller "
                                        f"innehållshash ({META_ID}, {META_VERSION}, {META_HASH})"))
     else:
+        signed = {k: info[k] for k in APPROVAL_KEYS if k in info}
+        if len(signed) != len(APPROVAL_KEYS):
+            findings.append(Finding(None, "PDF:en saknar signerade beslutsuppgifter (signerad "
+                                          "med en äldre version); bara id, version och "
+                                          "innehållshash jämförs med liggaren"))
         findings.extend(_ledger_findings(library, info[META_ID], info[META_VERSION],
-                                         info[META_HASH]))
+                                         info[META_HASH],
+                                         signed if len(signed) == len(APPROVAL_KEYS) else None))
     return FileReport(path, tuple(findings))
 
 
 _CORE = {"dc": "http://purl.org/dc/elements/1.1/",
          "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"}
+# docProps/core.xml is a few hundred bytes; anything near this is not a real DOCX property part.
+MAX_ZIP_MEMBER_BYTES = 256_000
 
 
-def _docx_identity(data: bytes) -> tuple[str | None, str | None]:
-    """Document id and version from the DOCX core properties (inside the signed bytes)."""
+class _UnsafeMember(ValueError):
+    """A zip member that is too large when unpacked, or carries a DTD (entity expansion)."""
+
+
+def read_zip_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    """A member's bytes, never more than ``limit`` unpacked, whatever its header claims."""
+    info = archive.getinfo(name)
+    if info.file_size > limit:
+        raise _UnsafeMember(f"{name} är {info.file_size} byte uppackad; högst {limit} tillåts")
+    with archive.open(info) as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise _UnsafeMember(f"{name} är större uppackad än dess huvud anger")
+    return data
+
+
+def _docx_identity(data: bytes) -> tuple[str | None, str | None, str | None]:
+    """Document id and version from the DOCX core properties (inside the signed bytes), and
+    a problem if the part cannot be read safely."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            root = ElementTree.fromstring(archive.read("docProps/core.xml"))
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
-        return None, None
+            core = read_zip_member(archive, "docProps/core.xml", MAX_ZIP_MEMBER_BYTES)
+        if b"<!DOCTYPE" in core.upper():
+            raise _UnsafeMember("docProps/core.xml innehåller en DTD")
+        root = ElementTree.fromstring(core)
+    except _UnsafeMember as exc:
+        return None, None, f"DOCX-filens egenskaper läses inte: {exc}"
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ElementTree.ParseError,
+            NotImplementedError, EOFError, OSError, ValueError):
+        return None, None, None
     doc_id, version = root.find("dc:identifier", _CORE), root.find("cp:version", _CORE)
     return (doc_id.text if doc_id is not None else None,
-            version.text if version is not None else None)
+            version.text if version is not None else None, None)
 
 
 def verify_docx(path: Path, library: Library | None, roots: TrustRoots) -> FileReport:
     from asn1crypto import cms
     from pyhanko.sign.validation import async_validate_detached_cms
     from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
     p7s = path.with_name(path.name + ".p7s")
     if not p7s.is_file():
@@ -266,13 +340,19 @@ def verify_docx(path: Path, library: Library | None, roots: TrustRoots) -> FileR
         content = cms.ContentInfo.load(p7s.read_bytes())
         if content["content_type"].native != "signed_data":
             raise ValueError("ingen CMS SignedData")
-        status = asyncio.run(async_validate_detached_cms(
-            data, content["content"], signer_validation_context=_context(roots)))
-    except (SignatureValidationError, ValueError, TypeError) as exc:
+        with _quiet_pyhanko():
+            status = asyncio.run(async_validate_detached_cms(
+                data, content["content"], signer_validation_context=_context(roots)))
+    except (SignatureValidationError, PathBuildingError, PathValidationError, ValueError,
+            TypeError, KeyError) as exc:
         return FileReport(path, (Finding(False, f"{p7s.name} kan inte läsas: {exc}"),))
     findings = _signature_findings(status, roots)
-    doc_id, version = _docx_identity(data)
-    if doc_id and version:
+    if not (status.intact and status.valid):
+        return FileReport(path, tuple(findings))  # nothing in a tampered file is worth reading
+    doc_id, version, problem = _docx_identity(data)
+    if problem is not None:
+        findings.append(Finding(False, problem))
+    elif doc_id and version:
         findings.extend(_ledger_findings(library, doc_id, version, None))
     else:
         findings.append(Finding(False, "DOCX-filen saknar dokument-id eller version i sina "

@@ -1,0 +1,28 @@
+"""The decision a signed PDF carries: the ledger entry's date, body, protocol and own hash.
+
+Signing writes these into the PDF's document info, inside the signed revision, beside the id,
+version and content hash. `rutin verify` compares them with the ledger as it is now, so a ledger
+rewritten after signing, even with a recomputed hash chain, no longer vouches for the PDF: the
+signed document is the independent evidence, and the attacker does not hold the signing key.
+"""
+
+from __future__ import annotations
+
+from builder.governance.ledger import latest_approval
+from builder.load.library import Library
+from builder.model import Document
+
+META_DATE, META_BODY = "RutinBeslutsdatum", "RutinBeslutsorgan"
+META_PROTOCOL, META_ENTRY = "RutinProtokoll", "RutinPostSha256"
+APPROVAL_KEYS = (META_DATE, META_BODY, META_PROTOCOL, META_ENTRY)
+LABELS = {META_DATE: "beslutsdatum", META_BODY: "beslutande organ",
+          META_PROTOCOL: "protokoll", META_ENTRY: "postens kontrollsumma (post_sha256)"}
+
+
+def approval_metadata(library: Library, document: Document) -> dict[str, str]:
+    """The ledger entry approving this very version, as document-info values (or nothing)."""
+    entry = latest_approval(library, document.id)
+    if entry is None or entry.version != document.version:
+        return {}
+    return {META_DATE: entry.date.isoformat(), META_BODY: entry.body,
+            META_PROTOCOL: entry.protocol, META_ENTRY: entry.digest}
