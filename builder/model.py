@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 # A version is "major.minor" kept as text: YAML 1.1 would turn 2.10 into 2.1 (see loader).
-Version = Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")]
+# [0-9], not \d: \d also matches Arabic-Indic and other Unicode digits ("٠.١").
+Version = Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.[0-9]+){0,2}$")]
 # Ids become folder and file names, so they are restricted to a safe slug.
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
 Text = Annotated[str, StringConstraints(min_length=1)]

@@ -53,7 +53,7 @@ LEDGER_HEADER = (
     "# post rapporteras av 'rutin check' (R406).\n"
 )
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
+_VERSION = re.compile(r"^[0-9]+(\.[0-9]+){0,2}$")  # ASCII digits only
 
 
 def canonical_json(data: Any) -> str:

@@ -9,7 +9,9 @@ its source text; the pydantic model decides the type.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -330,6 +332,9 @@ def parse_yaml_text(text: str, display: str) -> tuple[LoadedYaml | None, list[Di
         if "nesting depth" in (exc.problem or "") or "nesting depth" in (exc.context or ""):
             # libyaml (PyYAML >= 6.0.2) refuses deep nesting itself, before our guard sees it.
             return None, [_diag(display, _pos(mark), "R100", NESTED_TOO_DEEP)]
+        opened = exc.context_mark
+        if opened is not None and "quoted scalar" in (exc.context or ""):
+            mark = opened  # an unclosed quote is reported where it opens, not where YAML gave up
         return None, [_diag(display, _pos(mark), "R100", _syntax_message(exc, text))]
     finally:
         loader.dispose()
@@ -344,23 +349,45 @@ def parse_yaml_text(text: str, display: str) -> tuple[LoadedYaml | None, list[Di
     return loaded, converter.diagnostics
 
 
+def read_capped(path: Path, limit: int) -> bytes:
+    """At most ``limit`` + 1 bytes of a regular file. Opened non-blocking and checked with
+    fstat on the open descriptor, so a FIFO or device swapped in is refused, never waited on."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFileError(mode)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(limit + 1)
+    finally:
+        os.close(fd)
+
+
+class NotRegularFileError(OSError):
+    """The path is a FIFO, socket, device or folder, not a file to read."""
+
+    def __init__(self, mode: int) -> None:
+        super().__init__("ingen vanlig fil")
+        self.mode = mode
+
+
 def load_yaml(path: Path, display: str) -> tuple[LoadedYaml | None, list[Diagnostic]]:
-    """Read and parse one YAML file, refusing oversized, non-UTF-8 and BOM-prefixed files."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        return None, [
-            _diag(
-                display,
-                Position(1, 1),
-                "R100",
-                f"filen är {size / 1_000_000:.1f} MB; högst {MAX_FILE_BYTES // 1000} kB tillåts",
-            )
-        ]
-    with path.open("rb") as handle:  # never more than the cap, even if stat() was wrong
-        raw = handle.read(MAX_FILE_BYTES + 1)
-    if len(raw) > MAX_FILE_BYTES:
+    """Read and parse one YAML file, refusing oversized, non-UTF-8 and BOM-prefixed files,
+    and anything that is not a regular file. An unreadable file is a finding, never raised."""
+    try:
+        raw = read_capped(path, MAX_FILE_BYTES)
+    except NotRegularFileError:
         return None, [_diag(display, Position(1, 1), "R100",
-                            f"filen är större än {MAX_FILE_BYTES // 1000} kB")]
+                            "sökvägen är ingen vanlig fil (t.ex. en namngiven pipe eller en "
+                            "enhet) och läses inte")]
+    except OSError as exc:
+        return None, [_diag(display, Position(1, 1), "R100",
+                            f"filen kan inte läsas: {exc.strerror or exc}")]
+    if len(raw) > MAX_FILE_BYTES:
+        size = path.stat().st_size
+        shown = f"{size / 1_000_000:.1f} MB" if size > MAX_FILE_BYTES else "större"
+        return None, [_diag(display, Position(1, 1), "R100",
+                            f"filen är {shown}; högst {MAX_FILE_BYTES // 1000} kB tillåts")]
     text, problems = _decode(raw, display)
     if text is None:
         return None, problems

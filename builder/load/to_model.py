@@ -82,6 +82,8 @@ def _message(error: Any, model: type[BaseModel]) -> tuple[str, str]:
             f"; tillåtna nycklar här: {', '.join(candidates)}" if candidates else ""
         )
         return "R102", f"okänd nyckel '{loc[-1]}'{hint}"
+    if kind.startswith(("date", "datetime")) and not isinstance(error.get("input"), str):
+        return "R101", f"'{key}' ska vara ett datum (ÅÅÅÅ-MM-DD) men är {got}"
     if kind.startswith(("date", "datetime")):
         return "R104", f"'{key}' har ogiltigt datum {got}; skriv ÅÅÅÅ-MM-DD med ett datum som finns"
     if kind == "literal_error":

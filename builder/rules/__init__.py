@@ -100,5 +100,6 @@ from builder.rules import (  # noqa: F401
     ledger,
     references,
     structure,
+    text_limits,
 )
 from builder.rules import print as print_rules  # noqa: F401  (R501–R502, measured)

@@ -1,0 +1,174 @@
+"""R107–R110: text that the outputs cannot show as written, checked before any build.
+
+R107  links and images in Markdown text stay inside the routine (no http:, no '..', no '/…');
+      the renderer never emits them as href/src either.
+R108  every character has a glyph in some installed font (emoji, CJK, right-to-left scripts
+      need fonts that are not installed by default); found here at the character, not as a
+      failed build at the ``id:`` line.
+R109  documented size limits: below them build time and memory grow linearly (measured with
+      ``python -m builder.bench_limits``); above them a routine is not a routine but a mistake.
+R110  (warning) a word longer than a line: the page breaks it anywhere (CSS overflow-wrap).
+"""
+
+from __future__ import annotations
+
+import bisect
+import shutil
+import subprocess
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from builder.diagnostics import Diagnostic
+from builder.load.library import Library, RoutineFile
+from builder.load.safe_yaml import YamlPath
+from builder.markdown import find_unsafe_links
+from builder.rules import CheckOptions, finding, rule, string_leaves
+
+# Documented in README ("Gränser"); the largest shipped routine has 14 steps and 9 sections.
+MAX_SECTIONS = 200  # avsnitt and underavsnitt together
+MAX_STEPS = 500  # steg and their alternativ together
+MAX_TEXT_CHARS = 20_000  # one text value (a long section is ~3 000)
+MAX_WORD_CHARS = 80  # longer words are broken anywhere on the page; a warning asks to check
+SECTION_KEYS = ("avsnitt", "underavsnitt")
+STEP_KEYS = ("steg", "alternativ")
+
+
+@rule("R107", "error", "Länkar och bilder i text pekar inte utanför rutinen")
+def check_links(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    for routine in library.routines:
+        for path, text in string_leaves(routine.source.data):
+            for kind, url, reason in find_unsafe_links(text):
+                shown = url if len(url) <= 60 else url[:60] + "…"
+                yield finding(routine, path, "R107",
+                              f"{'länken till' if kind == 'länk' else 'bilden'} '{shown}' "
+                              f"{reason}; rutinens text får bara länka "
+                              "inom rutinen (eller mailto:/tel:). Ange externa dokument under "
+                              "'relaterade_dokument' i stället", at_text=url)
+
+
+# --- R108: glyph coverage ---------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def installed_coverage() -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """Union of every installed font's character set (fontconfig), as sorted range starts and
+    ends; None when fontconfig cannot be asked (then R108 stays silent rather than guess)."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return None
+    try:
+        listing = subprocess.run([fc_list, "--format", "%{charset}\n"], capture_output=True,
+                                 text=True, timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    ranges: list[tuple[int, int]] = []
+    for item in listing.split():
+        first, _, last = item.partition("-")
+        try:
+            ranges.append((int(first, 16), int(last or first, 16)))
+        except ValueError:
+            continue
+    merged: list[list[int]] = []
+    for low, high in sorted(ranges):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], high)
+        else:
+            merged.append([low, high])
+    return tuple(r[0] for r in merged), tuple(r[1] for r in merged)
+
+
+def _covered(char: str, coverage: tuple[tuple[int, ...], tuple[int, ...]]) -> bool:
+    starts, ends = coverage
+    index = bisect.bisect_right(starts, ord(char)) - 1
+    return index >= 0 and ord(char) <= ends[index]
+
+
+def _drawn(char: str) -> bool:
+    """Letters, digits, punctuation and symbols need a glyph; joiners, variation selectors
+    and other format characters do not."""
+    return unicodedata.category(char)[0] in "LNPS"
+
+
+def first_missing_glyph(text: str) -> str | None:
+    if text.isascii():
+        return None
+    coverage = installed_coverage()
+    if coverage is None:
+        return None
+    return next((c for c in text if not c.isascii() and _drawn(c) and not _covered(c, coverage)),
+                None)
+
+
+@rule("R108", "error", "Varje tecken finns i något installerat typsnitt")
+def check_glyphs(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    for routine in library.routines:
+        for path, text in string_leaves(routine.source.data):
+            char = first_missing_glyph(text)
+            if char is not None:
+                name = unicodedata.name(char, "okänt tecken").lower()
+                yield finding(routine, path, "R108",
+                              f"tecknet '{char}' (U+{ord(char):04X}, {name}) finns inte i något "
+                              "installerat typsnitt och kan inte visas i PDF:en; ta bort det "
+                              "eller installera ett typsnitt som har det (t.ex. Debian-paketen "
+                              "fonts-noto-core, fonts-noto-cjk eller fonts-noto-color-emoji)",
+                              at_text=char)
+
+
+# --- R109: limits -------------------------------------------------------------------------------
+
+def _items(data: Any, keys: tuple[str, ...], path: YamlPath = ()) -> Iterator[YamlPath]:
+    """The path of every list item under any of ``keys``, in document order."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in keys and isinstance(value, list):
+                for index, item in enumerate(value):
+                    yield path + (key, index)
+                    yield from _items(item, keys, path + (key, index))
+            else:
+                yield from _items(value, keys, path + (key,))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from _items(item, keys, path + (index,))
+
+
+def _over_limit(routine: RoutineFile, keys: tuple[str, ...], limit: int,
+                what: str) -> Diagnostic | None:
+    for count, path in enumerate(_items(routine.source.data, keys), 1):
+        if count > limit:
+            total = sum(1 for _ in _items(routine.source.data, keys))
+            return finding(routine, path, "R109",
+                           f"rutinen har {total} {what}; högst {limit} tillåts (se README, "
+                           "Gränser). Dela upp den i flera rutiner")
+    return None
+
+
+def _longest_word(text: str) -> str:
+    return max(text.split(), key=len, default="")
+
+
+@rule("R109", "error", "Rutinen håller sig inom de dokumenterade gränserna")
+def check_limits(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    for routine in library.routines:
+        for keys, limit, what in ((SECTION_KEYS, MAX_SECTIONS, "avsnitt"),
+                                  (STEP_KEYS, MAX_STEPS, "steg")):
+            found = _over_limit(routine, keys, limit, what)
+            if found is not None:
+                yield found
+        for path, text in string_leaves(routine.source.data):
+            if len(text) > MAX_TEXT_CHARS:
+                yield finding(routine, path, "R109",
+                              f"texten är {len(text)} tecken; högst {MAX_TEXT_CHARS} tillåts i "
+                              "ett värde. Dela upp den i avsnitt")
+
+
+@rule("R110", "warning", "Inga ord är längre än vad en rad rymmer")
+def check_word_length(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    for routine in library.routines:
+        for path, text in string_leaves(routine.source.data):
+            word = _longest_word(text) if len(text) > MAX_WORD_CHARS else ""
+            if MAX_WORD_CHARS < len(word) and len(text) <= MAX_TEXT_CHARS:
+                yield finding(routine, path, "R110",
+                              f"ordet '{word[:30]}…' är {len(word)} tecken; ord längre än "
+                              f"{MAX_WORD_CHARS} tecken bryts var som helst på sidan – "
+                              "kontrollera att det inte är ett skrivfel", at_text=word[:40])
