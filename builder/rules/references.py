@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import PurePosixPath, PureWindowsPath
 
 from builder.diagnostics import Diagnostic
 from builder.load.library import Library
+from builder.load.safe_paths import resolve_safely
 from builder.model import Arbetsrutin, Samverkansrutin
 from builder.rules import CheckOptions, finding, rule
 
@@ -78,7 +80,7 @@ def _escapes(reference: str) -> bool:
 
 @rule("R303", "error", "Filreferenser pekar på filer inom routines/")
 def check_file_references(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
-    root = library.root.resolve()
+    root = resolve_safely(library.root)[0] or library.root.absolute()
     for routine in library.routines:
         for index, attachment in enumerate(routine.document.attachments):
             path = ("bilagor", index, "fil")
@@ -87,10 +89,13 @@ def check_file_references(library: Library, options: CheckOptions) -> Iterator[D
                               f"bilagan '{attachment.file}' pekar utanför routines/; ange en "
                               "sökväg relativt rutinens mapp, utan '..'")
                 continue
-            target = (routine.path.parent / attachment.file).resolve()
-            if not target.is_relative_to(root):
-                yield finding(routine, path, "R303",
-                              f"bilagan '{attachment.file}' leder via en länk utanför routines/")
-            elif not target.is_file():
+            candidate = routine.path.parent / attachment.file
+            target, broken = resolve_safely(candidate)
+            if target is None and os.path.lexists(candidate):  # a looping or dangling link
+                yield finding(routine, path, "R303", f"bilagan '{attachment.file}': {broken}")
+            elif target is None or not target.is_file():
                 yield finding(routine, path, "R303",
                               f"bilagan '{attachment.file}' finns inte i {routine.path.parent.name}/")
+            elif not target.is_relative_to(root):
+                yield finding(routine, path, "R303",
+                              f"bilagan '{attachment.file}' leder via en länk utanför routines/")
