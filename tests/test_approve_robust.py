@@ -54,7 +54,7 @@ def approve_args(root: Path, doc: str, datum: str = "2026-12-01") -> list[str]:
 
 def rutin(*args: str, env: dict[str, str] | None = None,
           cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "builder", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "builder", *args], check=False, capture_output=True,
                           text=True, timeout=120, env={**os.environ, **(env or {})}, cwd=cwd)
 
 
