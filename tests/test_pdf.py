@@ -29,7 +29,7 @@ from builder.render.document_view import (
     metadata_rows,
 )
 from builder.render.html import document_html, render_html
-from builder.render.pdf import RenderError, approval_box, document_pdf
+from builder.render.pdf import approval_box, document_pdf
 from builder.render.weasy import html_to_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -246,14 +246,16 @@ def test_reproducible(rendered: dict[str, Any]) -> None:
     assert get_renderer("pdf")(ctx)[0].data == data
 
 
-def test_markdown_image_url_refused(rendered: dict[str, Any]) -> None:
+def test_markdown_image_url_is_never_emitted(rendered: dict[str, Any]) -> None:
+    """`rutin check` refuses it (R107); a renderer called anyway shows it as text, never
+    as an <img> to fetch or an href to follow."""
     ctx, _ = rendered["kungalv-insatser-i-hemmet"]
     section = ctx.document.sections[0].model_copy(
         update={"text": "Se bilden ![karta](http://example.invalid/karta.png)."})
     hostile = with_document(ctx, sections=[section])
-    with pytest.raises(RenderError) as caught:
-        document_pdf(hostile)
-    assert any("http://example.invalid/karta.png" in m for m in caught.value.messages)
+    page = document_html(hostile, for_pdf=True)
+    assert "<img" not in page.split("<main>", 1)[-1] and 'href="http://example' not in page
+    assert "http://example.invalid/karta.png" in " ".join(page_texts(document_pdf(hostile).data))
 
 
 def test_template_url_outside_templates_refused(rendered: dict[str, Any]) -> None:
