@@ -243,6 +243,7 @@ def verify_pdf(path: Path, library: Library | None, roots: TrustRoots) -> FileRe
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko_certvalidator.errors import ValidationError
 
     data = path.read_bytes()
     try:
@@ -261,7 +262,8 @@ def verify_pdf(path: Path, library: Library | None, roots: TrustRoots) -> FileRe
     try:
         with _quiet_pyhanko():
             status = validate_pdf_signature(signature, _context(roots))
-    except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as exc:
+    except (SignatureValidationError, ValidationError, PdfError, ValueError, KeyError,
+            TypeError) as exc:
         return FileReport(path, (Finding(False, "Signaturen är bruten: den kan inte "
                                                 f"kontrolleras mot sitt certifikat ({exc})"),))
     findings = _signature_findings(status, roots)
@@ -330,7 +332,7 @@ def verify_docx(path: Path, library: Library | None, roots: TrustRoots) -> FileR
     from asn1crypto import cms
     from pyhanko.sign.validation import async_validate_detached_cms
     from pyhanko.sign.validation.errors import SignatureValidationError
-    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+    from pyhanko_certvalidator.errors import PathBuildingError, ValidationError
 
     p7s = path.with_name(path.name + ".p7s")
     if not p7s.is_file():
@@ -343,7 +345,7 @@ def verify_docx(path: Path, library: Library | None, roots: TrustRoots) -> FileR
         with _quiet_pyhanko():
             status = asyncio.run(async_validate_detached_cms(
                 data, content["content"], signer_validation_context=_context(roots)))
-    except (SignatureValidationError, PathBuildingError, PathValidationError, ValueError,
+    except (SignatureValidationError, PathBuildingError, ValidationError, ValueError,
             TypeError, KeyError) as exc:
         return FileReport(path, (Finding(False, f"{p7s.name} kan inte läsas: {exc}"),))
     findings = _signature_findings(status, roots)
