@@ -204,3 +204,13 @@ def test_external_link_and_escaping_image_are_flagged_and_not_in_the_html(
                                "![bild](../../../../etc/passwd) och [mejl](mailto:a@b.se)."))
     assert "href=\"http" not in html and "<img" not in html
     assert 'href="mailto:a@b.se"' in html
+
+
+def test_organisation_file_that_is_a_fifo_is_refused_without_blocking(group: Path,
+                                                                      tmp_path: Path) -> None:
+    (tmp_path / "routines" / "organisation.yaml").unlink()
+    os.mkfifo(tmp_path / "routines" / "organisation.yaml")
+    (group / "x.yaml").write_text(VALID, encoding="utf-8")
+    result = rutin("check", "routines", timeout=60)
+    assert result.returncode == 1
+    assert "routines/organisation.yaml:1:1: fel R100" in result.stdout

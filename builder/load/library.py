@@ -168,8 +168,11 @@ def _nonblocking(path: str, flags: int) -> int:
 def load_organisation(root: Path) -> tuple[Organisation | None, LoadedYaml | None,
                                            list[Diagnostic]]:
     path = root / ORGANISATION_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None, None, []
+    refused = _not_a_routine_file(path, root)
+    if refused is not None:
+        return None, None, [refused]
     source, problems = load_yaml(path, display_path(path))
     if source is None:
         return None, None, problems
