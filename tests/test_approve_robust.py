@@ -221,3 +221,26 @@ def test_held_library_lock_gives_a_swedish_message_and_exit_2(routines: Path) ->
     assert result.returncode == 2
     assert "låst av en annan process" in result.stderr and "Traceback" not in result.stderr
     assert not (routines / GROUP / "godkannanden.yaml").exists()
+
+
+def test_interrupted_decision_is_rolled_back_when_the_ledger_moved_on(routines: Path) -> None:
+    import datetime as dt
+
+    from builder.decision.journal import recover_pending
+    from builder.governance.ledger import GENESIS, ledger_text_with, make_entry
+
+    assert rutin(*approve_args(routines, DRAFTS[0]),
+                 env={ENV_KILL_AT: "approve:ledger"}).returncode == -9
+    archived = routines / GROUP / "arkiv" / f"{DRAFTS[0]}-v0.1.yaml"
+    assert archived.is_file()
+    # Someone else's decision lands first (a hand edit; the lock prevents it otherwise).
+    other = make_entry(GENESIS, document=DRAFTS[1], version="0.1", decision="fastställd",
+                       body="Samordningsgruppen", date=dt.date(2026, 12, 1), protocol="§ 9",
+                       summary="Annan", content="0" * 64)
+    (routines / GROUP / "godkannanden.yaml").write_text(ledger_text_with(None, other),
+                                                         encoding="utf-8")
+    notes = recover_pending(routines)
+    assert len(notes) == 1 and "rullades tillbaka" in notes[0]
+    assert not archived.exists() and not (routines / ".rutin-beslut.json").exists()
+    assert status_of(routines, DRAFTS[0]) == "utkast"
+    assert [e.document for e in load_ledger(routines / GROUP)[0]] == [DRAFTS[1]]
