@@ -68,14 +68,15 @@ CASES: tuple[tuple[str, Callable[[], str]], ...] = (
 )
 
 
-def measure(args: list[str]) -> tuple[int, float, float]:
-    """(exit code, seconds, peak RSS in MB) of one `rutin` process."""
+def measure(args: list[str]) -> tuple[int, float, float, float]:
+    """(exit code, wall seconds, CPU seconds, peak RSS in MB) of one `rutin` process."""
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "builder", *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, time.perf_counter() - started, usage.ru_maxrss / 1024
+    return (proc.returncode, time.perf_counter() - started, usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss / 1024)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,22 +85,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="behåll den tillfälliga mappen")
     options = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="rutin-gränser-"))
-    print(f"{'fall':34} {'check':>14} {'bygge':>22}")
+    print(f"{'fall':30} {'check (vägg/cpu/minne)':>26}   {'bygge (vägg/cpu/minne)':>28}")
     try:
         for index, (name, make) in enumerate(CASES):
             root = folder / f"fall{index}" / "routines"
             (root / "grupp").mkdir(parents=True)
             (root / "organisation.yaml").write_text("namn: Test\n", encoding="utf-8")
             (root / "grupp" / "rutin.yaml").write_text(make(), encoding="utf-8")
-            code, seconds, rss = measure(["check", str(root)])
-            checked = f"{seconds:5.2f} s {rss:4.0f} MB" + (" ✗" if code else "  ")
+            code, seconds, cpu, rss = measure(["check", str(root)])
+            checked = f"{seconds:5.1f} s {cpu:5.1f} s {rss:4.0f} MB" + (" ✗" if code else "  ")
             built = "–"
             if code == 0 or "ord" in name:
-                code, seconds, rss = measure(["build", str(root), "-o", str(root.parent / "ut"),
+                code, seconds, cpu, rss = measure(["build", str(root), "-o", str(root.parent / "ut"),
                                               "--format", options.formats, "--jobs", "1",
                                               "--quiet"])
-                built = f"{seconds:6.2f} s {rss:5.0f} MB (slutkod {code})"
-            print(f"{name:34} {checked:>14} {built:>22}", flush=True)
+                built = f"{seconds:6.1f} s {cpu:5.1f} s {rss:4.0f} MB (slutkod {code})"
+            print(f"{name:30} {checked:>26}   {built:>28}", flush=True)
     finally:
         if not options.keep:
             shutil.rmtree(folder, ignore_errors=True)
