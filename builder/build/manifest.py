@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from builder.dates import has_expired
 from builder.diagnostics import Diagnostic
 from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Samverkansrutin
@@ -77,7 +78,7 @@ def dependency_view(routine: RoutineFile, library: Library) -> dict[str, Any]:
 def fingerprint(routine: RoutineFile, library: Library, fmt: str, options: BuildOptions,
                 templates: str, signer: str) -> str:
     doc = routine.document
-    expired = doc.valid_to is not None and doc.valid_to < options.today
+    expired = has_expired(doc.valid_to, options.today)
     return _digest({
         "inputs": dependency_view(routine, library),
         "format": fmt,

@@ -14,15 +14,14 @@ from builder.cli import cli
 from builder.cli.check import parse_today
 from builder.governance.status import (
     LEAD_MONTHS,
-    STATUS_SV,
     DocumentStatus,
     format_status_json,
-    ledger_support,
     library_status,
 )
 from builder.load.library import find_library_root, load_library
+from builder.wording import STATUS_LABELS
 
-STATUS_SHORT: dict[str, str] = {**STATUS_SV, "granskning": "Granskning"}
+STATUS_SHORT: dict[str, str] = {**STATUS_LABELS, "granskning": "Granskning"}
 WIDE_TABLE = 110  # columns needed to show "Att göra" inside the table
 FLAG_STYLE: dict[str, str] = {
     "utvardering-forsenad": "bold red",
@@ -114,9 +113,8 @@ def status(ctx: click.Context, path: Path, fmt: str, today: str | None,
     day = parse_today(today)
     library, _ = load_library(find_library_root(path))
     statuses = library_status(library, day)
-    support = ledger_support()
     if fmt == "json":
-        click.echo(format_status_json(statuses, day, support))
+        click.echo(format_status_json(statuses, day))
     else:
         console = Console(highlight=False)
         wide = console.width >= WIDE_TABLE
@@ -125,8 +123,6 @@ def status(ctx: click.Context, path: Path, fmt: str, today: str | None,
             print_todo_list(console, statuses)
         text, style = summary_sv(statuses)
         console.print(f"Per {day.isoformat()}: {text}", style=style)
-        if not support.available:
-            console.print(f"Obs: {support.note}.", style="dim")
         if len(library.routines) < library.files_seen:
             console.print("Obs: några filer kunde inte läsas in; kör 'rutin check'.",
                           style="yellow")

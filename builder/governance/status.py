@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import importlib
 import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from builder.dates import add_months, has_expired
+from builder.governance.ledger import content_hash, latest_approval
 from builder.governance.schedule import next_review
 from builder.load.library import Library, RoutineFile
-from builder.model import Arbetsrutin, Samverkansrutin
+from builder.model import Arbetsrutin
+from builder.wording import team_label
 
 # VGR starts a revision six months before a routine is due (the lead time asked for in issue 6).
 LEAD_MONTHS = 6
-
-STATUS_SV: dict[str, str] = {
-    "utkast": "Utkast",
-    "granskning": "Under granskning",
-    "fastställd": "Fastställd",
-    "upphävd": "Upphävd",
-}
 
 FlagCode = Literal[
     "utvardering-forsenad", "utvardering-snart", "giltighet-utgangen", "giltighet-upphor",
@@ -65,39 +59,9 @@ class DocumentStatus:
         return any(flag.code == code for flag in self.flags)
 
 
-@dataclass(frozen=True)
-class LedgerSupport:
-    """Whether 'changed since approval' can be computed (builder.governance.ledger may be absent)."""
-
-    available: bool
-    note: str = ""
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def group_of(routine: RoutineFile) -> str:
     doc = routine.document
     return doc.parent if isinstance(doc, Arbetsrutin) else doc.id
-
-
-def team_label(routine: RoutineFile, library: Library) -> str | None:
-    """The team an arbetsrutin is for (named by its parent), or the teams a samverkansrutin covers."""
-    doc = routine.document
-    if isinstance(doc, Samverkansrutin):
-        return ", ".join(t.name for t in doc.teams) or None
-    if isinstance(doc, Arbetsrutin):
-        parent = library.by_id(doc.parent)
-        if parent is not None and isinstance(parent.document, Samverkansrutin):
-            for entry in parent.document.teams:
-                if entry.id == doc.team:
-                    return f"{entry.name} ({entry.abbreviation})" if entry.abbreviation \
-                        else entry.name
-        return doc.team
-    return None
 
 
 def _review_flags(due: dt.date | None, today: dt.date) -> list[Flag]:
@@ -115,37 +79,19 @@ def _review_flags(due: dt.date | None, today: dt.date) -> list[Flag]:
 def _validity_flags(valid_to: dt.date | None, today: dt.date) -> list[Flag]:
     if valid_to is None:
         return []
-    if valid_to < today:
+    if has_expired(valid_to, today):
         return [Flag("giltighet-utgangen", f"Giltighet utgick {valid_to.isoformat()}")]
     if valid_to <= add_months(today, LEAD_MONTHS):
         return [Flag("giltighet-upphor", f"Giltighet upphör {valid_to.isoformat()}")]
     return []
 
 
-def _ledger_module() -> Any | None:
-    try:
-        return importlib.import_module("builder.governance.ledger")
-    except ImportError:
-        return None
-
-
-def ledger_support() -> LedgerSupport:
-    module = _ledger_module()
-    if module is None or not all(hasattr(module, n) for n in ("content_hash", "latest_approval")):
-        return LedgerSupport(False, "ändringar efter godkännande kontrolleras inte "
-                                    "(godkännanderegistret finns inte i den här versionen)")
-    return LedgerSupport(True)
-
-
 def changed_since_approval(routine: RoutineFile, library: Library) -> bool | None:
     """True when the content differs from the ledger's approved hash; None when unknown."""
-    module = _ledger_module()
-    if module is None or not ledger_support().available:
-        return None
-    entry = module.latest_approval(library, routine.document.id)
+    entry = latest_approval(library, routine.document.id)
     if entry is None:
         return None
-    return bool(module.content_hash(routine.document) != entry.content_sha256)
+    return content_hash(routine.document) != entry.content_sha256
 
 
 def document_status(routine: RoutineFile, library: Library, today: dt.date) -> DocumentStatus:
@@ -199,12 +145,11 @@ def status_record(status: DocumentStatus) -> dict[str, Any]:
     }
 
 
-def format_status_json(statuses: list[DocumentStatus], today: dt.date,
-                       support: LedgerSupport) -> str:
+def format_status_json(statuses: list[DocumentStatus], today: dt.date) -> str:
     payload = {
         "idag": today.isoformat(),
         "ledtid_månader": LEAD_MONTHS,
-        "ändringar_efter_godkännande_kontrolleras": support.available,
+        "ändringar_efter_godkännande_kontrolleras": True,
         "dokument": [status_record(s) for s in statuses],
     }
     return json.dumps(payload, ensure_ascii=False, indent=2)

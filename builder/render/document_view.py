@@ -7,23 +7,17 @@ from typing import Any
 
 from markupsafe import Markup
 
-from builder.dates import format_date_sv
+from builder.dates import format_date_sv, has_expired
 from builder.markdown import render_inline, render_markdown
 from builder.model import Arbetsrutin, Document, Revision, Samverkansrutin, Section, Step
 from builder.render import RenderContext
+from builder.wording import DRAFT_MARK, LETTERS, STATUS_LABELS
 
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
-STATUS_LABELS = {
-    "utkast": "Utkast",
-    "granskning": "Under granskning",
-    "fastställd": "Fastställd",
-    "upphävd": "Upphävd",
-}
-WATERMARK_DRAFT = "UTKAST – ej fastställd"
+WATERMARK_DRAFT = DRAFT_MARK
 WATERMARK_REVOKED = "UPPHÄVD"
 EXPIRED_BANNER = "OBS: giltighetstiden har passerat"
 REVOKED_BANNER = "UPPHÄVD – rutinen gäller inte längre och ska inte användas"
-DRAFT_BANNER = "UTKAST – ej fastställd. Rutinen gäller inte förrän samordningsgruppen fastställt den."
+DRAFT_BANNER = f"{DRAFT_MARK}. Rutinen gäller inte förrän samordningsgruppen fastställt den."
 EXAMPLE_MARK = "Exempel – ska fastställas av teamet"
 COPY_NOTICE = "Utskriven kopia – kontrollera att du har den aktuella versionen"
 MISSING = "–"
@@ -200,7 +194,7 @@ def follow_up_view(doc: Document) -> dict[str, Any] | None:
 
 def status_view(ctx: RenderContext) -> dict[str, Any]:
     doc: Document = ctx.document
-    expired = doc.valid_to is not None and doc.valid_to < ctx.options.today
+    expired = has_expired(doc.valid_to, ctx.options.today)
     banners = []
     if doc.status == "upphävd":
         banners.append(REVOKED_BANNER)

@@ -6,12 +6,13 @@ import datetime as dt
 import posixpath
 from dataclasses import dataclass
 
-from builder.governance.status import STATUS_SV, DocumentStatus, library_status
+from builder.governance.status import DocumentStatus, library_status
 from builder.load.library import Library
 from builder.model import Samverkansrutin
 from builder.options import BuildOptions
 from builder.render import Artifact, DocumentOutputs
 from builder.render.html import inline_files, template_env
+from builder.wording import STATUS_LABELS
 
 ORPHANS = "ovriga"  # group for an arbetsrutin whose samverkansrutin is missing
 
@@ -115,9 +116,9 @@ def _row(status: DocumentStatus, outputs: DocumentOutputs | None, prefix: str) -
     kind = "Samverkansrutin" if isinstance(doc, Samverkansrutin) else "Arbetsrutin"
     marks = _marks(status)
     team = status.team or "–"
-    search = " ".join([doc.title, doc.id, team, kind, STATUS_SV[doc.status], *marks]).lower()
+    search = " ".join([doc.title, doc.id, team, kind, STATUS_LABELS[doc.status], *marks]).lower()
     return Row(
-        id=doc.id, title=doc.title, kind=kind, team=team, status=STATUS_SV[doc.status],
+        id=doc.id, title=doc.title, kind=kind, team=team, status=STATUS_LABELS[doc.status],
         version=doc.version, valid_from=_day(doc.valid_from), valid_to=_day(doc.valid_to),
         next_review=_day(status.next_review), marks=marks,
         notes=tuple(f.text for f in status.flags if f.code not in ("utkast", "granskning")),

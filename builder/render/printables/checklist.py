@@ -13,10 +13,10 @@ from builder.render.printables.common import (
     checklist_rows,
     document_head,
     render_template,
-    team_label,
     validity_text,
 )
 from builder.render.weasy import PdfOptions, measure_html
+from builder.wording import team_label
 
 PX_PER_MM = 96 / 25.4
 HEADER_FIELDS = (("patient", "Patient (initialer/ID)"), ("datum", "Datum"),

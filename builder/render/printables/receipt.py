@@ -8,9 +8,9 @@ from builder.render.printables.common import (
     checked_pdf,
     document_head,
     render_template,
-    team_label,
     validity_text,
 )
+from builder.wording import team_label
 
 ROWS_PER_PAGE = 20
 PAGES = 1  # one page of 20 signatures; a unit prints more copies when it fills up

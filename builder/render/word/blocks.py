@@ -16,17 +16,14 @@ from docx.text.paragraph import Paragraph
 from builder.dates import format_date_sv
 from builder.model import Arbetsrutin, Document, FollowUp, Samverkansrutin
 from builder.render import RenderContext
-from builder.render.document_view import EXAMPLE_MARK, MISSING, STATUS_LABELS, metadata_rows
+from builder.render.document_view import EXAMPLE_MARK, MISSING, metadata_rows
 from builder.render.word.ooxml import shade_cell
+from builder.wording import STATUS_LABELS
 
 HEAD_FILL = "DCE6F2"
 BOX_FILL = "EEF3F9"
 EXAMPLE_COLOR = RGBColor(0x9C, 0x00, 0x06)
 TEXT_WIDTH_MM = 160
-
-
-def _label(cell_or_doc: Any, text: str) -> None:
-    cell_or_doc.add_paragraph(text, style="Etikett")
 
 
 def _set_widths(table: Any, widths_mm: Sequence[float]) -> None:
