@@ -17,6 +17,7 @@ import pytest
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("weasyprint")
 
+from builder.errors import RenderError
 from builder.load.library import Library, RoutineFile, load_library
 from builder.model import Document
 from builder.options import BuildOptions
@@ -29,7 +30,7 @@ from builder.render.document_view import (
     metadata_rows,
 )
 from builder.render.html import document_html, render_html
-from builder.render.pdf import RenderError, approval_box, document_pdf
+from builder.render.pdf import approval_box, document_pdf
 from builder.render.weasy import html_to_pdf
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from builder.errors import DiffError
 from builder.governance.ledger import archive_path, entries_for, version_key
 from builder.load.library import ARCHIVE_DIR, Library, RoutineFile, display_path
 from builder.load.safe_yaml import load_yaml
@@ -49,10 +50,6 @@ class DocumentDiff:
     @property
     def changed(self) -> bool:
         return any(s.changed for s in self.sections)
-
-
-class DiffError(ValueError):
-    """A version that does not exist or cannot be read (a usage error, in Swedish)."""
 
 
 def _flat(text: str) -> str:

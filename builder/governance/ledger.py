@@ -35,6 +35,7 @@ import yaml
 from builder.diagnostics import Diagnostic
 from builder.load.library import ARCHIVE_DIR, LEDGER_FILE, Library, display_path
 from builder.load.safe_yaml import MAX_FILE_BYTES, load_yaml
+from builder.load.to_model import validate_routine
 from builder.model import Document
 
 # Decided by the approval itself, so outside the content hash (documented in README too).
@@ -76,6 +77,15 @@ def canonical_content(document: Document) -> dict[str, Any]:
 def content_hash(document: Document) -> str:
     """SHA-256 (hex) of the canonical content; see the module docstring for what is excluded."""
     return sha256_text(canonical_json(canonical_content(document)))
+
+
+def archived_content_hash(path: Path) -> str | None:
+    """The content hash of an archived snapshot; None when it cannot be read as a routine."""
+    source, _ = load_yaml(path, display_path(path))
+    if source is None:
+        return None
+    document, _ = validate_routine(source)
+    return content_hash(document) if document is not None else None
 
 
 def entry_digest(raw: dict[str, str]) -> str:

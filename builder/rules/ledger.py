@@ -10,14 +10,13 @@ from builder.diagnostics import Diagnostic
 from builder.governance.ledger import (
     LedgerEntry,
     archive_path,
+    archived_content_hash,
     content_hash,
     entries_for,
     ledger_path,
     load_ledger,
 )
 from builder.load.library import ARCHIVE_DIR, LEDGER_FILE, Library, RoutineFile, display_path
-from builder.load.safe_yaml import load_yaml
-from builder.load.to_model import validate_routine
 from builder.rules import RULES, CheckOptions, finding, rule
 
 
@@ -89,14 +88,6 @@ def check_approval_recorded(library: Library, options: CheckOptions) -> Iterator
                 yield found
 
 
-def _snapshot_hash(path: Path) -> str | None:
-    source, _ = load_yaml(path, display_path(path))
-    if source is None:
-        return None
-    document, _ = validate_routine(source)
-    return content_hash(document) if document is not None else None
-
-
 @rule("R409", "error", "Varje fastställd version har en oförändrad kopia i arkiv/")
 def check_archive(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
     for folder in group_folders(library):
@@ -112,7 +103,7 @@ def check_archive(library: Library, options: CheckOptions) -> Iterator[Diagnosti
                 yield _at(entry, "R409",
                           f"arkivkopian {shown} för {entry.document} v{entry.version} saknas; "
                           "det fastställda innehållet kan inte styrkas")
-            elif _snapshot_hash(path) != entry.content_sha256:
+            elif archived_content_hash(path) != entry.content_sha256:
                 yield Diagnostic(shown, 1, 1, "R409", "error",
                                  f"arkivkopian har ändrats: innehållet stämmer inte med "
                                  f"beslutet i {entry.file} rad {entry.line}")

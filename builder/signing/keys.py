@@ -18,15 +18,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from builder.errors import SigningError
 from builder.paths import cache_dir
 
 ENV_P12 = "RUTIN_SIGN_P12"
 ENV_PASSWORD = "RUTIN_SIGN_PASSWORD"
 TEST_TEXT = "TESTSIGNATUR – ej giltig"
-
-
-class SigningError(RuntimeError):
-    """The signing environment is broken (missing key file, wrong passphrase, no font)."""
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,12 @@ from builder.load.safe_yaml import YamlPath
 from builder.markdown import render_inline
 from builder.model import Arbetsrutin, Document, Samverkansrutin, Section, Step, TeamEntry
 from builder.render.html import template_env
-
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
+from builder.wording import LETTERS
 
 
 def checked_pdf(document_id: str, html: str, options: Any = None) -> bytes:
     """html_to_pdf, raising RenderError (as the main PDF does) when WeasyPrint warned."""
-    from builder.render.pdf import RenderError
+    from builder.errors import RenderError
     from builder.render.weasy import html_to_pdf
 
     result = html_to_pdf(html, options)
@@ -60,17 +59,6 @@ def find_team(routine: RoutineFile, library: Library) -> TeamEntry | None:
         if len(doc.teams) == 1:
             return doc.teams[0]
     return None
-
-
-def team_label(routine: RoutineFile, library: Library) -> str:
-    """'Närsjukvårdsteam (NSVT)', or every team of a samverkansrutin, or the bare team id."""
-    team = find_team(routine, library)
-    if team is not None:
-        return f"{team.name} ({team.abbreviation})" if team.abbreviation else team.name
-    doc = routine.document
-    if isinstance(doc, Samverkansrutin) and doc.teams:
-        return ", ".join(t.abbreviation or t.name for t in doc.teams)
-    return doc.team if isinstance(doc, Arbetsrutin) else ""
 
 
 @dataclass(frozen=True)
