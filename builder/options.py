@@ -7,7 +7,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ALL_FORMATS: tuple[str, ...] = ("pdf", "docx", "checklista", "fickkort", "laskvittens", "html")
+from builder.render import RENDERERS
+
+ALL_FORMATS: tuple[str, ...] = tuple(RENDERERS)
 
 
 def source_date_epoch() -> int:

@@ -15,11 +15,10 @@ from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Samverkansrutin
 from builder.options import BuildOptions
 from builder.paths import PACKAGE_DIR, TEMPLATES_DIR
+from builder.render import RENDERERS
 from builder.write import write_atomic
 
 MANIFEST_NAME = ".rutin-manifest.json"
-# Formats rendered without templates/ (python-docx builds the DOCX in code).
-FORMATS_WITHOUT_TEMPLATES = frozenset({"docx"})
 
 
 def _digest(payload: Any) -> str:
@@ -82,12 +81,12 @@ def fingerprint(routine: RoutineFile, library: Library, fmt: str, options: Build
     return _digest({
         "inputs": dependency_view(routine, library),
         "format": fmt,
-        "templates": None if fmt in FORMATS_WITHOUT_TEMPLATES else templates,
+        "templates": templates if RENDERERS[fmt].uses_templates else None,
         "tool": tool_digest(),
         "fillable": options.fillable if fmt == "checklista" else None,
         "expired": expired,  # the banner depends on the build date
         "epoch": options.epoch,
-        "signer": signer if doc.is_approved and fmt in ("pdf", "docx") else None,
+        "signer": signer if doc.is_approved and RENDERERS[fmt].signed else None,
     })
 
 

@@ -8,7 +8,6 @@ with errors keeps its previous outputs untouched.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import multiprocessing
 import shutil
 from collections.abc import Callable
@@ -33,7 +32,7 @@ from builder.diagnostics import Diagnostic, sort_diagnostics
 from builder.load.library import Library, RoutineFile, find_library_root
 from builder.options import BuildOptions
 from builder.render import (
-    RENDERER_PATHS,
+    RENDERERS,
     Artifact,
     DocumentOutputs,
     RenderContext,
@@ -41,6 +40,7 @@ from builder.render import (
     output_folder,
 )
 from builder.rules import CheckOptions
+from builder.signing.sign import signer_fingerprint
 from builder.write import write_atomic
 
 PRUNE_DIR = ".borttaget"
@@ -85,7 +85,7 @@ def _render_job(job: tuple[str, str]) -> JobResult:
     ctx = RenderContext(routine, _LIBRARY, _OPTIONS)
     try:
         artifacts = get_renderer(fmt)(ctx)
-        if _OPTIONS.sign and routine.document.is_approved and fmt in ("pdf", "docx"):
+        if _OPTIONS.sign and routine.document.is_approved and RENDERERS[fmt].signed:
             from builder.signing.sign import sign_artifacts
 
             artifacts = sign_artifacts(ctx, artifacts)
@@ -118,16 +118,6 @@ def _run_jobs(jobs: list[tuple[str, str]], options: BuildOptions,
             if progress:
                 progress(len(results), len(jobs))
     return results
-
-
-def signer_fingerprint() -> str:
-    """Identifies the signing key so a new key re-signs approved documents."""
-    if importlib.util.find_spec("builder.signing.sign") is None:
-        return "unsigned"
-    from builder import signing
-
-    describe = getattr(signing, "signer_fingerprint", None)
-    return str(describe()) if callable(describe) else "signing"
 
 
 def _failure(routine: RoutineFile, fmt: str, error: str) -> Diagnostic:
@@ -170,7 +160,7 @@ def run_build(path: Path, options: BuildOptions, progress: Progress | None = Non
     failing = {d.file for d in check.diagnostics if d.is_error}
     buildable = [r for r in library.routines if r.display not in failing]
     result.not_built = sorted(r.document.id for r in library.routines if r.display in failing)
-    formats = [f for f in options.formats if f in RENDERER_PATHS]
+    formats = [f for f in options.formats if f in RENDERERS]
 
     # Plan: what is already current according to the manifest.
     old = previous.entries
@@ -257,8 +247,6 @@ def _document_outputs(library: Library,
 
 def _render_index(library: Library, outputs: list[DocumentOutputs],
                   options: BuildOptions) -> list[Artifact]:
-    if importlib.util.find_spec("builder.render.index") is None:
-        return []
     from builder.render.index import render_index
 
-    return list(render_index(library, outputs, options))
+    return render_index(library, outputs, options)

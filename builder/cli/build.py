@@ -17,8 +17,7 @@ from builder.cli import cli
 from builder.cli.check import parse_today
 from builder.diagnostics import has_failures, summary_sv
 from builder.options import ALL_FORMATS, BuildOptions
-
-FORMAT_ALIASES = {"checklist": "checklista", "pocketcard": "fickkort", "läskvittens": "laskvittens"}
+from builder.render import format_named
 
 
 def parse_formats(value: str | None) -> tuple[str, ...]:
@@ -26,11 +25,11 @@ def parse_formats(value: str | None) -> tuple[str, ...]:
         return ALL_FORMATS
     chosen = []
     for name in (v.strip().lower() for v in value.split(",") if v.strip()):
-        name = FORMAT_ALIASES.get(name, name)
-        if name not in ALL_FORMATS:
+        fmt = format_named(name)
+        if fmt is None:
             raise click.BadParameter(
                 f"okänt format '{name}'; välj bland {', '.join(ALL_FORMATS)}")
-        chosen.append(name)
+        chosen.append(fmt)
     return tuple(dict.fromkeys(chosen))
 
 

@@ -10,21 +10,14 @@ from builder.governance.status import DocumentStatus, library_status
 from builder.load.library import Library
 from builder.model import Samverkansrutin
 from builder.options import BuildOptions
-from builder.render import Artifact, DocumentOutputs
+from builder.render import RENDERERS, Artifact, DocumentOutputs
 from builder.render.html import inline_files, template_env
 from builder.wording import STATUS_LABELS
 
 ORPHANS = "ovriga"  # group for an arbetsrutin whose samverkansrutin is missing
 
 # Link text per output format, in the order the links are shown.
-FORMAT_LABELS: dict[str, str] = {
-    "pdf": "PDF",
-    "docx": "Word",
-    "checklista": "Checklista",
-    "fickkort": "Fickkort",
-    "laskvittens": "Läskvittens",
-    "html": "Webbsida",
-}
+FORMAT_LABELS: dict[str, str] = {fmt: spec.label for fmt, spec in RENDERERS.items()}
 # Files that are a variant of their format's main file say which variant they are.
 VARIANT_LABELS: dict[str, str] = {
     "-fickkort-ark.pdf": "Fickkort, A4-ark",
