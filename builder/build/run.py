@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from builder.build.card_cache import read_card_cache, write_card_cache
 from builder.build.manifest import (
     BuildReport,
     Manifest,
@@ -154,7 +155,8 @@ def run_build(path: Path, options: BuildOptions, progress: Progress | None = Non
         return BuildResult(report.documents, list(report.diagnostics),
                            up_to_date=len(previous.entries), not_built=list(report.not_built),
                            orphaned=list(report.orphaned))
-    check = run_check(path, CheckOptions(today=options.today))
+    check = run_check(path, CheckOptions(today=options.today), read_card_cache())
+    write_card_cache(check.layout)
     library = check.library
     result = BuildResult(check.documents, list(check.diagnostics), check)
     failing = {d.file for d in check.diagnostics if d.is_error}

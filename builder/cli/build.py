@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 import time
@@ -56,7 +55,7 @@ def build(ctx: click.Context, path: Path, output: Path, formats: str | None, ify
         raise click.UsageError(f"'{path}' finns inte")
     options = BuildOptions(output=output, formats=parse_formats(formats), fillable=ifyllbar,
                            jobs=jobs or os.cpu_count() or 1, quiet=quiet,
-                           today=parse_today(today) if today else dt.date.today())
+                           today=parse_today(today))
     console = Console(stderr=True, highlight=False)
     started = time.perf_counter()
     show_bar = not quiet and sys.stderr.isatty()
