@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from builder.build.run import run_build
 from builder.check import run_check
 from builder.options import BuildOptions
 
@@ -190,21 +191,6 @@ def approve_some(root: Path, ids: list[str]) -> int:
     return done
 
 
-def find_build() -> Callable[[Path, BuildOptions], object] | None:
-    for module_name in ("builder.build.run", "builder.check"):
-        try:
-            module = __import__(module_name, fromlist=["run_build"])
-        except ImportError:
-            continue
-        if hasattr(module, "run_build"):
-            return module.run_build  # type: ignore[no-any-return]
-    return None
-
-
-def rendered(result: object) -> int:
-    return len(getattr(result, "rendered", []))
-
-
 def bench_library(title: str, root: Path, work: Path, jobs: int, formats: tuple[str, ...],
                   change: Path | None) -> list[Row]:
     import datetime as dt
@@ -224,18 +210,14 @@ def bench_library(title: str, root: Path, work: Path, jobs: int, formats: tuple[
                     f"{check.documents} dokument, {len(errors)} fel"))
     rows.append(Row("rutin check (kommando, med uppstart)",
                     cli_time("check", str(root), "--idag", TODAY, cwd=work), 2.0))
-    run_build = find_build()
-    if run_build is None:
-        rows.append(Row("rutin build saknas ännu (run_build)", 0.0))
-        return rows
     output = Path("output")
     options = BuildOptions(output=output, formats=formats, jobs=jobs, quiet=True, today=today)
     seconds, result = timed(lambda: run_build(root, options))
     rows.append(Row(f"fullt bygge ({', '.join(formats)})", seconds, 60.0,
-                    f"{rendered(result)} utdata renderade"))
+                    f"{len(result.rendered)} utdata renderade"))
     seconds, result = timed(lambda: run_build(root, options))
     rows.append(Row("bygge utan ändringar (i processen)", seconds, 0.5,
-                    f"{rendered(result)} renderade"))
+                    f"{len(result.rendered)} renderade"))
     rows.append(Row("bygge utan ändringar (kommando)",
                     cli_time("build", str(root), "-o", str(output), "--quiet", "--idag", TODAY,
                              "--format", ",".join(formats), cwd=work), 0.5))
@@ -246,15 +228,14 @@ def bench_library(title: str, root: Path, work: Path, jobs: int, formats: tuple[
                           encoding="utf-8")
         seconds, result = timed(lambda: run_build(root, options))
         rows.append(Row("bygge efter ändring i en rutin", seconds, 3.0,
-                        f"{rendered(result)} renderade"))
+                        f"{len(result.rendered)} renderade"))
     return rows
 
 
 def libreoffice_ratio(root: Path, work: Path, jobs: int) -> list[Row]:
     """Our main PDFs vs LibreOffice converting the same DOCX, both on ``jobs`` processes."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    run_build = find_build()
-    if soffice is None or run_build is None:
+    if soffice is None:
         print("\n  LibreOffice (soffice) finns inte: jämförelsen hoppas över.")
         return []
     import datetime as dt
@@ -283,7 +264,7 @@ def libreoffice_ratio(root: Path, work: Path, jobs: int) -> list[Row]:
     theirs, _ = timed(lambda: convert(parts))
     made = len(list(converted.rglob("*.pdf")))
     print(f"\nPDF mot LibreOffice ({len(files)} DOCX, {jobs} processer var)")
-    rows = [Row("våra huvud-PDF:er (pdf-bygge)", ours, note=f"{rendered(result)} PDF"),
+    rows = [Row("våra huvud-PDF:er (pdf-bygge)", ours, note=f"{len(result.rendered)} PDF"),
             Row("LibreOffice --convert-to pdf", theirs, note=f"{made} PDF")]
     ratio = ours / theirs if theirs else float("inf")
     for row in rows:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from builder.errors import DiffError
-from builder.governance.ledger import archive_path, entries_for, version_key
+from builder.governance.ledger import archive_path, entries_for, read_archived, version_key
 from builder.load.library import ARCHIVE_DIR, Library, RoutineFile, display_path
-from builder.load.safe_yaml import load_yaml
-from builder.load.to_model import validate_routine
 from builder.model import Document, Section, Step
 
 METADATA = "Dokumentuppgifter"
@@ -31,12 +30,16 @@ class Line:
 
 @dataclass(frozen=True)
 class SectionDiff:
+    """One section's lines; ``changed`` when any of them was added or removed."""
+
     title: str
     lines: tuple[Line, ...]
+    changed: bool
 
-    @property
-    def changed(self) -> bool:
-        return any(line.tag != " " for line in self.lines)
+
+def _section(title: str, lines: Iterable[Line]) -> SectionDiff:
+    kept = tuple(lines)
+    return SectionDiff(title, kept, any(line.tag != " " for line in kept))
 
 
 @dataclass(frozen=True)
@@ -143,12 +146,12 @@ def diff_documents(old: Document | None, new: Document, from_label: str,
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op == "equal":
             for (title, a), (_, b) in zip(old_blocks[a1:a2], new_blocks[b1:b2]):
-                sections.append(SectionDiff(title, tuple(_diff_lines(a, b))))
+                sections.append(_section(title, _diff_lines(a, b)))
             continue
         for title, lines in old_blocks[a1:a2]:
-            sections.append(SectionDiff(title, tuple(Line("-", t) for t in lines)))
+            sections.append(_section(title, (Line("-", t) for t in lines)))
         for title, lines in new_blocks[b1:b2]:
-            sections.append(SectionDiff(title, tuple(Line("+", t) for t in lines)))
+            sections.append(_section(title, (Line("+", t) for t in lines)))
     return DocumentDiff(new.id, new.title, from_label, to_label, tuple(sections))
 
 
@@ -181,8 +184,7 @@ def load_archived(folder: Path, doc_id: str, version: str) -> Document:
         known = ", ".join(archived_versions(folder, doc_id)) or "inga"
         raise DiffError(f"version {version} av '{doc_id}' finns inte i arkivet "
                         f"({display_path(path)}); arkiverade versioner: {known}")
-    source, _ = load_yaml(path, display_path(path))
-    document, _ = validate_routine(source) if source is not None else (None, [])
+    document = read_archived(path)
     if document is None:
         raise DiffError(f"{display_path(path)} kan inte läsas; kör 'rutin check'")
     return document

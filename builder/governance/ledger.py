@@ -79,12 +79,15 @@ def content_hash(document: Document) -> str:
     return sha256_text(canonical_json(canonical_content(document)))
 
 
+def read_archived(path: Path) -> Document | None:
+    """An archived snapshot as a document; None when it cannot be read as a routine."""
+    source, _ = load_yaml(path, display_path(path))
+    return validate_routine(source)[0] if source is not None else None
+
+
 def archived_content_hash(path: Path) -> str | None:
     """The content hash of an archived snapshot; None when it cannot be read as a routine."""
-    source, _ = load_yaml(path, display_path(path))
-    if source is None:
-        return None
-    document, _ = validate_routine(source)
+    document = read_archived(path)
     return content_hash(document) if document is not None else None
 
 

@@ -14,7 +14,6 @@ from builder.model import Arbetsrutin, Document, Organisation, Samverkansrutin
 ORGANISATION_FILE = "organisation.yaml"
 LEDGER_FILE = "godkannanden.yaml"
 ARCHIVE_DIR = "arkiv"
-SCHEMA_FILE = "rutin.schema.json"
 NOT_ROUTINES = {ORGANISATION_FILE, LEDGER_FILE}
 
 
@@ -29,11 +28,6 @@ class RoutineFile:
     @property
     def display(self) -> str:
         return self.source.display
-
-    @property
-    def group(self) -> str:
-        """The samverkansrutin folder the file lives in (its output folder)."""
-        return self.path.parent.name
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from builder.load.library import Library, RoutineFile
@@ -31,19 +31,15 @@ def output_folder(document: Document) -> str:
 
 @dataclass(frozen=True)
 class RenderContext:
+    """What every renderer gets: the routine, the library it belongs to and the build options."""
+
     routine: RoutineFile
     library: Library
     options: BuildOptions
+    document: Document = field(init=False, repr=False)  # the routine's, typed for renderers
 
-    @property
-    def document(self) -> Document:
-        """The routine's document (a Samverkansrutin or an Arbetsrutin)."""
-        return self.routine.document
-
-    @property
-    def group_id(self) -> str:
-        """The samverkansrutin an output belongs to (its folder under output/)."""
-        return group_id(self.routine.document)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "document", self.routine.document)
 
     @property
     def stem(self) -> str:

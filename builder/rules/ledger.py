@@ -69,23 +69,26 @@ def _approval_state(routine: RoutineFile) -> Diagnostic | None:
     return None
 
 
-@rule("R407", "error", "Fastställt innehåll är oförändrat sedan beslutet i liggaren")
-def check_unchanged_since_approval(library: Library,
-                                   options: CheckOptions) -> Iterator[Diagnostic]:
+def _approval_findings(library: Library, code: str) -> Iterator[Diagnostic]:
+    """The ``code`` findings (R407 or R408) of every fastställd routine."""
     for routine in library.routines:
         if routine.document.is_approved:
             found = _approval_state(routine)
-            if found is not None and found.rule == "R407":
+            if found is not None and found.rule == code:
                 yield found
+
+
+@rule("R407", "error", "Fastställt innehåll är oförändrat sedan beslutet i liggaren")
+def check_unchanged_since_approval(library: Library,
+                                   options: CheckOptions) -> Iterator[Diagnostic]:
+    """A fastställd routine whose content differs from the hash its decision recorded."""
+    return _approval_findings(library, "R407")
 
 
 @rule("R408", "error", "En fastställd version har ett beslut i godkännandeliggaren")
 def check_approval_recorded(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
-    for routine in library.routines:
-        if routine.document.is_approved:
-            found = _approval_state(routine)
-            if found is not None and found.rule == "R408":
-                yield found
+    """A fastställd routine whose version has no approving decision in the ledger."""
+    return _approval_findings(library, "R408")
 
 
 @rule("R409", "error", "Varje fastställd version har en oförändrad kopia i arkiv/")
