@@ -40,20 +40,24 @@ ROLES = ("Sjuksköterska", "Läkare", "Enhetschef", "Distriktssköterska", "Unde
 
 
 def sentence(rng: random.Random, low: int = 8, high: int = 18) -> str:
+    """A random Swedish-looking sentence of ``low``–``high`` words."""
     words = [rng.choice(WORDS) for _ in range(rng.randint(low, high))]
     return " ".join(words).capitalize() + "."
 
 
 def paragraph(rng: random.Random, sentences: int) -> str:
+    """``sentences`` random sentences as one paragraph."""
     return " ".join(sentence(rng) for _ in range(sentences))
 
 
 def block(text: str, indent: int) -> str:
+    """``text`` as a YAML block scalar, wrapped and indented."""
     pad = " " * indent
     return "|\n" + "\n".join(pad + line for line in wrap(text)) + "\n"
 
 
 def wrap(text: str, width: int = 88) -> list[str]:
+    """``text`` broken into lines of at most ``width`` characters."""
     lines, line = [], ""
     for word in text.split():
         if line and len(line) + len(word) + 1 > width:
@@ -65,6 +69,7 @@ def wrap(text: str, width: int = 88) -> list[str]:
 
 
 def header(doc_id: str, kind: str, title: str, extra: str) -> str:
+    """The YAML header every generated routine starts with."""
     return (f"# yaml-language-server: $schema=../rutin.schema.json\nid: {doc_id}\ntyp: {kind}\n"
             f"titel: {title}\ndokumenttyp: Styrdokument\nupprättat_av: Arbetsgrupp\n"
             f"godkänt_av: Samordningsgruppen\n{extra}version: \"1.0\"\nstatus: utkast\n"
@@ -134,6 +139,7 @@ def generate_library(root: Path, count: int, seed: int = 1) -> int:
 
 
 def timed(function: Callable[[], T]) -> tuple[float, T]:
+    """(seconds taken, result) of calling ``function`` once."""
     start = time.perf_counter()
     value = function()
     return time.perf_counter() - start, value
@@ -151,18 +157,22 @@ class Rows(list["Row"]):
     """Rows printed as they are measured: a long benchmark shows progress."""
 
     def append(self, row: Row) -> None:
+        """Keep the row and print it at once, so a long run shows progress."""
         print(row.line(), flush=True)
         super().append(row)
 
 
 @dataclass
 class Row:
+    """One measurement with its target (seconds) and a note."""
+
     label: str
     seconds: float
     target: float | None = None
     note: str = ""
 
     def line(self) -> str:
+        """The row as a line of the report, with the verdict against its target."""
         verdict = ""
         if self.target is not None:
             met = "uppfyllt" if self.seconds <= self.target else "EJ uppfyllt"
@@ -193,6 +203,7 @@ def approve_some(root: Path, ids: list[str]) -> int:
 
 def bench_library(title: str, root: Path, work: Path, jobs: int, formats: tuple[str, ...],
                   change: Path | None) -> list[Row]:
+    """Time check and build (full, no-op, after one change) over one library."""
     import datetime as dt
 
     print(f"\n{title}", flush=True)
@@ -256,7 +267,8 @@ def libreoffice_ratio(root: Path, work: Path, jobs: int) -> list[Row]:
                                    "--headless", "--norestore", "--convert-to", "pdf",
                                    "--outdir", str(converted / str(i)), *batch],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                 for i, (profile, batch) in enumerate(zip(profiles, batches)) if batch]
+                 for i, (profile, batch) in enumerate(zip(profiles, batches, strict=False))
+                 if batch]
         for proc in procs:
             proc.wait()
 
@@ -275,6 +287,7 @@ def libreoffice_ratio(root: Path, work: Path, jobs: int) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Generate a library, time the commands and print the report."""
     parser = argparse.ArgumentParser(prog="python -m builder.bench", description=__doc__)
     parser.add_argument("--n", type=int, default=200, help="antal rutiner att generera")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)

@@ -20,6 +20,8 @@ def source_date_epoch() -> int:
 
 @dataclass(frozen=True)
 class BuildOptions:
+    """How to build: where, which formats, how many processes, which day and epoch."""
+
     output: Path = Path("output")
     formats: tuple[str, ...] = ALL_FORMATS
     fillable: bool = False  # --ifyllbar: checklists also get AcroForm fields

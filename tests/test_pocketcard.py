@@ -163,7 +163,7 @@ def test_imposition_geometry() -> None:
     layout = impose()
     assert layout.capacity == 10
     width, height = A4
-    for index, (front, back) in enumerate(zip(layout.fronts, layout.backs)):
+    for index, (front, back) in enumerate(zip(layout.fronts, layout.backs, strict=True)):
         assert (front.w, front.h) == CARD
         assert 0 <= front.x and front.right <= width and 0 <= front.y and front.bottom <= height
         # Long-edge duplex mirrors left and right: the back lies behind its front.

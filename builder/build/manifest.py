@@ -42,6 +42,7 @@ def tool_digest() -> str:
 
 
 def templates_digest() -> str:
+    """The templates' content: a changed template rebuilds what uses templates."""
     return _tree_digest(TEMPLATES_DIR, "*")
 
 
@@ -76,6 +77,7 @@ def dependency_view(routine: RoutineFile, library: Library) -> dict[str, Any]:
 
 def fingerprint(routine: RoutineFile, library: Library, fmt: str, options: BuildOptions,
                 templates: str, signer: str) -> str:
+    """Everything one output depends on, hashed: equal prints mean the output is current."""
     doc = routine.document
     expired = has_expired(doc.valid_to, options.today)
     return _digest({
@@ -92,6 +94,8 @@ def fingerprint(routine: RoutineFile, library: Library, fmt: str, options: Build
 
 @dataclass(frozen=True)
 class ManifestEntry:
+    """One output's fingerprint and the files it wrote."""
+
     fingerprint: str
     files: tuple[str, ...]  # relative to output/
 
@@ -108,6 +112,8 @@ class BuildReport:
 
 @dataclass(frozen=True)
 class Manifest:
+    """The last build: its entries by ``<document id>:<format>``, stamp and report."""
+
     entries: dict[str, ManifestEntry] = field(default_factory=dict)
     stamp: str = ""  # library_stamp() of the build that wrote it
     report: BuildReport = BuildReport()
@@ -145,6 +151,7 @@ def read_manifest(output: Path) -> Manifest:
 
 
 def write_manifest(output: Path, manifest: Manifest) -> None:
+    """Write the manifest atomically beside the outputs."""
     payload = {
         "version": 2,
         "stamp": manifest.stamp,
@@ -162,9 +169,11 @@ def write_manifest(output: Path, manifest: Manifest) -> None:
 
 
 def is_current(entry: ManifestEntry | None, fingerprint_now: str, output: Path) -> bool:
+    """Whether an output was built from the same inputs and its files are still there."""
     return (entry is not None and entry.fingerprint == fingerprint_now
             and all((output / f).is_file() for f in entry.files))
 
 
 def outputs_exist(manifest: Manifest, output: Path) -> bool:
+    """Whether every file the manifest lists is still on disk."""
     return all((output / f).is_file() for e in manifest.entries.values() for f in e.files)

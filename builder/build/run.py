@@ -50,6 +50,8 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class JobResult:
+    """What one render job returned: its files, or the error that stopped it."""
+
     doc_id: str
     fmt: str
     artifacts: tuple[Artifact, ...]
@@ -58,6 +60,8 @@ class JobResult:
 
 @dataclass
 class BuildResult:
+    """What a build did, for the command's report."""
+
     documents: int
     diagnostics: list[Diagnostic]
     check: CheckResult | None = None  # None when nothing changed and the check was replayed
@@ -70,6 +74,7 @@ class BuildResult:
 
     @property
     def nothing_to_do(self) -> bool:
+        """Nothing was rendered and nothing written: everything was current."""
         return not self.rendered and not self.written
 
 
@@ -201,7 +206,7 @@ def run_build(path: Path, options: BuildOptions, progress: Progress | None = Non
         result.rendered.append((job.doc_id, job.fmt))
         files = tuple(f"{folders[job.doc_id]}/{a.filename}" for a in job.artifacts)
         new[f"{job.doc_id}:{job.fmt}"] = ManifestEntry(prints[(job.doc_id, job.fmt)], files)
-        pending.extend((output / f, a.data) for f, a in zip(files, job.artifacts))
+        pending.extend((output / f, a.data) for f, a in zip(files, job.artifacts, strict=True))
 
     # Outputs whose routine no longer exists: reported, moved aside only with --prune.
     known = {r.document.id for r in library.routines}

@@ -20,6 +20,7 @@ from builder.render import format_named
 
 
 def parse_formats(value: str | None) -> tuple[str, ...]:
+    """The formats named in ``--format`` (aliases allowed), all when none are given."""
     if not value:
         return ALL_FORMATS
     chosen = []

@@ -16,6 +16,7 @@ from builder.rules import CheckOptions, rule_summaries
 
 
 def parse_today(value: str | None) -> dt.date:
+    """The ``--idag`` date, or today's when the option is not given."""
     if value is None:
         return dt.date.today()
     try:

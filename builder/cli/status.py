@@ -39,6 +39,7 @@ def _date(value: object) -> str:
 
 
 def flag_text(status: DocumentStatus) -> Text:
+    """What is due for a routine, coloured by urgency."""
     todo = Text()
     for index, flag in enumerate(status.flags):
         if index:
@@ -50,6 +51,7 @@ def flag_text(status: DocumentStatus) -> Text:
 
 
 def status_table(statuses: list[DocumentStatus], with_todo: bool) -> Table:
+    """The status table: one row per routine, with what is due when there is room."""
     table = Table(title="Rutinernas status", title_justify="left", box=box.SIMPLE_HEAD,
                   pad_edge=False)
     table.add_column("Dokument", overflow="fold", ratio=3, min_width=12)
@@ -84,6 +86,7 @@ def print_todo_list(console: Console, statuses: list[DocumentStatus]) -> None:
 
 
 def summary_sv(statuses: list[DocumentStatus]) -> tuple[str, str]:
+    """(summary line, style): how many routines are overdue, due soon or drafts."""
     overdue = sum(s.overdue for s in statuses)
     soon = sum(s.has("utvardering-snart") or s.has("giltighet-upphor") for s in statuses)
     drafts = sum(s.has("utkast") or s.has("granskning") for s in statuses)

@@ -34,6 +34,8 @@ NOT_BLOCKING = {"R408"}
 
 @dataclass(frozen=True)
 class ApprovalRequest:
+    """A decision to record: which routine, by whom, when, under which protocol."""
+
     doc_id: str
     body: str
     date: dt.date

@@ -19,6 +19,7 @@ REDLINE_TEMPLATE = "redline.html.j2"
 
 def redline_html(diff: DocumentDiff, heading: str = "Ändringar",
                  packet: dict[str, Any] | None = None) -> str:
+    """The redline (and, given ``packet``, the review packet's pages) as HTML."""
     return template_env().get_template(REDLINE_TEMPLATE).render(diff=diff, heading=heading,
                                                          packet=packet)
 

@@ -12,6 +12,7 @@ from builder.errors import DiffError
 from builder.governance.ledger import archive_path, entries_for, read_archived, version_key
 from builder.load.library import ARCHIVE_DIR, Library, RoutineFile, display_path
 from builder.model import Document, Section, Step
+from builder.wording import LETTERS
 
 METADATA = "Dokumentuppgifter"
 # Top-level keys shown as their own section, in this order, with Swedish titles.
@@ -24,6 +25,8 @@ NOT_SHOWN = {"id", "typ", "avsnitt"}
 
 @dataclass(frozen=True)
 class Line:
+    """One line of a diff."""
+
     tag: str  # " " unchanged, "-" removed, "+" added
     text: str
 
@@ -44,6 +47,8 @@ def _section(title: str, lines: Iterable[Line]) -> SectionDiff:
 
 @dataclass(frozen=True)
 class DocumentDiff:
+    """A document's changes between two versions, section by section."""
+
     doc_id: str
     title: str
     from_label: str
@@ -52,6 +57,7 @@ class DocumentDiff:
 
     @property
     def changed(self) -> bool:
+        """Whether any section changed."""
         return any(s.changed for s in self.sections)
 
 
@@ -79,7 +85,7 @@ def _step_lines(number: int, step: Step) -> list[str]:
     lines = []
     if step.text:
         lines.append(f"{number}. {_flat(step.text)}{_who(step.responsible, step.when)}")
-    for letter, alt in zip("abcdefghijklmnopqrstuvwxyz", step.alternatives or []):
+    for letter, alt in zip(LETTERS, step.alternatives or [], strict=False):
         condition = f"{_flat(alt.condition)}: " if alt.condition else ""
         lines.append(f"{number}{letter}. {condition}{_flat(alt.text)}"
                      f"{_who(alt.responsible, alt.when)}")
@@ -145,7 +151,7 @@ def diff_documents(old: Document | None, new: Document, from_label: str,
     matcher = difflib.SequenceMatcher(None, old_titles, new_titles, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op == "equal":
-            for (title, a), (_, b) in zip(old_blocks[a1:a2], new_blocks[b1:b2]):
+            for (title, a), (_, b) in zip(old_blocks[a1:a2], new_blocks[b1:b2], strict=True):
                 sections.append(_section(title, _diff_lines(a, b)))
             continue
         for title, lines in old_blocks[a1:a2]:

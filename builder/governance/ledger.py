@@ -63,6 +63,7 @@ def canonical_json(data: Any) -> str:
 
 
 def sha256_text(text: str) -> str:
+    """SHA-256 (hex) of ``text`` encoded as UTF-8."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -121,14 +122,17 @@ class LedgerEntry:
 
     @property
     def is_approval(self) -> bool:
+        """Whether the entry approves (fastställd) rather than repeals the version."""
         return self.decision == "fastställd"
 
 
 def ledger_path(group_folder: Path) -> Path:
+    """The ledger file of a samverkansrutin's folder."""
     return group_folder / LEDGER_FILE
 
 
 def archive_path(group_folder: Path, doc_id: str, version: str) -> Path:
+    """Where the archived copy of an approved version lies."""
     return group_folder / ARCHIVE_DIR / f"{doc_id}-v{version}.yaml"
 
 
@@ -281,6 +285,7 @@ def ledger_text_with(existing: str | None, entry: dict[str, str]) -> str:
 
 
 def last_digest(entries: list[LedgerEntry]) -> str:
+    """The hash the next entry must chain to (the genesis value for an empty ledger)."""
     return entries[-1].digest if entries else GENESIS
 
 

@@ -34,6 +34,7 @@ class Flag:
 
     @property
     def overdue(self) -> bool:
+        """Whether the flag means something should already have happened."""
         return self.code in OVERDUE_FLAGS
 
 
@@ -49,17 +50,21 @@ class DocumentStatus:
 
     @property
     def overdue(self) -> bool:
+        """Whether anything is overdue (review or validity)."""
         return any(flag.overdue for flag in self.flags)
 
     @property
     def expired(self) -> bool:
+        """Whether the routine's validity has ended."""
         return any(flag.code == "giltighet-utgangen" for flag in self.flags)
 
     def has(self, code: str) -> bool:
+        """Whether the flag ``code`` is raised."""
         return any(flag.code == code for flag in self.flags)
 
 
 def group_of(routine: RoutineFile) -> str:
+    """The samverkansrutin a routine belongs to (its own id for a samverkansrutin)."""
     doc = routine.document
     return doc.parent if isinstance(doc, Arbetsrutin) else doc.id
 
@@ -126,6 +131,7 @@ def _iso(day: dt.date | None) -> str | None:
 
 
 def status_record(status: DocumentStatus) -> dict[str, Any]:
+    """One routine's status as plain data, for `rutin status --format json`."""
     doc = status.routine.document
     return {
         "id": doc.id,
@@ -146,6 +152,7 @@ def status_record(status: DocumentStatus) -> dict[str, Any]:
 
 
 def format_status_json(statuses: list[DocumentStatus], today: dt.date) -> str:
+    """Every routine's status as the JSON `rutin status --format json` prints."""
     payload = {
         "idag": today.isoformat(),
         "ledtid_månader": LEAD_MONTHS,

@@ -76,6 +76,7 @@ def _who(responsible: str | None, when: str | None) -> dict[str, str | None]:
 
 
 def step_view(number: int, step: Step) -> dict[str, Any]:
+    """One numbered step and its lettered alternatives, with who and when."""
     alternatives = [
         {
             "letter": LETTERS[i],
@@ -124,6 +125,7 @@ def pdf_link(doc: Document) -> str:
 
 
 def team_rows(ctx: RenderContext) -> list[dict[str, Any]]:
+    """The Team table of a samverkansrutin (empty for an arbetsrutin)."""
     doc = ctx.document
     if not isinstance(doc, Samverkansrutin):
         return []
@@ -181,6 +183,7 @@ def revision_view(doc: Document) -> dict[str, Any] | None:
 
 
 def follow_up_view(doc: Document) -> dict[str, Any] | None:
+    """The follow-up block: who, how and when, marked when only an example."""
     follow_up = doc.follow_up
     if follow_up is None:
         return None
@@ -193,6 +196,7 @@ def follow_up_view(doc: Document) -> dict[str, Any] | None:
 
 
 def status_view(ctx: RenderContext) -> dict[str, Any]:
+    """Banners and watermark for the document's status and validity."""
     doc: Document = ctx.document
     expired = has_expired(doc.valid_to, ctx.options.today)
     banners = []

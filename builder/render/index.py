@@ -27,6 +27,8 @@ VARIANT_LABELS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Link:
+    """A link to one output file."""
+
     label: str
     href: str
     kind: str  # file extension, shown to say what opens
@@ -34,6 +36,8 @@ class Link:
 
 @dataclass(frozen=True)
 class Row:
+    """One routine's row in the index."""
+
     id: str
     title: str
     kind: str  # "Samverkansrutin" | "Arbetsrutin"
@@ -52,6 +56,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Group:
+    """A samverkansrutin with its arbetsrutiner, as the index groups them."""
+
     id: str
     title: str
     href: str  # the group's own page, relative to the page showing it

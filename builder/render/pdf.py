@@ -57,7 +57,7 @@ def _named_destinations(reader: Any) -> dict[str, Any]:
             continue
         node = node.get_object() if hasattr(node, "get_object") else node
         pairs = list(node.get("/Names", []))
-        for key, value in zip(pairs[::2], pairs[1::2]):
+        for key, value in zip(pairs[::2], pairs[1::2], strict=False):
             found[str(key)] = value.get_object() if hasattr(value, "get_object") else value
         stack.extend(kid.get_object() for kid in node.get("/Kids", []))
     return found

@@ -26,6 +26,8 @@ RuleFunction = Callable[[Library, CheckOptions], Iterable[Diagnostic]]
 
 @dataclass(frozen=True)
 class Rule:
+    """A registered rule: code, severity, Swedish summary and its function."""
+
     code: str
     severity: Severity
     summary: str  # Swedish one-liner, shown in SARIF and `rutin check --regler`

@@ -36,6 +36,7 @@ def _at(entry: LedgerEntry, code: str, message: str) -> Diagnostic:
 
 @rule("R406", "error", "Godkännandeliggaren är obruten (ingen post ändrad, borttagen eller flyttad)")
 def check_ledger_chain(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """Every break in a ledger's hash chain, and every malformed entry."""
     for folder in group_folders(library):
         _, diagnostics = load_ledger(folder)
         yield from diagnostics
@@ -93,6 +94,7 @@ def check_approval_recorded(library: Library, options: CheckOptions) -> Iterator
 
 @rule("R409", "error", "Varje fastställd version har en oförändrad kopia i arkiv/")
 def check_archive(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """An approved version without an unchanged archive copy, or a copy without a decision."""
     for folder in group_folders(library):
         entries, _ = load_ledger(folder)
         archived: set[str] = set()

@@ -28,6 +28,8 @@ TEST_TEXT = "TESTSIGNATUR – ej giltig"
 
 @dataclass(frozen=True)
 class SigningKey:
+    """A private key with its certificate and chain, as loaded from a PKCS#12 file."""
+
     key: Any  # an RSA or EC private key from `cryptography`
     certificate: x509.Certificate
     chain: tuple[x509.Certificate, ...]  # intermediates and root, if known
@@ -42,6 +44,7 @@ class SigningKey:
 
 
 def local_key_dir() -> Path:
+    """Where the local test key and CA are kept (the user's cache folder)."""
     return cache_dir() / "testnyckel"
 
 

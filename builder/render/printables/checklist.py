@@ -24,6 +24,7 @@ HEADER_FIELDS = (("patient", "Patient (initialer/ID)"), ("datum", "Datum"),
 
 
 def checklist_html(ctx: RenderContext, rows: list[ChecklistRow], fillable: bool) -> str:
+    """The checklist as HTML, with form fields when ``fillable``."""
     doc = ctx.document
     return render_template(
         "checklist.html.j2",

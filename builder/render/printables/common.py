@@ -75,10 +75,12 @@ class ChecklistRow:
 
     @property
     def field_id(self) -> str:
+        """The form field (and row element) id of the row."""
         return f"steg-{self.path_key}"
 
     @property
     def path_key(self) -> str:
+        """The row's step indexes joined by '-': unique within the document."""
         return "-".join(str(p) for p in self.path if isinstance(p, int))
 
 
@@ -95,7 +97,7 @@ def _step_rows(step: Step, number: int, path: YamlPath, heading: str) -> list[Ch
     if step.text:
         rows.append(ChecklistRow(str(number), None, step.text, step.responsible or "",
                                  step.when or "", path, heading))
-    for letter, alt in zip(LETTERS, step.alternatives or []):
+    for letter, alt in zip(LETTERS, step.alternatives or [], strict=False):
         rows.append(ChecklistRow(
             f"{number}{letter}", alt.condition, alt.text,
             alt.responsible or step.responsible or "", alt.when or step.when or "",

@@ -33,6 +33,8 @@ PX_PER_MM = 96 / 25.4  # WeasyPrint lays out in CSS pixels
 
 @dataclass(frozen=True)
 class CardContact:
+    """A contact on the card's back."""
+
     name: str
     role: str | None
     phone: str | None  # formatted the Swedish way
@@ -83,6 +85,7 @@ def _points(routine: RoutineFile) -> tuple[str, ...]:
 
 
 def qr_code(url: str) -> segno.QRCode:
+    """The QR code for ``url`` (error correction level M)."""
     return segno.make(url, error="m", micro=False)
 
 

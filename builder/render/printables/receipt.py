@@ -17,6 +17,7 @@ PAGES = 1  # one page of 20 signatures; a unit prints more copies when it fills 
 
 
 def receipt_html(ctx: RenderContext, pages: int = PAGES) -> str:
+    """The läskvittens as HTML, with ``pages`` pages of signature rows."""
     doc = ctx.document
     return render_template(
         "receipt.html.j2",
