@@ -97,12 +97,8 @@ def _links(outputs: DocumentOutputs | None, prefix: str) -> tuple[Link, ...]:
 def _marks(status: DocumentStatus) -> tuple[str, ...]:
     doc = status.routine.document
     marks = []
-    if doc.status == "utkast":
-        marks.append("Utkast")
-    elif doc.status == "granskning":
-        marks.append("Under granskning")
-    elif doc.status == "upphävd":
-        marks.append("Upphävd")
+    if doc.is_draft or doc.status == "upphävd":
+        marks.append(STATUS_LABELS[doc.status])
     if status.expired:
         marks.append("Utgången")
     if status.has("utvardering-forsenad"):
