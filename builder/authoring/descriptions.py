@@ -9,26 +9,6 @@ no text here, so a new model field cannot ship without one.
 
 from __future__ import annotations
 
-# What a whole block is (the schema's $defs, shown when hovering the block's key).
-MODELS: dict[str, str] = {
-    "Samverkansrutin": "En samverkansrutin: hur sjukhus, primärvård och kommun samverkar kring "
-                       "patienten, med de team den omfattar.",
-    "Arbetsrutin": "En arbetsrutin: hur ett team arbetar enligt sin samverkansrutin.",
-    "Evaluation": "När rutinen ska utvärderas: fasta månader eller ett intervall i månader.",
-    "Revision": "En rad i ändringshistoriken.",
-    "Alternative": "Ett alternativ inom ett steg (2a, 2b …): ett villkor och vad som då görs.",
-    "Step": "Ett numrerat steg; blir en rad i checklistan.",
-    "Section": "Ett avsnitt i dokumentet: rubrik, löptext, punkter, steg och not.",
-    "TeamEntry": "Ett team som samverkansrutinen omfattar.",
-    "FollowUp": "Vem som följer upp rutinen, hur och när.",
-    "Contact": "En kontakt på fickkortet.",
-    "PocketCard": "Fickkortet (85 × 55 mm): de viktigaste raderna och kontakterna.",
-    "Attachment": "En bilaga: en fil bredvid rutinen.",
-    "Organisation": "Organisationens inställningar: godkännande organ, publicering och "
-                    "betrodda certifikat.",
-    "ApprovingBody": "Ett organ som får fastställa rutiner.",
-}
-
 # Key → explanation, wherever the key appears.
 KEYS: dict[str, str] = {
     # Document

@@ -123,6 +123,8 @@ def _enums(node: Any) -> None:
 def _explain(model: str, key: str, prop: dict[str, Any]) -> dict[str, Any]:
     prop = _relax(prop)
     prop.pop("title", None)
+    if "default" in prop and prop["default"] is None:
+        del prop["default"]  # an editor would insert "null" on completion
     text = sv.describe_key(model, key)
     if text:
         prop["description"] = text
@@ -135,11 +137,9 @@ def _explain(model: str, key: str, prop: dict[str, Any]) -> dict[str, Any]:
 def _teach_object(model: str, schema: dict[str, Any]) -> None:
     """Swedish texts for one object schema (a $defs entry or the top level) and its keys."""
     schema.pop("title", None)
-    text = sv.MODELS.get(model)
-    if text:
-        schema["description"] = text
-    else:
-        schema.pop("description", None)  # never the model's English docstring
+    # A block is explained where it is used (its key's description): a description here would
+    # win an editor's hover over the key's own text. Never the model's English docstring.
+    schema.pop("description", None)
     properties = schema.get("properties", {})
     for key in list(properties):
         properties[key] = _explain(model, key, properties[key])
