@@ -158,7 +158,8 @@ def test_wheel_installed_outside_the_repo_checks_builds_and_verifies(
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     python = venv / "bin" / "python"
-    pip = [str(python), "-m", "pip", "install", "-q", "--no-compile", "--disable-pip-version-check"]
+    pip = [str(python), "-m", "pip", "install", "-q", "--no-compile",
+           "--disable-pip-version-check"]
     subprocess.run(pip + ["--require-hashes", "-r", str(RUNTIME_LOCK)], check=True, timeout=900)
     subprocess.run(pip + ["--no-deps", str(wheel)], check=True, timeout=300)
 
