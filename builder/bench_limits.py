@@ -37,6 +37,7 @@ avsnitt:
 
 
 def steps(count: int) -> str:
+    """A routine with ``count`` steps, ten per section."""
     per_section = 10
     body = []
     for section in range(0, count, per_section):
@@ -47,12 +48,14 @@ def steps(count: int) -> str:
 
 
 def long_text(chars: int) -> str:
+    """A routine with one text value of ``chars`` characters."""
     words = ("vården ", "kommunen ", "patienten ", "samordning ")
     text = "".join(words[i % 4] for i in range(chars // 9))[:chars].rstrip()
     return HEAD + f"  - rubrik: Lång text\n    text: \"{text}\"\n"
 
 
 def long_word(chars: int) -> str:
+    """A routine whose one step holds a word of ``chars`` characters."""
     return HEAD + f"  - rubrik: Långt ord\n    steg:\n      - {{text: Före {'x' * chars} efter., " \
                   "ansvarig: NSVT}\n"
 
@@ -80,6 +83,7 @@ def measure(args: list[str]) -> tuple[int, float, float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Generate, check and build every case; print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--formats", default="pdf,checklista")
     parser.add_argument("--keep", action="store_true", help="behåll den tillfälliga mappen")

@@ -36,6 +36,7 @@ class LockHeldError(RuntimeError):
 
 
 def lock_timeout() -> float:
+    """Seconds to wait for a held lock (RUTIN_LOCK_TIMEOUT, default 60)."""
     try:
         return max(0.0, float(os.environ.get(ENV_TIMEOUT, DEFAULT_TIMEOUT_S)))
     except ValueError:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
-import importlib.util
 import json
 import multiprocessing
 import os
@@ -27,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from builder.build.card_cache import read_card_cache, write_card_cache
 from builder.build.manifest import (
     MANIFEST_NAME,
     BuildReport,
@@ -48,7 +48,7 @@ from builder.load.library import Library, RoutineFile, find_library_root
 from builder.locking import kill_point, output_lock
 from builder.options import BuildOptions
 from builder.render import (
-    RENDERER_PATHS,
+    RENDERERS,
     Artifact,
     DocumentOutputs,
     RenderContext,
@@ -67,6 +67,8 @@ Job = tuple[str, str]  # (document id, format)
 
 @dataclass(frozen=True)
 class JobResult:
+    """What one render job returned: its files, or the error that stopped it."""
+
     doc_id: str
     fmt: str
     artifacts: tuple[Artifact, ...]
@@ -75,6 +77,8 @@ class JobResult:
 
 @dataclass
 class BuildResult:
+    """What a build did, for the command's report."""
+
     documents: int
     diagnostics: list[Diagnostic]
     check: CheckResult | None = None  # None when nothing changed and the check was replayed
@@ -88,11 +92,13 @@ class BuildResult:
 
     @property
     def nothing_to_do(self) -> bool:
+        """Nothing was rendered and nothing written: everything was current."""
         return not self.rendered and not self.written
 
 
 @dataclass
 class BuildPlan:
+    """The plan step's answer: jobs to render, and entries kept as they are."""
     jobs: list[Job]
     prints: dict[Job, str]
     entries: dict[str, ManifestEntry]  # outputs kept as they are (current or refused)
@@ -134,7 +140,7 @@ def _render_one(ctx: RenderContext, fmt: str) -> list[Artifact]:
 
 
 def _sign_one(ctx: RenderContext, fmt: str, artifacts: list[Artifact]) -> list[Artifact]:
-    if ctx.options.sign and ctx.routine.document.is_approved and fmt in ("pdf", "docx"):
+    if ctx.options.sign and ctx.routine.document.is_approved and RENDERERS[fmt].signed:
         from builder.signing.sign import sign_artifacts
 
         return sign_artifacts(ctx, artifacts)
@@ -171,7 +177,7 @@ def plan_build(check: CheckResult, buildable: list[RoutineFile], not_built: list
                signer: str) -> BuildPlan:
     """Which (document, format) jobs must render; the rest stay as the manifest records."""
     library = check.library
-    formats = [f for f in options.formats if f in RENDERER_PATHS]
+    formats = [f for f in options.formats if f in RENDERERS]
     plan = BuildPlan([], {}, {}, 0)
     for routine in buildable:
         for fmt in formats:
@@ -233,7 +239,7 @@ def collect(results: list[JobResult], library: Library, plan: BuildPlan,
         files = tuple(f"{folders[job.doc_id]}/{a.filename}" for a in job.artifacts)
         plan.entries[f"{job.doc_id}:{job.fmt}"] = ManifestEntry(plan.prints[(job.doc_id,
                                                                             job.fmt)], files)
-        pending.extend(zip(files, (a.data for a in job.artifacts)))
+        pending.extend(zip(files, (a.data for a in job.artifacts), strict=True))
     return pending
 
 
@@ -263,6 +269,7 @@ class Staging:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def write(self, relative: str, data: bytes) -> FileStamp:
+        """Stage one file (atomically) and return its stamp for the manifest."""
         target = self.folder / relative
         write_atomic(target, data)
         self.files.append(relative)
@@ -391,7 +398,8 @@ def _build_locked(path: Path, options: BuildOptions, progress: Progress | None,
         return BuildResult(report.documents, list(report.diagnostics),
                            up_to_date=len(previous.entries), not_built=list(report.not_built),
                            orphaned=list(report.orphaned))
-    check = run_check(path, CheckOptions(today=options.today))
+    check = run_check(path, CheckOptions(today=options.today), read_card_cache())
+    write_card_cache(check.layout)
     library = check.library
     result = BuildResult(check.documents, list(check.diagnostics), check)
     failing = {d.file for d in check.diagnostics if d.is_error}
@@ -416,12 +424,9 @@ def _build_locked(path: Path, options: BuildOptions, progress: Progress | None,
 
 def signer_fingerprint() -> str:
     """Identifies the signing key so a new key re-signs approved documents."""
-    if importlib.util.find_spec("builder.signing.sign") is None:
-        return "unsigned"
-    from builder import signing
+    from builder.signing.sign import signer_fingerprint as describe  # cryptography: ~0.1 s
 
-    describe = getattr(signing, "signer_fingerprint", None)
-    return str(describe()) if callable(describe) else "signing"
+    return describe()
 
 
 def _failure(routine: RoutineFile, fmt: str, error: str) -> Diagnostic:
@@ -457,8 +462,6 @@ def _document_outputs(library: Library,
 
 def _render_index(library: Library, outputs: list[DocumentOutputs],
                   options: BuildOptions) -> list[Artifact]:
-    if importlib.util.find_spec("builder.render.index") is None:
-        return []
     from builder.render.index import render_index
 
-    return list(render_index(library, outputs, options))
+    return render_index(library, outputs, options)

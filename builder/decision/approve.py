@@ -21,6 +21,7 @@ from builder.diagnostics import Diagnostic
 from builder.governance.ledger import (
     LedgerEntry,
     archive_path,
+    archived_content_hash,
     content_hash,
     entries_for,
     last_digest,
@@ -32,7 +33,6 @@ from builder.governance.ledger import (
 )
 from builder.load.library import ARCHIVE_DIR, RoutineFile, display_path, find_library_root
 from builder.load.safe_yaml import parse_yaml_text
-from builder.load.to_model import validate_routine
 from builder.locking import kill_point, library_lock
 from builder.model import ApprovingBody, Organisation
 
@@ -43,6 +43,8 @@ NOT_BLOCKING = {"R408"}
 
 @dataclass(frozen=True)
 class ApprovalRequest:
+    """A decision to record: which routine, by whom, when, under which protocol."""
+
     doc_id: str
     body: str
     date: dt.date
@@ -256,7 +258,7 @@ def plan_decision(root: Path, request: ApprovalRequest) -> tuple[_Plan | None, A
     snapshot = archive_path(folder, doc.id, doc.version)
     digest = content_hash(doc)
     # A copy left by an interrupted approval of this very content is reused, not an error.
-    reusable = snapshot.is_file() and _archived_hash(snapshot) == digest
+    reusable = snapshot.is_file() and archived_content_hash(snapshot) == digest
     pending = None if request.withdraw else _interrupted(routine, entries_doc, digest)
     if pending is not None:  # finish it: the decision is in the ledger, the YAML lags behind
         finish = _approval_updates(doc.valid_from, pending.body, pending.date)
@@ -357,11 +359,3 @@ def _snapshot_text(text: str, entry: dict[str, str]) -> str:
     if first.startswith("# yaml-language-server:"):  # keep it first; arkiv/ is one level deeper
         return first.replace("$schema=../", "$schema=../../", 1) + "\n" + header + rest
     return header + text
-
-
-def _archived_hash(path: Path) -> str | None:
-    source, _ = parse_yaml_text(path.read_text(encoding="utf-8"), display_path(path))
-    if source is None:
-        return None
-    document, _ = validate_routine(source)
-    return content_hash(document) if document is not None else None

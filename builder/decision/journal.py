@@ -34,6 +34,7 @@ JOURNAL_FILE = ".rutin-beslut.json"
 
 @dataclass(frozen=True)
 class Journal:
+    """Everything a decision still has to write, with the bytes to write."""
     entry: dict[str, str] | None  # None: the ledger already holds the decision
     ledger: Path
     routine: Path
@@ -49,6 +50,7 @@ class _LedgerMovedOn(Exception):
 
 
 def journal_path(root: Path) -> Path:
+    """Where the journal of an unfinished decision lies."""
     return root / JOURNAL_FILE
 
 
@@ -61,6 +63,7 @@ def latest_as_raw(entry: LedgerEntry) -> dict[str, str]:
 
 
 def write_journal(root: Path, journal: Journal) -> None:
+    """Write the journal atomically, paths relative to the library root."""
     def rel(path: Path | None) -> str | None:
         return None if path is None else path.relative_to(root).as_posix()
 
@@ -82,6 +85,7 @@ def _inside(root: Path, relative: Any) -> Path:
 
 
 def read_journal(root: Path) -> Journal:
+    """The journal left by an unfinished decision (ValueError if it is damaged)."""
     raw = json.loads(journal_path(root).read_text(encoding="utf-8"))
     if not isinstance(raw, dict) or raw.get("version") != 1:
         raise ValueError("okänt format")

@@ -17,7 +17,6 @@ from builder.model import Arbetsrutin, Document, Organisation, Samverkansrutin
 ORGANISATION_FILE = "organisation.yaml"
 LEDGER_FILE = "godkannanden.yaml"
 ARCHIVE_DIR = "arkiv"
-SCHEMA_FILE = "rutin.schema.json"
 NOT_ROUTINES = {ORGANISATION_FILE, LEDGER_FILE}
 
 
@@ -31,16 +30,14 @@ class RoutineFile:
 
     @property
     def display(self) -> str:
+        """The file's path as findings show it."""
         return self.source.display
-
-    @property
-    def group(self) -> str:
-        """The samverkansrutin folder the file lives in (its output folder)."""
-        return self.path.parent.name
 
 
 @dataclass(frozen=True)
 class Library:
+    """Every routine that loaded without errors, and the organisation, under one root."""
+
     root: Path
     routines: tuple[RoutineFile, ...]
     organisation: Organisation | None
@@ -59,17 +56,21 @@ class Library:
             fields[key] for fields in self.unparsed_fields if key in fields}
 
     def by_id(self, doc_id: str) -> RoutineFile | None:
+        """The routine with id ``doc_id``, if any."""
         return next((r for r in self.routines if r.document.id == doc_id), None)
 
     @property
     def samverkansrutiner(self) -> list[RoutineFile]:
+        """Every samverkansrutin in the library."""
         return [r for r in self.routines if isinstance(r.document, Samverkansrutin)]
 
     @property
     def arbetsrutiner(self) -> list[RoutineFile]:
+        """Every arbetsrutin in the library."""
         return [r for r in self.routines if isinstance(r.document, Arbetsrutin)]
 
     def group_folder(self, routine: RoutineFile) -> Path:
+        """The folder of the routine's samverkansrutin (holds its ledger and archive)."""
         return routine.path.parent
 
 
@@ -114,6 +115,7 @@ def walk_library(root: Path) -> tuple[list[Path], list[Diagnostic]]:
 
 
 def routine_paths(root: Path) -> list[Path]:
+    """Every routine YAML below root (see ``walk_library``)."""
     return walk_library(root)[0]
 
 
@@ -167,6 +169,7 @@ def _nonblocking(path: str, flags: int) -> int:
 
 def load_organisation(root: Path) -> tuple[Organisation | None, LoadedYaml | None,
                                            list[Diagnostic]]:
+    """The library's organisation.yaml, validated; (None, None, []) when there is none."""
     path = root / ORGANISATION_FILE
     if not os.path.lexists(path):
         return None, None, []

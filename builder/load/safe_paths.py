@@ -47,6 +47,7 @@ def resolve_safely(path: Path) -> tuple[Path | None, str | None]:
 
 
 def kind_of(mode: int) -> str:
+    """What a file mode is, in Swedish, for a finding."""
     if stat.S_ISFIFO(mode):
         return "en namngiven pipe (FIFO)"
     if stat.S_ISSOCK(mode):

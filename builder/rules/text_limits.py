@@ -37,6 +37,7 @@ STEP_KEYS = ("steg", "alternativ")
 
 @rule("R107", "error", "Länkar och bilder i text pekar inte utanför rutinen")
 def check_links(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """R107 for every link or image that leaves the routine."""
     for routine in library.routines:
         for path, text in string_leaves(routine.source.data):
             for kind, url, reason in find_unsafe_links(text):
@@ -91,6 +92,7 @@ def _drawn(char: str) -> bool:
 
 
 def first_missing_glyph(text: str) -> str | None:
+    """The first drawn character of ``text`` that no installed font has."""
     if text.isascii():
         return None
     coverage = installed_coverage()
@@ -102,6 +104,7 @@ def first_missing_glyph(text: str) -> str | None:
 
 @rule("R108", "error", "Varje tecken finns i något installerat typsnitt")
 def check_glyphs(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """R108 at the first character per value that no font can show."""
     for routine in library.routines:
         for path, text in string_leaves(routine.source.data):
             char = first_missing_glyph(text)
@@ -149,6 +152,7 @@ def _longest_word(text: str) -> str:
 
 @rule("R109", "error", "Rutinen håller sig inom de dokumenterade gränserna")
 def check_limits(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """R109 for sections, steps and text values beyond the documented limits."""
     for routine in library.routines:
         for keys, limit, what in ((SECTION_KEYS, MAX_SECTIONS, "avsnitt"),
                                   (STEP_KEYS, MAX_STEPS, "steg")):
@@ -164,6 +168,7 @@ def check_limits(library: Library, options: CheckOptions) -> Iterator[Diagnostic
 
 @rule("R110", "warning", "Inga ord är längre än vad en rad rymmer")
 def check_word_length(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """R110 (warning) for a word longer than a line."""
     for routine in library.routines:
         for path, text in string_leaves(routine.source.data):
             word = _longest_word(text) if len(text) > MAX_WORD_CHARS else ""

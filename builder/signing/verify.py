@@ -28,22 +28,29 @@ from builder.signing.sign import META_HASH, META_ID, META_VERSION
 
 @dataclass(frozen=True)
 class Finding:
+    """One check's outcome in the report."""
+
     ok: bool | None  # None: information only (signer, time)
     text: str  # Swedish, for the user
 
 
 @dataclass(frozen=True)
 class FileReport:
+    """Everything checked about one file."""
+
     path: Path
     findings: tuple[Finding, ...]
 
     @property
     def ok(self) -> bool:
+        """Whether the file passed: checks were made and none failed."""
         return bool(self.findings) and all(f.ok is not False for f in self.findings)
 
 
 @dataclass(frozen=True)
 class TrustRoots:
+    """The certificates a signature must chain to, and where they came from."""
+
     certificates: tuple[Any, ...]  # asn1crypto certificates
     source: str  # where they came from, for the report
     problems: tuple[str, ...] = ()
@@ -167,7 +174,7 @@ def _ledger_findings(library: Library | None, doc_id: str, version: str,
                      digest: str | None,
                      signed: dict[str, str] | None = None) -> list[Finding]:
     """Does the signed id/version/hash match the ledger entry and the current routine?"""
-    from builder.governance.ledger import content_hash, entries_for, load_ledger
+    from builder.governance.ledger import entries_for, load_ledger
 
     if library is None:
         return [Finding(False, "Hittar ingen routines/-mapp att jämföra med (ange --routines)")]
@@ -195,21 +202,28 @@ def _ledger_findings(library: Library | None, doc_id: str, version: str,
                                       f"{entry.date.isoformat()}, {entry.protocol})"))
     if entries and not entries[-1].is_approval:
         findings.append(Finding(False, f"Rutinen är upphävd ({entries[-1].date.isoformat()})"))
+    findings.append(_currency_finding(routine, entries, version, digest))
+    return findings
+
+
+def _currency_finding(routine: Any, entries: list[Any], version: str,
+                      digest: str | None) -> Finding:
+    """Is the signed version still the routine's current, unchanged approved version?"""
+    from builder.governance.ledger import content_hash
+
     document = routine.document
     latest = next((e for e in reversed(entries) if e.is_approval), None)
     if latest is not None and latest.version != version:
-        findings.append(Finding(False, f"Inaktuell: version {latest.version} fastställdes "
-                                       f"{latest.date.isoformat()}, filen är version {version}"))
-    elif document.version != version:
+        return Finding(False, f"Inaktuell: version {latest.version} fastställdes "
+                              f"{latest.date.isoformat()}, filen är version {version}")
+    if document.version != version:
         # A draft of the next version does not make the approved one invalid: it still applies.
-        findings.append(Finding(None, f"Gällande fastställd version; version {document.version} "
-                                      f"är under arbete ({document.status})"))
-    elif digest is not None and content_hash(document) != digest:
-        findings.append(Finding(False, "Rutinens innehåll har ändrats sedan filen signerades "
-                                       "(R407): bygg om efter nytt godkännande"))
-    else:
-        findings.append(Finding(True, f"Stämmer med aktuell rutin ({routine.display})"))
-    return findings
+        return Finding(None, f"Gällande fastställd version; version {document.version} "
+                             f"är under arbete ({document.status})")
+    if digest is not None and content_hash(document) != digest:
+        return Finding(False, "Rutinens innehåll har ändrats sedan filen signerades "
+                              "(R407): bygg om efter nytt godkännande")
+    return Finding(True, f"Stämmer med aktuell rutin ({routine.display})")
 
 
 def _signed_info(signature: Any) -> dict[str, str]:
@@ -239,6 +253,7 @@ def _quiet_pyhanko() -> Iterator[None]:
 
 
 def verify_pdf(path: Path, library: Library | None, roots: TrustRoots) -> FileReport:
+    """Check a PDF's signature, its integrity and its content against the ledger."""
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
@@ -329,6 +344,7 @@ def _docx_identity(data: bytes) -> tuple[str | None, str | None, str | None]:
 
 
 def verify_docx(path: Path, library: Library | None, roots: TrustRoots) -> FileReport:
+    """Check a DOCX against its detached .p7s signature and the ledger."""
     from asn1crypto import cms
     from pyhanko.sign.validation import async_validate_detached_cms
     from pyhanko.sign.validation.errors import SignatureValidationError
@@ -363,6 +379,7 @@ def verify_docx(path: Path, library: Library | None, roots: TrustRoots) -> FileR
 
 
 def verify_file(path: Path, library: Library | None, roots: TrustRoots) -> FileReport:
+    """Check one file by its kind (.pdf, .docx with .docx.p7s)."""
     name = path.name.lower()
     if name.endswith(".docx.p7s"):
         path, name = path.with_name(path.name[:-4]), name[:-4]
@@ -376,6 +393,7 @@ def verify_file(path: Path, library: Library | None, roots: TrustRoots) -> FileR
 
 
 def verify_files(paths: Iterable[Path], library: Library | None) -> list[FileReport]:
+    """Check every file against the library's trust roots."""
     roots = load_trust_roots(library)
     return [verify_file(path, library, roots) for path in paths]
 
