@@ -29,3 +29,7 @@ class RenderError(RutinError, RuntimeError):
         self.document_id = document_id
         self.messages = tuple(messages)
         super().__init__(f"{document_id}: " + "; ".join(messages))
+
+
+class LockHeldError(RutinError, RuntimeError):
+    """Another process held the library's or the output folder's lock for the whole wait."""

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from builder.errors import LockHeldError
+
 LIBRARY_LOCK = ".rutin.lock"  # in routines/: hidden, not YAML, so never read as a routine
 OUTPUT_LOCK = ".rutin-build.lock"  # in output/
 ENV_TIMEOUT = "RUTIN_LOCK_TIMEOUT"
@@ -24,15 +26,10 @@ DEFAULT_TIMEOUT_S = 60.0
 ENV_KILL_AT = "RUTIN_TEST_KILL_AT"
 
 
-class LockHeldError(RuntimeError):
-    """Another process held the lock for the whole timeout (a broken environment: exit 2)."""
-
-    def __init__(self, path: Path, what: str, timeout: float) -> None:
-        super().__init__(
-            f"{what} är låst av en annan process ({path}); väntade {timeout:.0f} s. Vänta tills "
+def _held_message(path: Path, what: str, timeout: float) -> str:
+    return (f"{what} är låst av en annan process ({path}); väntade {timeout:.0f} s. Vänta tills "
             "den andra körningen (rutin approve eller rutin build) är klar och försök igen. "
             f"Väntetiden ändras med {ENV_TIMEOUT}=sekunder.")
-        self.path = path
 
 
 def lock_timeout() -> float:
@@ -51,7 +48,7 @@ def _held(path: Path, what: str) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout:
-        raise LockHeldError(path, what, timeout) from None
+        raise LockHeldError(_held_message(path, what, timeout)) from None
     try:
         yield
     finally:

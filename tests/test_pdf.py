@@ -17,7 +17,6 @@ import pytest
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("weasyprint")
 
-from builder.errors import RenderError
 from builder.load.library import Library, RoutineFile, load_library
 from builder.model import Document
 from builder.options import BuildOptions

@@ -125,8 +125,8 @@ def _die_with_parent(parent: int) -> None:
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         except (OSError, AttributeError):
             pass
-    if os.getppid() != parent:  # the build died before prctl took effect
-        os._exit(1)
+    if os.getppid() != parent:  # the build died before prctl took effect: as the kernel would
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _init_worker(state: _WorkerState, parent: int) -> None:

@@ -11,7 +11,6 @@ from builder.cli import cli, echo_err
 from builder.decision.approve import ApprovalRequest
 from builder.decision.approve import approve as record_decision
 from builder.load.library import display_path
-from builder.locking import LockHeldError
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str) -> dt.date:
@@ -47,11 +46,8 @@ def approve(ctx: click.Context, doc_id: str, body: str, date: dt.date, protocol:
     """Registrera ett beslut om att fastställa (eller upphäva) rutinen ID."""
     if not root.is_dir():
         raise click.UsageError(f"'{root}' finns inte")
-    try:
-        outcome = record_decision(root, ApprovalRequest(doc_id, body, date, protocol, withdraw,
-                                                        summary, today))
-    except LockHeldError as exc:
-        raise click.ClickException(str(exc)) from None
+    outcome = record_decision(root, ApprovalRequest(doc_id, body, date, protocol, withdraw,
+                                                    summary, today))
     for note in outcome.notes:
         click.echo(note, err=True)
     if outcome.refusals:

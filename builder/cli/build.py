@@ -23,7 +23,6 @@ from builder.cli import cli
 from builder.cli.check import parse_today
 from builder.cli.recovery import finish_interrupted_decisions
 from builder.diagnostics import has_failures, summary_sv
-from builder.locking import LockHeldError
 from builder.options import ALL_FORMATS, BuildOptions
 from builder.render import format_named
 
@@ -79,10 +78,7 @@ def build(ctx: click.Context, path: Path, output: Path, formats: str | None, ify
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        try:
-            result = run_build(path, options, progress=advance, prune=prune)
-        except LockHeldError as exc:
-            raise click.ClickException(str(exc)) from None
+        result = run_build(path, options, progress=advance, prune=prune)
     for note in result.recovered:
         console.print(note, style="yellow")
     for diagnostic in result.diagnostics:

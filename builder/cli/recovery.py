@@ -8,14 +8,10 @@ import click
 
 from builder.decision.journal import recover_pending
 from builder.load.library import find_library_root
-from builder.locking import LockHeldError
 
 
 def finish_interrupted_decisions(path: Path) -> None:
     """Replay the approval journal, if any, and say so on stderr."""
-    try:
-        notes = recover_pending(find_library_root(path))
-    except LockHeldError as exc:
-        raise click.ClickException(str(exc)) from None
+    notes = recover_pending(find_library_root(path))  # a held lock: LockHeldError, exit 2
     for note in notes:
         click.echo(note, err=True)
