@@ -43,6 +43,23 @@ RULE_HELP: dict[str, RuleHelp] = {
         "Rå HTML i text är inte tillåten; text skrivs i Markdown.",
         "Ersätt HTML med Markdown: **fetstil**, *kursiv*, listor med - och länkar med "
         "[text](adress)."),
+    "R107": RuleHelp(
+        "Länkar och bilder i text stannar inom rutinen: ingen extern adress (http:, https:, "
+        "file: …), ingen absolut sökväg och inget '..'; mailto: och tel: går bra.",
+        "Ta bort länken eller bilden, eller ange externa dokument under "
+        "'relaterade_dokument'. Sådana länkar visas som vanlig text i utdata."),
+    "R108": RuleHelp(
+        "Varje tecken i texten finns i något installerat typsnitt, så att PDF:en kan visa det.",
+        "Ta bort tecknet (t.ex. en emoji) eller installera ett typsnitt som har det, t.ex. "
+        "Debian-paketen fonts-noto-core eller fonts-noto-cjk."),
+    "R109": RuleHelp(
+        "Rutinen håller sig inom de dokumenterade gränserna: 200 avsnitt, 500 steg och "
+        "20 000 tecken i ett textvärde.",
+        "Dela upp rutinen i flera rutiner, eller texten i flera avsnitt."),
+    "R110": RuleHelp(
+        "Inget ord är längre än 80 tecken; längre ord bryts var som helst på sidan.",
+        "Kontrollera att ordet inte är ett skrivfel (saknade mellanslag); en lång adress kan "
+        "stå under 'relaterade_dokument'."),
     "R201": RuleHelp(
         "Arbetsrutinen anger uppföljningsansvar: ansvarig, hur och när, inte tomma eller "
         "platshållare (TODO, ?, -, xxx, ”ej klart”).",
@@ -94,6 +111,11 @@ RULE_HELP: dict[str, RuleHelp] = {
     "R409": RuleHelp(
         "Varje fastställd version har en oförändrad kopia i arkiv/.",
         "Återställ arkivkopian från versionshanteringen; arkiv/ skrivs bara av rutin approve."),
+    "R410": RuleHelp(
+        "Ett beslut i liggaren syns i rutinens status: liggaren har fastställt (eller upphävt) "
+        "versionen, men rutinens status säger något annat.",
+        "Oftast avbröts 'rutin approve' innan rutinfilen uppdaterades: kör samma 'rutin "
+        "approve' igen så slutförs beslutet. Har rutinen ändrats, höj versionen."),
     "R501": RuleHelp(
         "Fickkortets innehåll får plats på 85 × 55 mm (mätt i samma layout som bygget).",
         "Korta raderna eller ta bort en punkt eller kontakt under fickkort."),

@@ -231,7 +231,7 @@ EXAMPLES: dict[str, str] = {
 PATTERN_MESSAGES: dict[str, str] = {
     r"^[a-z0-9][a-z0-9-]{0,79}$": "Ett id får bara innehålla små bokstäver a–z, siffror och "
                                   "bindestreck (högst 80 tecken), t.ex. narsjukvardsteam.",
-    r"^\d+(\.\d+){0,2}$": "Versionen ska vara siffror med punkt, t.ex. \"1.0\".",
+    r"^[0-9]+(\.[0-9]+){0,2}$": "Versionen ska vara siffror med punkt, t.ex. \"1.0\".",
 }
 DATE_MESSAGE = "Skriv datumet som ÅÅÅÅ-MM-DD med ett datum som finns, t.ex. 2026-05-29."
 INTEGER_MESSAGE = "Skriv ett heltal, t.ex. 12."
