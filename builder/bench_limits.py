@@ -1,4 +1,4 @@
-"""Time and memory of the largest inputs: at the documented limits (R109), half of them (to
+"""Time and memory of the largest inputs: at the documented limits (R112), half of them (to
 see growth is linear) and far beyond them (refused by `rutin check` before any rendering).
 
     python -m builder.bench_limits [--formats pdf,checklista] [--keep]

@@ -20,7 +20,7 @@ def _renderer() -> MarkdownIt:
     # html=False: raw HTML in routine text is shown as text, never passed to the PDF engine.
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
     # A link or image that leaves the routine is never emitted as href/src: it stays text
-    # (rule R107 reports it in `rutin check`).
+    # (rule R110 reports it in `rutin check`).
     md.validateLink = lambda url: unsafe_link(url, image=False) is None  # type: ignore[method-assign]
     return md
 

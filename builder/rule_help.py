@@ -43,20 +43,20 @@ RULE_HELP: dict[str, RuleHelp] = {
         "Rå HTML i text är inte tillåten; text skrivs i Markdown.",
         "Ersätt HTML med Markdown: **fetstil**, *kursiv*, listor med - och länkar med "
         "[text](adress)."),
-    "R107": RuleHelp(
+    "R110": RuleHelp(
         "Länkar och bilder i text stannar inom rutinen: ingen extern adress (http:, https:, "
         "file: …), ingen absolut sökväg och inget '..'; mailto: och tel: går bra.",
         "Ta bort länken eller bilden, eller ange externa dokument under "
         "'relaterade_dokument'. Sådana länkar visas som vanlig text i utdata."),
-    "R108": RuleHelp(
+    "R111": RuleHelp(
         "Varje tecken i texten finns i något installerat typsnitt, så att PDF:en kan visa det.",
         "Ta bort tecknet (t.ex. en emoji) eller installera ett typsnitt som har det, t.ex. "
         "Debian-paketen fonts-noto-core eller fonts-noto-cjk."),
-    "R109": RuleHelp(
+    "R112": RuleHelp(
         "Rutinen håller sig inom de dokumenterade gränserna: 200 avsnitt, 500 steg och "
         "20 000 tecken i ett textvärde.",
         "Dela upp rutinen i flera rutiner, eller texten i flera avsnitt."),
-    "R110": RuleHelp(
+    "R113": RuleHelp(
         "Inget ord är längre än 80 tecken; längre ord bryts var som helst på sidan.",
         "Kontrollera att ordet inte är ett skrivfel (saknade mellanslag); en lång adress kan "
         "stå under 'relaterade_dokument'."),

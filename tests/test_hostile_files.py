@@ -194,7 +194,7 @@ def test_external_link_and_escaping_image_are_flagged_and_not_in_the_html(
         "text: En rutin.",
         "text: Se [sidan](http://example.com/spåra) och ![bild](../../../../etc/passwd)."),
         encoding="utf-8")
-    found = findings(tmp_path / "routines", "R107")
+    found = findings(tmp_path / "routines", "R110")
     line = (group / "x.yaml").read_text(encoding="utf-8").splitlines()[11]
     assert [(d.line, d.column) for d in found] == [(12, line.index("http") + 1),
                                                    (12, line.index("../") + 1)]

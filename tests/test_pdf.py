@@ -247,7 +247,7 @@ def test_reproducible(rendered: dict[str, Any]) -> None:
 
 
 def test_markdown_image_url_is_never_emitted(rendered: dict[str, Any]) -> None:
-    """`rutin check` refuses it (R107); a renderer called anyway shows it as text, never
+    """`rutin check` refuses it (R110); a renderer called anyway shows it as text, never
     as an <img> to fetch or an href to follow."""
     ctx, _ = rendered["kungalv-insatser-i-hemmet"]
     section = ctx.document.sections[0].model_copy(

@@ -1,13 +1,13 @@
-"""R107–R110: text that the outputs cannot show as written, checked before any build.
+"""R110–R113: text that the outputs cannot show as written, checked before any build.
 
-R107  links and images in Markdown text stay inside the routine (no http:, no '..', no '/…');
+R110  links and images in Markdown text stay inside the routine (no http:, no '..', no '/…');
       the renderer never emits them as href/src either.
-R108  every character has a glyph in some installed font (emoji, CJK, right-to-left scripts
+R111  every character has a glyph in some installed font (emoji, CJK, right-to-left scripts
       need fonts that are not installed by default); found here at the character, not as a
       failed build at the ``id:`` line.
-R109  documented size limits: below them build time and memory grow linearly (measured with
+R112  documented size limits: below them build time and memory grow linearly (measured with
       ``python -m builder.bench_limits``); above them a routine is not a routine but a mistake.
-R110  (warning) a word longer than a line: the page breaks it anywhere (CSS overflow-wrap).
+R113  (warning) a word longer than a line: the page breaks it anywhere (CSS overflow-wrap).
 """
 
 from __future__ import annotations
@@ -35,26 +35,26 @@ SECTION_KEYS = ("avsnitt", "underavsnitt")
 STEP_KEYS = ("steg", "alternativ")
 
 
-@rule("R107", "error", "Länkar och bilder i text pekar inte utanför rutinen")
+@rule("R110", "error", "Länkar och bilder i text pekar inte utanför rutinen")
 def check_links(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
-    """R107 for every link or image that leaves the routine."""
+    """R110 for every link or image that leaves the routine."""
     for routine in library.routines:
         for path, text in string_leaves(routine.source.data):
             for kind, url, reason in find_unsafe_links(text):
                 shown = url if len(url) <= 60 else url[:60] + "…"
-                yield finding(routine, path, "R107",
+                yield finding(routine, path, "R110",
                               f"{'länken till' if kind == 'länk' else 'bilden'} '{shown}' "
                               f"{reason}; rutinens text får bara länka "
                               "inom rutinen (eller mailto:/tel:). Ange externa dokument under "
                               "'relaterade_dokument' i stället", at_text=url)
 
 
-# --- R108: glyph coverage ---------------------------------------------------------------------
+# --- R111: glyph coverage ---------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
 def installed_coverage() -> tuple[tuple[int, ...], tuple[int, ...]] | None:
     """Union of every installed font's character set (fontconfig), as sorted range starts and
-    ends; None when fontconfig cannot be asked (then R108 stays silent rather than guess)."""
+    ends; None when fontconfig cannot be asked (then R111 stays silent rather than guess)."""
     fc_list = shutil.which("fc-list")
     if fc_list is None:
         return None
@@ -102,15 +102,15 @@ def first_missing_glyph(text: str) -> str | None:
                 None)
 
 
-@rule("R108", "error", "Varje tecken finns i något installerat typsnitt")
+@rule("R111", "error", "Varje tecken finns i något installerat typsnitt")
 def check_glyphs(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
-    """R108 at the first character per value that no font can show."""
+    """R111 at the first character per value that no font can show."""
     for routine in library.routines:
         for path, text in string_leaves(routine.source.data):
             char = first_missing_glyph(text)
             if char is not None:
                 name = unicodedata.name(char, "okänt tecken").lower()
-                yield finding(routine, path, "R108",
+                yield finding(routine, path, "R111",
                               f"tecknet '{char}' (U+{ord(char):04X}, {name}) finns inte i något "
                               "installerat typsnitt och kan inte visas i PDF:en; ta bort det "
                               "eller installera ett typsnitt som har det (t.ex. Debian-paketen "
@@ -118,7 +118,7 @@ def check_glyphs(library: Library, options: CheckOptions) -> Iterator[Diagnostic
                               at_text=char)
 
 
-# --- R109: limits -------------------------------------------------------------------------------
+# --- R112: limits -------------------------------------------------------------------------------
 
 def _items(data: Any, keys: tuple[str, ...], path: YamlPath = ()) -> Iterator[YamlPath]:
     """The path of every list item under any of ``keys``, in document order."""
@@ -140,7 +140,7 @@ def _over_limit(routine: RoutineFile, keys: tuple[str, ...], limit: int,
     for count, path in enumerate(_items(routine.source.data, keys), 1):
         if count > limit:
             total = sum(1 for _ in _items(routine.source.data, keys))
-            return finding(routine, path, "R109",
+            return finding(routine, path, "R112",
                            f"rutinen har {total} {what}; högst {limit} tillåts (se README, "
                            "Gränser). Dela upp den i flera rutiner")
     return None
@@ -150,9 +150,9 @@ def _longest_word(text: str) -> str:
     return max(text.split(), key=len, default="")
 
 
-@rule("R109", "error", "Rutinen håller sig inom de dokumenterade gränserna")
+@rule("R112", "error", "Rutinen håller sig inom de dokumenterade gränserna")
 def check_limits(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
-    """R109 for sections, steps and text values beyond the documented limits."""
+    """R112 for sections, steps and text values beyond the documented limits."""
     for routine in library.routines:
         for keys, limit, what in ((SECTION_KEYS, MAX_SECTIONS, "avsnitt"),
                                   (STEP_KEYS, MAX_STEPS, "steg")):
@@ -161,19 +161,19 @@ def check_limits(library: Library, options: CheckOptions) -> Iterator[Diagnostic
                 yield found
         for path, text in string_leaves(routine.source.data):
             if len(text) > MAX_TEXT_CHARS:
-                yield finding(routine, path, "R109",
+                yield finding(routine, path, "R112",
                               f"texten är {len(text)} tecken; högst {MAX_TEXT_CHARS} tillåts i "
                               "ett värde. Dela upp den i avsnitt")
 
 
-@rule("R110", "warning", "Inga ord är längre än vad en rad rymmer")
+@rule("R113", "warning", "Inga ord är längre än vad en rad rymmer")
 def check_word_length(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
-    """R110 (warning) for a word longer than a line."""
+    """R113 (warning) for a word longer than a line."""
     for routine in library.routines:
         for path, text in string_leaves(routine.source.data):
             word = _longest_word(text) if len(text) > MAX_WORD_CHARS else ""
             if MAX_WORD_CHARS < len(word) and len(text) <= MAX_TEXT_CHARS:
-                yield finding(routine, path, "R110",
+                yield finding(routine, path, "R113",
                               f"ordet '{word[:30]}…' är {len(word)} tecken; ord längre än "
                               f"{MAX_WORD_CHARS} tecken bryts var som helst på sidan – "
                               "kontrollera att det inte är ett skrivfel", at_text=word[:40])
