@@ -67,6 +67,10 @@ def check_review_due(library: Library, options: CheckOptions) -> Iterator[Diagno
                           "utvärdera rutinen och registrera en ny version")
 
 
+IDENTIFIER_KEYS = frozenset({("id",), ("förkortning",), ("referens",), ("diarienummer",),
+                             ("url",), ("epost",), ("telefon",), ("fil",)})
+
+
 @rule("R405", "warning", "Förkortningar i texten förklaras under 'begrepp'")
 def check_abbreviations(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
     parents = {r.document.id: r.document for r in library.samverkansrutiner}
@@ -79,7 +83,8 @@ def check_abbreviations(library: Library, options: CheckOptions) -> Iterator[Dia
             defined |= {t.abbreviation for t in doc.teams if t.abbreviation}
         reported: set[str] = set()
         for path, text in string_leaves(routine.source.data):
-            if path[:1] == ("begrepp",) or path[-1:] in (("id",), ("förkortning",)):
+            # Identifiers, not prose: ids, references, document numbers, links, addresses.
+            if path[:1] == ("begrepp",) or path[-1:] in IDENTIFIER_KEYS:
                 continue
             # TODO/TBD/XXX are placeholders (R201 reports those), not abbreviations to define.
             found = {w for w in abbreviations(text) if not is_placeholder(w)}
