@@ -72,6 +72,13 @@ def _capital_phrases(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _in_identifier(text: str, start: int, end: int) -> bool:
+    """Part of a code with digits ("VS-RUT-0042", "RS 2024-01187" stays prose): not a word."""
+    left = len(text[:start]) - len(re.split(r"\s", text[:start])[-1])
+    right = end + len(re.split(r"\s", text[end:])[0])
+    return any(ch.isdigit() for ch in text[left:right])
+
+
 def abbreviations(text: str) -> set[str]:
     """Abbreviations in ``text``: NSVT, SoL, SkaS — not capitalised names or headings."""
     phrases = _capital_phrases(text)
@@ -83,6 +90,8 @@ def abbreviations(text: str) -> set[str]:
         if word.isupper() and len(word) > LONGEST_ABBREVIATION:
             continue
         if any(start <= match.start() < end for start, end in phrases):
+            continue
+        if _in_identifier(text, match.start(), match.end()):
             continue
         found.add(word)
     return found

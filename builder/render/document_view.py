@@ -246,26 +246,30 @@ def team_rows(ctx: RenderContext) -> list[dict[str, Any]]:
     ]
 
 
-CONTACT_COLUMNS = (("name", "Namn"), ("role", "Roll"), ("unit", "Enhet"), ("phone", "Telefon"),
-                   ("email", "E-post"), ("hours", "Tider"), ("area", "Område"))
+# Who (name, role, unit stacked in one cell), then how and when to reach them.
+CONTACT_COLUMNS = (("phone", "Telefon"), ("email", "E-post"), ("hours", "Tider"),
+                   ("area", "Område"))
 
 
 def contacts_view(doc: Document) -> dict[str, Any] | None:
-    """Kontakter as a table with only the columns some contact fills; phones in one format."""
+    """Kontakter as a table: one "Kontakt" cell (namn, roll, enhet) and only the columns some
+    contact fills; phones in the one house format. Cells are lists of lines."""
     if not doc.contacts:
         return None
     columns = [(key, label) for key, label in CONTACT_COLUMNS
                if any(getattr(c, key) is not None for c in doc.contacts)]
     rows = []
     for contact in doc.contacts:
-        cells = []
+        who = [shown(v) for v in (contact.name, contact.role, contact.unit) if v is not None]
+        cells = [who]
         for key, _ in columns:
             value = getattr(contact, key)
             if key == "phone" and isinstance(value, str):
                 value = format_phone_sv(value)
-            cells.append(shown(value, ""))
+            cells.append([shown(value)] if value is not None else [])
         rows.append(cells)
-    return {"headers": [label for _, label in columns], "rows": rows}
+    return {"headers": ["Kontakt"] + [label for _, label in columns],
+            "keys": ["who"] + [key for key, _ in columns], "rows": rows}
 
 
 def related_view(doc: Document) -> list[dict[str, str | None]]:
@@ -380,7 +384,7 @@ def approval_hint(doc: Document) -> str | None:
         return "Ej fastställd – underskrift saknas"
     elsewhere = doc.approved_elsewhere
     if doc.status == "fastställd_annan_instans" and elsewhere is not None:
-        when = f" {elsewhere.date}" if elsewhere.date else ""
+        when = f" ({elsewhere.date})" if elsewhere.date else ""
         return f"Fastställd av {elsewhere.body}{when} – ingen elektronisk underskrift"
     return None
 

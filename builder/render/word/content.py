@@ -52,8 +52,9 @@ def add_contacts(doc: DocxDocument, document: Document) -> None:
     if view is None:
         return
     doc.add_heading("Kontakter", level=1)
-    width = 160 / len(view["headers"])
-    add_table(doc, view["headers"], view["rows"], [width] * len(view["headers"]))
+    rows = [["\n".join(cell) for cell in row] for row in view["rows"]]
+    rest = (160 - 50) / max(1, len(view["headers"]) - 1)
+    add_table(doc, view["headers"], rows, [50] + [rest] * (len(view["headers"]) - 1))
 
 
 def add_related(doc: DocxDocument, document: Document) -> None:
