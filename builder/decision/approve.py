@@ -9,7 +9,6 @@ from pathlib import Path
 import yaml
 
 from builder.check import run_check
-from builder.rules.stated import accountability_gaps
 from builder.diagnostics import Diagnostic
 from builder.governance.ledger import (
     LedgerEntry,
@@ -26,6 +25,7 @@ from builder.load.library import ARCHIVE_DIR, RoutineFile, display_path
 from builder.load.safe_yaml import parse_yaml_text
 from builder.load.to_model import validate_routine
 from builder.model import ApprovingBody, Organisation
+from builder.rules.stated import accountability_gaps
 from builder.write import write_atomic, write_new
 
 WITHDRAWAL_SUMMARY = "Rutinen upphävs."
