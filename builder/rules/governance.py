@@ -8,7 +8,7 @@ from builder.diagnostics import Diagnostic
 from builder.governance.schedule import next_review
 from builder.load.library import Library
 from builder.markdown import abbreviations
-from builder.model import Arbetsrutin, Samverkansrutin
+from builder.model import Arbetsrutin, Samverkansrutin, stated
 from builder.rules import CheckOptions, finding, rule, string_leaves
 from builder.rules.followup import is_placeholder
 
@@ -19,9 +19,9 @@ def check_approved_metadata(library: Library, options: CheckOptions) -> Iterator
         doc = routine.document
         if not doc.is_approved:
             continue
-        if not doc.approved_by:
+        if not stated(doc.approved_by):
             yield finding(routine, ("status",), "R401",
-                          "status är 'fastställd' men 'godkänt_av' saknas")
+                          "status är 'fastställd' men 'godkänt_av' saknas (eller är ej_angivet)")
         if doc.approval_date is None:
             yield finding(routine, ("status",), "R401",
                           "status är 'fastställd' men 'datum_för_godkännande' saknas")
