@@ -212,11 +212,11 @@ FIELDS: tuple[Field, ...] = (
     Field("alternativ.text", "kontakter-hemsjukvard", "hänvisa till Sjukvårdsrådgivningen.",
           DOC + ("checklista",)),
     # Criteria (point 6): the rule stated once, a tick list with a count line.
-    Field("kriterier.lista", "kriterier-mobil-narvard", "Patienten har tio eller fler läkemedel.",
-          DOC + ("checklista",)),
+    Field("kriterier.lista", "kriterier-mobil-narvard", "Patienten har tio eller fler läkemedel",
+          DOC + ("checklista", "fickkort")),
     Field("kriterier.text", "kriterier-mobil-narvard",
-          "Minst fyra av ovanstående sex kriterier ska vara uppfyllda för inskrivning.",
-          DOC + ("checklista",)),
+          "Minst fyra av ovanstående sex kriterier ska vara uppfyllda för inskrivning",
+          DOC + ("checklista", "fickkort")),
     Field("kriterier.minst", "kriterier-mobil-narvard", "Antal uppfyllda: ______ av 6 (minst 4 "
           "krävs)", ("checklista",)),
     # Sections as documents have them (point 7).
@@ -402,6 +402,16 @@ def test_criteria_rule_is_stated_once(built: Built) -> None:
                  built.docx_text("kriterier-mobil-narvard")):
         assert text.count(rule) == 1
         assert "Minst 4 av följande" not in text  # no second, generated wording
+
+
+def test_card_back_uses_the_documents_contacts_once(built: Built) -> None:
+    back = built.pdf_text("kontakter-hemsjukvard", "-fickkort.pdf")
+    assert "Anna Berg, Samordnande sjuksköterska, Hemsjukvården Alingsås, vardagar kl" in back
+    assert back.count("Sjukvårdsrådgivningen") == 1
+    library, _ = load_library(FIXTURE)
+    routine = library.by_id("kontakter-hemsjukvard")
+    assert routine is not None and routine.document.pocket_card is not None
+    assert routine.document.pocket_card.contacts == []  # no second copy in fickkort
 
 
 def test_one_phone_format_in_document_card_and_html(built: Built) -> None:

@@ -13,6 +13,7 @@ from builder.model import Arbetsrutin, Document, shown, stated
 from builder.phone import format_phone_sv
 from builder.render import Artifact, RenderContext
 from builder.render.printables.common import (
+    CriteriaBlock,
     checked_pdf,
     checklist_rows,
     criteria_blocks,
@@ -71,10 +72,15 @@ def _points(routine: RoutineFile) -> tuple[str, ...]:
     if card is not None and card.points:
         return tuple(card.points)
     # Inclusion criteria first (who the routine is for), stated once with their rule.
-    criteria = tuple(f"{b.rule} {'; '.join(b.items)}" if b.rule else "; ".join(b.items)
-                     for b in criteria_blocks(routine.document))
+    criteria = tuple(_criteria_point(b) for b in criteria_blocks(routine.document))
     rows = checklist_rows(routine.document)[:max(0, MAX_POINTS_FROM_STEPS - len(criteria))]
     return criteria + tuple(f"{r.condition} → {r.text}" if r.condition else r.text for r in rows)
+
+
+def _criteria_point(block: CriteriaBlock) -> str:
+    """One card line: the rule, then the criteria as a list in a sentence."""
+    items = "; ".join(item.strip().rstrip(".") for item in block.items) + "."
+    return f"{block.rule.strip().rstrip('.:')}: {items}" if block.rule else items
 
 
 def qr_code(url: str) -> segno.QRCode:
@@ -98,8 +104,9 @@ def card_contacts(doc: Document) -> tuple[CardContact, ...]:
                      for c in doc.pocket_card.contacts)
     found = []
     for contact in doc.contacts:
-        name = shown(contact.name) if contact.name else (contact.role or contact.unit or "")
-        detail = [d for d in (contact.role if contact.name else contact.unit, contact.hours) if d]
+        # Named by the first of namn, roll, enhet; the others (and the hours) follow once.
+        who = [shown(v) for v in (contact.name, contact.role, contact.unit) if v is not None]
+        name, detail = who[0], [*who[1:], *([contact.hours] if contact.hours else [])]
         phone = stated(contact.phone)
         found.append(CardContact(name, ", ".join(detail) or None,
                                  format_phone_sv(phone) if phone else None))

@@ -156,11 +156,12 @@ def _add_header_footer(doc: DocxDocument, ctx: RenderContext) -> None:
 def _add_front(out: _Out, ctx: RenderContext) -> None:
     """Metadata block, title, status banners and follow-up box: what page 1 opens with."""
     document, doc = ctx.document, out.doc
+    add_metadata_table(doc, ctx)
+    # The issuing organisation on every document (the PDF's masthead), above the title.
     organisation = document.organisation or (
         ctx.library.organisation.name if ctx.library.organisation else None)
     if organisation:
         doc.add_paragraph().add_run(organisation).bold = True
-    add_metadata_table(doc, ctx)
     doc.add_paragraph(document.title, style="Title")
     for banner in status_view(ctx)["banners"]:
         run = doc.add_paragraph().add_run(banner)
