@@ -12,7 +12,6 @@ from markupsafe import Markup
 # capitals (SoL, SkaS).
 # An abbreviation may head a compound ("LSS-ärenden", "SIP-möte"): a hyphen may follow it.
 ABBREVIATION = re.compile(r"(?<![\w-])[A-ZÅÄÖ](?:[a-zåäö]{0,2}[A-ZÅÄÖ])+[a-zåäö]?(?!\w)")
-CAPITALS_WORD = re.compile(r"(?<![\w-])[A-ZÅÄÖ]{2,}(?![\w-])")
 # A run of words in capitals ("ÖVERENSKOMMELSE OM SAMVERKAN", "VÅRD OCH OMSORG"): a name or a
 # heading set in capitals, not a string of abbreviations.
 CAPITALS_RUN = re.compile(r"(?<![\w-])[A-ZÅÄÖ]{2,}(?:[ \t\-–]+[A-ZÅÄÖ]+)+(?![\w-])")

@@ -178,6 +178,7 @@ class TeamEntry(Strict):
 
     @property
     def origins(self) -> list[str]:
+        """The team's origins as a list, whether `utgår_från` is one text or several."""
         if self.based_at is None:
             return []
         return [self.based_at] if isinstance(self.based_at, str) else list(self.based_at)
@@ -198,6 +199,8 @@ class FollowUp(Strict):
 
 
 class Contact(Strict):
+    """A person or function to contact, with role and phone."""
+
     name: Text = Field(alias="namn")
     role: str | None = Field(default=None, alias="roll")
     phone: str | None = Field(default=None, alias="telefon")
@@ -316,10 +319,12 @@ class Document(Strict):
 
     @property
     def is_approved(self) -> bool:
+        """Whether the document is fastställd."""
         return self.status == "fastställd"
 
     @property
     def is_draft(self) -> bool:
+        """Whether the document is not yet decided (utkast or granskning)."""
         return self.status in ("utkast", "granskning")
 
     @property
@@ -361,6 +366,8 @@ ROUTINE_CLASSES: dict[str, type[Document]] = {
 
 
 class ApprovingBody(Strict):
+    """An organ that may approve routines (samordningsgruppen, a board)."""
+
     id: Slug
     name: Text = Field(alias="namn")
 

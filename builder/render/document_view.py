@@ -7,7 +7,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from builder.dates import format_date_sv
+from builder.dates import format_date_sv, has_expired
 from builder.markdown import render_inline, render_markdown
 from builder.model import (
     Arbetsrutin,
@@ -25,22 +25,15 @@ from builder.model import (
 )
 from builder.phone import format_phone_sv
 from builder.render import RenderContext
+from builder.wording import DRAFT_MARK, LETTERS, STATUS_LABELS
 
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
-STATUS_LABELS = {
-    "utkast": "Utkast",
-    "granskning": "Under granskning",
-    "fastställd": "Fastställd",
-    "upphävd": "Upphävd",
-    "fastställd_annan_instans": "Fastställd av annan instans",
-}
-WATERMARK_DRAFT = "UTKAST – ej fastställd"
+WATERMARK_DRAFT = DRAFT_MARK
 WATERMARK_REVOKED = "UPPHÄVD"
 EXPIRED_BANNER = "OBS: giltighetstiden har passerat"
 REVOKED_BANNER = "UPPHÄVD – rutinen gäller inte längre och ska inte användas"
 # The body is the document's own (godkänt_av, beslutande_organ, fastställare); never assumed.
-DRAFT_BANNER = "UTKAST – ej fastställd. Rutinen gäller inte förrän {body} fastställt den."
-DRAFT_BANNER_NO_BODY = "UTKAST – ej fastställd. Rutinen gäller inte förrän den har fastställts."
+DRAFT_BANNER = f"{DRAFT_MARK}. Rutinen gäller inte förrän {{body}} fastställt den."
+DRAFT_BANNER_NO_BODY = f"{DRAFT_MARK}. Rutinen gäller inte förrän den har fastställts."
 EMPTY_IN_SOURCE = "Avsnittet är tomt i källan."
 FIRST_VERSION_HEADING = "Versionshistorik"
 CHANGES_HEADING = "Ändringar sedan föregående version"
@@ -172,6 +165,7 @@ def criteria_rule(criteria: Criteria) -> str | None:
 
 
 def criteria_view(criteria: Criteria | None) -> dict[str, Any] | None:
+    """Kriterier for the template: the generated rule (lead), the list, the source's rule."""
     if criteria is None:
         return None
     return {
@@ -184,6 +178,7 @@ def criteria_view(criteria: Criteria | None) -> dict[str, Any] | None:
 
 
 def step_view(number: int, step: Step) -> dict[str, Any]:
+    """One numbered step and its lettered alternatives, with who and when."""
     alternatives = [
         {
             "letter": LETTERS[i],
@@ -235,6 +230,7 @@ def pdf_link(doc: Document) -> str:
 
 
 def team_rows(ctx: RenderContext) -> list[dict[str, Any]]:
+    """The Team table of a samverkansrutin (empty for an arbetsrutin)."""
     doc = ctx.document
     if not isinstance(doc, Samverkansrutin):
         return []
@@ -273,6 +269,7 @@ def contacts_view(doc: Document) -> dict[str, Any] | None:
 
 
 def related_view(doc: Document) -> list[dict[str, str | None]]:
+    """Relaterade dokument: title and optional link."""
     return [{"title": d.title, "url": d.url} for d in doc.related_documents]
 
 
@@ -327,6 +324,7 @@ def revision_view(doc: Document) -> dict[str, Any] | None:
 
 
 def follow_up_view(doc: Document) -> dict[str, Any] | None:
+    """The follow-up block: who, how and when, marked when only an example."""
     follow_up = doc.follow_up
     if follow_up is None:
         return None
@@ -340,8 +338,9 @@ def follow_up_view(doc: Document) -> dict[str, Any] | None:
 
 
 def status_view(ctx: RenderContext) -> dict[str, Any]:
+    """Banners and watermark for the document's status and validity."""
     doc: Document = ctx.document
-    expired = doc.valid_to is not None and doc.valid_to < ctx.options.today
+    expired = has_expired(doc.valid_to, ctx.options.today)
     banners = []
     if doc.status == "upphävd":
         banners.append(REVOKED_BANNER)

@@ -19,6 +19,7 @@ TODO = re.compile(r"(?<![\w-])(TODO|FIXME|TBD)(?![\w-])")
 
 def sections_with_paths(sections: list[Section], path: YamlPath = ("avsnitt",)
                         ) -> Iterator[tuple[Section, YamlPath]]:
+    """Every section and subsection with its YAML path."""
     for index, section in enumerate(sections):
         yield section, path + (index,)
         yield from sections_with_paths(section.subsections or [], path + (index, "underavsnitt"))
@@ -31,6 +32,7 @@ def _has_content(section: Section) -> bool:
 
 @rule("R107", "warning", "Ett avsnitt som är tomt i källan är markerat tomt_i_källan")
 def check_empty_in_source(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """R107: an empty section is marked, a marked one is empty; both are reported."""
     for routine in library.routines:
         for section, path in sections_with_paths(routine.document.sections):
             if section.empty_in_source and _has_content(section):
@@ -49,6 +51,7 @@ def check_empty_in_source(library: Library, options: CheckOptions) -> Iterator[D
 
 @rule("R108", "error", "Kriterier: 'minst' är minst 1 och högst antalet kriterier")
 def check_criteria(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """R108: `minst` lies between 1 and the number of criteria."""
     for routine in library.routines:
         for section, path in sections_with_paths(routine.document.sections):
             criteria = section.criteria
@@ -64,6 +67,7 @@ def check_criteria(library: Library, options: CheckOptions) -> Iterator[Diagnost
 
 @rule("R109", "warning", "Inga TODO-texter kvar (en fastställd rutin: fel)")
 def check_todo_texts(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """R109: TODO, FIXME or TBD left in a text (an error once the routine is in force)."""
     for routine in library.routines:
         # Metadata and follow-up placeholders are R201's, step owners R202's.
         covered = {path for path, _ in stated_values(routine.document)}
@@ -80,6 +84,7 @@ def check_todo_texts(library: Library, options: CheckOptions) -> Iterator[Diagno
 
 @rule("R411", "error", "En rutin fastställd av annan instans anger organ (fastställd_annan_instans)")
 def check_approved_elsewhere(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """R411: the approved-elsewhere status and its block come together."""
     for routine in library.routines:
         doc = routine.document
         if doc.status == "fastställd_annan_instans" and doc.approved_elsewhere is None:

@@ -10,6 +10,7 @@ from builder.load.safe_yaml import YamlPath
 from builder.model import Arbetsrutin, Document, NotStated, Samverkansrutin, Section
 from builder.rules import CheckOptions, finding, rule
 from builder.rules.stated import is_placeholder, stated_values
+from builder.wording import LETTERS
 
 __all__ = ["is_placeholder"]
 
@@ -65,6 +66,7 @@ def _placeholder_values(routine: RoutineFile) -> Iterator[Diagnostic]:
 @rule("R201", "error", "Varje arbetsrutin anger uppföljningsansvar: ansvarig, hur och när; "
       "inga platshållare står i stället för en uppgift (skriv ej_angivet)")
 def check_follow_up(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """A routine whose follow-up is missing or lacks who, how or when."""
     for routine in library.routines:
         # A samverkansrutin may carry its own follow-up for a team it covers alone (Kungälv).
         if isinstance(routine.document, Arbetsrutin) or routine.document.follow_up is not None:
@@ -85,12 +87,13 @@ def _unowned(value: str | NotStated | None) -> bool:
 
 @rule("R202", "warning", "Varje steg anger vem som utför det (ansvarig)")
 def check_step_owner(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """A step or alternative that names no one responsible."""
     for routine in library.routines:
         for section, path in _sections(routine.document.sections, ("avsnitt",)):
             for number, step in enumerate(section.steps or [], start=1):
                 step_path = path + ("steg", number - 1)
                 if step.alternatives:
-                    for letter, alt in zip("abcdefghij", step.alternatives):
+                    for letter, alt in zip(LETTERS, step.alternatives, strict=False):
                         if _unowned(alt.responsible) and _unowned(step.responsible):
                             yield finding(routine, step_path + ("alternativ", ord(letter) - 97),
                                           "R202", f"steg {number}{letter} i '{section.heading}' "

@@ -50,6 +50,7 @@ def is_placeholder(value: str | None) -> bool:
 
 
 def accepts_not_stated(model: type[BaseModel], attribute: str) -> bool:
+    """Whether the field may hold `ej_angivet` (its type admits NotStated)."""
     from builder.load.to_model import _unwrap
 
     return NotStated in _unwrap(model.model_fields[attribute].annotation)
@@ -96,6 +97,7 @@ def accountability_gaps(document: Document) -> list[str]:
 @rule("R203", "warning",
       "Uppföljning och ansvar markerade ej_angivet: varning i utkast, fel i en fastställd rutin")
 def check_not_stated(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """R203: each follow-up or step owner marked `ej_angivet`, by the routine's status."""
     for routine in library.routines:
         doc = routine.document
         for path, value in stated_values(doc):

@@ -17,6 +17,7 @@ BULLET_STYLES = ("List Bullet", "List Bullet 2", "List Bullet 3")
 
 
 def add_bullets(doc: DocxDocument, bullets: list[BulletItem], depth: int = 0) -> None:
+    """Bullets with their nested bullets, one Word list level per depth (at most three)."""
     for item in bullets:
         text = item.text if isinstance(item, Bullet) else item
         add_inline(doc.add_paragraph(style=BULLET_STYLES[min(depth, 2)]), text)
@@ -43,11 +44,13 @@ def add_section_body(doc: DocxDocument, section: Section) -> None:
 
 
 def add_text_after(doc: DocxDocument, section: Section, new_list: Callable[[], int]) -> None:
+    """The section's text after its list or steps (`text_efter`)."""
     if section.text_after:
         add_markdown(doc, section.text_after, new_list)
 
 
 def add_contacts(doc: DocxDocument, document: Document) -> None:
+    """Kontakter as a table: who, then how and when to reach them (as the PDF)."""
     view = contacts_view(document)
     if view is None:
         return
@@ -58,6 +61,7 @@ def add_contacts(doc: DocxDocument, document: Document) -> None:
 
 
 def add_related(doc: DocxDocument, document: Document) -> None:
+    """Relaterade dokument by title, linked when they have a URL."""
     if not document.related_documents:
         return
     doc.add_heading("Relaterade dokument", level=1)
