@@ -365,6 +365,16 @@ def test_not_stated_is_shown_but_never_in_pdf_metadata(built: Built) -> None:
     assert built.status_record(doc_id)["upprättat_av"] == "ej_angivet"
 
 
+def test_not_stated_reads_the_same_on_checklist_and_card(built: Built) -> None:
+    doc_id = "mobila-hemsjukvardslakare-syd"  # follow-up and the step's när: ej_angivet
+    checklist = built.pdf_text(doc_id, "-checklista.pdf")
+    assert "Läkare i MHL Ej angivet" in checklist
+    assert "Uppföljning: Ej angivet" in built.pdf_text(doc_id, "-fickkort.pdf")
+    for text in (checklist, built.pdf_text(doc_id), built.docx_text(doc_id),
+                 built.html_text(doc_id)):
+        assert "ej_angivet" not in text and "NotStated" not in text
+
+
 def test_document_approved_elsewhere_is_in_force_and_watched(built: Built) -> None:
     doc_id = "annan-instans-trygg-hemgang"
     text = built.pdf_text(doc_id)
