@@ -35,6 +35,7 @@ from builder.load.library import ARCHIVE_DIR, RoutineFile, display_path, find_li
 from builder.load.safe_yaml import parse_yaml_text
 from builder.locking import kill_point, library_lock
 from builder.model import ApprovingBody, Organisation
+from builder.rules.stated import accountability_gaps
 
 WITHDRAWAL_SUMMARY = "Rutinen upphävs."
 # R408 (fastställd without a ledger entry) is exactly what recording the decision repairs.
@@ -172,6 +173,10 @@ def _approval_refusals(routine: RoutineFile, entries: list[LedgerEntry],
         if done is None and version_key(doc.version) <= version_key(highest):
             refusals.append(f"version {doc.version} är inte högre än senast fastställda "
                             f"version {highest}; höj versionen")
+    gaps = accountability_gaps(doc)
+    if gaps:
+        refusals.append(f"{', '.join(gaps)} är markerat ej_angivet; en fastställd rutin ska ange "
+                        "vem som följer upp, hur och när, och vem som utför varje steg")
     if doc.follow_up is not None and doc.follow_up.example:
         refusals.append("uppföljningen är markerad som exempel ('exempel: true'); teamet ska "
                         "besluta sina egna värden och ta bort markeringen före fastställandet")
