@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 
 from builder.paths import cache_dir
 from builder.render import Artifact, RenderContext
+from builder.render.pdf_archival import add_signature_field
 from builder.signing.keys import TEST_TEXT, SigningError, SigningKey, load_signing_key
 
 FIELD_NAME = "Signatur"
@@ -157,11 +158,10 @@ def _pyhanko_signer(key: SigningKey) -> Any:
 def _add_document_info(writer: Any, metadata: Mapping[str, str]) -> None:
     """Put id, version and content hash in the document info, in the signed revision.
 
-    /Producer is set to what pyHanko writes to the XMP: PDF/A requires the info entries to
-    equal their XMP counterparts, and pyHanko would otherwise append to the info one only.
+    Only custom keys: the standard ones must keep equalling their XMP counterparts (PDF/A),
+    and the XMP is left as it was (see :func:`_keep_metadata`).
     """
     from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.metadata.model import VENDOR
 
     info_ref = writer.trailer.raw_get("/Info") if "/Info" in writer.trailer else None
     if info_ref is None:
@@ -170,8 +170,42 @@ def _add_document_info(writer: Any, metadata: Mapping[str, str]) -> None:
     info = info_ref.get_object()
     for name, value in metadata.items():
         info[generic.NameObject(f"/{name}")] = generic.TextStringObject(value)
-    info[generic.NameObject("/Producer")] = generic.TextStringObject(VENDOR)
     writer.update_container(info)
+
+
+def _keep_metadata(writer: Any) -> None:
+    """Stop pyHanko rewriting the XMP and /ModDate when it signs.
+
+    Its XMP serialiser turns the PDF/A extension schema that declares ``pdfuaid`` into
+    shapes PDF/A does not allow (ISO 19005-3, 6.6.2.3.2) and stamps the wall-clock time;
+    the signing time is in the signature itself, so the document's metadata stays as made.
+    """
+    writer._update_meta = lambda: None
+
+
+def _page_count(pdf_bytes: bytes) -> int:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    return int(PdfFileReader(io.BytesIO(pdf_bytes), strict=False).root["/Pages"]["/Count"])
+
+
+def _pdf17_signer(meta: Any, **kwargs: Any) -> Any:
+    """A PdfSigner that keeps the file PDF 1.7 (PDF/A-3 is based on ISO 32000-1).
+
+    pyHanko declares the ISO 32002 extension, and with it /Version /2.0, for ECDSA on the
+    P-256 curve. ECDSA in PAdES needs no PDF 2.0 (ETSI EN 319 142-1, 5.1; the ESIC
+    extension is kept), so only the PAdES declaration is registered.
+    """
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.signers import constants
+
+    class Pdf17Signer(signers.PdfSigner):  # type: ignore[misc]
+        def register_extensions(self, pdf_out: Any, *, md_algorithm: str) -> None:
+            if self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES:
+                pdf_out.ensure_output_version(version=(1, 7))
+                pdf_out.register_extension(constants.ESIC_EXTENSION_1)
+
+    return Pdf17Signer(meta, **kwargs)
 
 
 def _fix_document_id(writer: Any, pdf_bytes: bytes) -> None:
@@ -214,24 +248,28 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
     key = key or load_signing_key()
     test = key.is_test if test is None else test
     page, rect = box or (-1, DEFAULT_BOX)
+    if page < 0:
+        page += _page_count(pdf_bytes)
+    text = stamp_text(signer_name, date, protocol, test)
+    readable = text.replace("\n", " – ")
+    # The field and its place in the structure tree first (PDF/UA), then the signature.
+    pdf_bytes = add_signature_field(pdf_bytes, FIELD_NAME, page, rect, readable)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
     _fix_document_id(writer, pdf_bytes)
+    _keep_metadata(writer)
     _add_document_info(writer, metadata or {})
-    if page < 0:
-        page += int(writer.root["/Pages"]["/Count"])
-    text = stamp_text(signer_name, date, protocol, test)
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
-        name=signer_name, reason=text.replace("\n", " – "), location=None,
+        name=signer_name, reason=readable, location=None,
     )
-    pdf_signer = signers.PdfSigner(
+    pdf_signer = _pdf17_signer(
         meta, signer=_pyhanko_signer(key),
         timestamper=timestamper or (
             timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None),
         stamp_style=_stamp_style(text, rect),
         # /TU: the text assistive technology reads for the signature field.
         new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=page, box=rect,
-                                           readable_field_name=text.replace("\n", " – ")),
+                                           readable_field_name=readable),
     )
     out = io.BytesIO()
     with _seeded_random(pdf_bytes):

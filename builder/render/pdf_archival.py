@@ -1,0 +1,262 @@
+"""The one post-processing step after WeasyPrint: PDF/A-3a and PDF/UA-1 on every PDF.
+
+WeasyPrint writes a tagged PDF/A-3a file but leaves a few things PDF/UA-1 (ISO 14289-1)
+needs, and this module adds them with pikepdf, in one pass, before anything is signed:
+
+- running headers and footers (CSS margin boxes) are tagged with MCIDs whose structure
+  elements WeasyPrint never links into the tree; they become /Artifact (ISO 14289-1, 7.1:
+  content is either real content in the tree or an artifact) and leave the parent tree;
+- every TH gets /Scope (ISO 14289-1, 7.5: headers must be determinable; Matterhorn 15-003),
+  /Row when a cell in its own row names it in /Headers, otherwise /Column;
+- the XMP declares ``pdfuaid:part`` 1 beside PDF/A-3a (ISO 14289-1, 5 and 6.7.11), with the
+  extension schema PDF/A requires for a schema outside its predefined list (ISO 19005-3,
+  6.6.2.3.2), and is stored unfiltered (ISO 19005-3, 6.6.2.1);
+- form fields get appearance streams and /NeedAppearances goes (ISO 19005-3, 6.4.1 and 6.3.3).
+
+The output is byte-reproducible: object order is kept, and the /ID is derived from content.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+import pikepdf
+
+PDFUA_NS = "http://www.aiim.org/pdfua/ns/id/"
+_PDFUA_XMP = f"""<rdf:Description rdf:about="" xmlns:pdfuaid="{PDFUA_NS}">\
+<pdfuaid:part>1</pdfuaid:part></rdf:Description>
+<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" \
+xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" \
+xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">\
+<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">\
+<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>\
+<pdfaSchema:namespaceURI>{PDFUA_NS}</pdfaSchema:namespaceURI>\
+<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>\
+<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">\
+<pdfaProperty:name>part</pdfaProperty:name>\
+<pdfaProperty:valueType>Integer</pdfaProperty:valueType>\
+<pdfaProperty:category>internal</pdfaProperty:category>\
+<pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed\
+</pdfaProperty:description>\
+</rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag></pdfaExtension:schemas>\
+</rdf:Description>
+"""
+# /Artifact with a type (ISO 32000-1, 14.8.2.2.2): running headers and footers paginate.
+PAGINATION = pikepdf.Dictionary(Type=pikepdf.Name.Pagination)
+
+
+def finalize_pdf(data: bytes) -> bytes:
+    """WeasyPrint's tagged PDF/A-3a → PDF/A-3a + PDF/UA-1 (see the module docstring)."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        if "/StructTreeRoot" in pdf.Root:
+            _margin_boxes_to_artifacts(pdf)
+            _scope_table_headers(pdf)
+        _form_appearances(pdf)
+        _declare_pdfua(pdf)
+        return save(pdf)
+
+
+def save(pdf: pikepdf.Pdf) -> bytes:
+    """Write reproducibly: a content-derived /ID, no object streams, XMP left unfiltered."""
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable,
+             fix_metadata_version=False)
+    return out.getvalue()
+
+
+# --- structure --------------------------------------------------------------------------
+
+def struct_kids(element: pikepdf.Object) -> Iterator[pikepdf.Object]:
+    """The structure-element children of a structure element (not MCIDs or OBJRs)."""
+    kids = element.get("/K")
+    if kids is None:
+        return
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") not in (
+                pikepdf.Name.MCR, pikepdf.Name.OBJR) and "/S" in kid:
+            yield kid
+
+
+def walk_structure(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Object]:
+    """Every structure element reachable from the root, depth first in document order."""
+    root = pdf.Root.StructTreeRoot
+    stack = list(reversed(list(struct_kids(root))))
+    seen: set[tuple[int, int]] = set()
+    while stack:
+        element = stack.pop()
+        if element.is_indirect:
+            if element.objgen in seen:
+                continue
+            seen.add(element.objgen)
+        yield element
+        stack.extend(reversed(list(struct_kids(element))))
+
+
+def _parent_tree(pdf: pikepdf.Pdf) -> dict[int, pikepdf.Object]:
+    tree = pikepdf.NumberTree(pdf.Root.StructTreeRoot.ParentTree)
+    return {int(key): value for key, value in tree.items()}
+
+
+def _margin_boxes_to_artifacts(pdf: pikepdf.Pdf) -> None:
+    """Marked content whose structure element is not in the tree becomes an /Artifact.
+
+    WeasyPrint tags the text of @page margin boxes (running header, footer, page numbers)
+    but, as its source says, does not link those elements into the tree. Such content is
+    neither real content nor an artifact, which ISO 14289-1, 7.1 forbids.
+    """
+    reachable = {e.objgen for e in walk_structure(pdf) if e.is_indirect}
+    tree = pikepdf.NumberTree(pdf.Root.StructTreeRoot.ParentTree)
+    for page in pdf.pages:
+        key = page.obj.get("/StructParents")
+        if key is None or int(key) not in tree:
+            continue
+        mapping = tree[int(key)]
+        orphans = {mcid for mcid, element in enumerate(mapping)
+                   if isinstance(element, pikepdf.Dictionary) and element.is_indirect
+                   and element.objgen not in reachable}
+        if not orphans:
+            continue
+        instructions = []
+        for operands, operator in pikepdf.parse_content_stream(page):
+            if (str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary)
+                    and int(operands[1].get("/MCID", -1)) in orphans):
+                instructions.append(pikepdf.ContentStreamInstruction(
+                    [pikepdf.Name.Artifact, PAGINATION], pikepdf.Operator("BDC")))
+            else:
+                instructions.append(pikepdf.ContentStreamInstruction(operands, operator))
+        page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+        for mcid in orphans:
+            mapping[mcid] = None
+
+
+def _attributes(element: pikepdf.Object) -> list[pikepdf.Object]:
+    attrs = element.get("/A")
+    if attrs is None:
+        return []
+    return [a for a in (attrs if isinstance(attrs, pikepdf.Array) else [attrs])
+            if isinstance(a, pikepdf.Dictionary)]
+
+
+def _scope_table_headers(pdf: pikepdf.Pdf) -> None:
+    """Give every TH a /Scope that agrees with the /Headers WeasyPrint wrote on the TDs."""
+    for row in (e for e in walk_structure(pdf) if e.get("/S") == pikepdf.Name.TR):
+        cells = list(struct_kids(row))
+        named_in_row = {bytes(h) for cell in cells if cell.get("/S") == pikepdf.Name.TD
+                        for a in _attributes(cell) for h in a.get("/Headers", [])}
+        for cell in cells:
+            if cell.get("/S") != pikepdf.Name.TH:
+                continue
+            attrs = _attributes(cell)
+            if any("/Scope" in a for a in attrs):
+                continue
+            row_header = "/ID" in cell and bytes(cell.ID) in named_in_row
+            scope = pikepdf.Name.Row if row_header else pikepdf.Name.Column
+            table_attrs = next((a for a in attrs if a.get("/O") == pikepdf.Name.Table), None)
+            if table_attrs is None:
+                table_attrs = pikepdf.Dictionary(O=pikepdf.Name.Table)
+                cell.A = pikepdf.Array([*attrs, table_attrs]) if attrs else table_attrs
+            table_attrs.Scope = scope
+
+
+# --- forms ------------------------------------------------------------------------------
+
+def _form_appearances(pdf: pikepdf.Pdf) -> None:
+    """Appearance streams for every widget instead of /NeedAppearances (PDF/A 6.4.1)."""
+    form = pdf.Root.get("/AcroForm")
+    if form is None:
+        return
+    pdf.generate_appearance_streams()
+    if "/NeedAppearances" in form:
+        del form.NeedAppearances
+
+
+# --- metadata ---------------------------------------------------------------------------
+
+def _declare_pdfua(pdf: pikepdf.Pdf) -> None:
+    """Add pdfuaid:part 1 (with its PDF/A extension schema) to the XMP, stored unfiltered."""
+    meta = pdf.Root.get("/Metadata")
+    if meta is None:
+        return
+    xmp = meta.read_bytes().decode("utf-8")
+    if PDFUA_NS not in xmp:
+        xmp = xmp.replace("</rdf:RDF>", _PDFUA_XMP + "</rdf:RDF>", 1)
+    set_xmp(pdf, xmp)
+
+
+def set_xmp(pdf: pikepdf.Pdf, xmp: str) -> None:
+    """Replace the catalog's XMP stream, unfiltered as PDF/A wants it."""
+    # WeasyPrint's packet header lacks the byte order mark XMP recommends; keep it as is.
+    stream = pdf.make_stream(xmp.encode("utf-8"))
+    stream.Type = pikepdf.Name.Metadata
+    stream.Subtype = pikepdf.Name.XML
+    pdf.Root.Metadata = stream
+
+
+def xmp_text(pdf: pikepdf.Pdf) -> str:
+    meta = pdf.Root.get("/Metadata")
+    return "" if meta is None else meta.read_bytes().decode("utf-8")
+
+
+def xmp_set_title(xmp: str, title: str) -> str:
+    """Replace dc:title's default-language value (the text is XML-escaped)."""
+    from xml.sax.saxutils import escape
+
+    return re.sub(r'(<dc:title><rdf:Alt><rdf:li xml:lang="x-default">).*?(</rdf:li>)',
+                  lambda m: m.group(1) + escape(title) + m.group(2), xmp, count=1, flags=re.S)
+
+
+
+# --- the signature field ----------------------------------------------------------------
+
+def add_signature_field(data: bytes, name: str, page_index: int,
+                        rect: tuple[float, float, float, float], alt: str) -> bytes:
+    """An empty signature field whose widget sits in the structure tree, ready to be signed.
+
+    PDF/UA wants every widget inside a /Form structure element, tied to it by an object
+    reference (ISO 14289-1, 7.18.4; ISO 32000-1, 14.7.4.3), and the field to carry /TU
+    (7.18.1). /Alt on the /Form element describes the stamp for assistive technology. The
+    signer fills this field in its incremental revision, so the tree stays as made here.
+    A field of that name already present is left as it is.
+    """
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        form = pdf.Root.get("/AcroForm")
+        if form is not None and any(f.get("/T") == name for f in form.get("/Fields", [])):
+            return data
+        page = pdf.pages[page_index].obj
+        widget = pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, FT=pikepdf.Name.Sig,
+            T=pikepdf.String(name), TU=pikepdf.String(alt), F=4, P=page,
+            Rect=pikepdf.Array([round(v, 3) for v in rect]),
+        ))
+        page.Annots = pikepdf.Array([*page.get("/Annots", []), widget])
+        page.Tabs = pikepdf.Name.S  # tab order follows the structure (ISO 14289-1, 7.18.3)
+        if form is None:
+            form = pdf.Root.AcroForm = pdf.make_indirect(pikepdf.Dictionary(Fields=[]))
+        form.Fields = pikepdf.Array([*form.get("/Fields", []), widget])
+        if "/StructTreeRoot" in pdf.Root:
+            _tag_widget(pdf, page, widget, alt)
+        return save(pdf)
+
+
+def _tag_widget(pdf: pikepdf.Pdf, page: pikepdf.Object, widget: pikepdf.Object,
+                alt: str) -> None:
+    root = pdf.Root.StructTreeRoot
+    parent = next(struct_kids(root), root)  # the /Document element
+    objr = pikepdf.Dictionary(Type=pikepdf.Name.OBJR, Obj=widget, Pg=page)
+    element = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.StructElem, S=pikepdf.Name.Form, P=parent, Pg=page,
+        K=pikepdf.Array([objr]), Alt=pikepdf.String(alt), Lang=pikepdf.String("sv-SE"),
+    ))
+    kids = parent.get("/K")
+    if kids is None:
+        parent.K = pikepdf.Array([element])
+    elif isinstance(kids, pikepdf.Array):
+        kids.append(element)
+    else:
+        parent.K = pikepdf.Array([kids, element])
+    tree = pikepdf.NumberTree(root.ParentTree)
+    key = max([int(root.get("/ParentTreeNextKey", 0)), *(int(k) + 1 for k in tree.keys())])
+    tree[key] = element
+    widget.StructParent = key
+    root.ParentTreeNextKey = key + 1
