@@ -11,7 +11,12 @@ needs, and this module adds them with pikepdf, in one pass, before anything is s
 - the XMP declares ``pdfuaid:part`` 1 beside PDF/A-3a (ISO 14289-1, 5 and 6.7.11), with the
   extension schema PDF/A requires for a schema outside its predefined list (ISO 19005-3,
   6.6.2.3.2), and is stored unfiltered (ISO 19005-3, 6.6.2.1);
-- form fields get appearance streams and /NeedAppearances goes (ISO 19005-3, 6.4.1 and 6.3.3).
+- form fields get appearance streams with their own resources, and /NeedAppearances goes
+  (ISO 19005-3, 6.4.1 and 6.2.2);
+- ToUnicode maps lose entries to U+0000, U+FEFF and U+FFFE (ISO 19005-3, 6.2.11.7.2; the
+  full DejaVu Sans WeasyPrint embeds for form fields maps its zero-width glyph to U+FEFF);
+- no stream's data ends in CR, where CR + the LF before ``endstream`` reads as one EOL and
+  the /Length looks wrong (ISO 19005-3, 6.1.7.1).
 
 The output is byte-reproducible: object order is kept, and the /ID is derived from content.
 """
@@ -53,16 +58,33 @@ def finalize_pdf(data: bytes) -> bytes:
             _margin_boxes_to_artifacts(pdf)
             _scope_table_headers(pdf)
         _form_appearances(pdf)
+        _clean_to_unicode(pdf)
         _declare_pdfua(pdf)
         return save(pdf)
 
 
 def save(pdf: pikepdf.Pdf) -> bytes:
-    """Write reproducibly: a content-derived /ID, no object streams, XMP left unfiltered."""
-    out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable,
-             fix_metadata_version=False)
-    return out.getvalue()
+    """Write reproducibly: a content-derived /ID, compressed object streams, XMP unfiltered.
+
+    Should qpdf's own object or cross-reference stream end in CR (see
+    :func:`_unambiguous_stream_ends`), the file is written again without object streams.
+    """
+    _unambiguous_stream_ends(pdf)
+    for mode in (pikepdf.ObjectStreamMode.generate, pikepdf.ObjectStreamMode.disable):
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True, object_stream_mode=mode, fix_metadata_version=False)
+        data = out.getvalue()
+        if not _stream_ending_in_cr(data):
+            break
+    return data
+
+
+_STREAM_START = re.compile(rb"/Length (\d+)(?:(?!endobj).)*?>>\s*stream(\r\n|\n)", re.S)
+
+
+def _stream_ending_in_cr(data: bytes) -> bool:
+    return any(data[m.end() + int(m[1]) - 1:m.end() + int(m[1])] == b"\r"
+               for m in _STREAM_START.finditer(data) if int(m[1]) > 0)
 
 
 # --- structure --------------------------------------------------------------------------
@@ -169,6 +191,92 @@ def _form_appearances(pdf: pikepdf.Pdf) -> None:
     pdf.generate_appearance_streams()
     if "/NeedAppearances" in form:
         del form.NeedAppearances
+    shared = form.get("/DR", pikepdf.Dictionary())
+    for page in pdf.pages:
+        for annot in page.obj.get("/Annots", []):
+            for stream in _appearance_streams(annot):
+                _own_resources(stream, shared)
+
+
+def _appearance_streams(annot: pikepdf.Object) -> Iterator[pikepdf.Object]:
+    for value in annot.get("/AP", pikepdf.Dictionary()).values():
+        if isinstance(value, pikepdf.Stream):
+            yield value
+        elif isinstance(value, pikepdf.Dictionary):
+            yield from (v for v in value.values() if isinstance(v, pikepdf.Stream))
+
+
+def _own_resources(stream: pikepdf.Object, shared: pikepdf.Object) -> None:
+    """qpdf copies /DA (``/a1.0 gs``) into the appearance but not the ExtGState it names:
+    give the stream every resource category of the form's /DR it lacks, so nothing is
+    inherited from the page (ISO 19005-3, 6.2.2)."""
+    resources = stream.get("/Resources")
+    if resources is None:
+        resources = stream.Resources = pikepdf.Dictionary()
+    for category, entries in shared.items():
+        if not isinstance(entries, pikepdf.Dictionary) or not len(entries.keys()):
+            continue
+        mine = resources.get(category)
+        if mine is None:
+            resources[category] = pikepdf.Dictionary(entries)
+        else:
+            for name, value in entries.items():
+                if name not in mine:
+                    mine[name] = value
+
+
+# --- fonts and streams ------------------------------------------------------------------
+
+_BFCHAR = re.compile(rb"(\d+) beginbfchar\s*(.*?)endbfchar", re.S)
+_BAD_UNICODE = re.compile(rb"<[0-9a-fA-F]+>\s*<(0000|feff|fffe|FEFF|FFFE)>")
+
+
+def _clean_to_unicode(pdf: pikepdf.Pdf) -> None:
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != pikepdf.Name.Font:
+            continue
+        cmap = obj.get("/ToUnicode")
+        if not isinstance(cmap, pikepdf.Stream):
+            continue
+        text = cmap.read_bytes()
+        if not _BAD_UNICODE.search(text):
+            continue
+
+        def keep_good(block: re.Match[bytes]) -> bytes:
+            entries = [e for e in re.findall(rb"<[0-9a-fA-F]+>\s*<[0-9a-fA-F]+>", block[2])
+                       if not _BAD_UNICODE.fullmatch(e)]
+            return b"%d beginbfchar\n%s\nendbfchar" % (len(entries), b"\n".join(entries))
+
+        cmap.write(_BFCHAR.sub(keep_good, text))
+
+
+def _unambiguous_stream_ends(pdf: pikepdf.Pdf) -> None:
+    """Compress every stream here, so that no stream's stored bytes end in CR.
+
+    A Flate stream ends in the Adler-32 checksum of its data, so a CR there can only be
+    moved by changing the data: one byte of padding (a newline; NUL for font programs,
+    whose tables are found by offset) is appended until the checksum ends otherwise. The
+    XMP stays unfiltered (ISO 19005-3, 6.6.2.1); it ends in ``?>`` and a newline.
+    """
+    import zlib
+
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Stream) or obj.get("/Type") == pikepdf.Name.Metadata:
+            continue
+        filters = obj.get("/Filter")
+        if filters is not None and (filters != pikepdf.Name.FlateDecode
+                                    or "/DecodeParms" in obj
+                                    or not obj.read_raw_bytes().endswith(b"\r")):
+            continue  # already compressed and unambiguous (or a filter left as it is)
+        data = obj.read_bytes()
+        pad = b"\0" if "/Length1" in obj else b"\n"
+        packed = zlib.compress(data, 9)
+        while packed.endswith(b"\r"):
+            data += pad
+            packed = zlib.compress(data, 9)
+        obj.write(packed, filter=pikepdf.Name.FlateDecode)
+        if "/Length1" in obj:
+            obj.Length1 = len(data)
 
 
 # --- metadata ---------------------------------------------------------------------------

@@ -104,10 +104,51 @@ def stamp_text(signer_name: str, date: dt.date | str, protocol: str | None, test
     return f"{TEST_TEXT}\n{text}" if test else text
 
 
+def _tounicode_bfchar(cid_to_unicode: Mapping[int, str]) -> Any:
+    """A ToUnicode CMap of single-code ``bfchar`` entries (at most 100 per block).
+
+    pyHanko writes ``bfrange`` entries with arrays of destinations. ISO 32000-1, 9.10.3
+    allows that form, but page-validation reports it as a malformed map, so the stamp font
+    uses the plainest form, which every reader parses.
+    """
+    from pyhanko.pdf_utils import generic
+
+    pairs = sorted(cid_to_unicode.items())
+    blocks = []
+    for start in range(0, len(pairs), 100):
+        chunk = pairs[start:start + 100]
+        lines = [f"<{cid:04x}> <{text.encode('utf-16be').hex()}>" for cid, text in chunk]
+        blocks.append(f"{len(chunk)} beginbfchar\n" + "\n".join(lines) + "\nendbfchar\n")
+    cmap = (
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS2) /Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS2 def\n/CMapType 2 def\n"
+        "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+        + "".join(blocks)
+        + "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+    )
+    stream = generic.StreamObject(stream_data=cmap.encode("ascii"))
+    stream.compress()
+    return stream
+
+
+def _stamp_font_factory() -> Any:
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+
+    class StampFontFactory(GlyphAccumulatorFactory):  # type: ignore[misc]
+        """pyHanko's glyph accumulator, writing its ToUnicode map as plain bfchar entries."""
+
+        def create_font_engine(self, writer: Any, obj_stream: Any = None) -> Any:
+            engine = super().create_font_engine(writer, obj_stream)
+            engine._format_tounicode_cmap = lambda: _tounicode_bfchar(engine._cid_to_unicode)
+            return engine
+
+    return StampFontFactory
+
+
 def _stamp_style(text: str, rect: tuple[int, int, int, int]) -> Any:
     from pyhanko import stamp
     from pyhanko.pdf_utils import layout
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.text import TextBoxStyle
 
     font = stamp_font()
@@ -121,7 +162,7 @@ def _stamp_style(text: str, rect: tuple[int, int, int, int]) -> Any:
     # The same size in the font factory and the text box, or glyphs are spaced for the wrong size.
     left, middle = layout.AxisAlignment.ALIGN_MIN, layout.AxisAlignment.ALIGN_MID
     box_style = TextBoxStyle(
-        font=GlyphAccumulatorFactory(str(font), font_size=size), font_size=size,
+        font=_stamp_font_factory()(str(font), font_size=size), font_size=size,
         leading=round(size * 1.2), text_color=(0.1, 0.1, 0.1),
         box_layout_rule=layout.SimpleBoxLayoutRule(left, middle, margins=layout.Margins()),
     )
