@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+
 import pikepdf
 
 PDFUA_NS = "http://www.aiim.org/pdfua/ns/id/"
@@ -79,7 +80,7 @@ def save(pdf: pikepdf.Pdf) -> bytes:
     return data
 
 
-_STREAM_START = re.compile(rb"/Length (\d+)(?:(?!endobj).)*?>>\s*stream(\r\n|\n)", re.S)
+_STREAM_START = re.compile(rb"/Length (\d+)(?:(?!endobj).)*?>>\s*stream(\r\n|\n)", re.DOTALL)
 
 
 def _stream_ending_in_cr(data: bytes) -> bool:
@@ -140,13 +141,13 @@ def _margin_boxes_to_artifacts(pdf: pikepdf.Pdf) -> None:
         if not orphans:
             continue
         instructions = []
-        for operands, operator in pikepdf.parse_content_stream(page):
-            if (str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary)
+        for instruction in pikepdf.parse_content_stream(page):
+            operands = instruction.operands
+            if (str(instruction.operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary)
                     and int(operands[1].get("/MCID", -1)) in orphans):
-                instructions.append(pikepdf.ContentStreamInstruction(
-                    [pikepdf.Name.Artifact, PAGINATION], pikepdf.Operator("BDC")))
-            else:
-                instructions.append(pikepdf.ContentStreamInstruction(operands, operator))
+                instruction = pikepdf.ContentStreamInstruction(
+                    [pikepdf.Name.Artifact, PAGINATION], pikepdf.Operator("BDC"))
+            instructions.append(instruction)
         page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
         for mcid in orphans:
             mapping[mcid] = None
@@ -218,7 +219,7 @@ def _own_resources(stream: pikepdf.Object, shared: pikepdf.Object) -> None:
             continue
         mine = resources.get(category)
         if mine is None:
-            resources[category] = pikepdf.Dictionary(entries)
+            resources[category] = pikepdf.Dictionary(dict(entries.items()))
         else:
             for name, value in entries.items():
                 if name not in mine:
@@ -227,7 +228,7 @@ def _own_resources(stream: pikepdf.Object, shared: pikepdf.Object) -> None:
 
 # --- fonts and streams ------------------------------------------------------------------
 
-_BFCHAR = re.compile(rb"(\d+) beginbfchar\s*(.*?)endbfchar", re.S)
+_BFCHAR = re.compile(rb"(\d+) beginbfchar\s*(.*?)endbfchar", re.DOTALL)
 _BAD_UNICODE = re.compile(rb"<[0-9a-fA-F]+>\s*<(0000|feff|fffe|FEFF|FFFE)>")
 
 
@@ -311,60 +312,4 @@ def xmp_set_title(xmp: str, title: str) -> str:
     from xml.sax.saxutils import escape
 
     return re.sub(r'(<dc:title><rdf:Alt><rdf:li xml:lang="x-default">).*?(</rdf:li>)',
-                  lambda m: m.group(1) + escape(title) + m.group(2), xmp, count=1, flags=re.S)
-
-
-
-# --- the signature field ----------------------------------------------------------------
-
-def add_signature_field(data: bytes, name: str, page_index: int,
-                        rect: tuple[float, float, float, float], alt: str) -> bytes:
-    """An empty signature field whose widget sits in the structure tree, ready to be signed.
-
-    PDF/UA wants every widget inside a /Form structure element, tied to it by an object
-    reference (ISO 14289-1, 7.18.4; ISO 32000-1, 14.7.4.3), and the field to carry /TU
-    (7.18.1). /Alt on the /Form element describes the stamp for assistive technology. The
-    signer fills this field in its incremental revision, so the tree stays as made here.
-    A field of that name already present is left as it is.
-    """
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        form = pdf.Root.get("/AcroForm")
-        if form is not None and any(f.get("/T") == name for f in form.get("/Fields", [])):
-            return data
-        page = pdf.pages[page_index].obj
-        widget = pdf.make_indirect(pikepdf.Dictionary(
-            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, FT=pikepdf.Name.Sig,
-            T=pikepdf.String(name), TU=pikepdf.String(alt), F=4, P=page,
-            Rect=pikepdf.Array([round(v, 3) for v in rect]),
-        ))
-        page.Annots = pikepdf.Array([*page.get("/Annots", []), widget])
-        page.Tabs = pikepdf.Name.S  # tab order follows the structure (ISO 14289-1, 7.18.3)
-        if form is None:
-            form = pdf.Root.AcroForm = pdf.make_indirect(pikepdf.Dictionary(Fields=[]))
-        form.Fields = pikepdf.Array([*form.get("/Fields", []), widget])
-        if "/StructTreeRoot" in pdf.Root:
-            _tag_widget(pdf, page, widget, alt)
-        return save(pdf)
-
-
-def _tag_widget(pdf: pikepdf.Pdf, page: pikepdf.Object, widget: pikepdf.Object,
-                alt: str) -> None:
-    root = pdf.Root.StructTreeRoot
-    parent = next(struct_kids(root), root)  # the /Document element
-    objr = pikepdf.Dictionary(Type=pikepdf.Name.OBJR, Obj=widget, Pg=page)
-    element = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.StructElem, S=pikepdf.Name.Form, P=parent, Pg=page,
-        K=pikepdf.Array([objr]), Alt=pikepdf.String(alt), Lang=pikepdf.String("sv-SE"),
-    ))
-    kids = parent.get("/K")
-    if kids is None:
-        parent.K = pikepdf.Array([element])
-    elif isinstance(kids, pikepdf.Array):
-        kids.append(element)
-    else:
-        parent.K = pikepdf.Array([kids, element])
-    tree = pikepdf.NumberTree(root.ParentTree)
-    key = max([int(root.get("/ParentTreeNextKey", 0)), *(int(k) + 1 for k in tree.keys())])
-    tree[key] = element
-    widget.StructParent = key
-    root.ParentTreeNextKey = key + 1
+                  lambda m: m.group(1) + escape(title) + m.group(2), xmp, count=1, flags=re.DOTALL)

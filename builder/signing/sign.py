@@ -20,7 +20,6 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 
 from builder.paths import cache_dir
 from builder.render import Artifact, RenderContext
-from builder.render.pdf_archival import add_signature_field
 from builder.signing.keys import TEST_TEXT, SigningError, SigningKey, load_signing_key
 
 FIELD_NAME = "Signatur"
@@ -127,7 +126,7 @@ def _tounicode_bfchar(cid_to_unicode: Mapping[int, str]) -> Any:
         + "".join(blocks)
         + "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
     )
-    stream = generic.StreamObject(stream_data=cmap.encode("ascii"))
+    stream: Any = generic.StreamObject(stream_data=cmap.encode("ascii"))
     stream.compress()
     return stream
 
@@ -135,11 +134,11 @@ def _tounicode_bfchar(cid_to_unicode: Mapping[int, str]) -> Any:
 def _stamp_font_factory() -> Any:
     from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 
-    class StampFontFactory(GlyphAccumulatorFactory):  # type: ignore[misc]
+    class StampFontFactory(GlyphAccumulatorFactory):
         """pyHanko's glyph accumulator, writing its ToUnicode map as plain bfchar entries."""
 
         def create_font_engine(self, writer: Any, obj_stream: Any = None) -> Any:
-            engine = super().create_font_engine(writer, obj_stream)
+            engine: Any = super().create_font_engine(writer, obj_stream)
             engine._format_tounicode_cmap = lambda: _tounicode_bfchar(engine._cid_to_unicode)
             return engine
 
@@ -224,10 +223,56 @@ def _keep_metadata(writer: Any) -> None:
     writer._update_meta = lambda: None
 
 
-def _page_count(pdf_bytes: bytes) -> int:
-    from pyhanko.pdf_utils.reader import PdfFileReader
+def _add_tagged_field(writer: Any, spec: Any, alt: str) -> None:
+    """The empty signature field, its widget inside a /Form structure element, in the same
+    incremental revision the signature then fills (the rendered bytes stay as they were).
 
-    return int(PdfFileReader(io.BytesIO(pdf_bytes), strict=False).root["/Pages"]["/Count"])
+    PDF/UA puts every widget in a /Form element tied to it by an object reference
+    (ISO 14289-1, 7.18.4; ISO 32000-1, 14.7.4.3) and wants /TU on the field (7.18.1);
+    /Alt on the element describes the visible stamp. Untagged PDFs just get the field.
+    """
+    from pyhanko.pdf_utils import generic as pyhanko_generic
+    from pyhanko.sign import fields
+
+    generic: Any = pyhanko_generic  # its object constructors carry no annotations
+    fields.append_signature_field(writer, spec)
+    if "/StructTreeRoot" not in writer.root:
+        return
+    widget_ref = next(ref for ref in writer.root["/AcroForm"]["/Fields"]
+                      if ref.get_object().get("/T") == spec.sig_field_name)
+    widget = widget_ref.get_object()
+    page_ref = widget.raw_get("/P")
+    tree_root = writer.root["/StructTreeRoot"]
+    kids = tree_root.raw_get("/K")
+    listed = kids.get_object()
+    document_ref = listed.raw_get(0) if isinstance(listed, generic.ArrayObject) else kids
+    document = document_ref.get_object()
+    name = generic.NameObject
+    element_ref = writer.add_object(generic.DictionaryObject({
+        name("/Type"): name("/StructElem"), name("/S"): name("/Form"),
+        name("/P"): document_ref, name("/Pg"): page_ref,
+        name("/K"): generic.ArrayObject([generic.DictionaryObject({
+            name("/Type"): name("/OBJR"), name("/Obj"): widget_ref, name("/Pg"): page_ref})]),
+        name("/Alt"): generic.TextStringObject(alt),
+    }))
+    children = document.get("/K")
+    if isinstance(children, generic.ArrayObject):
+        children.append(element_ref)
+    else:
+        document[name("/K")] = generic.ArrayObject(
+            [element_ref] if children is None else [document.raw_get("/K"), element_ref])
+    writer.update_container(document)
+    parent_tree = tree_root["/ParentTree"]
+    nums = parent_tree["/Nums"]  # WeasyPrint and pikepdf write one flat node
+    key = max([int(tree_root.get("/ParentTreeNextKey", 0)),
+               *(int(k) + 1 for k in list(nums)[::2])])
+    nums.extend([generic.NumberObject(key), element_ref])
+    writer.update_container(nums)
+    writer.update_container(parent_tree)
+    tree_root[name("/ParentTreeNextKey")] = generic.NumberObject(key + 1)
+    writer.update_container(tree_root)
+    widget[name("/StructParent")] = generic.NumberObject(key)
+    writer.update_container(widget)
 
 
 def _pdf17_signer(meta: Any, **kwargs: Any) -> Any:
@@ -240,7 +285,7 @@ def _pdf17_signer(meta: Any, **kwargs: Any) -> Any:
     from pyhanko.sign import fields, signers
     from pyhanko.sign.signers import constants
 
-    class Pdf17Signer(signers.PdfSigner):  # type: ignore[misc]
+    class Pdf17Signer(signers.PdfSigner):
         def register_extensions(self, pdf_out: Any, *, md_algorithm: str) -> None:
             if self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES:
                 pdf_out.ensure_output_version(version=(1, 7))
@@ -289,16 +334,17 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
     key = key or load_signing_key()
     test = key.is_test if test is None else test
     page, rect = box or (-1, DEFAULT_BOX)
-    if page < 0:
-        page += _page_count(pdf_bytes)
-    text = stamp_text(signer_name, date, protocol, test)
-    readable = text.replace("\n", " – ")
-    # The field and its place in the structure tree first (PDF/UA), then the signature.
-    pdf_bytes = add_signature_field(pdf_bytes, FIELD_NAME, page, rect, readable)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
     _fix_document_id(writer, pdf_bytes)
     _keep_metadata(writer)
     _add_document_info(writer, metadata or {})
+    if page < 0:
+        page += int(writer.root["/Pages"]["/Count"])
+    text = stamp_text(signer_name, date, protocol, test)
+    readable = text.replace("\n", " – ")
+    # /TU: the text assistive technology reads for the signature field.
+    spec = fields.SigFieldSpec(FIELD_NAME, on_page=page, box=rect, readable_field_name=readable)
+    _add_tagged_field(writer, spec, readable)
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         name=signer_name, reason=readable, location=None,
@@ -308,9 +354,6 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
         timestamper=timestamper or (
             timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None),
         stamp_style=_stamp_style(text, rect),
-        # /TU: the text assistive technology reads for the signature field.
-        new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=page, box=rect,
-                                           readable_field_name=readable),
     )
     out = io.BytesIO()
     with _seeded_random(pdf_bytes):
