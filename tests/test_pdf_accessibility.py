@@ -316,6 +316,19 @@ def _decode(font: Any, data: bytes) -> str:
     return "".join(mapping.get(code, "") for code in codes)
 
 
+def _opened(instruction: Any, outer: str, mcids: set[int] | None) -> str:
+    """The context a BDC/BMC opens: an artifact, tagged content (an MCID) or the outer one."""
+    operands = instruction.operands
+    if operands[0] == pikepdf.Name.Artifact:
+        return "artifact"
+    if str(instruction.operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) \
+            and "/MCID" in operands[1]:
+        if mcids is not None:
+            mcids.add(int(operands[1].MCID))
+        return "tagged" if outer != "artifact" else "artifact-with-mcid"
+    return outer
+
+
 def marked_text(content: Any, resources: Any, context: str = "untagged",
                 out: dict[str, list[str]] | None = None,
                 mcids: set[int] | None = None) -> dict[str, list[str]]:
@@ -327,15 +340,7 @@ def marked_text(content: Any, resources: Any, context: str = "untagged",
     for instruction in pikepdf.parse_content_stream(content):
         operator, operands = str(instruction.operator), instruction.operands
         if operator in ("BDC", "BMC"):
-            inner = stack[-1]
-            if operands[0] == pikepdf.Name.Artifact:
-                inner = "artifact"
-            elif operator == "BDC" and isinstance(operands[1], pikepdf.Dictionary) \
-                    and "/MCID" in operands[1]:
-                inner = "tagged" if stack[-1] != "artifact" else "artifact-with-mcid"
-                if mcids is not None:
-                    mcids.add(int(operands[1].MCID))
-            stack.append(inner)
+            stack.append(_opened(instruction, stack[-1], mcids))
         elif operator == "EMC":
             stack.pop()
         elif operator == "Tf":
@@ -518,3 +523,88 @@ def test_card_sheet_is_reproducible_and_dated_by_the_build(pdfs: dict[str, bytes
         assert len(sheet.pages) == 2
         assert str(sheet.docinfo.Title).endswith("fickkort, A4-ark")
     assert xmp_values(pdfs["fickkort-ark"])["title"].endswith("fickkort, A4-ark")
+
+
+# --- any HTML through the one entry point, not only our templates -------------------------
+
+OTHER_HTML = """<!doctype html><html lang="sv-SE"><head><meta charset="utf-8">
+<title>Rutin från en annan region</title><meta name="author" content="Regionen">
+<style>@page { size: A4; margin: 20mm;
+  @top-left { content: "Rutin från en annan region" }
+  @bottom-right { content: "Sida " counter(page) " av " counter(pages) } }
+body { font-family: "DejaVu Sans" } .long { break-before: page }</style></head><body>
+<h1>Rutin från en annan region</h1>
+<h2>Länkar</h2><p>Se <a href="https://example.org/rutin">rutinen på webben</a>.</p>
+<h2>Listor</h2><ul><li>Ett<ul><li>Ett a</li><li>Ett b</li></ul></li><li>Två</li></ul>
+<dl><div><dt>SIP</dt><dd>Samordnad individuell plan</dd></div>
+<div><dt>MAS</dt><dd>Medicinskt ansvarig sjuksköterska</dd></div></dl>
+<h3 class="long">Tabeller utan scope</h3>
+<table><tr><th>Vem</th><th>Vad</th></tr><tr><th>Läkare</th><td>Bedömer</td></tr></table>
+</body></html>"""
+
+
+def test_other_html_with_links_nested_lists_dl_and_bare_tables_passes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from builder.render.weasy import html_to_pdf
+
+    monkeypatch.chdir(tmp_path)
+    result = html_to_pdf(OTHER_HTML)
+    assert result.warnings == ()
+    assert validator_problems("annan-html", result.data) == []
+    with open_pdf(result.data) as pdf:
+        headers = {"".join(marked_text_of(pdf, e)): e.A.Scope for e in elements(pdf)
+                   if e.S == pikepdf.Name.TH}
+        lists = [e for e in elements(pdf) if e.S == pikepdf.Name.L]
+        assert all(k.S in (pikepdf.Name.L, pikepdf.Name.LI) for e in lists
+                   for k in struct_kids(e))
+    assert headers == {"Vem": pikepdf.Name.Column, "Vad": pikepdf.Name.Column,
+                       "Läkare": pikepdf.Name.Row}
+    pages = page_texts(result.data)
+    assert len(pages) == 2
+    for text in pages:
+        assert "Rutin från en annan region" in text["artifact"]
+        assert re.search(r"Sida \d av 2", text["artifact"])
+    assert "Sida" not in "".join(t["tagged"] for t in pages)
+
+
+def element_mcids(element: Any) -> set[int]:
+    """The MCIDs of a structure element and its descendants."""
+    found: set[int] = set()
+    stack = [element]
+    while stack:
+        kids = stack.pop().get("/K")
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+            if isinstance(kid, int):
+                found.add(kid)
+            elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                stack.append(kid)
+    return found
+
+
+def mcid_texts(page: Any) -> dict[int, str]:
+    """The text painted in each marked-content sequence with an MCID, on one page."""
+    texts: dict[int, str] = {}
+    current: list[int | None] = [None]
+    font = None
+    for instruction in pikepdf.parse_content_stream(page):
+        operator, operands = str(instruction.operator), instruction.operands
+        if operator in ("BDC", "BMC"):
+            props = operands[1] if operator == "BDC" else None
+            mcid = props.get("/MCID") if isinstance(props, pikepdf.Dictionary) else None
+            current.append(None if mcid is None else int(mcid))
+        elif operator == "EMC":
+            current.pop()
+        elif operator == "Tf":
+            font = page.Resources.Font[operands[0]]
+        elif operator in ("Tj", "TJ") and font is not None and current[-1] is not None:
+            parts = operands[-1] if operator == "TJ" else [operands[-1]]
+            texts[current[-1]] = texts.get(current[-1], "") + "".join(
+                _decode(font, bytes(p)) for p in parts if isinstance(p, pikepdf.String))
+    return texts
+
+
+def marked_text_of(pdf: pikepdf.Pdf, element: Any) -> list[str]:
+    """The text of one structure element's marked content (its MCIDs on its page)."""
+    page = next(p for p in pdf.pages if p.obj.objgen == element.Pg.objgen)
+    texts = mcid_texts(page)
+    return [texts.get(mcid, "") for mcid in sorted(element_mcids(element))]

@@ -6,8 +6,13 @@ needs, and this module adds them with pikepdf, in one pass, before anything is s
 - running headers and footers (CSS margin boxes) are tagged with MCIDs whose structure
   elements WeasyPrint never links into the tree; they become /Artifact (ISO 14289-1, 7.1:
   content is either real content in the tree or an artifact) and leave the parent tree;
+- list items WeasyPrint wraps in a /Div (a ``<dl>`` grouped by ``<div>``) move up into
+  their /L, whose children may only be L, LI and Caption (ISO 14289-1, 7.6; ISO 32000-1,
+  14.8.4.3.3) — the templates use tables for label/value pairs, this keeps any other list
+  valid;
 - every TH gets /Scope (ISO 14289-1, 7.5: headers must be determinable; Matterhorn 15-003),
-  /Row when a cell in its own row names it in /Headers, otherwise /Column;
+  /Row when its own row has data cells (``<th scope="row">`` or a bare row header, as
+  HTML's "auto" scope reads it), otherwise /Column;
 - the XMP declares ``pdfuaid:part`` 1 beside PDF/A-3a (ISO 14289-1, 5 and 6.7.11), with the
   extension schema PDF/A requires for a schema outside its predefined list (ISO 19005-3,
   6.6.2.3.2), and is stored unfiltered (ISO 19005-3, 6.6.2.1);
@@ -58,6 +63,7 @@ def finalize_pdf(data: bytes) -> bytes:
         if "/StructTreeRoot" in pdf.Root:
             _margin_boxes_to_artifacts(pdf)
             _scope_table_headers(pdf)
+            _lift_list_items(pdf)
         _form_appearances(pdf)
         _clean_to_unicode(pdf)
         _declare_pdfua(pdf)
@@ -153,6 +159,29 @@ def _margin_boxes_to_artifacts(pdf: pikepdf.Pdf) -> None:
             mapping[mcid] = None
 
 
+def _lift_list_items(pdf: pikepdf.Pdf) -> None:
+    for element in list(walk_structure(pdf)):
+        kids = element.get("/K")
+        if element.get("/S") != pikepdf.Name.L or not isinstance(kids, pikepdf.Array):
+            continue
+        lifted: list[pikepdf.Object] = []
+        changed = False
+        for kid in kids:
+            items = list(struct_kids(kid)) if isinstance(kid, pikepdf.Dictionary) else []
+            inner = kid.get("/K") if isinstance(kid, pikepdf.Dictionary) else None
+            whole = isinstance(inner, pikepdf.Array) and len(items) == len(inner)
+            if items and whole and kid.get("/S") == pikepdf.Name.Div \
+                    and all(i.get("/S") == pikepdf.Name.LI for i in items):
+                for item in items:
+                    item.P = element
+                lifted.extend(items)
+                changed = True
+            else:
+                lifted.append(kid)
+        if changed:
+            element.K = pikepdf.Array(lifted)
+
+
 def _attributes(element: pikepdf.Object) -> list[pikepdf.Object]:
     attrs = element.get("/A")
     if attrs is None:
@@ -162,19 +191,17 @@ def _attributes(element: pikepdf.Object) -> list[pikepdf.Object]:
 
 
 def _scope_table_headers(pdf: pikepdf.Pdf) -> None:
-    """Give every TH a /Scope that agrees with the /Headers WeasyPrint wrote on the TDs."""
+    """Give every TH without one a /Scope: /Row beside data cells, else /Column."""
     for row in (e for e in walk_structure(pdf) if e.get("/S") == pikepdf.Name.TR):
         cells = list(struct_kids(row))
-        named_in_row = {bytes(h) for cell in cells if cell.get("/S") == pikepdf.Name.TD
-                        for a in _attributes(cell) for h in a.get("/Headers", [])}
+        has_data = any(cell.get("/S") == pikepdf.Name.TD for cell in cells)
         for cell in cells:
             if cell.get("/S") != pikepdf.Name.TH:
                 continue
             attrs = _attributes(cell)
             if any("/Scope" in a for a in attrs):
                 continue
-            row_header = "/ID" in cell and bytes(cell.ID) in named_in_row
-            scope = pikepdf.Name.Row if row_header else pikepdf.Name.Column
+            scope = pikepdf.Name.Row if has_data else pikepdf.Name.Column
             table_attrs = next((a for a in attrs if a.get("/O") == pikepdf.Name.Table), None)
             if table_attrs is None:
                 table_attrs = pikepdf.Dictionary(O=pikepdf.Name.Table)
@@ -303,6 +330,7 @@ def set_xmp(pdf: pikepdf.Pdf, xmp: str) -> None:
 
 
 def xmp_text(pdf: pikepdf.Pdf) -> str:
+    """The catalog's XMP packet as text ("" when there is none)."""
     meta = pdf.Root.get("/Metadata")
     return "" if meta is None else meta.read_bytes().decode("utf-8")
 
