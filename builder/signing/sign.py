@@ -236,6 +236,10 @@ def _add_tagged_field(writer: Any, spec: Any, alt: str) -> None:
     from pyhanko.sign import fields
 
     generic: Any = pyhanko_generic  # its object constructors carry no annotations
+    form = writer.root.get("/AcroForm")
+    if form is not None and any(ref.get_object().get("/T") == spec.sig_field_name
+                                for ref in form.get("/Fields", [])):
+        return  # a field made earlier (and tagged then) is signed as it is
     fields.append_signature_field(writer, spec)
     if "/StructTreeRoot" not in writer.root:
         return
