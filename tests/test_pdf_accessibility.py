@@ -608,3 +608,44 @@ def marked_text_of(pdf: pikepdf.Pdf, element: Any) -> list[str]:
     page = next(p for p in pdf.pages if p.obj.objgen == element.Pg.objgen)
     texts = mcid_texts(page)
     return [texts.get(mcid, "") for mcid in sorted(element_mcids(element))]
+
+
+# --- routines in other regions' styles (tests/fixtures/regioner) --------------------------
+
+REGIONS = HERE / "fixtures" / "regioner"
+SUFFIX_KIND = {"": "dokument", "-checklista": "checklista",
+               "-checklista-ifyllbar": "checklista-ifyllbar", "-fickkort": "fickkort",
+               "-fickkort-ark": "fickkort-ark", "-laskvittens": "laskvittens"}
+
+
+@pytest.fixture(scope="module")
+def regional_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, bytes]]:
+    """Every PDF a build writes for the fixture routines: file name -> (kind, bytes)."""
+    base = tmp_path_factory.mktemp("regioner")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(base / "cache"))
+        mp.delenv(ENV_P12, raising=False)
+        mp.delenv(ENV_PASSWORD, raising=False)
+        regions = load_library(REGIONS)[0]
+        found: dict[str, tuple[str, bytes]] = {}
+        for routine in regions.routines:
+            ctx = RenderContext(routine, regions, OPTIONS)
+            for fmt in ("pdf", "checklista", "fickkort", "laskvittens"):
+                artifacts = get_renderer(fmt)(ctx)
+                if fmt == "pdf":
+                    artifacts = sign_artifacts(ctx, artifacts)
+                for artifact in artifacts:
+                    suffix = artifact.filename[len(ctx.stem):-len(".pdf")]
+                    if artifact.filename.endswith(".pdf"):
+                        found[artifact.filename] = (SUFFIX_KIND[suffix], artifact.data)
+    assert {kind for kind, _ in found.values()} == set(SUFFIX_KIND.values())
+    return found
+
+
+def test_every_pdf_of_other_regions_routines_passes_both_validators(
+        regional_pdfs: dict[str, tuple[str, bytes]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    problems = {name: found for name, (kind, data) in sorted(regional_pdfs.items())
+                if (found := validator_problems(kind, data))}
+    assert problems == {}
