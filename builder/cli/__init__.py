@@ -40,6 +40,7 @@ from builder.cli import (  # noqa: F401  # noqa: E402,F401  (approval ledger, re
     build,
     check,
     diff,
+    import_,
     new,
     review,
     schema,

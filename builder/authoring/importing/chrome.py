@@ -1,0 +1,44 @@
+"""Page chrome recognised by its words: page numbers, skip links, cookie and browser banners,
+media file names standing alone, and the banners our own outputs print."""
+
+from __future__ import annotations
+
+import re
+
+from builder.render.document_view import (
+    DRAFT_BANNER,
+    EXPIRED_BANNER,
+    REVOKED_BANNER,
+    WATERMARK_DRAFT,
+    WATERMARK_REVOKED,
+)
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^sida\s+\d+(\s*(av|/)\s*\d+)?$", re.I), "sidnummer"),
+    (re.compile(r"^(gå|hoppa)\s+(direkt\s+)?till\s+(huvud)?innehåll(et)?", re.I), "hopplänk"),
+    (re.compile(r"\b(kakor|cookies?)\b", re.I), "kakbanner"),
+    (re.compile(r"\bwebbläsar(e|en|n)\b.*\b(stöds|uppdatera|föråldrad|gammal)", re.I),
+     "webbläsarbanner"),
+    (re.compile(r"^\S+\.(jpe?g|png|gif|svg|webp|bmp|tiff?|mp4|mov|mp3|pdf|docx?|xlsx?|pptx?)$",
+                re.I), "filnamn utan sammanhang"),
+    (re.compile(r"^(skriv ut|dela|tipsa|lyssna|till toppen|tillbaka|print|share)"
+                r"( sidan| artikeln)?$", re.I), "sidfunktion"),
+    (re.compile(r"^(du är här|startsida)\s*[:>»/]", re.I), "brödsmulor"),
+    (re.compile(r"^(godkännande|ej fastställd – underskrift saknas)$", re.I),
+     "Rutinbyggarens godkännanderuta"),
+    (re.compile(r"^utskriven kopia\b", re.I), "utskriftsnotis"),
+)
+_OUR_BANNERS = {DRAFT_BANNER, EXPIRED_BANNER, REVOKED_BANNER, WATERMARK_DRAFT, WATERMARK_REVOKED}
+
+
+def chrome_words(text: str) -> str:
+    """Why a line of text is page chrome, or "" when it is content."""
+    flat = " ".join(text.replace("**", "").split())
+    if flat in _OUR_BANNERS:
+        return "Rutinbyggarens statusbanner"
+    if len(flat) > 200:
+        return ""
+    for pattern, why in _PATTERNS:
+        if pattern.search(flat):
+            return why
+    return ""

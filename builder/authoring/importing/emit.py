@@ -1,0 +1,137 @@
+"""The draft as an ordered mapping in the model's key order, and as YAML with the schema line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from builder.authoring.importing import labels as L
+from builder.authoring.importing.report import ImportReport
+from builder.authoring.importing.structure import Draft, slugify
+from builder.authoring.scaffold import SCHEMA_LINE
+
+# Header fields every routine shows: written as ej_angivet when the source is silent.
+STATED_HEADER = {"dokumenttyp": "Dokumenttyp", "upprättat_av": "Upprättat av",
+                 "godkänt_av": "Godkänt av"}
+DATE_HEADER = {"datum_för_godkännande": "Datum för godkännande",
+               "giltig_från": "Giltigt från och med"}
+ORDER = ("dokumenttyp", "organisation", "upprättat_av", "godkänt_av", "uppdrag",
+         "diarienummer", "processägare", "granskare", "fastställare", "gäller_för", "målgrupp",
+         "kontaktperson", "ansvarig_för_revidering", "beslutande_organ", "ägare")
+DRAFT_VERSION = "0.1"
+
+
+@dataclass(frozen=True)
+class Parent:
+    """The samverkansrutin an imported arbetsrutin goes under (from --till)."""
+
+    id: str
+    teams: tuple[tuple[str, str], ...]  # (id, namn)
+
+    def team_in(self, title: str) -> str | None:
+        """The team the title names ("Arbetsrutin Palliativt team" → palliativt-team)."""
+        lowered = title.lower()
+        named = [(len(name), team_id) for team_id, name in self.teams if name.lower() in lowered]
+        return max(named)[1] if named else None
+
+
+def build_mapping(draft: Draft, kind: str, parent: Parent | None, report: ImportReport,
+                  fallback_id: str) -> dict[str, Any]:
+    """The routine as plain data; what the source does not state is ej_angivet or left out."""
+    values = draft.meta.values
+    out: dict[str, Any] = {}
+    out["id"] = slugify(draft.title) if draft.title else slugify(fallback_id)
+    out["typ"] = kind
+    if draft.title:
+        out["titel"] = draft.title
+    else:
+        out["titel"] = L.NOT_STATED
+        report.not_stated.append("Titel")
+    for key in ORDER:
+        if key in values:
+            out[key] = values[key]
+        elif key == "godkänt_av" and key in draft.meta.empty:  # optional: "–" is absent
+            report.not_stated.append(f"{STATED_HEADER[key]} (tom i källan, utelämnat)")
+        elif key in STATED_HEADER:
+            out[key] = L.NOT_STATED
+            report.not_stated.append(STATED_HEADER[key])
+    if kind == "arbetsrutin":
+        team = parent.team_in(draft.title or "") if parent is not None else None
+        if team is not None:
+            out["id"] = team  # an arbetsrutin is named after its team (rutin new does so)
+        else:
+            report.notes.append("teamet kunde inte hittas i samverkansrutinens team; "
+                                f"'team' sattes till rutinens id ({out['id']})")
+        out["team"] = team or out["id"]
+        out["samverkansrutin"] = parent.id if parent is not None else L.NOT_STATED
+        if parent is None:
+            report.not_stated.append("Samverkansrutin (id saknas; ange mappen med --till)")
+    if "version" in values:
+        out["version"] = values["version"]
+    else:
+        out["version"] = DRAFT_VERSION
+        report.notes.append(f"version {DRAFT_VERSION} är utkastets eget versionsnummer; "
+                            "källans version står under 'källa'" if draft.meta.source.get(
+                                "version") else f"källan anger ingen version; utkastet får "
+                            f"version {DRAFT_VERSION}")
+    out["status"] = "utkast"
+    for key, label in DATE_HEADER.items():
+        if key in values:
+            out[key] = values[key]
+        else:
+            report.not_stated.append(f"{label} (utelämnat: ett datum kan inte vara ej_angivet)")
+    if "giltig_till" in values:
+        out["giltig_till"] = values["giltig_till"]
+    if "utvärdering" in values:
+        out["utvärdering"] = values["utvärdering"]
+    if draft.revisions:
+        out["ändringar"] = draft.revisions
+    if draft.glossary:
+        out["begrepp"] = draft.glossary
+    if draft.meta.source:
+        out["källa"] = dict(draft.meta.source)
+    if draft.meta.other:
+        out["övriga_uppgifter"] = draft.meta.other
+    if draft.teams and kind == "samverkansrutin":
+        out["team"] = draft.teams
+    if draft.follow_up is not None:
+        out["uppföljning"] = draft.follow_up
+    elif kind == "arbetsrutin":
+        out["uppföljning"] = {"ansvarig": L.NOT_STATED, "hur": L.NOT_STATED,
+                              "när": L.NOT_STATED}
+        report.not_stated.append("Uppföljning (ansvarig, hur, när)")
+    if draft.preamble:
+        out["ingress"] = "\n\n".join(draft.preamble)
+    out["avsnitt"] = draft.sections
+    if draft.contacts:
+        out["kontakter"] = draft.contacts
+    if draft.related:
+        out["relaterade_dokument"] = draft.related
+    return out
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, Unicode kept, multi-line text as literal blocks, dates as ISO."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _date(dumper: yaml.SafeDumper, value: dt.date) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value.isoformat())
+
+
+_Dumper.add_representer(str, _str)
+_Dumper.add_representer(dt.date, _date)
+
+
+def to_yaml(mapping: dict[str, Any], source_name: str) -> str:
+    body = yaml.dump(mapping, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=96,
+                     default_flow_style=False)
+    return (f"{SCHEMA_LINE}\n# Importerad från {source_name} av 'rutin import'. Utkast: "
+            "granska varje värde mot källan.\n" + body)

@@ -1,0 +1,166 @@
+"""Recognise the header block in its common shapes and turn it into top-level YAML values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from builder.authoring.importing import labels as L
+from builder.authoring.importing.blocks import Block
+from builder.authoring.importing.report import ImportReport, Unplaced
+
+
+@dataclass
+class Metadata:
+    values: dict[str, Any] = field(default_factory=dict)
+    source: dict[str, str] = field(default_factory=dict)  # källa
+    other: list[dict[str, str]] = field(default_factory=list)  # övriga_uppgifter
+    parent_title: str | None = None
+    empty: set[str] = field(default_factory=set)  # keys whose cell is there but empty ("–")
+
+
+@dataclass(frozen=True)
+class Pair:
+    label: str
+    value: str
+    where: str
+
+
+def table_pairs(block: Block) -> list[Pair]:
+    """Label/value pairs of a header table: label/value rows, a label row over a value row,
+    label and value inside one cell, or "Label: value" cells. Empty when it is no header."""
+    rows, places = block.rows, block.cell_where
+    pairs: list[Pair] = []
+    r = 0
+    while r < len(rows):
+        row = rows[r]
+        labels = [is_cell_label(cell) for cell in row]
+        filled = [cell for cell in row if cell.strip()]
+        following = rows[r + 1] if r + 1 < len(rows) else None
+        if (following is not None and len(following) == len(row) and filled
+                and all(labels[c] or not row[c].strip() for c in range(len(row)))
+                and not any(is_cell_label(cell) for cell in following)):
+            for c, cell in enumerate(row):  # a row of labels over a row of values
+                if cell.strip():
+                    pairs.append(Pair(cell, following[c], places[r + 1][c]))
+            r += 2
+            continue
+        c = 0
+        while c < len(row):
+            cell = row[c]
+            inside = _pair_in_cell(cell)
+            if inside is not None:
+                pairs.append(Pair(inside[0], inside[1], places[r][c]))
+                c += 1
+            elif labels[c] and c + 1 < len(row) and not labels[c + 1]:
+                pairs.append(Pair(cell, row[c + 1], places[r][c + 1]))
+                c += 2
+            else:
+                c += 1
+        r += 1
+    known = sum(1 for p in pairs if L.is_label(p.label))
+    return pairs if known >= 2 else []
+
+
+def is_cell_label(cell: str) -> bool:
+    return L.is_label(cell) and "\n" not in cell.strip()
+
+
+def _pair_in_cell(cell: str) -> tuple[str, str] | None:
+    lines = [line for line in cell.split("\n") if line.strip()]
+    if len(lines) >= 2 and L.is_label(lines[0]):
+        return lines[0], "\n".join(lines[1:])
+    if len(lines) == 1:
+        found = L.LEADING.match(lines[0].replace("**", ""))
+        if found and ":" in lines[0]:
+            return found[1], found[2]
+    return None
+
+
+def line_pairs(block: Block, *, colon_needed: bool) -> list[Pair]:
+    """Pairs written in a paragraph: 'Version: 2 Giltigt från: 2024-01-01' or 'Senast
+    uppdaterad 2024-05-02' (without a colon only in chrome, a footer, and the front matter)."""
+    text = block.text.replace("**", "").strip()
+    flattened = L.split_flattened(text)
+    if flattened:
+        return [Pair(label, value, block.where) for label, value in flattened]
+    if colon_needed:
+        return []
+    found = L.LEADING.match(text)
+    if found and len(text) < 120:
+        return [Pair(found[1], found[2], block.where)]
+    return []
+
+
+def apply_pairs(pairs: list[Pair], meta: Metadata, report: ImportReport) -> None:
+    for pair in pairs:
+        field_ = L.field_for(pair.label)
+        value = L.clean_value(pair.value)
+        label = L.normalise(pair.label).capitalize()
+        if field_ is None:
+            if value is not None:
+                meta.other.append({"etikett": " ".join(pair.label.split()).rstrip(":"),
+                                   "värde": value})
+                report.place(pair.where, f"övrig uppgift ”{label}”",
+                             ("övriga_uppgifter", len(meta.other) - 1))
+            continue
+        if value is None:
+            meta.empty.add(field_.key)  # an empty cell: the field stays absent
+            continue
+        if field_.key in meta.values or field_.key.removeprefix("källa.") in meta.source:
+            if meta.values.get(field_.key) != value:
+                report.unplaced.append(Unplaced(pair.where, f"{pair.label}: {pair.value}",
+                                                "fältet fanns redan med ett annat värde"))
+            continue
+        _apply(field_, label, value, pair, meta, report)
+
+
+def _apply(field_: L.Field, label: str, value: str, pair: Pair, meta: Metadata,
+           report: ImportReport) -> None:
+    key, kind = field_.key, field_.kind
+    if value.lower() in ("ej angivet", "ej_angivet"):
+        meta.values[key] = L.NOT_STATED
+        report.place(pair.where, f"{label} (ej angivet)", (key,))
+        return
+    if kind == "date":
+        date = L.parse_date(value)
+        if date is None:
+            # A month or a year alone is no date: kept as written, never completed.
+            meta.other.append({"etikett": label, "värde": value})
+            report.place(pair.where, f"{label} (inget fullständigt datum, kvar som text)",
+                         ("övriga_uppgifter", len(meta.other) - 1))
+            return
+        meta.values[key] = date
+    elif kind == "version":
+        if L.VERSION.match(value):
+            meta.values["version"] = value
+        else:  # "B.2", "Utgåva 3": kept as written; the draft gets a version of its own
+            meta.source["version"] = value
+        report.place(pair.where, "Version", ("version",) if L.VERSION.match(value)
+                     else ("källa", "version"))
+        return
+    elif key.startswith("källa."):
+        meta.source[key.removeprefix("källa.")] = value
+        report.place(pair.where, label, ("källa", key.removeprefix("källa.")))
+        return
+    elif kind == "list":
+        meta.values[key] = L.split_list(value)
+    elif kind == "status":
+        report.notes.append(f"{pair.where}: källans status ”{value}” överfördes inte; "
+                            "ett importerat utkast har status utkast")
+        return
+    elif kind == "months":
+        months = L.parse_months(value)
+        if months is None:
+            meta.other.append({"etikett": label, "värde": value})
+            report.place(pair.where, label, ("övriga_uppgifter", len(meta.other) - 1))
+            return
+        meta.values[key] = {"månader": months}
+    elif kind == "parent":
+        meta.parent_title = value
+        report.notes.append(f"{pair.where}: samverkansrutin ”{value}” (ange id i "
+                            "'samverkansrutin')")
+        return
+    else:
+        meta.values[key] = value
+    report.place(pair.where, label, (key,))
