@@ -18,6 +18,10 @@ p[style-name='Title'] => h1.title:fresh
 p[style-name='Rubrik'] => h1.title:fresh
 p[style-name='Subtitle'] => p:fresh
 p[style-name='Observera'] => aside.note > p:fresh
+p[style-name='List Number 2'] => ol|ul > li > ol > li:fresh
+p[style-name='List Number 3'] => ol|ul > li > ol|ul > li > ol > li:fresh
+p[style-name='List Bullet 2'] => ul|ol > li > ul > li:fresh
+p[style-name='List Bullet 3'] => ul|ol > li > ul|ol > li > ul > li:fresh
 p[style-name='Header'] =>
 p[style-name='Footer'] =>
 """

@@ -22,7 +22,8 @@ INLINE = {"-text", "b", "strong", "i", "em", "a", "span", "br", "u", "sup", "sub
 CHROME_WORDS = {
     "breadcrumb": "brödsmulor", "brodsmul": "brödsmulor", "cookie": "kakbanner",
     "kakor": "kakbanner", "consent": "kakbanner", "skip": "hopplänk", "skiplink": "hopplänk",
-    "nav": "navigering", "menu": "navigering", "meny": "navigering", "sidebar": "sidospalt",
+    "nav": "navigering", "navigation": "navigering", "navbar": "navigering",
+    "breadcrumbs": "brödsmulor", "cookies": "kakbanner", "footer": "sidfot", "menu": "navigering", "meny": "navigering", "sidebar": "sidospalt",
     "share": "dela-länkar", "social": "dela-länkar", "browser": "webbläsarbanner",
     "outdated": "webbläsarbanner", "search": "sökruta", "sok": "sökruta",
 }

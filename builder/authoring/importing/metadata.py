@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,8 @@ def is_cell_label(cell: str) -> bool:
 
 def _pair_in_cell(cell: str) -> tuple[str, str] | None:
     lines = [line for line in cell.split("\n") if line.strip()]
+    if len(lines) == 1 and L.is_label(lines[0]):
+        return None  # a label alone ("Giltigt till och med:"): its value is in the next cell
     if len(lines) >= 2 and L.is_label(lines[0]):
         return lines[0], "\n".join(lines[1:])
     if len(lines) == 1:
@@ -88,7 +91,9 @@ def line_pairs(block: Block, *, colon_needed: bool) -> list[Pair]:
         return []
     found = L.LEADING.match(text)
     if found and len(text) < 120:
-        return [Pair(found[1], found[2], block.where)]
+        # A footer line goes on after the value: "Senast uppdaterad 2022-11-05 · Sida 1 av 1".
+        value = re.split(r"\s+[·|•]\s+", found[2])[0]
+        return [Pair(found[1], value, block.where)]
     return []
 
 

@@ -150,11 +150,15 @@ def _take_title(blocks: list[Block], draft: Draft, page_title: str | None,
                 report: ImportReport) -> list[Block]:
     meta_title = draft.meta.values.pop("titel", None)
     index = next((i for i, b in enumerate(blocks) if b.title), None)
-    if index is None:
+    if isinstance(meta_title, str) and index is None:
+        # The header names the document: a heading is the title only when it says the same.
+        index = next((i for i, b in enumerate(blocks) if b.kind in ("heading", "paragraph")
+                      and _plain(b.text) == meta_title), None)
+    elif index is None:
         top = [i for i, b in enumerate(blocks) if b.kind == "heading" and b.level == 1]
         if len(top) == 1 and all(b.kind != "heading" for b in blocks[: top[0]]):
             index = top[0]
-    if index is None and blocks and _is_heading_by_look(blocks[0]):
+    if index is None and meta_title is None and blocks and _is_heading_by_look(blocks[0]):
         following = [b for b in blocks[1:] if _is_heading_by_look(b) or b.kind == "heading"]
         index = 0 if following else None
     if index is not None:
@@ -362,7 +366,8 @@ def _contact(text: str) -> dict[str, str] | None:
     """A name/role/phone line ("Anna Berg, sjuksköterska, tel 010-123 45 67") as a contact."""
     flat = _plain(text)
     phone = PHONE.search(flat)
-    if phone is None or len(flat) > 160 or sum(ch.isdigit() for ch in phone[1]) < 6:
+    if (phone is None or len(flat) > 160 or sum(ch.isdigit() for ch in phone[1]) < 6
+            or re.fullmatch(r"\d{4}-\d{2}-\d{2}", phone[1].strip())):
         return None
     contact: dict[str, str] = {"telefon": phone[1].strip()}
     rest = (flat[: phone.start()] + flat[phone.end():]).strip()

@@ -1,0 +1,225 @@
+"""Foreign documents (built here in styles unlike our export) import to the expected draft,
+and the report says where each item came from, what was dropped and what is not stated."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from builder.authoring.importing import import_source
+from builder.load.safe_yaml import parse_yaml_text
+from tests.import_fixtures import (
+    flattened_docx,
+    label_row_docx,
+    libreoffice_docx,
+    word_numbering_docx,
+    write_intranet_pages,
+)
+
+NOT_STATED = "ej_angivet"
+
+
+def _report(path: Path, **kwargs: Any) -> tuple[dict[str, Any], str]:
+    result = import_source(path, **kwargs)
+    return result.mapping, result.report_text("utkast.yaml")
+
+
+def test_word_numbering_and_built_in_styles(tmp_path: Path) -> None:
+    mapping, report = _report(word_numbering_docx(tmp_path / "lakemedel.docx"))
+    assert mapping == {
+        "id": "lakemedelsgenomgang-i-hemsjukvarden", "typ": "samverkansrutin",
+        "titel": "Läkemedelsgenomgång i hemsjukvården", "dokumenttyp": "Rutin",
+        "upprättat_av": "Anna Berg, utvecklingsledare", "godkänt_av": NOT_STATED,
+        "diarienummer": "RS 2024-00123", "processägare": "Hälso- och sjukvårdsdirektör",
+        "version": "0.1", "status": "utkast", "giltig_till": dt.date(2026, 12, 31),
+        "källa": {"version": "B.2"},
+        "avsnitt": [
+            {"rubrik": "Syfte",
+             "text": "Rutinen beskriver hur en läkemedelsgenomgång görs i hemmet."},
+            {"rubrik": "Genomförande", "steg": [
+                {"text": "Sjuksköterskan bokar tid med patienten."},
+                {"text": "Läkaren gör genomgången.", "alternativ": [
+                    {"text": "Om patienten har dosdispenserade läkemedel ändras dosrullen."},
+                    {"text": "Om patienten inte har dos uppdateras läkemedelslistan."}]}],
+             "not": "Observera att patientens samtycke ska dokumenteras."},
+            {"rubrik": "Att tänka på", "punkter": [
+                {"text": "Läkemedelslistan", "punkter": ["skrivs ut i två exemplar"]},
+                "Uppföljning efter en vecka"]},
+        ],
+    }
+    assert "sidhuvud (löpande): ”Region Exempel – Vårdhandboken”" in report
+    assert "sidfot (löpande): ”Sida 1 av 3”" in report
+    assert re.search(r"Bilder \(1\)", report)
+    assert "tabell 1, rad 2, cell 2: Diarienr → utkast.yaml:" in report
+    assert "  Godkänt av\n" in report  # not stated, listed
+
+
+def test_label_row_over_values_typed_numbering_bold_headings(tmp_path: Path) -> None:
+    mapping, report = _report(label_row_docx(tmp_path / "inskrivning.docx"))
+    assert mapping == {
+        "id": "inskrivning-i-mobilt-team", "typ": "samverkansrutin",
+        "titel": "Inskrivning i mobilt team", "dokumenttyp": NOT_STATED,
+        "upprättat_av": NOT_STATED, "godkänt_av": NOT_STATED,
+        "fastställare": "Närvårdsgruppen", "gäller_för": ["Alingsås", "Lerum"],
+        "version": "0.1", "status": "utkast", "giltig_från": dt.date(2025, 2, 1),
+        "avsnitt": [
+            {"rubrik": "Bakgrund",
+             "text": "Teamet tar emot patienter som behöver vård i hemmet."},
+            {"rubrik": "Kriterier för inskrivning", "kriterier": {
+                "minst": 2,
+                "lista": ["Patienten är över 65 år", "Patienten har fler än fem läkemedel",
+                          "Patienten har haft två slutenvårdstillfällen senaste året"],
+                "text": "Patienten ska uppfylla minst två av kriterierna ovan."}},
+            {"rubrik": "Arbetsgång", "steg": [
+                {"text": "Remissen bedöms av teamets sjuksköterska."},
+                {"text": "Teamet kontaktar patienten.", "alternativ": [
+                    {"text": "Om patienten tackar ja bokas ett hembesök."},
+                    {"text": "Om patienten tackar nej meddelas remittenten."}]},
+                {"text": "Ansvarig läkare skriver in patienten."}],
+             "not": "OBS! Inskrivningen ska vara klar inom tre dagar."},
+        ],
+        "kontakter": [
+            {"telefon": "0322-123 45", "namn": "Eva Lund", "roll": "samordnare"},
+            {"telefon": "010-441 00 00", "roll": "Teamets sjuksköterska",
+             "tider": "vardagar kl 8–16"}],
+    }
+    assert "sidfot (löpande): ”Sida 1 av 2”" in report
+    assert re.search(r"stycke 7: kriterieregel \(minst N av\) → utkast\.yaml:\d+ "
+                     r"\(avsnitt\[1\]\.kriterier\)", report)
+    for label in ("Dokumenttyp", "Upprättat av", "Godkänt av"):
+        assert f"  {label}\n" in report
+
+
+def test_flattened_header_and_body_table(tmp_path: Path) -> None:
+    mapping, report = _report(flattened_docx(tmp_path / "trycksar.docx"))
+    assert mapping["dokumenttyp"] == "Riktlinje"
+    assert mapping["version"] == "3"
+    assert mapping["granskare"] == ["Per Ek", "Lisa Ma"]
+    assert mapping["källa"] == {"uppdaterad": "2023-04-01"}
+    assert mapping["upprättat_av"] == NOT_STATED
+    assert mapping["titel"] == "Trycksår – förebyggande arbete"
+    assert mapping["avsnitt"] == [
+        {"rubrik": "Bedömning", "text": "Risken bedöms med en modifierad Nortonskala.\n\n"
+                                        "| Poäng | Risk |\n| 20 eller lägre | Förhöjd risk |"},
+        {"rubrik": "Åtgärder", "steg": [{"text": "Lägesändring var annan timme."},
+                                        {"text": "Tryckavlastande madrass."}]},
+    ]
+    assert "tabell 1: tabell (som text) → utkast.yaml:" in report
+
+
+def test_docx_written_by_libreoffice(tmp_path: Path) -> None:
+    mapping, _ = _report(libreoffice_docx(tmp_path), kind="samverkansrutin")
+    assert {k: mapping[k] for k in ("titel", "dokumenttyp", "upprättat_av", "godkänt_av")} == {
+        "titel": "Provtagning i hemmet", "dokumenttyp": "Rutin",
+        "upprättat_av": "Laboratoriemedicin", "godkänt_av": "Verksamhetschef"}
+    assert mapping["avsnitt"] == [
+        {"rubrik": "Syfte", "text": "Att prover som tas i hemmet blir rätt märkta."},
+        {"rubrik": "Genomförande",
+         "steg": [{"text": "Märk röret med patientens personnummer."},
+                  {"text": "Skicka röret med kurir."}],
+         "not": "Observera att proverna ska vara på laboratoriet inom fyra timmar."},
+    ]
+
+
+def test_intranet_page_drops_navigation_and_keeps_content(tmp_path: Path) -> None:
+    page, _ = write_intranet_pages(tmp_path)
+    mapping, report = _report(page)
+    assert mapping["titel"] == "Vårdplanering vid utskrivning"
+    assert mapping["källa"] == {"uppdaterad": "2024-03-12"}
+    assert mapping["ingress"] == ("Rutinen gäller när en patient skrivs ut från slutenvården "
+                                  "till hemmet.")
+    assert mapping["avsnitt"] == [
+        {"rubrik": "Ansvar", "punkter": [
+            {"text": "Avdelningen skickar inskrivningsmeddelande.",
+             "punkter": ["inom 24 timmar"]},
+            "Vårdcentralen kallar till SIP vid behov."]},
+        {"rubrik": "Arbetsgång", "steg": [
+            {"text": "Avdelningen skickar inskrivningsmeddelande i SAMSA."},
+            {"text": "Den fasta vårdkontakten utses.", "alternativ": [
+                {"text": "Om patienten har hemsjukvård: kommunens sjuksköterska."},
+                {"text": "Om patienten saknar hemsjukvård: vårdcentralens sjuksköterska."}]},
+            {"text": "Utskrivningsmeddelande skickas samma dag som patienten skrivs ut."}],
+         "not": "Observera att samtycke krävs för informationsöverföring."},
+    ]
+    assert mapping["relaterade_dokument"] == [
+        {"titel": "Lag om samverkan vid utskrivning från sluten hälso- och sjukvård"},
+        {"titel": "Riktlinje för SIP"}]
+    for dropped in ("hopplänk: ”Gå direkt till huvudinnehållet”",
+                    "kakbanner: ”Vi använder kakor", "navigering: ”[Start](/)”",
+                    "filnamn utan sammanhang: ”flodesschema.png”"):
+        assert dropped in report
+    assert "”Flödesschema för utskrivning”" in report  # the image, listed
+
+
+def test_intranet_page_without_main_element(tmp_path: Path) -> None:
+    _, page = write_intranet_pages(tmp_path)
+    mapping, report = _report(page)
+    assert mapping["typ"] == "arbetsrutin"  # the header says Arbetsrutin
+    assert {k: mapping[k] for k in ("titel", "dokumenttyp", "version", "godkänt_av",
+                                    "upprättat_av")} == {
+        "titel": "Stödstrumpor – på- och avtagning", "dokumenttyp": "Arbetsrutin",
+        "version": "2", "godkänt_av": "Verksamhetschef", "upprättat_av": NOT_STATED}
+    assert mapping["källa"] == {"uppdaterad": "2022-11-05"}
+    assert mapping["uppföljning"] == {"ansvarig": NOT_STATED, "hur": NOT_STATED,
+                                      "när": NOT_STATED}
+    assert mapping["avsnitt"][0]["steg"] == [
+        {"text": "Kontrollera att strumpan har rätt storlek."},
+        {"text": "Vänd strumpan ut och in till hälen."}]
+    assert mapping["kontakter"] == [{"telefon": "031-10 20 30", "namn": "Kalle Nord",
+                                     "roll": "undersköterska"}]
+    for dropped in ("webbläsarbanner:", "navigering: ”[Hem](/) [Sök](/sok)”",
+                    "brödsmulor: ”Du är här"):
+        assert dropped in report
+
+
+def test_report_lines_point_at_the_yaml(tmp_path: Path) -> None:
+    result = import_source(label_row_docx(tmp_path / "inskrivning.docx"))
+    lines = result.yaml_text.split("\n")
+    text = result.report_text("utkast.yaml")
+    for match in re.finditer(r"→ utkast\.yaml:(\d+) \((\S+)\)", text):
+        key = re.split(r"[.\[]", match[2])[-1].rstrip("]")
+        line = lines[int(match[1]) - 1]
+        assert key in line or key.isdigit() or line.lstrip().startswith("-"), (match[0], line)
+    loaded, problems = parse_yaml_text(result.yaml_text, "utkast.yaml")
+    assert loaded is not None and not problems
+    assert lines[0].startswith("# yaml-language-server: $schema=")
+
+
+def test_cli_writes_the_draft_and_prints_the_report(tmp_path: Path) -> None:
+    source = label_row_docx(tmp_path / "inskrivning.docx")
+    run = subprocess.run([sys.executable, "-m", "builder", "import", str(source),
+                          "--till", "routines/mobil/"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    target = tmp_path / "routines" / "mobil" / "samverkansrutin.yaml"
+    assert target.read_text(encoding="utf-8").startswith("# yaml-language-server")
+    assert "Importrapport för inskrivning.docx" in run.stdout
+    assert "routines/mobil/samverkansrutin.yaml:" in run.stdout
+    again = subprocess.run([sys.executable, "-m", "builder", "import", str(source),
+                            "--till", "routines/mobil/"], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=60)
+    # A second import goes beside the first (<id>.yaml), never over it.
+    assert again.returncode == 0
+    assert (tmp_path / "routines" / "mobil" / "inskrivning-i-mobilt-team.yaml").is_file()
+
+
+@pytest.mark.parametrize("typ", ["arbetsrutin"])
+def test_arbetsrutin_under_its_group_gets_team_and_parent(tmp_path: Path, typ: str) -> None:
+    group = tmp_path / "routines" / "mobil"
+    group.mkdir(parents=True)
+    (group / "samverkansrutin.yaml").write_text(
+        "id: mobil-narvard\ntyp: samverkansrutin\nteam:\n"
+        "  - {id: mobilt-team, namn: Mobilt team}\n", encoding="utf-8")
+    page = tmp_path / "rutin.html"
+    page.write_text("<h1>Arbetsrutin Mobilt team</h1><h2>Syfte</h2><p>Text.</p>",
+                    encoding="utf-8")
+    from builder.authoring.importing import parent_of
+    mapping, _ = _report(page, kind=typ, parent=parent_of(group))
+    assert (mapping["id"], mapping["team"], mapping["samverkansrutin"]) == (
+        "mobilt-team", "mobilt-team", "mobil-narvard")
