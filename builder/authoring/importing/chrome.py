@@ -14,19 +14,19 @@ from builder.render.document_view import (
 )
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^sida\s+\d+(\s*(av|/)\s*\d+)?$", re.I), "sidnummer"),
-    (re.compile(r"^(gå|hoppa)\s+(direkt\s+)?till\s+(huvud)?innehåll(et)?", re.I), "hopplänk"),
-    (re.compile(r"\b(kakor|cookies?)\b", re.I), "kakbanner"),
-    (re.compile(r"\bwebbläsar(e|en|n)\b.*\b(stöds|uppdatera|föråldrad|gammal)", re.I),
+    (re.compile(r"^sida\s+\d+(\s*(av|/)\s*\d+)?$", re.IGNORECASE), "sidnummer"),
+    (re.compile(r"^(gå|hoppa)\s+(direkt\s+)?till\s+(huvud)?innehåll(et)?", re.IGNORECASE), "hopplänk"),
+    (re.compile(r"\b(kakor|cookies?)\b", re.IGNORECASE), "kakbanner"),
+    (re.compile(r"\bwebbläsar(e|en|n)\b.*\b(stöds|uppdatera|föråldrad|gammal)", re.IGNORECASE),
      "webbläsarbanner"),
     (re.compile(r"^\S+\.(jpe?g|png|gif|svg|webp|bmp|tiff?|mp4|mov|mp3|pdf|docx?|xlsx?|pptx?)$",
-                re.I), "filnamn utan sammanhang"),
+                re.IGNORECASE), "filnamn utan sammanhang"),
     (re.compile(r"^(skriv ut|dela|tipsa|lyssna|till toppen|tillbaka|print|share)"
-                r"( sidan| artikeln)?$", re.I), "sidfunktion"),
-    (re.compile(r"^(du är här|startsida)\s*[:>»/]", re.I), "brödsmulor"),
-    (re.compile(r"^(godkännande|ej fastställd – underskrift saknas)$", re.I),
+                r"( sidan| artikeln)?$", re.IGNORECASE), "sidfunktion"),
+    (re.compile(r"^(du är här|startsida)\s*[:>»/]", re.IGNORECASE), "brödsmulor"),
+    (re.compile(r"^(godkännande|ej fastställd – underskrift saknas)$", re.IGNORECASE),
      "Rutinbyggarens godkännanderuta"),
-    (re.compile(r"^utskriven kopia\b", re.I), "utskriftsnotis"),
+    (re.compile(r"^utskriven kopia\b", re.IGNORECASE), "utskriftsnotis"),
 )
 _OUR_BANNERS = {DRAFT_BANNER, EXPIRED_BANNER, REVOKED_BANNER, WATERMARK_DRAFT, WATERMARK_REVOKED}
 

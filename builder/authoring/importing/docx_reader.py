@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import mammoth
+import mammoth  # type: ignore[import-untyped]
 from docx import Document as open_docx
 
 from builder.authoring.importing.blocks import Dropped, ReadResult
@@ -47,7 +47,7 @@ def read_docx(path: Path) -> ReadResult:
 def _running_texts(path: Path) -> list[Dropped]:
     """Running headers and footers: page chrome, reported as dropped."""
     found: list[Dropped] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     document = open_docx(str(path))
     for number, section in enumerate(document.sections, start=1):
         for part, label in ((section.header, "sidhuvud"), (section.footer, "sidfot")):
@@ -55,6 +55,6 @@ def _running_texts(path: Path) -> list[Dropped]:
                 continue
             text = " ".join(p.text.strip() for p in part.paragraphs if p.text.strip())
             if text and (label, text) not in seen:
-                seen.add(text)
+                seen.add((label, text))
                 found.append(Dropped(f"{label} (löpande)", text, f"avsnitt {number}, {label}"))
     return found

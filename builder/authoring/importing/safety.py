@@ -9,7 +9,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 
 # A routine is a few pages; a Word file with pictures stays far below these.
 MAX_FILE_BYTES = 20 * 1024 * 1024

@@ -13,21 +13,21 @@ from builder.authoring.importing.chrome import chrome_words
 from builder.authoring.importing.metadata import Metadata, apply_pairs, line_pairs, table_pairs
 from builder.authoring.importing.report import ImportReport, Unplaced
 
-TYPED_STEP = re.compile(r"^(\d{1,2})\s*([a-zåäö])?\s*[.):]?\s+(?=\S)(.*)$", re.S)
-TYPED_STEP_STRICT = re.compile(r"^(\d{1,2})(\s*[a-zåäö]\s*[.)]?|\s*[.)])\s+(?=\S)(.*)$", re.S)
-TYPED_LETTER = re.compile(r"^([a-h])\s*[.)]\s+(?=\S)(.*)$", re.S)
-TYPED_BULLET = re.compile(r"^[•·▪●◦‣–\-*]\s+(?=\S)(.*)$", re.S)
+TYPED_STEP = re.compile(r"^(\d{1,2})\s*([a-zåäö])?\s*[.):]?\s+(?=\S)(.*)$", re.DOTALL)
+TYPED_STEP_STRICT = re.compile(r"^(\d{1,2})(\s*[a-zåäö]\s*[.)]?|\s*[.)])\s+(?=\S)(.*)$", re.DOTALL)
+TYPED_LETTER = re.compile(r"^([a-h])\s*[.)]\s+(?=\S)(.*)$", re.DOTALL)
+TYPED_BULLET = re.compile(r"^[•·▪●◦‣–\-*]\s+(?=\S)(.*)$", re.DOTALL)
 LIST_MARKER = re.compile(r"^(\d{1,2}\s*[a-zåäö]?|[a-zåäö])\s*[.)](\s+|$)")
-NOTE = re.compile(r"^\**(observera|obs)\b[\s:!.*]", re.I)
+NOTE = re.compile(r"^\**(observera|obs)\b[\s:!.*]", re.IGNORECASE)
 AT_LEAST = re.compile(r"\bminst\s+(\d+|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio)\s+av\b",
-                      re.I)
+                      re.IGNORECASE)
 NUMBER_WORDS = {"en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7,
                 "åtta": 8, "nio": 9, "tio": 10}
-PHONE = re.compile(r"(?:\b(?:tel(?:efon)?|tfn|mobil|växel)\.?:?\s*)?(\+?\d[\d \-–]{5,}\d)", re.I)
+PHONE = re.compile(r"(?:\b(?:tel(?:efon)?|tfn|mobil|växel)\.?:?\s*)?(\+?\d[\d \-–]{5,}\d)", re.IGNORECASE)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 PERSON = re.compile(r"^[A-ZÅÄÖÉ][a-zåäöéü]+(?:[ -][A-ZÅÄÖÉ][a-zåäöéü]+){1,3}$")
-HOURS = re.compile(r"\b(kl\.?|klockan|vardagar|dygnet runt|måndag|helg|dagtid)\b", re.I)
-DETAIL = re.compile(r"^(ansvarig|när)\s*:\s*(.+)$", re.I)
+HOURS = re.compile(r"\b(kl\.?|klockan|vardagar|dygnet runt|måndag|helg|dagtid)\b", re.IGNORECASE)
+DETAIL = re.compile(r"^(ansvarig|när)\s*:\s*(.+)$", re.IGNORECASE)
 ARROW = " → "
 SHORT_HEADING = 80
 GLOSSARY_HEADINGS = ("begrepp och förkortningar", "begrepp", "förkortningar", "definitioner",
@@ -38,9 +38,9 @@ CONTACT_HEADINGS = ("kontakt", "kontakter", "kontaktuppgifter", "kontaktpersoner
 REVISION_HEADING = "ändringar sedan föregående version"
 TEAM_HEADING = "team som omfattas"
 FOLLOW_UP_LABELS = {"ansvarig": "ansvarig", "hur": "hur", "när": "när"}
-LINK = re.compile(r"^\[(.+?)\]\((\S+?)\)(.*)$", re.S)
+LINK = re.compile(r"^\[(.+?)\]\((\S+?)\)(.*)$", re.DOTALL)
 OWN_APPENDIX = re.compile(r"^\.\./([a-z0-9-]+)/\1-v[\d.]+\.(pdf|docx)$")
-REVISION_LINE = re.compile(r"^\**Version\s+(\S+?),\s+(.+?):\**\s*(.+)$", re.S)
+REVISION_LINE = re.compile(r"^\**Version\s+(\S+?),\s+(.+?):\**\s*(.+)$", re.DOTALL)
 
 
 @dataclass
@@ -259,7 +259,7 @@ def _follow_up(block: Block) -> dict[str, Any] | None:
 
 def _note_text(text: str) -> str:
     """A note without the bold "Observera:" label our own Word export puts before it."""
-    return re.sub(r"^\*\*(observera|obs)\s*:\*\*\s+", "", text, flags=re.I)
+    return re.sub(r"^\*\*(observera|obs)\s*:\*\*\s+", "", text, flags=re.IGNORECASE)
 
 
 def _content(section: _Section, block: Block, draft: Draft, report: ImportReport) -> None:
@@ -297,9 +297,9 @@ def _item(section: _Section, block: Block) -> None:
         if block.ordered:
             step.setdefault("alternativ", []).append(_alternative(text))
             number = len(step["alternativ"])
-            section.places.append((block.where, f"alternativ {len(section.steps)}"
-                                   f"{chr(96 + number)}", ("steg", len(section.steps) - 1,
-                                                           "alternativ", number - 1)))
+            label = f"alternativ {len(section.steps)}{chr(96 + number)}"
+            where_to: tuple[Any, ...] = ("steg", len(section.steps) - 1, "alternativ", number - 1)
+            section.places.append((block.where, label, where_to))
         else:  # a bullet under a step stays with the step's text
             step["text"] = (step.get("text") or "") + f"\n- {text}"
             section.places.append((block.where, "punkt under steg",
@@ -351,7 +351,7 @@ def _step(text: str) -> dict[str, Any]:
 def _alternative(text: str) -> dict[str, Any]:
     body, details = _details(text)
     alternative: dict[str, Any] = {}
-    bold = re.match(r"^\*\*(.+?)\*\*\s+(\S.*)$", body, re.S)
+    bold = re.match(r"^\*\*(.+?)\*\*\s+(\S.*)$", body, re.DOTALL)
     if bold:
         alternative["villkor"], body = bold[1].strip(), bold[2]
     elif ARROW in body:
