@@ -44,6 +44,7 @@ from builder.cli import (  # noqa: F401  # noqa: E402,F401  (approval ledger, re
     new,
     review,
     schema,
+    serve,
     status,
     verify,
 )

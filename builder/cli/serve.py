@@ -1,0 +1,32 @@
+"""`rutin serve`: a local preview that reloads on save and shows `rutin check`'s findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from builder.authoring.preview import start_preview
+from builder.cli import cli
+
+
+@cli.command()
+@click.argument("path", default="routines", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--port", default=0, type=click.IntRange(0, 65535), show_default=True,
+              help="Port på 127.0.0.1 (0: en ledig port väljs).")
+def serve(path: Path, port: int) -> None:
+    """Förhandsvisa rutinerna under PATH i webbläsaren medan du redigerar dem."""
+    if not path.is_dir():
+        raise click.UsageError(f"'{path}' finns inte eller är ingen mapp")
+    server, watcher = start_preview(path, port)
+    try:
+        click.echo(f"Förhandsvisning av {path}/ på {server.url}")
+        click.echo("Öppna adressen i webbläsaren; sidan laddas om när du sparar. "
+                   "Avsluta med Ctrl-C.")
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        click.echo("\nAvslutar förhandsvisningen.")
+    finally:
+        server.state.stop.set()
+        server.server_close()
+        watcher.join(timeout=2)
