@@ -126,7 +126,8 @@ INTRANET_PAGE = """<!DOCTYPE html>
 <nav class="breadcrumb" aria-label="Brödsmulor"><ol><li><a href="/">Start</a></li><li>Rutiner</li></ol></nav>
 <main id="main">
 <h1>Vårdplanering vid utskrivning</h1>
-<p>Rutinen gäller när en patient skrivs ut från slutenvården till hemmet.</p>
+<p>Rutinen gäller när en patient skrivs ut från slutenvården till hemmet, enligt
+<a href="https://example.org/lagen">lagen om samverkan</a>.</p>
 <h2>Ansvar</h2>
 <ul><li>Avdelningen skickar inskrivningsmeddelande.
   <ul><li>inom 24 timmar</li></ul></li>

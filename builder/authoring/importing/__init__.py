@@ -7,6 +7,7 @@ Nothing is written here; the command writes the YAML once everything succeeded.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ def guess_kind(mapping_title: str | None, document_type: Any) -> str:
 
 
 def import_source(path: Path, *, kind: str | None = None,
-                  parent: Parent | None = None) -> ImportResult:
+                  parent: Parent | None = None, today: dt.date | None = None) -> ImportResult:
     """Read and recognise ``path``; raise ImportRefused for a file that is refused."""
     read = _read(path)
     report = ImportReport(path.name)
@@ -60,7 +61,7 @@ def import_source(path: Path, *, kind: str | None = None,
     chosen = kind or guess_kind(draft.title, draft.meta.values.get("dokumenttyp"))
     if kind is None:
         report.notes.append(f"typen gissades till {chosen} (ange --typ för att välja)")
-    mapping = build_mapping(draft, chosen, parent, report, slugify(path.stem))
+    mapping = build_mapping(draft, chosen, parent, report, slugify(path.stem), today)
     text = to_yaml(mapping, path.name)
     loaded, _ = parse_yaml_text(text, path.name)
     return ImportResult(mapping, text, report, loaded)

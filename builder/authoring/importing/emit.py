@@ -39,7 +39,7 @@ class Parent:
 
 
 def build_mapping(draft: Draft, kind: str, parent: Parent | None, report: ImportReport,
-                  fallback_id: str) -> dict[str, Any]:
+                  fallback_id: str, today: dt.date | None = None) -> dict[str, Any]:
     """The routine as plain data; what the source does not state is ej_angivet or left out."""
     values = draft.meta.values
     out: dict[str, Any] = {}
@@ -87,8 +87,13 @@ def build_mapping(draft: Draft, kind: str, parent: Parent | None, report: Import
         out["giltig_till"] = values["giltig_till"]
     if "utvärdering" in values:
         out["utvärdering"] = values["utvärdering"]
-    if draft.revisions:
-        out["ändringar"] = draft.revisions
+    revisions = list(draft.revisions)
+    if not any(str(r.get("version")) == out["version"] for r in revisions):
+        # What the tool did, dated today (as `rutin new` does): no fact about the routine.
+        revisions.insert(0, {"version": out["version"], "datum": today or dt.date.today(),
+                             "beskrivning": f"Importerad från {report.source} med rutin import."})
+        report.notes.append(f"'ändringar' fick en rad för version {out['version']}: importen")
+    out["ändringar"] = revisions
     if draft.glossary:
         out["begrepp"] = draft.glossary
     if draft.meta.source:
