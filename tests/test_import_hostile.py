@@ -136,6 +136,13 @@ def huge_html(folder: Path, _: str) -> Path:
     return path
 
 
+def deeply_nested_html(folder: Path, _: str) -> Path:
+    """100 000 nested <div>: the HTML parser's time grows with the square of the depth."""
+    path = folder / "djup.html"
+    path.write_text("<div>" * 100_000 + "x" + "</div>" * 100_000, encoding="utf-8")
+    return path
+
+
 CASES: dict[str, tuple[Callable[[Path, str], Path], str]] = {
     "zip-bomb": (zip_bomb, "zip-bomb"),
     "external-image-and-template": (external_relationships, "hämtas från nätet"),
@@ -144,6 +151,7 @@ CASES: dict[str, tuple[Callable[[Path, str], Path], str]] = {
     "corrupt-zip": (corrupt_zip, "trasigt"),
     "50-mb-docx": (huge_file, "högst 20 MB"),
     "50-mb-html": (huge_html, "högst 20 MB"),
+    "deeply-nested-html": (deeply_nested_html, "för djupt nästlad"),
 }
 
 

@@ -8,11 +8,14 @@ Nothing is written here; the command writes the YAML once everything succeeded.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from builder.authoring.importing.blocks import ReadResult
 from builder.authoring.importing.emit import Parent, build_mapping, to_yaml
+from builder.authoring.importing.html_reader import TooDeep, read_html
 from builder.authoring.importing.report import ImportReport, format_report
 from builder.authoring.importing.safety import ImportRefused, check_docx, read_html_bytes
 from builder.authoring.importing.structure import recognise, slugify
@@ -33,7 +36,7 @@ class ImportResult:
         return format_report(self.report, target, self.loaded)
 
 
-def _read(path: Path) -> Any:
+def _read(path: Path) -> ReadResult:
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise ImportRefused(f"{path.name}: bara .docx och .html kan importeras")
@@ -42,9 +45,19 @@ def _read(path: Path) -> Any:
     if kind == "docx":
         check_docx(path)
         from builder.authoring.importing.docx_reader import read_docx  # mammoth: lazily
-        return read_docx(path)
-    from builder.authoring.importing.html_reader import read_html
-    return read_html(read_html_bytes(path))
+        reader: Callable[[], ReadResult] = lambda: read_docx(path)
+    else:
+        text = read_html_bytes(path)
+        reader = lambda: read_html(text)
+    try:
+        return reader()
+    except (RecursionError, TooDeep):
+        raise ImportRefused(f"{path.name} är för djupt nästlad för att läsas") from None
+    except ImportRefused:
+        raise
+    except Exception as exc:  # noqa: BLE001 - untrusted input: a refusal, never a traceback
+        raise ImportRefused(f"{path.name} kunde inte läsas ({type(exc).__name__}: {exc})"
+                            ) from None
 
 
 def guess_kind(mapping_title: str | None, document_type: Any) -> str:

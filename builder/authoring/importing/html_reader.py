@@ -258,8 +258,47 @@ def _definition_list(node: LexborNode, walk: _Walk, chrome: str) -> None:
                                  chrome=chrome))
 
 
+TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
+VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                  "source", "track", "wbr", "param"})
+SELF_CLOSING_SIBLINGS = frozenset({"p", "li", "dt", "dd", "tr", "td", "th", "option"})
+# The HTML parser's time grows with the square of the nesting depth (100 000 nested <div> take
+# over a minute); real pages nest a few dozen levels.
+MAX_DEPTH = 1000
+
+
+def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
+    """How deep the tags nest, estimated in one pass (stops counting past ``limit``)."""
+    stack: list[str] = []
+    deepest = 0
+    for closing, name, self_closed in TAG.findall(text):
+        tag = name.lower()
+        if tag in VOID or self_closed:
+            continue
+        if closing:
+            if tag in stack:
+                while stack and stack.pop() != tag:
+                    pass
+            continue
+        if tag in SELF_CLOSING_SIBLINGS and tag in stack[-3:]:
+            # An unclosed <td>, <li> or <p> ends at its next sibling (and a <tr> its cells).
+            while stack.pop() != tag:
+                pass
+        stack.append(tag)
+        deepest = max(deepest, len(stack))
+        if deepest > limit:
+            break
+    return deepest
+
+
+class TooDeep(ValueError):
+    """The page nests deeper than any real page; it is not parsed."""
+
+
 def read_html(text: str) -> ReadResult:
     """Blocks of the page; everything outside <main> (when there is one) is marked chrome."""
+    if nesting_depth(text) > MAX_DEPTH:
+        raise TooDeep(f"taggarna är nästlade djupare än {MAX_DEPTH} nivåer")
     tree = LexborHTMLParser(text)
     walk = _Walk()
     title_node = tree.css_first("title")

@@ -15,6 +15,9 @@ from lxml import etree  # type: ignore[import-untyped]
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_MEMBERS = 2000
 MAX_MEMBER_BYTES = 40 * 1024 * 1024
+# The XML parts are parsed into trees (several times their size in memory): a long routine's
+# document.xml is well below 1 MB.
+MAX_XML_BYTES = 10 * 1024 * 1024
 MAX_TOTAL_BYTES = 80 * 1024 * 1024
 # Office XML compresses about 5-20 times; a bomb compresses hundreds or thousands of times.
 MAX_RATIO = 200
@@ -69,7 +72,9 @@ def _check_members(path: Path, infos: list[zipfile.ZipInfo]) -> None:
     for info in infos:
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
+        xml = info.filename.endswith((".xml", ".rels"))
         if (info.file_size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES
+                or (xml and info.file_size > MAX_XML_BYTES)
                 or (info.file_size > RATIO_FLOOR_BYTES and ratio > MAX_RATIO)):
             raise ImportRefused(
                 f"{path.name} packas upp till orimligt mycket ({info.filename}: "
