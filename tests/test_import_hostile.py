@@ -21,7 +21,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 ATTACHED_TEMPLATE = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
                      "attachedTemplate")
 ROOT = Path(__file__).resolve().parent.parent
-MAX_SECONDS = 2.0
+MAX_SECONDS = 2.0  # CPU seconds of the whole command, interpreter start included
 MAX_RSS_KB = 200 * 1024
 # The command runs as a grandchild of a small launcher: a child forked from pytest would
 # report pytest's own peak memory as its ru_maxrss (Linux keeps it across exec).
@@ -29,7 +29,7 @@ MEASURE = (
     "import os, subprocess, sys\n"
     "child = subprocess.Popen(sys.argv[1:])\n"
     "_, status, usage = os.wait4(child.pid, 0)\n"
-    "sys.stderr.write(f'\\n{usage.ru_maxrss}\\n')\n"
+    "sys.stderr.write(f'\\n{usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}\\n')\n"
     "sys.exit(os.waitstatus_to_exitcode(status))\n"
 )
 
@@ -172,12 +172,16 @@ def test_hostile_file_is_refused_quickly_and_nothing_is_written(
          "--till", "routines/grupp/"],
         cwd=work, capture_output=True, env=env, timeout=30, check=False)
     elapsed = time.monotonic() - started
-    err, peak_kb = process.stderr.rsplit(b"\n", 2)[0], int(process.stderr.split()[-1])
+    err = process.stderr.rsplit(b"\n", 2)[0]
+    cpu_seconds, peak_kb = float(process.stderr.split()[-2]), int(process.stderr.split()[-1])
     stderr = err.decode("utf-8")
     assert process.returncode == 1, (process.stdout, stderr)
     assert expected in stderr, stderr
     assert "Traceback" not in stderr and stderr.startswith("fel: ")
-    assert elapsed < MAX_SECONDS, f"{case}: {elapsed:.2f} s"
+    # CPU time is the measure on a shared machine (eight engineers, two cores: the wall clock
+    # mostly measures the queue); the wall clock only has to stay sane.
+    assert cpu_seconds < MAX_SECONDS, f"{case}: {cpu_seconds:.2f} s CPU"
+    assert elapsed < 10 * MAX_SECONDS, f"{case}: {elapsed:.2f} s"
     assert peak_kb < MAX_RSS_KB, f"{case}: {peak_kb} kB"
     assert list(work.iterdir()) == [], "ingenting får skrivas"
     assert hits == [], "ingenting får hämtas"
