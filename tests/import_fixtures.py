@@ -70,9 +70,9 @@ def label_row_docx(path: Path) -> Path:
     table = document.add_table(rows=2, cols=4)
     labels = ("Dokumentnamn", "Gäller för", "Fastställare", "Giltigt från och med")
     values = ("Inskrivning i mobilt team", "Alingsås; Lerum", "Närvårdsgruppen", "2025-02-01")
-    for cell, text in zip(table.rows[0].cells, labels):
+    for cell, text in zip(table.rows[0].cells, labels, strict=False):
         cell.text = text
-    for cell, text in zip(table.rows[1].cells, values):
+    for cell, text in zip(table.rows[1].cells, values, strict=False):
         cell.text = text
     _bold(document, "Bakgrund")
     document.add_paragraph("Teamet tar emot patienter som behöver vård i hemmet.")

@@ -68,6 +68,7 @@ class PreviewState:
     stop: threading.Event = field(default_factory=threading.Event)
 
     def bump(self) -> None:
+        """Count one more change (the open pages poll this counter)."""
         with self.lock:
             self.generation += 1
 
@@ -85,6 +86,7 @@ class PreviewState:
         return candidate if candidate in known else None
 
     def relative(self, path: Path) -> str:
+        """The path as the preview's URLs name it: relative to the library."""
         return path.resolve().relative_to(self.root.resolve()).as_posix()
 
 
@@ -121,6 +123,7 @@ def _context(state: PreviewState, path: Path) -> tuple[Library, RoutineFile | No
 
 
 def routine_page(state: PreviewState, path: Path) -> str:
+    """The routine's HTML page as the build renders it, with the panel and reload script."""
     from builder.render import RenderContext
     from builder.render.html import document_html
 
@@ -140,6 +143,7 @@ def routine_page(state: PreviewState, path: Path) -> str:
 
 
 def routine_pdf(state: PreviewState, path: Path) -> bytes | None:
+    """The PDF of what the file says now (unsigned), or None when it does not load."""
     from builder.render import RenderContext
     from builder.render.pdf import render_pdf
 
@@ -151,6 +155,7 @@ def routine_pdf(state: PreviewState, path: Path) -> bytes | None:
 
 
 def index_page(state: PreviewState) -> str:
+    """Every routine file of the library, linked."""
     rows = []
     for path in routine_paths(state.root):
         relative = state.relative(path)
@@ -170,6 +175,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
+        """Answer one request."""
         state = self.server.state
         url = urlsplit(self.path)
         route = url.path
@@ -214,10 +220,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the terminal shows the URL and errors, not every poll."""
         return  # quiet: the terminal shows the URL and errors, not every poll
 
 
 class PreviewHTTPServer(ThreadingHTTPServer):
+    """A threading server bound to 127.0.0.1 that carries the preview state."""
+
     daemon_threads = True
 
     def __init__(self, state: PreviewState, port: int = 0) -> None:
@@ -226,6 +235,7 @@ class PreviewHTTPServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
+        """The address to open in a browser."""
         return f"http://127.0.0.1:{self.server_address[1]}/"
 
 

@@ -27,12 +27,15 @@ SUFFIXES = {".docx": "docx", ".html": "html", ".htm": "html", ".xhtml": "html"}
 
 @dataclass(frozen=True)
 class ImportResult:
+    """The draft as data and as YAML text, with its report."""
+
     mapping: dict[str, Any]
     yaml_text: str
     report: ImportReport
     loaded: LoadedYaml | None  # the YAML re-read with positions (the report's line numbers)
 
     def report_text(self, target: str) -> str:
+        """The Swedish import report, each item pointing at a line in ``target``."""
         return format_report(self.report, target, self.loaded)
 
 

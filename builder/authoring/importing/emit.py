@@ -41,15 +41,21 @@ class Parent:
 def build_mapping(draft: Draft, kind: str, parent: Parent | None, report: ImportReport,
                   fallback_id: str, today: dt.date | None = None) -> dict[str, Any]:
     """The routine as plain data; what the source does not state is ej_angivet or left out."""
-    values = draft.meta.values
-    out: dict[str, Any] = {}
-    out["id"] = slugify(draft.title) if draft.title else slugify(fallback_id)
-    out["typ"] = kind
-    if draft.title:
-        out["titel"] = draft.title
-    else:
-        out["titel"] = L.NOT_STATED
+    out: dict[str, Any] = {"id": slugify(draft.title or fallback_id), "typ": kind}
+    _title_and_header(out, draft, report)
+    if kind == "arbetsrutin":
+        _team_and_parent(out, draft, parent, report)
+    _version_and_dates(out, draft, report)
+    _revisions(out, draft, report, today or dt.date.today())
+    _document_lists(out, draft, kind, report)
+    return out
+
+
+def _title_and_header(out: dict[str, Any], draft: Draft, report: ImportReport) -> None:
+    out["titel"] = draft.title or L.NOT_STATED
+    if not draft.title:
         report.not_stated.append("Titel")
+    values = draft.meta.values
     for key in ORDER:
         if key in values:
             out[key] = values[key]
@@ -58,50 +64,58 @@ def build_mapping(draft: Draft, kind: str, parent: Parent | None, report: Import
         elif key in STATED_HEADER:
             out[key] = L.NOT_STATED
             report.not_stated.append(STATED_HEADER[key])
-    if kind == "arbetsrutin":
-        team = parent.team_in(draft.title or "") if parent is not None else None
-        if team is not None:
-            out["id"] = team  # an arbetsrutin is named after its team (rutin new does so)
-        else:
-            report.notes.append("teamet kunde inte hittas i samverkansrutinens team; "
-                                f"'team' sattes till rutinens id ({out['id']})")
-        out["team"] = team or out["id"]
-        out["samverkansrutin"] = parent.id if parent is not None else L.NOT_STATED
-        if parent is None:
-            report.not_stated.append("Samverkansrutin (id saknas; ange mappen med --till)")
-    if "version" in values:
-        out["version"] = values["version"]
+
+
+def _team_and_parent(out: dict[str, Any], draft: Draft, parent: Parent | None,
+                     report: ImportReport) -> None:
+    team = parent.team_in(draft.title or "") if parent is not None else None
+    if team is not None:
+        out["id"] = team  # an arbetsrutin is named after its team (rutin new does so)
     else:
-        out["version"] = DRAFT_VERSION
-        report.notes.append(f"version {DRAFT_VERSION} är utkastets eget versionsnummer; "
-                            "källans version står under 'källa'" if draft.meta.source.get(
-                                "version") else f"källan anger ingen version; utkastet får "
-                            f"version {DRAFT_VERSION}")
+        report.notes.append("teamet kunde inte hittas i samverkansrutinens team; "
+                            f"'team' sattes till rutinens id ({out['id']})")
+    out["team"] = team or out["id"]
+    out["samverkansrutin"] = parent.id if parent is not None else L.NOT_STATED
+    if parent is None:
+        report.not_stated.append("Samverkansrutin (id saknas; ange mappen med --till)")
+
+
+def _version_and_dates(out: dict[str, Any], draft: Draft, report: ImportReport) -> None:
+    values = draft.meta.values
+    out["version"] = values.get("version", DRAFT_VERSION)
+    if "version" not in values:
+        report.notes.append(
+            f"version {DRAFT_VERSION} är utkastets eget versionsnummer; källans version står "
+            "under 'källa'" if draft.meta.source.get("version")
+            else f"källan anger ingen version; utkastet får version {DRAFT_VERSION}")
     out["status"] = "utkast"
     for key, label in DATE_HEADER.items():
         if key in values:
             out[key] = values[key]
         else:
             report.not_stated.append(f"{label} (utelämnat: ett datum kan inte vara ej_angivet)")
-    if "giltig_till" in values:
-        out["giltig_till"] = values["giltig_till"]
-    if "utvärdering" in values:
-        out["utvärdering"] = values["utvärdering"]
+    for key in ("giltig_till", "utvärdering"):
+        if key in values:
+            out[key] = values[key]
+
+
+def _revisions(out: dict[str, Any], draft: Draft, report: ImportReport, today: dt.date) -> None:
     revisions = list(draft.revisions)
     if not any(str(r.get("version")) == out["version"] for r in revisions):
         # What the tool did, dated today (as `rutin new` does): no fact about the routine.
-        revisions.insert(0, {"version": out["version"], "datum": today or dt.date.today(),
+        revisions.insert(0, {"version": out["version"], "datum": today,
                              "beskrivning": f"Importerad från {report.source} med rutin import."})
         report.notes.append(f"'ändringar' fick en rad för version {out['version']}: importen")
     out["ändringar"] = revisions
-    if draft.glossary:
-        out["begrepp"] = draft.glossary
-    if draft.meta.source:
-        out["källa"] = dict(draft.meta.source)
-    if draft.meta.other:
-        out["övriga_uppgifter"] = draft.meta.other
-    if draft.teams and kind == "samverkansrutin":
-        out["team"] = draft.teams
+
+
+def _document_lists(out: dict[str, Any], draft: Draft, kind: str, report: ImportReport) -> None:
+    optional: list[tuple[str, Any]] = [
+        ("begrepp", draft.glossary), ("källa", dict(draft.meta.source)),
+        ("övriga_uppgifter", draft.meta.other),
+        ("team", draft.teams if kind == "samverkansrutin" else None),
+    ]
+    out.update((key, value) for key, value in optional if value)
     if draft.follow_up is not None:
         out["uppföljning"] = draft.follow_up
     elif kind == "arbetsrutin":
@@ -111,11 +125,8 @@ def build_mapping(draft: Draft, kind: str, parent: Parent | None, report: Import
     if draft.preamble:
         out["ingress"] = "\n\n".join(draft.preamble)
     out["avsnitt"] = draft.sections
-    if draft.contacts:
-        out["kontakter"] = draft.contacts
-    if draft.related:
-        out["relaterade_dokument"] = draft.related
-    return out
+    out.update((key, value) for key, value in (("kontakter", draft.contacts),
+                                               ("relaterade_dokument", draft.related)) if value)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -136,6 +147,7 @@ _Dumper.add_representer(dt.date, _date)
 
 
 def to_yaml(mapping: dict[str, Any], source_name: str) -> str:
+    """The draft as YAML: the schema line and a note on where it came from, then the keys."""
     body = yaml.dump(mapping, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=96,
                      default_flow_style=False)
     return (f"{SCHEMA_LINE}\n# Importerad från {source_name} av 'rutin import'. Utkast: "

@@ -146,39 +146,48 @@ def _has_blocks(node: LexborNode) -> bool:
 
 def _walk(children: Iterable[LexborNode], walk: _Walk, chrome: str, depth: int) -> None:
     for child in children:
-        tag = child.tag
-        if tag in SKIPPED:
-            continue
-        reason = chrome or chrome_reason(child)
-        if tag == "-text":
-            text = _squash(child.text(deep=False) or "")
-            if text:
-                walk.blocks.append(Block("paragraph", text, walk.where(), chrome=reason))
-        elif tag in HEADINGS:
-            text = inline_markdown(child, walk, "").replace("**", "")
-            if text:
-                walk.blocks.append(Block("heading", text, walk.where(), level=HEADINGS[tag],
-                                         chrome=reason, title="title" in _classes(child)))
-        elif tag in ("ul", "ol"):
-            _walk_list(child, walk, reason, depth, ordered=tag == "ol")
-        elif tag == "table":
-            _table(child, walk, reason)
-        elif tag == "dl":
-            _definition_list(child, walk, reason)
-        elif tag == "img":
-            _image(child, walk, f"stycke {walk.paragraphs + 1}")
-        elif tag == "aside" and not reason:
-            _note(child, walk)
-        elif tag == "hr":
-            continue
-        elif tag in CONTAINERS and _has_blocks(child) or tag in ("nav", "aside"):
-            _walk(child.iter(include_text=True), walk, reason, depth)
-        else:  # p, or a div/span holding only text: one paragraph
-            where = walk.where()
-            text = inline_markdown(child, walk, where)
-            if text:
-                walk.blocks.append(Block("paragraph", text, where, bold=_is_bold(child),
-                                         chrome=reason, title="title" in _classes(child)))
+        if child.tag not in SKIPPED and child.tag != "hr":
+            _visit(child, walk, chrome or chrome_reason(child), depth)
+
+
+def _visit(child: LexborNode, walk: _Walk, reason: str, depth: int) -> None:
+    tag = child.tag
+    if tag in ("ul", "ol"):
+        _walk_list(child, walk, reason, depth, ordered=tag == "ol")
+    elif tag == "table":
+        _table(child, walk, reason)
+    elif tag == "dl":
+        _definition_list(child, walk, reason)
+    elif tag == "img":
+        _image(child, walk, f"stycke {walk.paragraphs + 1}")
+    elif tag in HEADINGS:
+        _heading(child, walk, reason)
+    elif tag == "aside" and not reason:
+        _note(child, walk)
+    elif tag in CONTAINERS and _has_blocks(child) or tag in ("nav", "aside"):
+        _walk(child.iter(include_text=True), walk, reason, depth)
+    else:  # p, text, or a div/span holding only text: one paragraph
+        _paragraph(child, walk, reason)
+
+
+def _heading(node: LexborNode, walk: _Walk, reason: str) -> None:
+    text = inline_markdown(node, walk, "").replace("**", "")
+    if text:
+        walk.blocks.append(Block("heading", text, walk.where(), level=HEADINGS[node.tag or "h2"],
+                                 chrome=reason, title="title" in _classes(node)))
+
+
+def _paragraph(node: LexborNode, walk: _Walk, reason: str) -> None:
+    if node.tag == "-text":
+        text = _squash(node.text(deep=False) or "")
+        if text:
+            walk.blocks.append(Block("paragraph", text, walk.where(), chrome=reason))
+        return
+    where = walk.where()
+    text = inline_markdown(node, walk, where)
+    if text:
+        walk.blocks.append(Block("paragraph", text, where, bold=_is_bold(node),
+                                 chrome=reason, title="title" in _classes(node)))
 
 
 def _note(node: LexborNode, walk: _Walk) -> None:

@@ -17,6 +17,8 @@ SWEDISH_DATE = re.compile(r"^(\d{1,2})\s+([a-zåäö]+)\s+(\d{4})$", re.IGNORECA
 
 @dataclass(frozen=True)
 class Field:
+    """The YAML key a header label fills and how its value is read."""
+
     key: str  # top-level YAML key; "källa.uppdaterad" for a nested one
     kind: str  # text | list | date | version | title | status | months | parent
 
@@ -62,15 +64,18 @@ LEADING = re.compile(rf"^({_ALTERNATION})\s*:?\s+(.+)$", re.IGNORECASE | re.DOTA
 
 
 def normalise(label: str) -> str:
+    """A label as compared: lower case, no colon, no bold, single spaces."""
     text = label.replace("**", "").replace("*", "").strip().rstrip(":").strip().lower()
     return " ".join(text.split())
 
 
 def field_for(label: str) -> Field | None:
+    """The field a header label means, or None."""
     return LABELS.get(normalise(label))
 
 
 def is_label(text: str) -> bool:
+    """Whether the text is one of the known header labels."""
     return field_for(text) is not None
 
 
@@ -98,6 +103,7 @@ def parse_date(text: str) -> dt.date | None:
 
 
 def parse_months(text: str) -> list[str] | None:
+    """'januari och augusti' as a list of months; None if anything else is said."""
     words = re.findall(r"[a-zåäö]+", text.lower())
     months = [w for w in words if w in MONTHS]
     rest = [w for w in words if w not in MONTHS and w not in ("och", "i", "samt")]
@@ -105,6 +111,7 @@ def parse_months(text: str) -> list[str] | None:
 
 
 def split_list(text: str) -> list[str]:
+    """A list value as written with commas, semicolons or line breaks."""
     return [part.strip() for part in re.split(r"[;,\n]", text) if part.strip()]
 
 
@@ -114,7 +121,7 @@ def split_flattened(text: str) -> list[tuple[str, str]]:
     if not matches or matches[0].start() != 0:
         return []
     pairs = []
-    for here, after in zip(matches, matches[1:] + [None]):
+    for here, after in zip(matches, matches[1:] + [None], strict=False):
         end = after.start() if after else len(text)
         pairs.append((here[1], text[here.end():end].strip(" ;,|")))
     return pairs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,8 @@ from builder.authoring.importing.report import ImportReport, Unplaced
 
 @dataclass
 class Metadata:
+    """The header values found so far, the source's own labels and the empty cells."""
+
     values: dict[str, Any] = field(default_factory=dict)
     source: dict[str, str] = field(default_factory=dict)  # källa
     other: list[dict[str, str]] = field(default_factory=list)  # övriga_uppgifter
@@ -22,6 +25,8 @@ class Metadata:
 
 @dataclass(frozen=True)
 class Pair:
+    """A label and its value, and where the value stands in the source."""
+
     label: str
     value: str
     where: str
@@ -64,6 +69,7 @@ def table_pairs(block: Block) -> list[Pair]:
 
 
 def is_cell_label(cell: str) -> bool:
+    """A cell that holds only a known label."""
     return L.is_label(cell) and "\n" not in cell.strip()
 
 
@@ -98,6 +104,7 @@ def line_pairs(block: Block, *, colon_needed: bool) -> list[Pair]:
 
 
 def apply_pairs(pairs: list[Pair], meta: Metadata, report: ImportReport) -> None:
+    """Put each pair where it belongs; unknown labels become övriga_uppgifter."""
     for pair in pairs:
         field_ = L.field_for(pair.label)
         value = L.clean_value(pair.value)
@@ -122,50 +129,80 @@ def apply_pairs(pairs: list[Pair], meta: Metadata, report: ImportReport) -> None
 
 def _apply(field_: L.Field, label: str, value: str, pair: Pair, meta: Metadata,
            report: ImportReport) -> None:
-    key, kind = field_.key, field_.kind
     if value.lower() in ("ej angivet", "ej_angivet"):
-        meta.values[key] = L.NOT_STATED
-        report.place(pair.where, f"{label} (ej angivet)", (key,))
+        meta.values[field_.key] = L.NOT_STATED
+        report.place(pair.where, f"{label} (ej angivet)", (field_.key,))
         return
-    if kind == "date":
-        date = L.parse_date(value)
-        if date is None:
-            # A month or a year alone is no date: kept as written, never completed.
-            meta.other.append({"etikett": label, "värde": value})
-            report.place(pair.where, f"{label} (inget fullständigt datum, kvar som text)",
-                         ("övriga_uppgifter", len(meta.other) - 1))
-            return
-        meta.values[key] = date
-    elif kind == "version":
-        if L.VERSION.match(value):
-            meta.values["version"] = value
-        else:  # "B.2", "Utgåva 3": kept as written; the draft gets a version of its own
-            meta.source["version"] = value
-        report.place(pair.where, "Version", ("version",) if L.VERSION.match(value)
-                     else ("källa", "version"))
-        return
-    elif key.startswith("källa."):
+    _APPLY.get(field_.kind, _apply_text)(field_.key, label, value, pair, meta, report)
+
+
+def _as_other(label: str, value: str, pair: Pair, meta: Metadata, report: ImportReport,
+              why: str = "") -> None:
+    meta.other.append({"etikett": label, "värde": value})
+    report.place(pair.where, label + why, ("övriga_uppgifter", len(meta.other) - 1))
+
+
+def _apply_text(key: str, label: str, value: str, pair: Pair, meta: Metadata,
+                report: ImportReport) -> None:
+    if key.startswith("källa."):
         meta.source[key.removeprefix("källa.")] = value
         report.place(pair.where, label, ("källa", key.removeprefix("källa.")))
         return
-    elif kind == "list":
-        meta.values[key] = L.split_list(value)
-    elif kind == "status":
-        report.notes.append(f"{pair.where}: källans status ”{value}” överfördes inte; "
-                            "ett importerat utkast har status utkast")
-        return
-    elif kind == "months":
-        months = L.parse_months(value)
-        if months is None:
-            meta.other.append({"etikett": label, "värde": value})
-            report.place(pair.where, label, ("övriga_uppgifter", len(meta.other) - 1))
-            return
-        meta.values[key] = {"månader": months}
-    elif kind == "parent":
-        meta.parent_title = value
-        report.notes.append(f"{pair.where}: samverkansrutin ”{value}” (ange id i "
-                            "'samverkansrutin')")
-        return
-    else:
-        meta.values[key] = value
+    meta.values[key] = value
     report.place(pair.where, label, (key,))
+
+
+def _apply_list(key: str, label: str, value: str, pair: Pair, meta: Metadata,
+                report: ImportReport) -> None:
+    meta.values[key] = L.split_list(value)
+    report.place(pair.where, label, (key,))
+
+
+def _apply_date(key: str, label: str, value: str, pair: Pair, meta: Metadata,
+                report: ImportReport) -> None:
+    date = L.parse_date(value)
+    if date is None:  # a month or a year alone is no date: kept as written, never completed
+        _as_other(label, value, pair, meta, report, " (inget fullständigt datum, kvar som text)")
+        return
+    meta.values[key] = date
+    report.place(pair.where, label, (key,))
+
+
+def _apply_version(key: str, label: str, value: str, pair: Pair, meta: Metadata,
+                   report: ImportReport) -> None:
+    if L.VERSION.match(value):
+        meta.values[key] = value
+        report.place(pair.where, label, (key,))
+    else:  # "B.2", "Utgåva 3": kept as written; the draft gets a version of its own
+        meta.source["version"] = value
+        report.place(pair.where, label, ("källa", "version"))
+
+
+def _apply_status(key: str, label: str, value: str, pair: Pair, meta: Metadata,
+                  report: ImportReport) -> None:
+    report.notes.append(f"{pair.where}: källans status ”{value}” överfördes inte; "
+                        "ett importerat utkast har status utkast")
+
+
+def _apply_months(key: str, label: str, value: str, pair: Pair, meta: Metadata,
+                  report: ImportReport) -> None:
+    months = L.parse_months(value)
+    if months is None:
+        _as_other(label, value, pair, meta, report)
+        return
+    meta.values[key] = {"månader": months}
+    report.place(pair.where, label, (key,))
+
+
+def _apply_parent(key: str, label: str, value: str, pair: Pair, meta: Metadata,
+                  report: ImportReport) -> None:
+    meta.parent_title = value
+    report.notes.append(f"{pair.where}: samverkansrutin ”{value}” (ange id i "
+                        "'samverkansrutin')")
+
+
+_Apply = Callable[[str, str, str, Pair, Metadata, ImportReport], None]
+_APPLY: dict[str, _Apply] = {
+    "date": _apply_date, "version": _apply_version, "list": _apply_list,
+    "status": _apply_status, "months": _apply_months, "parent": _apply_parent,
+}

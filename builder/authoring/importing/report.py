@@ -11,6 +11,8 @@ from builder.load.safe_yaml import LoadedYaml, YamlPath
 
 @dataclass(frozen=True)
 class Placed:
+    """A recognised item: where it stood, what it became and its YAML path."""
+
     where: str  # in the source: "stycke 12", "tabell 1, rad 2, cell 1"
     what: str  # what it was recognised as, in Swedish
     path: YamlPath  # where it went in the YAML
@@ -18,6 +20,8 @@ class Placed:
 
 @dataclass(frozen=True)
 class Unplaced:
+    """Something found that has no place in the model; kept in the report."""
+
     where: str
     text: str
     why: str
@@ -25,6 +29,8 @@ class Unplaced:
 
 @dataclass
 class ImportReport:
+    """Everything the report tells, gathered while recognising."""
+
     source: str
     placed: list[Placed] = field(default_factory=list)
     unplaced: list[Unplaced] = field(default_factory=list)
@@ -34,6 +40,7 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)  # decisions the importer took, said plainly
 
     def place(self, where: str, what: str, path: YamlPath) -> None:
+        """Record a recognised item."""
         self.placed.append(Placed(where, what, path))
 
 

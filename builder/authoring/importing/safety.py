@@ -34,6 +34,7 @@ class ImportRefused(Exception):
 
 
 def check_size(path: Path) -> int:
+    """The file's size, or ImportRefused when it is empty or too big to be a routine."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ImportRefused(

@@ -74,6 +74,7 @@ def _drop(report: ImportReport, block: Block, why: str) -> None:
 
 
 def recognise(read: ReadResult, report: ImportReport) -> Draft:
+    """The routine found in the reader's blocks; the report records every decision."""
     draft = Draft()
     report.dropped.extend(read.dropped)
     report.images.extend(read.images)
@@ -431,7 +432,7 @@ def _special_sections(roots: list[_Section], draft: Draft, report: ImportReport)
 
 def _glossary(section: _Section, draft: Draft, report: ImportReport) -> bool:
     for table in section.tables:
-        for row, places in zip(table.rows, table.cell_where):
+        for row, places in zip(table.rows, table.cell_where, strict=False):
             if all(cell.startswith("**") and cell.endswith("**") for cell in row):
                 continue  # a header row ("Begrepp | Förklaring")
             if len(row) == 2 and row[0].strip() and row[1].strip():
@@ -443,7 +444,7 @@ def _glossary(section: _Section, draft: Draft, report: ImportReport) -> bool:
 def _related(section: _Section, draft: Draft, report: ImportReport) -> bool:
     items = [b if isinstance(b, str) else b["text"] for b in section.bullets]
     items += [s.get("text", "") for s in section.steps] + section.text
-    for (where, _, _), item in zip(section.places, items):
+    for (where, _, _), item in zip(section.places, items, strict=False):
         item = re.sub(r"^Bilaga\s+\d+\s*[.:]\s*", "", item.strip())
         link = LINK.match(item)
         if link and OWN_APPENDIX.match(link[2]):
@@ -459,7 +460,7 @@ def _related(section: _Section, draft: Draft, report: ImportReport) -> bool:
 
 
 def _revisions(section: _Section, draft: Draft, report: ImportReport) -> bool:
-    for where, line in zip([p[0] for p in section.places], section.text):
+    for where, line in zip([p[0] for p in section.places], section.text, strict=False):
         found = REVISION_LINE.match(line)
         date = L.parse_date(found[2].strip()) if found else None
         if found is None or date is None:
@@ -469,7 +470,7 @@ def _revisions(section: _Section, draft: Draft, report: ImportReport) -> bool:
                                 "beskrivning": found[3].strip()})
         report.place(where, "ändring", ("ändringar", len(draft.revisions) - 1))
     for table in section.tables:
-        for row, places in zip(table.rows[1:], table.cell_where[1:]):
+        for row, places in zip(table.rows[1:], table.cell_where[1:], strict=False):
             date = L.parse_date(_plain(row[1])) if len(row) == 3 else None
             if date is None:
                 continue
@@ -484,8 +485,8 @@ def _teams(section: _Section, draft: Draft, report: ImportReport) -> bool:
     header = [_plain(cell).lower() for cell in table.rows[0]]
     if not header or header[0] != "team":
         return False
-    for row, places in zip(table.rows[1:], table.cell_where[1:]):
-        values = dict(zip(header, (L.clean_value(cell) for cell in row)))
+    for row, places in zip(table.rows[1:], table.cell_where[1:], strict=False):
+        values = dict(zip(header, (L.clean_value(cell) for cell in row), strict=False))
         name = values.get("team")
         if not name:
             continue
@@ -500,6 +501,7 @@ def _teams(section: _Section, draft: Draft, report: ImportReport) -> bool:
 
 
 def slugify(text: str) -> str:
+    """An id from a title: lower case a–z, digits and hyphens (model.Slug)."""
     table = str.maketrans("åäöéü", "aaoeu")
     slug = re.sub(r"[^a-z0-9]+", "-", _plain(text).lower().translate(table)).strip("-")
     return slug[:80].rstrip("-") or "importerad-rutin"
@@ -518,33 +520,10 @@ def _emit_section(section: _Section, index: tuple[Any, ...], report: ImportRepor
         report.place(table.where, "tabell (som text)", base + ("text",))
     if text:
         out["text"] = "\n\n".join(text)
-    bullets = section.bullets
-    if section.criteria_text is not None:
-        if bullets and all(isinstance(b, str) for b in bullets):
-            found = AT_LEAST.search(section.criteria_text)
-            assert found is not None
-            number = found[1].lower()
-            out["kriterier"] = {"minst": int(number) if number.isdigit()
-                                else NUMBER_WORDS[number],
-                                "lista": bullets, "text": section.criteria_text}
-            report.place(section.criteria_where, "kriterieregel (minst N av)",
-                         base + ("kriterier",))
-            section.places = [(w, "kriterium", ("kriterier", "lista", p[1]))
-                              if p[0] == "punkter" else (w, what, p)
-                              for w, what, p in section.places]
-            bullets = []
-        else:
-            out.setdefault("text", "")
-            out["text"] = (out["text"] + "\n\n" + section.criteria_text).strip()
-            report.place(section.criteria_where, "text", base + ("text",))
-    if bullets:
-        out["punkter"] = bullets
-    if section.steps:
-        out["steg"] = _shared_owner(section.steps)
-    if section.text_after:
-        out["text_efter"] = "\n\n".join(section.text_after)
-    if section.notes:
-        out["not"] = "\n\n".join(section.notes)
+    bullets = _criteria(section, out, base, report)
+    parts = (("punkter", bullets), ("steg", _shared_owner(section.steps)),
+             ("text_efter", "\n\n".join(section.text_after)), ("not", "\n\n".join(section.notes)))
+    out.update((key, value) for key, value in parts if value)
     for where, what, path in section.places:
         report.place(where, what, base + path)
     if section.children:
@@ -553,6 +532,27 @@ def _emit_section(section: _Section, index: tuple[Any, ...], report: ImportRepor
     if len(out) == 1:
         out["tomt_i_källan"] = True
     return out
+
+
+def _criteria(section: _Section, out: dict[str, Any], base: tuple[Any, ...],
+              report: ImportReport) -> list[Any]:
+    """A "minst N av" rule with the bullet list beside it becomes kriterier; the bullets left."""
+    bullets = section.bullets
+    if section.criteria_text is None:
+        return bullets
+    if not bullets or not all(isinstance(b, str) for b in bullets):
+        out["text"] = (out.get("text", "") + "\n\n" + section.criteria_text).strip()
+        report.place(section.criteria_where, "text", base + ("text",))
+        return bullets
+    found = AT_LEAST.search(section.criteria_text)
+    assert found is not None
+    number = found[1].lower()
+    out["kriterier"] = {"minst": int(number) if number.isdigit() else NUMBER_WORDS[number],
+                        "lista": bullets, "text": section.criteria_text}
+    report.place(section.criteria_where, "kriterieregel (minst N av)", base + ("kriterier",))
+    section.places = [(w, "kriterium", ("kriterier", "lista", p[1]))
+                      if p[0] == "punkter" else (w, what, p) for w, what, p in section.places]
+    return []
 
 
 def _shared_owner(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
