@@ -58,7 +58,8 @@ def table_pairs(block: Block) -> list[Pair]:
             if inside is not None:
                 pairs.append(Pair(inside[0], inside[1], places[r][c]))
                 c += 1
-            elif labels[c] and c + 1 < len(row) and not labels[c + 1]:
+            elif ((labels[c] or _unknown_label(row, c)) and c + 1 < len(row)
+                  and not labels[c + 1]):
                 pairs.append(Pair(cell, row[c + 1], places[r][c + 1]))
                 c += 2
             else:
@@ -66,6 +67,12 @@ def table_pairs(block: Block) -> list[Pair]:
         r += 1
     known = sum(1 for p in pairs if L.is_label(p.label))
     return pairs if known >= 2 else []
+
+
+def _unknown_label(row: list[str], c: int) -> bool:
+    """The first of two cells, short and on one line: a label we do not know ("Kvalitetsgranskad")."""
+    cell = row[c].replace("**", "").strip()
+    return len(row) == 2 and c == 0 and 0 < len(cell) <= 40 and "\n" not in cell
 
 
 def is_cell_label(cell: str) -> bool:
