@@ -133,3 +133,15 @@ def test_nothing_invented_for_an_empty_page(tmp_path: Path) -> None:
 def test_empty_heading_is_marked_empty_in_source(tmp_path: Path) -> None:
     mapping, _ = _import(tmp_path, "<h1>R</h1><h2>Bakgrund</h2><h2>Syfte</h2><p>Text.</p>")
     assert mapping["avsnitt"][0] == {"rubrik": "Bakgrund", "tomt_i_källan": True}
+
+
+def test_footnotes_are_reported_not_dropped_and_contents_lists_are_chrome(tmp_path: Path
+                                                                         ) -> None:
+    mapping, report = _import(tmp_path, (
+        "<h1>R</h1><p class='toc'><a href='#_Toc1'>1. Syfte</a></p><h2>1. Syfte</h2>"
+        "<p>Text<sup><a href='#footnote-1' id='footnote-ref-1'>[1]</a></sup>.</p>"
+        "<ol><li id='footnote-1'><p>Enligt föreskriften. <a href='#footnote-ref-1'>↑</a></p>"
+        "</li></ol>"))
+    assert mapping["avsnitt"] == [{"rubrik": "Syfte", "text": "Text[1]."}]
+    assert "”Enligt föreskriften.” – fotnot: modellen har ingen plats för den" in report
+    assert "innehållsförteckning: ”1. Syfte”" in report

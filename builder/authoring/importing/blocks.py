@@ -26,6 +26,8 @@ class Block:
     # Why the block is page chrome (outside <main>, a running header); "" for content.
     # Chrome blocks are read for metadata ("Senast uppdaterad" in a footer), never placed.
     chrome: str = ""
+    # Content the model has no place for (a footnote): listed in the report, never dropped.
+    unplaced: str = ""
     rows: list[list[str]] = field(default_factory=list)  # tables: cell texts
     cell_where: list[list[str]] = field(default_factory=list)  # tables: where each cell is
 

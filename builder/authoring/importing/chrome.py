@@ -27,6 +27,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(godkännande|ej fastställd – underskrift saknas)$", re.IGNORECASE),
      "Rutinbyggarens godkännanderuta"),
     (re.compile(r"^utskriven kopia\b", re.IGNORECASE), "utskriftsnotis"),
+    (re.compile(r"^(innehåll|innehållsförteckning|table of contents)$", re.IGNORECASE),
+     "innehållsförteckning"),
 )
 _OUR_BANNERS = {DRAFT_BANNER, EXPIRED_BANNER, REVOKED_BANNER, WATERMARK_DRAFT, WATERMARK_REVOKED}
 

@@ -22,6 +22,10 @@ p[style-name='List Number 2'] => ol|ul > li > ol > li:fresh
 p[style-name='List Number 3'] => ol|ul > li > ol|ul > li > ol > li:fresh
 p[style-name='List Bullet 2'] => ul|ol > li > ul > li:fresh
 p[style-name='List Bullet 3'] => ul|ol > li > ul|ol > li > ul > li:fresh
+p[style-name^='TOC'] => p.toc:fresh
+p[style-name^='toc'] => p.toc:fresh
+p[style-name^='Innehåll'] => p.toc:fresh
+p[style-name='TOC Heading'] => p.toc:fresh
 p[style-name='Header'] =>
 p[style-name='Footer'] =>
 """

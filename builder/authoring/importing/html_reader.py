@@ -24,11 +24,12 @@ CHROME_WORDS = {
     "kakor": "kakbanner", "consent": "kakbanner", "skip": "hopplänk", "skiplink": "hopplänk",
     "nav": "navigering", "navigation": "navigering", "navbar": "navigering",
     "breadcrumbs": "brödsmulor", "cookies": "kakbanner", "footer": "sidfot", "menu": "navigering", "meny": "navigering", "sidebar": "sidospalt",
-    "share": "dela-länkar", "social": "dela-länkar", "browser": "webbläsarbanner",
+    "toc": "innehållsförteckning", "share": "dela-länkar", "social": "dela-länkar", "browser": "webbläsarbanner",
     "outdated": "webbläsarbanner", "search": "sökruta", "sok": "sökruta",
 }
 CHROME_ROLES = {"navigation": "navigering", "search": "sökruta", "banner": "sidhuvud",
                 "contentinfo": "sidfot", "complementary": "sidospalt"}
+NOTE_KINDS = {"footnote": "fotnot", "endnote": "slutnot", "comment": "kommentar"}
 NOTE_WORDS = ("note", "observera", "obs", "important", "viktigt")
 WORD = re.compile(r"[a-zåäö]+")
 
@@ -210,7 +211,11 @@ def _walk_list(node: LexborNode, walk: _Walk, chrome: str, depth: int, *, ordere
             continue
         where = walk.where()
         text = inline_markdown(item, walk, where)
-        if text:
+        note = (item.attributes.get("id") or "").split("-")[0]
+        if text and note in NOTE_KINDS:  # mammoth's footnotes, after the body
+            walk.blocks.append(Block("paragraph", text.replace("↑", "").strip(), where,
+                                     unplaced=NOTE_KINDS[note]))
+        elif text:
             walk.blocks.append(Block("item", text, where, level=depth, ordered=ordered,
                                      chrome=chrome or chrome_reason(item)))
         for sub in item.css("ul, ol"):
@@ -312,6 +317,8 @@ def read_html(text: str) -> ReadResult:
     walk = _Walk()
     title_node = tree.css_first("title")
     page_title = _squash(title_node.text() or "") if title_node is not None else None
+    if page_title:  # "Vårdplanering vid utskrivning | Intranätet": the site's name goes
+        page_title = re.split(r"\s+[|–-]\s+", page_title)[0]
     body = tree.body
     if body is None:
         return ReadResult([], page_title=page_title)

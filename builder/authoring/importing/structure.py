@@ -17,6 +17,7 @@ TYPED_STEP = re.compile(r"^(\d{1,2})\s*([a-zåäö])?\s*[.):]?\s+(?=\S)(.*)$", r
 TYPED_STEP_STRICT = re.compile(r"^(\d{1,2})(\s*[a-zåäö]\s*[.)]?|\s*[.)])\s+(?=\S)(.*)$", re.DOTALL)
 TYPED_LETTER = re.compile(r"^([a-h])\s*[.)]\s+(?=\S)(.*)$", re.DOTALL)
 TYPED_BULLET = re.compile(r"^[•·▪●◦‣–\-*]\s+(?=\S)(.*)$", re.DOTALL)
+HEADING_NUMBER = re.compile(r"^\d+(\.\d+)*\.?\s+(?=\S)")
 LIST_MARKER = re.compile(r"^(\d{1,2}\s*[a-zåäö]?|[a-zåäö])\s*[.)](\s+|$)")
 NOTE = re.compile(r"^\**(observera|obs)\b[\s:!.*]", re.IGNORECASE)
 AT_LEAST = re.compile(r"\bminst\s+(\d+|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio)\s+av\b",
@@ -112,7 +113,10 @@ def _take_metadata(blocks: list[Block], meta: Metadata, report: ImportReport) ->
 def _drop_chrome(blocks: list[Block], report: ImportReport) -> list[Block]:
     kept = []
     for block in blocks:
-        if block.chrome:
+        if block.unplaced:
+            report.unplaced.append(Unplaced(block.where, block.text,
+                                            f"{block.unplaced}: modellen har ingen plats för den"))
+        elif block.chrome:
             _drop(report, block, block.chrome)
         elif block.kind in ("paragraph", "item", "heading") and chrome_words(block.text):
             _drop(report, block, chrome_words(block.text))
@@ -209,7 +213,8 @@ def _body(blocks: list[Block], draft: Draft, report: ImportReport) -> None:
     for block in blocks:
         if block.kind == "heading" or _is_heading_by_look(block):
             level = rank[block.level] if block.kind == "heading" else rank[look_level]
-            section = _Section(_strip_marker(_plain(block.text)), block.where, level)
+            heading = HEADING_NUMBER.sub("", _strip_marker(_plain(block.text)), count=1)
+            section = _Section(heading, block.where, level)
             while stack and stack[-1].level >= level:
                 stack.pop()
             (stack[-1].children if stack else roots).append(section)
