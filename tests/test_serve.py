@@ -141,3 +141,20 @@ def test_page_follows_edits_and_findings(preview: tuple[str, Path, subprocess.Po
             "() => (document.querySelector('#rb-fynd') || {}).innerText"
             ".includes('Inga anmärkningar')", timeout=10000)
         browser.close()
+
+
+def test_serving_a_file_prints_its_page(tmp_path: Path) -> None:
+    library = tmp_path / "routines"
+    shutil.copytree(ROOT / "routines", library)
+    process = subprocess.Popen([sys.executable, "-m", "builder", "serve", f"routines/{ROUTINE}"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().rsplit(" ", 1)[-1].strip()
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/rutin/" + ROUTINE)
+        status, body = _get(url.split("/rutin/")[0] + "/", "/rutin/" + ROUTINE)
+        assert status == 200 and f"<h1>{TITLE}</h1>".encode() in body
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
