@@ -145,3 +145,21 @@ def test_footnotes_are_reported_not_dropped_and_contents_lists_are_chrome(tmp_pa
     assert mapping["avsnitt"] == [{"rubrik": "Syfte", "text": "Text[1]."}]
     assert "”Enligt föreskriften.” – fotnot: modellen har ingen plats för den" in report
     assert "innehållsförteckning: ”1. Syfte”" in report
+
+
+def test_contact_table_and_our_own_markers(tmp_path: Path) -> None:
+    mapping, _ = _import(tmp_path, (
+        "<h1>R</h1><h2>Bakgrund</h2><p>Avsnittet är tomt i källan.</p>"
+        "<h2>Inklusion</h2><p>Minst 2 av följande 3 kriterier ska vara uppfyllda.</p>"
+        "<ul><li>A</li><li>B</li><li>C</li></ul>"
+        "<h2>Kontakter</h2><table><tr><th>Kontakt</th><th>Telefon</th><th>Tider</th></tr>"
+        "<tr><td><strong>Eva Lund</strong><br>Samordnare</td><td>0322-123 45</td>"
+        "<td>vardagar 8–16</td></tr><tr><td>Jourhavande läkare</td><td>010-441 00 00</td>"
+        "<td></td></tr></table>"))
+    assert mapping["avsnitt"] == [
+        {"rubrik": "Bakgrund", "tomt_i_källan": True},
+        {"rubrik": "Inklusion", "kriterier": {"minst": 2, "lista": ["A", "B", "C"]}}]
+    assert mapping["kontakter"] == [
+        {"namn": "Eva Lund", "roll": "Samordnare", "telefon": "0322-123 45",
+         "tider": "vardagar 8–16"},
+        {"roll": "Jourhavande läkare", "telefon": "010-441 00 00"}]

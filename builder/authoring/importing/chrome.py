@@ -5,13 +5,8 @@ from __future__ import annotations
 
 import re
 
-from builder.render.document_view import (
-    DRAFT_BANNER,
-    EXPIRED_BANNER,
-    REVOKED_BANNER,
-    WATERMARK_DRAFT,
-    WATERMARK_REVOKED,
-)
+from builder.render.document_view import EXPIRED_BANNER, REVOKED_BANNER, WATERMARK_REVOKED
+from builder.wording import DRAFT_MARK
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^sida\s+\d+(\s*(av|/)\s*\d+)?$", re.IGNORECASE), "sidnummer"),
@@ -30,13 +25,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(innehåll|innehållsförteckning|table of contents)$", re.IGNORECASE),
      "innehållsförteckning"),
 )
-_OUR_BANNERS = {DRAFT_BANNER, EXPIRED_BANNER, REVOKED_BANNER, WATERMARK_DRAFT, WATERMARK_REVOKED}
+# Our outputs' status banners start so (the draft banner names the approving body after it).
+_OUR_BANNERS = (DRAFT_MARK, EXPIRED_BANNER, REVOKED_BANNER, WATERMARK_REVOKED)
 
 
 def chrome_words(text: str) -> str:
     """Why a line of text is page chrome, or "" when it is content."""
     flat = " ".join(text.replace("**", "").split())
-    if flat in _OUR_BANNERS:
+    if flat.startswith(_OUR_BANNERS) and len(flat) < 120:
         return "Rutinbyggarens statusbanner"
     if len(flat) > 200:
         return ""

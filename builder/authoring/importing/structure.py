@@ -36,7 +36,16 @@ GLOSSARY_HEADINGS = ("begrepp och förkortningar", "begrepp", "förkortningar", 
 RELATED_HEADINGS = ("bilagor", "bilaga", "relaterade dokument", "relaterad information",
                     "relaterade länkar", "länkar", "referenser", "dokument")
 CONTACT_HEADINGS = ("kontakt", "kontakter", "kontaktuppgifter", "kontaktpersoner")
-REVISION_HEADING = "ändringar sedan föregående version"
+REVISION_HEADINGS = ("ändringar sedan föregående version", "versionshistorik",
+                     "revisionshistorik", "ändringshistorik", "dokumenthistorik")
+# What our own outputs print for a section the source leaves empty, and the k-of-n rule they
+# state when the source gives none: read back as the flag and the number, not as text.
+EMPTY_IN_SOURCE = "Avsnittet är tomt i källan."
+GENERATED_RULE = re.compile(r"^(Minst (\d+) av följande \d+ kriterier|Samtliga (\d+) "
+                            r"kriterier) ska vara uppfyllda\.$")
+CONTACT_COLUMNS = {"namn": "namn", "kontakt": "kontakt", "roll": "roll", "enhet": "enhet",
+                   "telefon": "telefon", "e-post": "epost", "epost": "epost", "tider": "tider",
+                   "telefontider": "tider", "område": "område"}
 TEAM_HEADING = "team som omfattas"
 FOLLOW_UP_LABELS = {"ansvarig": "ansvarig", "hur": "hur", "när": "när"}
 LINK = re.compile(r"^\[(.+?)\]\((\S+?)\)(.*)$", re.DOTALL)
@@ -197,6 +206,8 @@ class _Section:
     notes: list[str] = field(default_factory=list)
     criteria_text: str | None = None
     criteria_where: str = ""
+    criteria_generated: bool = False  # our own output's sentence, not the source's words
+    empty: bool = False
     tables: list[Block] = field(default_factory=list)
     children: list[_Section] = field(default_factory=list)
     places: list[tuple[str, str, tuple[Any, ...]]] = field(default_factory=list)
@@ -231,6 +242,8 @@ def _body(blocks: list[Block], draft: Draft, report: ImportReport) -> None:
 
 def _front(block: Block, draft: Draft, report: ImportReport) -> None:
     """Text under the title before any heading: the ingress (follow-up box, contacts apart)."""
+    if block.kind == "table" and _contact_table(block, draft, report):
+        return
     if block.kind == "table":
         follow_up = _follow_up(block)
         if follow_up is not None:
@@ -272,9 +285,14 @@ def _content(section: _Section, block: Block, draft: Draft, report: ImportReport
     if block.kind == "note" or (block.kind == "paragraph" and NOTE.match(block.text)):
         section.notes.append(_note_text(block.text))
         section.places.append((block.where, "not", ("not",)))
-    elif block.kind == "paragraph" and AT_LEAST.search(block.text):
+    elif block.kind == "paragraph" and _plain(block.text) == EMPTY_IN_SOURCE:
+        section.empty = True
+        section.places.append((block.where, "tomt i källan", ("tomt_i_källan",)))
+    elif block.kind == "paragraph" and (GENERATED_RULE.match(_plain(block.text))
+                                        or AT_LEAST.search(block.text)):
         section.criteria_text = block.text
         section.criteria_where = block.where
+        section.criteria_generated = bool(GENERATED_RULE.match(_plain(block.text)))
     elif block.kind == "paragraph" and _contact(block.text) is not None:
         _add_contact(block, draft, report)
     elif block.kind == "paragraph":
@@ -284,6 +302,8 @@ def _content(section: _Section, block: Block, draft: Draft, report: ImportReport
         section.places.append((block.where, "text" if not after else "text efter listan", (key,)))
     elif block.kind == "item":
         _item(section, block)
+    elif block.kind == "table" and _contact_table(block, draft, report):
+        return
     elif block.kind == "table":
         section.tables.append(block)
     else:  # pragma: no cover - images are listed by the reader, not as blocks
@@ -399,6 +419,33 @@ def _contact(text: str) -> dict[str, str] | None:
     return contact
 
 
+def _contact_table(block: Block, draft: Draft, report: ImportReport) -> bool:
+    """A table headed Kontakt/Namn, Roll, Telefon, E-post, Tider, Område: one contact a row."""
+    header = [CONTACT_COLUMNS.get(_plain(cell).lower().rstrip(":")) for cell in block.rows[0]]
+    if len(block.rows) < 2 or header[0] not in ("namn", "kontakt") or header.count(None) > 0:
+        return False
+    for row, places in zip(block.rows[1:], block.cell_where[1:], strict=False):
+        contact: dict[str, str] = {}
+        for key, cell in zip(header, row, strict=False):
+            lines = [_plain(line) for line in cell.split("\n") if _plain(line)]
+            if key == "kontakt":
+                contact.update(_who_lines(lines))
+            elif key is not None and lines:
+                contact[key] = " ".join(lines)
+        if contact:
+            draft.contacts.append(contact)
+            report.place(places[0], "kontakt", ("kontakter", len(draft.contacts) - 1))
+    return True
+
+
+def _who_lines(lines: list[str]) -> dict[str, str]:
+    """Name, role and unit stacked in one cell (our own table): a person's name comes first."""
+    keys = ["namn", "roll", "enhet"] if lines and PERSON.match(lines[0]) else ["roll", "enhet"]
+    if len(lines) == 3:
+        keys = ["namn", "roll", "enhet"]
+    return dict(zip(keys, lines, strict=False))
+
+
 def _add_contact(block: Block, draft: Draft, report: ImportReport) -> None:
     contact = _contact(block.text)
     assert contact is not None
@@ -421,7 +468,7 @@ def _special_sections(roots: list[_Section], draft: Draft, report: ImportReport)
             taken = _glossary(section, draft, report)
         elif name in RELATED_HEADINGS and (section.bullets or section.steps or section.text):
             taken = _related(section, draft, report)
-        elif name == REVISION_HEADING:
+        elif name in REVISION_HEADINGS:
             taken = _revisions(section, draft, report)
         elif name == TEAM_HEADING and section.tables:
             taken = _teams(section, draft, report)
@@ -534,7 +581,7 @@ def _emit_section(section: _Section, index: tuple[Any, ...], report: ImportRepor
     if section.children:
         out["underavsnitt"] = [_emit_section(child, index + (i,), report)
                                for i, child in enumerate(section.children)]
-    if len(out) == 1:
+    if len(out) == 1 or section.empty:
         out["tomt_i_källan"] = True
     return out
 
@@ -549,11 +596,14 @@ def _criteria(section: _Section, out: dict[str, Any], base: tuple[Any, ...],
         out["text"] = (out.get("text", "") + "\n\n" + section.criteria_text).strip()
         report.place(section.criteria_where, "text", base + ("text",))
         return bullets
-    found = AT_LEAST.search(section.criteria_text)
+    generated = GENERATED_RULE.match(_plain(section.criteria_text))
+    found = generated or AT_LEAST.search(section.criteria_text)
     assert found is not None
-    number = found[1].lower()
+    number = next(g for g in (found.groups()[1:] if generated else found.groups()) if g).lower()
     out["kriterier"] = {"minst": int(number) if number.isdigit() else NUMBER_WORDS[number],
-                        "lista": bullets, "text": section.criteria_text}
+                        "lista": bullets}
+    if not section.criteria_generated:
+        out["kriterier"]["text"] = section.criteria_text
     report.place(section.criteria_where, "kriterieregel (minst N av)", base + ("kriterier",))
     section.places = [(w, "kriterium", ("kriterier", "lista", p[1]))
                       if p[0] == "punkter" else (w, what, p) for w, what, p in section.places]
