@@ -254,7 +254,8 @@ def _front(block: Block, draft: Draft, report: ImportReport) -> None:
         _add_contact(block, draft, report)
         return
     if block.kind in ("paragraph", "note", "item"):
-        prefix = "- " if block.kind == "item" and not block.ordered else ""
+        marker = ("1. " if block.ordered else "- ") if block.kind == "item" else ""
+        prefix = "   " * block.level + marker if marker else ""
         draft.preamble.append(prefix + block.text)
         report.place(block.where, "ingress", ("ingress",))
         return
