@@ -22,6 +22,7 @@ from tests.import_fixtures import (
     word_numbering_docx,
     write_intranet_pages,
 )
+from tests.import_helpers import load_imported
 
 ROOT = Path(__file__).resolve().parent.parent
 NOT_STATED = "ej_angivet"
@@ -33,8 +34,12 @@ def _imported(name: str) -> list[dict[str, Any]]:
              "beskrivning": f"Importerad från {name} med rutin import."}]
 
 
-def _report(path: Path, **kwargs: Any) -> tuple[dict[str, Any], str]:
+def _report(path: Path, *, loads: bool = True, **kwargs: Any) -> tuple[dict[str, Any], str]:
+    """The draft as data and its report; the draft read back through the model as well."""
     result = import_source(path, today=TODAY, **kwargs)
+    if loads:
+        document = load_imported(result)
+        assert document.status == "utkast" and document.title == result.mapping["titel"]
     return result.mapping, result.report_text("utkast.yaml")
 
 
@@ -51,10 +56,10 @@ def test_word_numbering_and_built_in_styles(tmp_path: Path) -> None:
             {"rubrik": "Syfte",
              "text": "Rutinen beskriver hur en läkemedelsgenomgång görs i hemmet."},
             {"rubrik": "Genomförande", "steg": [
-                {"text": "Sjuksköterskan bokar tid med patienten."},
+                {"text": "Sjuksköterskan bokar tid med patienten.", "ansvarig": NOT_STATED},
                 {"text": "Läkaren gör genomgången.", "alternativ": [
-                    {"text": "Om patienten har dosdispenserade läkemedel ändras dosrullen."},
-                    {"text": "Om patienten inte har dos uppdateras läkemedelslistan."}]}],
+                    {"text": "Om patienten har dosdispenserade läkemedel ändras dosrullen.", "ansvarig": NOT_STATED},
+                    {"text": "Om patienten inte har dos uppdateras läkemedelslistan.", "ansvarig": NOT_STATED}]}],
              "not": "Observera att patientens samtycke ska dokumenteras."},
             {"rubrik": "Att tänka på", "punkter": [
                 {"text": "Läkemedelslistan", "punkter": ["skrivs ut i två exemplar"]},
@@ -86,11 +91,11 @@ def test_label_row_over_values_typed_numbering_bold_headings(tmp_path: Path) -> 
                           "Patienten har haft två slutenvårdstillfällen senaste året"],
                 "text": "Patienten ska uppfylla minst två av kriterierna ovan."}},
             {"rubrik": "Arbetsgång", "steg": [
-                {"text": "Remissen bedöms av teamets sjuksköterska."},
+                {"text": "Remissen bedöms av teamets sjuksköterska.", "ansvarig": NOT_STATED},
                 {"text": "Teamet kontaktar patienten.", "alternativ": [
-                    {"text": "Om patienten tackar ja bokas ett hembesök."},
-                    {"text": "Om patienten tackar nej meddelas remittenten."}]},
-                {"text": "Ansvarig läkare skriver in patienten."}],
+                    {"text": "Om patienten tackar ja bokas ett hembesök.", "ansvarig": NOT_STATED},
+                    {"text": "Om patienten tackar nej meddelas remittenten.", "ansvarig": NOT_STATED}]},
+                {"text": "Ansvarig läkare skriver in patienten.", "ansvarig": NOT_STATED}],
              "not": "OBS! Inskrivningen ska vara klar inom tre dagar."},
         ],
         "kontakter": [
@@ -116,8 +121,8 @@ def test_flattened_header_and_body_table(tmp_path: Path) -> None:
     assert mapping["avsnitt"] == [
         {"rubrik": "Bedömning", "text": "Risken bedöms med en modifierad Nortonskala.\n\n"
                                         "| Poäng | Risk |\n| 20 eller lägre | Förhöjd risk |"},
-        {"rubrik": "Åtgärder", "steg": [{"text": "Lägesändring var annan timme."},
-                                        {"text": "Tryckavlastande madrass."}]},
+        {"rubrik": "Åtgärder", "steg": [{"text": "Lägesändring var annan timme.", "ansvarig": NOT_STATED},
+                                        {"text": "Tryckavlastande madrass.", "ansvarig": NOT_STATED}]},
     ]
     assert "tabell 1: tabell (som text) → utkast.yaml:" in report
 
@@ -130,8 +135,8 @@ def test_docx_written_by_libreoffice(tmp_path: Path) -> None:
     assert mapping["avsnitt"] == [
         {"rubrik": "Syfte", "text": "Att prover som tas i hemmet blir rätt märkta."},
         {"rubrik": "Genomförande",
-         "steg": [{"text": "Märk röret med patientens personnummer."},
-                  {"text": "Skicka röret med kurir."}],
+         "steg": [{"text": "Märk röret med patientens personnummer.", "ansvarig": NOT_STATED},
+                  {"text": "Skicka röret med kurir.", "ansvarig": NOT_STATED}],
          "not": "Observera att proverna ska vara på laboratoriet inom fyra timmar."},
     ]
 
@@ -150,11 +155,11 @@ def test_intranet_page_drops_navigation_and_keeps_content(tmp_path: Path) -> Non
              "punkter": ["inom 24 timmar"]},
             "Vårdcentralen kallar till SIP vid behov."]},
         {"rubrik": "Arbetsgång", "steg": [
-            {"text": "Avdelningen skickar inskrivningsmeddelande i SAMSA."},
+            {"text": "Avdelningen skickar inskrivningsmeddelande i SAMSA.", "ansvarig": NOT_STATED},
             {"text": "Den fasta vårdkontakten utses.", "alternativ": [
-                {"text": "Om patienten har hemsjukvård: kommunens sjuksköterska."},
-                {"text": "Om patienten saknar hemsjukvård: vårdcentralens sjuksköterska."}]},
-            {"text": "Utskrivningsmeddelande skickas samma dag som patienten skrivs ut."}],
+                {"text": "Om patienten har hemsjukvård: kommunens sjuksköterska.", "ansvarig": NOT_STATED},
+                {"text": "Om patienten saknar hemsjukvård: vårdcentralens sjuksköterska.", "ansvarig": NOT_STATED}]},
+            {"text": "Utskrivningsmeddelande skickas samma dag som patienten skrivs ut.", "ansvarig": NOT_STATED}],
          "not": "Observera att samtycke krävs för informationsöverföring."},
     ]
     assert mapping["relaterade_dokument"] == [
@@ -169,7 +174,9 @@ def test_intranet_page_drops_navigation_and_keeps_content(tmp_path: Path) -> Non
 
 def test_intranet_page_without_main_element(tmp_path: Path) -> None:
     _, page = write_intranet_pages(tmp_path)
-    mapping, report = _report(page)
+    # An arbetsrutin imported without --till has no samverkansrutin: ej_angivet there is a
+    # located R101 for the author to settle, so this draft is not loaded here.
+    mapping, report = _report(page, loads=False)
     assert mapping["typ"] == "arbetsrutin"  # the header says Arbetsrutin
     assert {k: mapping[k] for k in ("titel", "dokumenttyp", "version", "godkänt_av",
                                     "upprättat_av")} == {
@@ -179,8 +186,8 @@ def test_intranet_page_without_main_element(tmp_path: Path) -> None:
     assert mapping["uppföljning"] == {"ansvarig": NOT_STATED, "hur": NOT_STATED,
                                       "när": NOT_STATED}
     assert mapping["avsnitt"][0]["steg"] == [
-        {"text": "Kontrollera att strumpan har rätt storlek."},
-        {"text": "Vänd strumpan ut och in till hälen."}]
+        {"text": "Kontrollera att strumpan har rätt storlek.", "ansvarig": NOT_STATED},
+        {"text": "Vänd strumpan ut och in till hälen.", "ansvarig": NOT_STATED}]
     assert mapping["kontakter"] == [{"telefon": "031-10 20 30", "namn": "Kalle Nord",
                                      "roll": "undersköterska"}]
     for dropped in ("webbläsarbanner:", "navigering: ”[Hem](/) [Sök](/sok)”",
@@ -243,26 +250,33 @@ def _library(tmp_path: Path) -> Path:
     return library
 
 
-def test_imported_draft_passes_check_but_for_real_findings_and_builds(tmp_path: Path) -> None:
-    source = libreoffice_docx(tmp_path)
+def test_imported_drafts_pass_check_but_for_real_findings_and_build(tmp_path: Path) -> None:
+    sources = {"provtagning": libreoffice_docx(tmp_path),
+               "mobil": label_row_docx(tmp_path / "inskrivning.docx")}
     library = _library(tmp_path)
     rutin = [sys.executable, "-m", "builder"]
-    imported = subprocess.run([*rutin, "import", str(source), "--till", "routines/provtagning/"],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                              check=False)
-    assert imported.returncode == 0, imported.stderr
+    for group, source in sources.items():
+        imported = subprocess.run([*rutin, "import", str(source), "--till", f"routines/{group}/"],
+                                  cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                                  check=False)
+        assert imported.returncode == 0, imported.stderr
     checked = subprocess.run([*rutin, "check", "routines"], cwd=tmp_path, capture_output=True,
                              text=True, timeout=120, check=False)
-    # What remains are real findings about the source: its steps name no one responsible.
+    # What remains are real findings about the sources: who does a step is not stated.
     findings = [line for line in checked.stdout.splitlines() if line.strip()]
     assert checked.returncode == 0, checked.stdout
-    assert findings and all(" varning R202 " in line for line in findings), findings
+    assert findings and all(" varning R203 " in line and ".ansvarig' är ej angivet" in line
+                            for line in findings), findings
     built = subprocess.run([*rutin, "build", "routines", "--format", "pdf,docx", "-q", "-j", "1"],
                            cwd=tmp_path, capture_output=True, text=True, timeout=300,
                            check=False)
     assert built.returncode == 0, built.stdout + built.stderr
-    pdf = next((tmp_path / "output").rglob("*.pdf"))
     from pypdf import PdfReader
-    text = PdfReader(pdf).pages[0].extract_text()
-    assert "Provtagning i hemmet" in text and "Laboratoriemedicin" in text
-    assert library.joinpath("provtagning", "samverkansrutin.yaml").is_file()
+    pages = {pdf.stem: PdfReader(pdf).pages[0].extract_text()
+             for pdf in (tmp_path / "output").rglob("*.pdf")}
+    first = pages["provtagning-i-hemmet-v0.1"]
+    assert "Provtagning i hemmet" in first and "Laboratoriemedicin" in first
+    second = pages["inskrivning-i-mobilt-team-v0.1"]
+    assert "Inskrivning i mobilt team" in second and "Närvårdsgruppen" in second
+    assert "Ej angivet" in second and "ej_angivet" not in second
+    assert library.joinpath("mobil", "samverkansrutin.yaml").is_file()

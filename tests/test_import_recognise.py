@@ -12,6 +12,7 @@ import pytest
 from builder.authoring.importing import import_source
 
 TODAY = dt.date(2026, 12, 1)
+NOT_STATED = "ej_angivet"
 
 
 def _import(tmp_path: Path, body: str) -> tuple[dict[str, Any], str]:
@@ -73,11 +74,11 @@ def test_header_values_kept_as_written_when_they_are_no_date_or_version(tmp_path
 
 @pytest.mark.parametrize(("lines", "steps"), [
     (["1. Ett", "2. Två", "2a Om A: gör så", "2 b) Om B: gör annat", "3) Tre"],
-     [{"text": "Ett"}, {"text": "Två", "alternativ": [{"text": "Om A: gör så"},
-                                                      {"text": "Om B: gör annat"}]},
-      {"text": "Tre"}]),
+     [{"text": "Ett", "ansvarig": NOT_STATED}, {"text": "Två", "alternativ": [{"text": "Om A: gör så", "ansvarig": NOT_STATED},
+                                                      {"text": "Om B: gör annat", "ansvarig": NOT_STATED}]},
+      {"text": "Tre", "ansvarig": NOT_STATED}]),
     (["1) Ett", "a) Om A", "b. Om B"],
-     [{"text": "Ett", "alternativ": [{"text": "Om A"}, {"text": "Om B"}]}]),
+     [{"text": "Ett", "alternativ": [{"text": "Om A", "ansvarig": NOT_STATED}, {"text": "Om B", "ansvarig": NOT_STATED}]}]),
 ])
 def test_typed_numbering_becomes_steps_and_alternatives(
         tmp_path: Path, lines: list[str], steps: list[dict[str, Any]]) -> None:

@@ -86,6 +86,10 @@ def _pair_in_cell(cell: str) -> tuple[str, str] | None:
         return None  # a label alone ("Giltigt till och med:"): its value is in the next cell
     if len(lines) >= 2 and L.is_label(lines[0]):
         return lines[0], "\n".join(lines[1:])
+    if len(lines) == 2 and len(lines[0]) <= 40:
+        # A label we do not know over its value ("Kvalitetsgranskad" / "Ja"); it counts only
+        # in a table that has known labels too (see table_pairs).
+        return lines[0], lines[1]
     if len(lines) == 1:
         found = L.LEADING.match(lines[0].replace("**", ""))
         if found and ":" in lines[0]:

@@ -178,7 +178,7 @@ def _take_title(blocks: list[Block], draft: Draft, page_title: str | None,
     if index is not None:
         block = blocks[index]
         draft.title, draft.title_where = _plain(block.text), block.where
-        blocks = blocks[:index] + blocks[index + 1:]
+        blocks = _masthead(blocks[:index], draft, report) + blocks[index + 1:]
     if isinstance(meta_title, str) and meta_title != L.NOT_STATED:
         if draft.title and draft.title != meta_title:
             report.notes.append(f"{draft.title_where}: rubriken ”{draft.title}” skiljer sig "
@@ -192,6 +192,16 @@ def _take_title(blocks: list[Block], draft: Draft, page_title: str | None,
     if draft.title:
         report.place(draft.title_where, "titel", ("titel",))
     return blocks
+
+
+def _masthead(before: list[Block], draft: Draft, report: ImportReport) -> list[Block]:
+    """A short bold line just above the title names the organisation (a letterhead)."""
+    if (len(before) == 1 and _is_heading_by_look(before[0])
+            and "organisation" not in draft.meta.values):
+        draft.meta.values["organisation"] = _plain(before[0].text)
+        report.place(before[0].where, "organisation (raden ovanför titeln)", ("organisation",))
+        return []
+    return before
 
 
 @dataclass
@@ -574,7 +584,11 @@ def _emit_section(section: _Section, index: tuple[Any, ...], report: ImportRepor
     if text:
         out["text"] = "\n\n".join(text)
     bullets = _criteria(section, out, base, report)
-    parts = (("punkter", bullets), ("steg", _shared_owner(section.steps)),
+    steps = _shared_owner(section.steps)
+    unstated = _unstated_owners(steps)
+    if unstated:
+        report.not_stated.append(f"Ansvarig i {unstated} steg under ”{section.heading}”")
+    parts = (("punkter", bullets), ("steg", steps),
              ("text_efter", "\n\n".join(section.text_after)), ("not", "\n\n".join(section.notes)))
     out.update((key, value) for key, value in parts if value)
     for where, what, path in section.places:
@@ -620,3 +634,20 @@ def _shared_owner(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for alternative in alternatives:
                 alternative.setdefault("ansvarig", owner)
     return steps
+
+
+def _unstated_owners(steps: list[dict[str, Any]]) -> int:
+    """Who does a step the source does not say: ej_angivet (rule R202 asks for it so)."""
+    count = 0
+    for step in steps:
+        alternatives = step.get("alternativ") or []
+        if "ansvarig" in step:
+            continue
+        if not alternatives:
+            step["ansvarig"] = L.NOT_STATED
+            count += 1
+        for alternative in alternatives:
+            if "ansvarig" not in alternative:
+                alternative["ansvarig"] = L.NOT_STATED
+                count += 1
+    return count
