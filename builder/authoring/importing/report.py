@@ -60,8 +60,9 @@ def format_report(report: ImportReport, target: str, loaded: LoadedYaml | None) 
     """The report as Swedish text; each placed item names its YAML line in ``target``."""
     lines = [f"Importrapport för {report.source}", f"Utkast: {target}", ""]
     lines.append(f"Känt igen ({len(report.placed)}):")
-    for item in report.placed:
-        line = loaded.position(item.path).line if loaded is not None else 0
+    placed = [(loaded.position(item.path).line if loaded is not None else 0, n, item)
+              for n, item in enumerate(report.placed)]
+    for line, _, item in sorted(placed):  # in the order of the YAML file
         lines.append(f"  {item.where}: {item.what} → {target}:{line} ({_path_text(item.path)})")
     lines.append("")
     lines.append(f"Kunde inte placeras ({len(report.unplaced)}):")

@@ -427,7 +427,8 @@ def _contact(text: str) -> dict[str, str] | None:
             contact["område"] = contact.get("område", "") + part
     if not ({"namn", "roll", "enhet"} & contact.keys()):
         return None
-    return contact
+    order = ("namn", "roll", "enhet", "telefon", "epost", "tider", "område")
+    return {key: contact[key] for key in order if key in contact}
 
 
 def _contact_table(block: Block, draft: Draft, report: ImportReport) -> bool:
