@@ -10,7 +10,7 @@ DEBIAN_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-deja
 # The test suite also drives the staff index in Chromium (Playwright's bundled Node needs
 # libatomic1, absent on a minimal Debian 12) and opens the DOCX in LibreOffice.
 if [ "${RUTIN_FOR_TESTS:-0}" = "1" ]; then
-  DEBIAN_PACKAGES="$DEBIAN_PACKAGES chromium libatomic1 libreoffice-writer-nogui"
+  DEBIAN_PACKAGES="$DEBIAN_PACKAGES chromium libatomic1 libreoffice-writer-nogui python3-uno softhsm2 opensc libnss3-tools"
 fi
 PYTHON="${PYTHON:-python3}"
 missing=""

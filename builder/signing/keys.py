@@ -135,3 +135,39 @@ def _write_test_ca(folder: Path) -> None:
     key_path.write_bytes(signer_key.private_bytes(
         pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     key_path.chmod(0o600)  # the CA key is discarded: nothing more can be issued from it
+
+
+RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+
+
+def signature_algorithm(key: SigningKey) -> str:
+    """The XML-DSig SignatureMethod for the key (SHA-256 with RSA or ECDSA)."""
+    public = key.certificate.public_key()
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        return ECDSA_SHA256
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    if isinstance(public, rsa.RSAPublicKey):
+        return RSA_SHA256
+    raise SigningError("nyckeln måste vara RSA eller EC")
+
+
+def signature_value(key: SigningKey, data: bytes) -> tuple[str, bytes]:
+    """(XML-DSig algorithm URI, signature value) over ``data`` with SHA-256.
+
+    RSA is PKCS#1 v1.5; ECDSA is the raw r‖s XML-DSig expects, not DER.
+    """
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
+
+    external = getattr(key.key, "xmldsig_sign", None)
+    if callable(external):  # a hardware key (PKCS#11) signs on the token
+        algorithm, raw = external(data)
+        return str(algorithm), bytes(raw)
+    if isinstance(key.key, rsa.RSAPrivateKey):
+        return RSA_SHA256, key.key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    if isinstance(key.key, ec.EllipticCurvePrivateKey):
+        r, s = utils.decode_dss_signature(key.key.sign(data, ec.ECDSA(hashes.SHA256())))
+        size = (key.key.curve.key_size + 7) // 8
+        return ECDSA_SHA256, r.to_bytes(size, "big") + s.to_bytes(size, "big")
+    raise SigningError("nyckeln måste vara RSA eller EC")

@@ -14,9 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.hazmat.primitives import serialization
 
 from builder.paths import cache_dir
 from builder.render import Artifact, RenderContext
@@ -137,7 +135,7 @@ def _stamp_style(text: str, rect: tuple[int, int, int, int]) -> Any:
 
 # --- signing ------------------------------------------------------------------------------
 
-def _pyhanko_signer(key: SigningKey) -> Any:
+def pyhanko_signer(key: SigningKey) -> Any:
     from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
     from asn1crypto import x509 as asn1_x509
     from pyhanko.sign import signers
@@ -225,7 +223,7 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
         name=signer_name, reason=text.replace("\n", " – "), location=None,
     )
     pdf_signer = signers.PdfSigner(
-        meta, signer=_pyhanko_signer(key),
+        meta, signer=pyhanko_signer(key),
         timestamper=timestamper or (
             timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None),
         stamp_style=_stamp_style(text, rect),
@@ -240,16 +238,17 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
 
 
 def sign_docx(docx_bytes: bytes, key: SigningKey | None = None) -> bytes:
-    """A detached CMS signature (DER) over the DOCX bytes: the `.docx.p7s` file."""
+    """A detached CAdES-B-B signature (DER CMS with signingCertificateV2): the `.docx.p7s`.
+
+    Kept beside the in-package signature for tools that check a file against a `.p7s`
+    (`openssl cms -verify`); Word and LibreOffice read the signature inside the package.
+    """
+    import asyncio
+
     key = key or load_signing_key()
-    if not isinstance(key.key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
-        raise SigningError("nyckeln måste vara RSA eller EC för CMS-signaturen")
-    builder = pkcs7.PKCS7SignatureBuilder().set_data(docx_bytes).add_signer(
-        key.certificate, key.key, hashes.SHA256())
-    for cert in key.chain:
-        builder = builder.add_certificate(cert)
-    return builder.sign(serialization.Encoding.DER,
-                        [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
+    content = asyncio.run(pyhanko_signer(key).async_sign_general_data(
+        docx_bytes, "sha256", detached=True, use_cades=True))
+    return bytes(content.dump())
 
 
 # --- build integration --------------------------------------------------------------------
@@ -315,7 +314,13 @@ def sign_artifacts(ctx: RenderContext, artifacts: list[Artifact]) -> list[Artifa
             )
             result.append(Artifact(artifact.filename, signed))
             continue
-        result.append(artifact)
         if artifact.filename == f"{ctx.stem}.docx":
-            result.append(Artifact(f"{artifact.filename}.p7s", sign_docx(artifact.data, key)))
+            from builder.signing.ooxml import sign_ooxml
+
+            docx = sign_ooxml(artifact.data, key, comment=stamp_text(
+                signer_name, when, protocol, key.is_test).replace("\n", " – "))
+            result.append(Artifact(artifact.filename, docx))
+            result.append(Artifact(f"{artifact.filename}.p7s", sign_docx(docx, key)))
+            continue
+        result.append(artifact)
     return result

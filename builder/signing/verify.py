@@ -253,24 +253,91 @@ def _docx_identity(data: bytes) -> tuple[str | None, str | None]:
             version.text if version is not None else None)
 
 
-def verify_docx(path: Path, library: Library | None, roots: TrustRoots) -> FileReport:
+def _certificate_trusted(certificates: tuple[Any, ...], roots: TrustRoots) -> str | None:
+    """None if the signer certificate chains to a trust root (offline), else why not."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko_certvalidator import CertificateValidator
+    from pyhanko_certvalidator.errors import PathBuildingError, PathError, ValidationError
+
+    der = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+           for c in certificates]
+    validator = CertificateValidator(der[0], der[1:], validation_context=_context(roots))
+    try:
+        asyncio.run(validator.async_validate_usage({"digital_signature"}))
+    except PathBuildingError:
+        return f"det kedjar inte till ett betrott rotcertifikat ({roots.source})"
+    except (PathError, ValidationError) as exc:
+        return str(exc)
+    return None
+
+
+def _ooxml_findings(data: bytes, roots: TrustRoots) -> list[Finding]:
+    """The in-package OPC signature: XML-DSig, every part and relationship, trust."""
+    from builder.signing.ooxml import OoxmlError, verify_ooxml
+
+    try:
+        signature = verify_ooxml(data)
+    except OoxmlError as exc:
+        return [Finding(False, f"Den inbäddade signaturen kan inte kontrolleras: {exc}")]
+    if signature is None:
+        return [Finding(False, "DOCX-filen saknar inbäddad signatur: Word och LibreOffice "
+                               "visar den som osignerad")]
+    findings: list[Finding] = []
+    if signature.problems:
+        findings.extend(Finding(False, f"Inbäddad signatur: {p}") for p in signature.problems)
+    else:
+        findings.append(Finding(True, "Den inbäddade signaturen (OOXML) är intakt och täcker "
+                                      f"alla {signature.covered} delar och deras relationer"))
+    untrusted = _certificate_trusted(signature.certificates, roots)
+    if untrusted is None:
+        findings.append(Finding(True, f"Certifikatet är betrott ({roots.source})"))
+    else:
+        findings.append(Finding(False, f"Certifikatet är inte betrott: {untrusted}"))
+    findings.extend(Finding(False, problem) for problem in roots.problems)
+    cn = signature.certificates[0].subject.rfc4514_string()
+    findings.append(Finding(None, f"Signerad av: {_subject_name(signature.certificates[0])}"))
+    findings.append(Finding(None, f"Certifikatets subjekt: {cn}"))
+    if signature.signing_time:
+        findings.append(Finding(None, f"Signeringstid (enligt signeraren): "
+                                      f"{signature.signing_time}"))
+    return findings
+
+
+def _subject_name(certificate: Any) -> str:
+    from cryptography.x509.oid import NameOID
+
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else certificate.subject.rfc4514_string()
+
+
+def _p7s_finding(data: bytes, p7s: Path, roots: TrustRoots) -> Finding:
+    """The detached CAdES signature beside the DOCX, if any."""
     from asn1crypto import cms
     from pyhanko.sign.validation import async_validate_detached_cms
     from pyhanko.sign.validation.errors import SignatureValidationError
 
-    p7s = path.with_name(path.name + ".p7s")
-    if not p7s.is_file():
-        return FileReport(path, (Finding(False, f"Signaturfilen {p7s.name} saknas"),))
-    data = path.read_bytes()
     try:
         content = cms.ContentInfo.load(p7s.read_bytes())
         if content["content_type"].native != "signed_data":
             raise ValueError("ingen CMS SignedData")
         status = asyncio.run(async_validate_detached_cms(
             data, content["content"], signer_validation_context=_context(roots)))
-    except (SignatureValidationError, ValueError, TypeError) as exc:
-        return FileReport(path, (Finding(False, f"{p7s.name} kan inte läsas: {exc}"),))
-    findings = _signature_findings(status, roots)
+    except (SignatureValidationError, ValueError, TypeError, OSError) as exc:
+        return Finding(False, f"{p7s.name} kan inte läsas: {exc}")
+    if not status.intact:
+        return Finding(False, f"{p7s.name}: signaturen är bruten, filen har ändrats")
+    if not (status.valid and status.trusted):
+        return Finding(False, f"{p7s.name}: signaturen är ogiltig eller inte betrodd")
+    return Finding(True, f"{p7s.name} (CAdES) är intakt, giltig och betrodd")
+
+
+def verify_docx(path: Path, library: Library | None, roots: TrustRoots) -> FileReport:
+    data = path.read_bytes()
+    findings = _ooxml_findings(data, roots)
+    p7s = path.with_name(path.name + ".p7s")
+    if p7s.is_file():
+        findings.append(_p7s_finding(data, p7s, roots))
     doc_id, version = _docx_identity(data)
     if doc_id and version:
         findings.extend(_ledger_findings(library, doc_id, version, None))
