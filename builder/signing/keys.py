@@ -31,7 +31,7 @@ class SigningError(RuntimeError):
 
 @dataclass(frozen=True)
 class SigningKey:
-    key: Any  # an RSA or EC private key from `cryptography`
+    key: Any  # an RSA or EC private key from `cryptography`, or a PKCS#11 key handle
     certificate: x509.Certificate
     chain: tuple[x509.Certificate, ...]  # intermediates and root, if known
     is_test: bool
@@ -49,7 +49,13 @@ def local_key_dir() -> Path:
 
 
 def load_signing_key() -> SigningKey:
-    """The approving body's key from PKCS#12 named by the environment, else the test key."""
+    """The approving body's key: PKCS#11 or PKCS#12 named by the environment, else the test key."""
+    from builder.signing.pkcs11 import config_from_environment, load_pkcs11_key
+
+    token = config_from_environment()
+    if token is not None:
+        handle, token_cert, chain = load_pkcs11_key(token)
+        return SigningKey(handle, token_cert, chain, is_test=False)
     p12 = os.environ.get(ENV_P12, "")
     if not p12:
         return _cached_test_key(str(local_key_dir()))

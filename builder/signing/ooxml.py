@@ -24,7 +24,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 
 from builder.signing.keys import SigningError, SigningKey, signature_algorithm, signature_value
 
@@ -337,20 +337,20 @@ def _find_signature_parts(parts: dict[str, bytes]) -> list[str]:
 
 def _check_core(xml: bytes, certificate: x509.Certificate) -> list[str]:
     """XML-DSig core validation (SignedInfo references and signature value) by signxml."""
-    from signxml import XMLVerifier  # type: ignore[import-untyped]
-    from signxml.exceptions import InvalidInput, InvalidSignature  # type: ignore[import-untyped]
+    from signxml.exceptions import InvalidInput, InvalidSignature
+    from signxml.verifier import XMLVerifier
 
-    pem = certificate.public_bytes(serialization.Encoding.PEM)
     verifier = XMLVerifier()
     # The same libxml2 2.14 defect as in `_c14n`: a spurious `xmlns=""` (OPC signatures never
     # undeclare the default namespace, so removing it restores the correct canonical form).
     verifier.excise_empty_xmlns_declarations = True
     try:
-        results = verifier.verify(xml, x509_cert=pem, expect_references=3,
-                                       ignore_ambiguous_key_info=True)
+        results = verifier.verify(xml, x509_cert=certificate, expect_references=3,
+                                  ignore_ambiguous_key_info=True)
     except (InvalidSignature, InvalidInput) as exc:
         return [f"XML-signaturen håller inte: {exc}"]
-    uris = {str(r.signed_xml.get("Id")) for r in results if r.signed_xml is not None}
+    listed = results if isinstance(results, list) else [results]
+    uris = {str(r.signed_xml.get("Id")) for r in listed if r.signed_xml is not None}
     if "idPackageObject" not in uris:
         return ["XML-signaturen täcker inte paketobjektet (idPackageObject)"]
     return []

@@ -136,6 +136,10 @@ def _stamp_style(text: str, rect: tuple[int, int, int, int]) -> Any:
 # --- signing ------------------------------------------------------------------------------
 
 def pyhanko_signer(key: SigningKey) -> Any:
+    from builder.signing.pkcs11 import Pkcs11Key, pyhanko_pkcs11_signer
+
+    if isinstance(key.key, Pkcs11Key):  # the key stays on the token
+        return pyhanko_pkcs11_signer(key.key, key.certificate, key.chain)
     from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
     from asn1crypto import x509 as asn1_x509
     from pyhanko.sign import signers

@@ -264,7 +264,8 @@ def _certificate_trusted(certificates: tuple[Any, ...], roots: TrustRoots) -> st
            for c in certificates]
     validator = CertificateValidator(der[0], der[1:], validation_context=_context(roots))
     try:
-        asyncio.run(validator.async_validate_usage({"digital_signature"}))
+        asyncio.run(validator.async_validate_usage(  # type: ignore[no-untyped-call]
+            {"digital_signature"}))
     except PathBuildingError:
         return f"det kedjar inte till ett betrott rotcertifikat ({roots.source})"
     except (PathError, ValidationError) as exc:
