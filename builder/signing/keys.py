@@ -59,16 +59,20 @@ def load_signing_key() -> SigningKey:
     p12 = os.environ.get(ENV_P12, "")
     if not p12:
         return _cached_test_key(str(local_key_dir()))
-    password = os.environ.get(ENV_PASSWORD)
+    return _load_pkcs12(p12, ENV_PASSWORD)
+
+
+def _load_pkcs12(p12: str, password_variable: str) -> SigningKey:
+    password = os.environ.get(password_variable)
     try:
         data = Path(p12).read_bytes()
         key, cert, extra = pkcs12.load_key_and_certificates(
             data, password.encode() if password else None)
     except OSError as exc:
-        raise SigningError(f"kan inte läsa nyckelfilen {ENV_P12}={p12}: {exc.strerror}") from None
+        raise SigningError(f"kan inte läsa nyckelfilen {p12}: {exc.strerror}") from None
     except ValueError:
         raise SigningError(f"nyckelfilen {p12} kunde inte öppnas: fel lösenord i "
-                           f"{ENV_PASSWORD} eller ingen PKCS#12-fil") from None
+                           f"{password_variable} eller ingen PKCS#12-fil") from None
     if key is None or cert is None:
         raise SigningError(f"nyckelfilen {p12} saknar privat nyckel eller certifikat")
     return SigningKey(key, cert, tuple(extra), is_test=False)
@@ -177,3 +181,32 @@ def signature_value(key: SigningKey, data: bytes) -> tuple[str, bytes]:
         size = (key.key.curve.key_size + 7) // 8
         return ECDSA_SHA256, r.to_bytes(size, "big") + s.to_bytes(size, "big")
     raise SigningError("nyckeln måste vara RSA eller EC")
+
+
+def secret_variable(prefix: str, body_id: str) -> str:
+    """The environment variable holding a body's PIN or password: RUTIN_SIGN_PIN_KOMMUNEN."""
+    return f"{prefix}_{body_id.upper().replace('-', '_')}"
+
+
+def load_body_key(body: Any) -> SigningKey:
+    """The key configured for an approving body (model.ApprovingBody), else the default key.
+
+    Only where the key is lives in organisation.yaml; PINs and passwords come from the
+    environment (RUTIN_SIGN_PIN_<ID>, RUTIN_SIGN_PASSWORD_<ID>) or, for a token, a prompt.
+    """
+    config = getattr(body, "key", None)
+    if config is None:
+        return load_signing_key()
+    if config.pkcs11_module:
+        from builder.signing.pkcs11 import Pkcs11Config, load_pkcs11_key
+
+        if not config.token or not config.key_label:
+            raise SigningError(f"organet {body.id}: nyckel med pkcs11_modul behöver också "
+                               "token och nyckeletikett")
+        handle, cert, chain = load_pkcs11_key(Pkcs11Config(
+            config.pkcs11_module, config.token, config.key_label,
+            secret_variable("RUTIN_SIGN_PIN", body.id)))
+        return SigningKey(handle, cert, chain, is_test=False)
+    if config.pkcs12:
+        return _load_pkcs12(config.pkcs12, secret_variable(ENV_PASSWORD, body.id))
+    raise SigningError(f"organet {body.id}: nyckel anger varken pkcs11_modul eller pkcs12")

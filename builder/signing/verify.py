@@ -119,7 +119,12 @@ def _signature_findings(status: Any, roots: TrustRoots) -> list[Finding]:
     return findings
 
 
-def _coverage_finding(status: Any) -> Finding:
+def _coverage_finding(status: Any, later: set[int], signer_revisions: set[int]) -> Finding:
+    """Whole file, or later updates that only add validation data or co-signatures.
+
+    A co-signature is form filling to pyHanko; it is accepted when every later revision up
+    to the last signature is itself a signature (each reported on its own).
+    """
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation import SignatureCoverageLevel
 
@@ -130,6 +135,12 @@ def _coverage_finding(status: Any) -> Finding:
                                               ModificationLevel.LTA_UPDATES)):
         return Finding(True, "Signaturen täcker dokumentet; senare tillägg är bara "
                              "valideringsdata")
+    last_signer = max(signer_revisions, default=-1)
+    if (status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+            and status.modification_level == ModificationLevel.FORM_FILLING
+            and {r for r in later if r <= last_signer} <= signer_revisions):
+        return Finding(True, "Signaturen täcker dokumentet; senare tillägg är "
+                             "medundertecknares signaturer och valideringsdata")
     return Finding(False, "Ändrad efter signering: filen har senare tillägg som ändrar "
                           "innehållet, så det som visas är inte det som signerades")
 
@@ -216,17 +227,40 @@ def verify_pdf(path: Path, library: Library | None, roots: TrustRoots) -> FileRe
         return FileReport(path, (Finding(False, f"Filen kan inte läsas som PDF: {exc}"),))
     if not signatures:
         return FileReport(path, (Finding(False, "PDF:en saknar digital signatur"),))
+    signer_revisions = {s.signed_revision for s in signatures
+                        if s.sig_object.get("/Type") != "/DocTimeStamp"}
+    findings: list[Finding] = []
+    statuses: list[Any] = []
     signature = signatures[0]
-    try:
-        with _quiet_pyhanko():
-            status = validate_pdf_signature(signature, _context(roots))
-    except (SignatureValidationError, PdfError, ValueError, KeyError) as exc:
-        return FileReport(path, (Finding(False, f"Signaturen kan inte kontrolleras: {exc}"),))
-    findings = _signature_findings(status, roots)
-    findings.append(_coverage_finding(status))
-    if len(signatures) > 1:
-        findings.append(Finding(False, f"Filen har {len(signatures)} signaturer; "
-                                       "bara en förväntas"))
+    for number, embedded in enumerate(signatures, start=1):
+        is_timestamp = embedded.sig_object.get("/Type") == "/DocTimeStamp"
+        status: Any
+        try:
+            with _quiet_pyhanko():
+                if is_timestamp:
+                    from pyhanko.sign.validation import validate_pdf_timestamp
+
+                    status = validate_pdf_timestamp(embedded, _context(roots))
+                else:
+                    status = validate_pdf_signature(embedded, _context(roots))
+        except (SignatureValidationError, PdfError, ValueError, KeyError) as exc:
+            findings.append(Finding(False, f"Signatur {number} kan inte kontrolleras: {exc}"))
+            continue
+        if is_timestamp:
+            findings.append(Finding(status.intact and status.valid and status.trusted,
+                                    f"Dokumenttidsstämpel (långtidsvalidering): "
+                                    f"{status.timestamp:%Y-%m-%d %H:%M:%S %Z}"))
+            continue
+        statuses.append(status)
+        if len(signatures) > 1:
+            findings.append(Finding(None, f"Signatur {number} av {len(signatures)} "
+                                          f"(fält ”{embedded.field_name}”):"))
+        findings.extend(_signature_findings(status, roots))
+        later = set(range(embedded.signed_revision + 1, reader.xrefs.total_revisions))
+        findings.append(_coverage_finding(status, later, signer_revisions))
+    if len(statuses) > 1:
+        signers = ", ".join(_signer(s.signing_cert) for s in statuses)
+        findings.append(Finding(None, f"Undertecknare ({len(statuses)}): {signers}"))
     info = _signed_info(signature)
     if META_ID not in info or META_VERSION not in info or META_HASH not in info:
         findings.append(Finding(False, "Den signerade PDF:en saknar dokument-id, version eller "
