@@ -30,6 +30,7 @@ from builder.options import BuildOptions
 from builder.render import RenderContext, get_renderer
 from builder.signing.keys import ENV_P12, ENV_PASSWORD
 from builder.signing.sign import sign_artifacts
+from tests.libreoffice_signatures import libreoffice_signatures
 from tests.pki_helpers import Issued, issue, root_ca
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,3 +133,38 @@ def test_verify_reports_every_signer(library: Library, signed_pdf: Path) -> None
     assert f"Undertecknare (2): {', '.join(PARTIES.values())}" in result.output
     assert "senare tillägg är medundertecknares signaturer" in result.output
     assert "lösen-" not in result.output
+
+
+@pytest.fixture(scope="module")
+def signed_docx(library: Library, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    routine = library.by_id(APPROVED)
+    assert routine is not None
+    ctx = RenderContext(routine, library, BuildOptions())
+    folder = tmp_path_factory.mktemp("docx")
+    for artifact in sign_artifacts(ctx, get_renderer("docx")(ctx)):
+        (folder / artifact.filename).write_bytes(artifact.data)
+    return folder / f"{ctx.stem}.docx"
+
+
+def test_each_party_adds_its_own_signature_part_to_the_docx(
+        library: Library, signed_docx: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(signed_docx) as package:
+        assert {"_xmlsignatures/sig1.xml", "_xmlsignatures/sig2.xml"} <= set(package.namelist())
+    result = CliRunner().invoke(cli, ["verify", "--routines", str(library.root),
+                                      str(signed_docx)])
+    assert result.exit_code == 0, result.output
+    assert "Inbäddad signatur 1 av 2" in result.output
+    for name in PARTIES.values():
+        assert f"Signerad av: {name}" in result.output
+
+
+def test_libreoffice_shows_both_co_signatures_valid_and_trusted(
+        signed_docx: Path, ca: Issued, tmp_path: Path) -> None:
+    (tmp_path / "rot.pem").write_bytes(ca.pem)
+    infos = libreoffice_signatures(signed_docx, tmp_path / "rot.pem", tmp_path)["signatures"]
+    assert [i["Signer"].split(",")[0] for i in infos] == [  # type: ignore[attr-defined]
+        f"CN={name}" for name in PARTIES.values()]
+    for info in infos:  # type: ignore[attr-defined]
+        assert info["SignatureIsValid"] is True and info["CertificateStatusFlags"] == ["VALID"]

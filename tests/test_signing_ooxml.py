@@ -3,10 +3,7 @@ accept, and that both reject once one byte of the document body changes."""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,10 +20,10 @@ from builder.render import RenderContext, get_renderer
 from builder.signing.keys import ENV_P12, ENV_PASSWORD, local_key_dir
 from builder.signing.ooxml import DSIG, relationship_transform
 from builder.signing.sign import sign_artifacts
+from tests.libreoffice_signatures import libreoffice_signatures
 
 ROOT = Path(__file__).resolve().parents[1]
 APPROVED = "kungalv-insatser-i-hemmet"
-LO_STATUS = ROOT / "tests" / "tools" / "lo_signature_status.py"
 
 
 @pytest.fixture(scope="module")
@@ -145,31 +142,9 @@ def test_p7s_is_cades_with_signing_certificate_v2(signed: Path) -> None:
     assert content["content"]["encap_content_info"]["content"].native is None  # detached
 
 
-def _libreoffice_status(docx: Path, tmp_path: Path) -> dict[str, object]:
-    """LibreOffice's verdict through UNO, trusting the test CA through an NSS database."""
-    certutil = shutil.which("certutil")
-    assert certutil, "certutil saknas (Debian: libnss3-tools, i RUTIN_FOR_TESTS)"
-    nss = tmp_path / "nss"
-    if not nss.is_dir():
-        nss.mkdir()
-        subprocess.run([certutil, "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
-        subprocess.run([certutil, "-A", "-d", f"sql:{nss}", "-n", "rutin-test-ca",
-                        "-t", "C,C,C", "-i", str(local_key_dir() / "ca.pem")], check=True)
-    result = subprocess.run(
-        ["/usr/bin/python3", str(LO_STATUS), str(docx), str(tmp_path / "lo-profil")],
-        capture_output=True, text=True, timeout=300, check=False,
-        env={**os.environ, "HOME": str(tmp_path), "MOZILLA_CERTIFICATE_FOLDER": f"sql:{nss}"})
-    assert result.returncode == 0, result.stderr
-    status: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
-    return status
-
-
 def test_libreoffice_reports_the_signature_valid_then_broken(
         signed: Path, tmp_path: Path) -> None:
-    if not Path("/usr/bin/python3").is_file() or subprocess.run(
-            ["/usr/bin/python3", "-c", "import uno"], capture_output=True, check=False).returncode:
-        pytest.fail("python3-uno saknas: kör RUTIN_FOR_TESTS=1 ./scripts/setup.sh")
-    status = _libreoffice_status(signed, tmp_path)
+    status = libreoffice_signatures(signed, local_key_dir() / "ca.pem", tmp_path)
     [info] = status["signatures"]  # type: ignore[misc]
     assert info["SignatureIsValid"] is True
     assert info["CertificateStatusFlags"] == ["VALID"]  # trusted: chains to the NSS-trusted CA
@@ -178,5 +153,6 @@ def test_libreoffice_reports_the_signature_valid_then_broken(
     assert info["PartialDocumentSignature"] is True
 
     broken = one_byte_changed(signed, tmp_path / "ändrad.docx")
-    [info] = _libreoffice_status(broken, tmp_path)["signatures"]  # type: ignore[misc]
+    [info] = libreoffice_signatures(broken, local_key_dir() / "ca.pem",
+                                    tmp_path)["signatures"]  # type: ignore[misc]
     assert info["SignatureIsValid"] is False

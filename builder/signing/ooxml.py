@@ -43,7 +43,6 @@ SIGNATURE_TYPE = ("http://schemas.openxmlformats.org/package/2006/relationships/
 ORIGIN_CT = "application/vnd.openxmlformats-package.digital-signature-origin"
 SIGNATURE_CT = "application/vnd.openxmlformats-package.digital-signature-xmlsignature+xml"
 ORIGIN_PART = "_xmlsignatures/origin.sigs"
-SIGNATURE_PART = "_xmlsignatures/sig1.xml"
 ORIGIN_RELS = "_xmlsignatures/_rels/origin.sigs.rels"
 CONTENT_TYPES = "[Content_Types].xml"
 SIGNATURE_ID = "idPackageSignature"
@@ -151,7 +150,7 @@ def _add_package_relationships(parts: dict[str, bytes]) -> tuple[str, set[str]]:
     return origin_id, ids
 
 
-def _add_content_types(parts: dict[str, bytes]) -> None:
+def _add_content_types(parts: dict[str, bytes], signatures: list[str]) -> None:
     root = _parse(parts[CONTENT_TYPES], CONTENT_TYPES)
     for element in list(root):
         if (element.get("Extension", "").lower() == "sigs"
@@ -159,7 +158,8 @@ def _add_content_types(parts: dict[str, bytes]) -> None:
             root.remove(element)
     default = etree.Element(f"{{{CT}}}Default", Extension="sigs", ContentType=ORIGIN_CT)
     root.insert(0, default)
-    _sub(root, CT, "Override", PartName=f"/{SIGNATURE_PART}", ContentType=SIGNATURE_CT)
+    for name in signatures:
+        _sub(root, CT, "Override", PartName=f"/{name}", ContentType=SIGNATURE_CT)
     parts[CONTENT_TYPES] = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                                           standalone=True)
 
@@ -232,15 +232,18 @@ def _c14n(element: Any) -> bytes:
 
 
 def sign_ooxml(docx_bytes: bytes, key: SigningKey, *, comment: str = "",
-               when: dt.datetime | None = None) -> bytes:
+               when: dt.datetime | None = None, add: bool = False) -> bytes:
     """The DOCX with an OPC signature part over every part and relationship.
 
-    Any earlier signature is replaced: the build signs a freshly rendered package.
+    Any earlier signature is replaced, unless ``add``: then this one is added beside the
+    earlier ones (a co-signing party), each covering the same parts independently.
     """
-    parts = {n: d for n, d in _read_package(docx_bytes).items() if not _is_signature_part(n)}
+    package = _read_package(docx_bytes)
+    earlier = _find_signature_parts(package) if add else []
+    parts = {n: d for n, d in package.items()
+             if not _is_signature_part(n) or (n in earlier or n == ORIGIN_PART)}
     if "_rels/.rels" not in parts:
         raise SigningError("DOCX-paketet saknar _rels/.rels")
-    _add_content_types(parts)
     _, package_rel_ids = _add_package_relationships(parts)
     moment = (when or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -280,13 +283,19 @@ def sign_ooxml(docx_bytes: bytes, key: SigningKey, *, comment: str = "",
     _, raw = signature_value(key, _c14n(signed_info))
     value.text = base64.b64encode(raw).decode("ascii")
 
+    new = next(f"_xmlsignatures/sig{n}.xml" for n in range(1, len(earlier) + 2)
+               if f"_xmlsignatures/sig{n}.xml" not in earlier)
+    names = [*earlier, new]
     parts[ORIGIN_PART] = b""
-    parts[ORIGIN_RELS] = (
-        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
-        b'<Relationships xmlns="' + RELS.encode() + b'"><Relationship Id="rId1" Type="'
-        + SIGNATURE_TYPE.encode() + b'" Target="sig1.xml"/></Relationships>')
-    parts[SIGNATURE_PART] = etree.tostring(signature, xml_declaration=True, encoding="UTF-8",
-                                           standalone=True)
+    origin_rels = etree.Element(f"{{{RELS}}}Relationships", nsmap={None: RELS})
+    for number, name in enumerate(names, start=1):
+        _sub(origin_rels, RELS, "Relationship", Id=f"rId{number}", Type=SIGNATURE_TYPE,
+             Target=posixpath.basename(name))
+    parts[ORIGIN_RELS] = etree.tostring(origin_rels, xml_declaration=True, encoding="UTF-8",
+                                        standalone=True)
+    parts[names[-1]] = etree.tostring(signature, xml_declaration=True, encoding="UTF-8",
+                                      standalone=True)
+    _add_content_types(parts, names)
     return _write_package(docx_bytes, parts)
 
 
@@ -356,18 +365,16 @@ def _check_core(xml: bytes, certificate: x509.Certificate) -> list[str]:
     return []
 
 
-def verify_ooxml(docx_bytes: bytes) -> OoxmlSignature | None:
-    """The package's OPC signature, checked part by part; None if the package has none."""
+def verify_ooxml(docx_bytes: bytes) -> list[OoxmlSignature]:
+    """The package's OPC signatures, each checked part by part; empty if it has none."""
     parts = _read_package(docx_bytes)
-    names = _find_signature_parts(parts)
-    if not names:
-        return None
-    problems: list[str] = []
-    if len(names) > 1:
-        problems.append(f"paketet har {len(names)} signaturer; bara en förväntas")
-    name = names[0]
+    return [_verify_signature_part(parts, name) for name in _find_signature_parts(parts)]
+
+
+def _verify_signature_part(parts: dict[str, bytes], name: str) -> OoxmlSignature:
     if name not in parts:
         raise OoxmlError(f"signaturdelen {name} saknas i paketet")
+    problems: list[str] = []
     xml = parts[name]
     root = _parse(xml, name)
     certs_b64 = [e.text or "" for e in root.iter(f"{{{DSIG}}}X509Certificate")]

@@ -415,11 +415,13 @@ def sign_artifacts(ctx: RenderContext, artifacts: list[Artifact]) -> list[Artifa
         if artifact.filename == f"{ctx.stem}.docx":
             from builder.signing.ooxml import sign_ooxml
 
-            name, key = parties[0]  # one in-package signature: the first party's
-            docx = sign_ooxml(artifact.data, key, comment=stamp_text(
-                name, when, protocol, key.is_test).replace("\n", " – "))
+            docx = artifact.data
+            for index, (name, key) in enumerate(parties):  # co-signers: one part each
+                docx = sign_ooxml(docx, key, add=index > 0, comment=stamp_text(
+                    name, when, protocol, key.is_test).replace("\n", " – "))
             result.append(Artifact(artifact.filename, docx))
-            result.append(Artifact(f"{artifact.filename}.p7s", sign_docx(docx, key)))
+            # The detached CAdES signature is the first party's (the body that approved).
+            result.append(Artifact(f"{artifact.filename}.p7s", sign_docx(docx, parties[0][1])))
             continue
         result.append(artifact)
     return result

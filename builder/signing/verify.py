@@ -312,30 +312,34 @@ def _ooxml_findings(data: bytes, roots: TrustRoots) -> list[Finding]:
     from builder.signing.ooxml import OoxmlError, verify_ooxml
 
     try:
-        signature = verify_ooxml(data)
+        signatures = verify_ooxml(data)
     except OoxmlError as exc:
         return [Finding(False, f"Den inbäddade signaturen kan inte kontrolleras: {exc}")]
-    if signature is None:
+    if not signatures:
         return [Finding(False, "DOCX-filen saknar inbäddad signatur: Word och LibreOffice "
                                "visar den som osignerad")]
     findings: list[Finding] = []
-    if signature.problems:
-        findings.extend(Finding(False, f"Inbäddad signatur: {p}") for p in signature.problems)
-    else:
-        findings.append(Finding(True, "Den inbäddade signaturen (OOXML) är intakt och täcker "
-                                      f"alla {signature.covered} delar och deras relationer"))
-    untrusted = _certificate_trusted(signature.certificates, roots)
-    if untrusted is None:
-        findings.append(Finding(True, f"Certifikatet är betrott ({roots.source})"))
-    else:
-        findings.append(Finding(False, f"Certifikatet är inte betrott: {untrusted}"))
+    for number, signature in enumerate(signatures, start=1):
+        if len(signatures) > 1:
+            findings.append(Finding(None, f"Inbäddad signatur {number} av {len(signatures)}:"))
+        if signature.problems:
+            findings.extend(Finding(False, f"Inbäddad signatur: {p}") for p in signature.problems)
+        else:
+            findings.append(Finding(True, "Den inbäddade signaturen (OOXML) är intakt och "
+                                          f"täcker alla {signature.covered} delar och deras "
+                                          "relationer"))
+        untrusted = _certificate_trusted(signature.certificates, roots)
+        if untrusted is None:
+            findings.append(Finding(True, f"Certifikatet är betrott ({roots.source})"))
+        else:
+            findings.append(Finding(False, f"Certifikatet är inte betrott: {untrusted}"))
+        subject = signature.certificates[0].subject.rfc4514_string()
+        findings.append(Finding(None, f"Signerad av: {_subject_name(signature.certificates[0])}"))
+        findings.append(Finding(None, f"Certifikatets subjekt: {subject}"))
+        if signature.signing_time:
+            findings.append(Finding(None, f"Signeringstid (enligt signeraren): "
+                                          f"{signature.signing_time}"))
     findings.extend(Finding(False, problem) for problem in roots.problems)
-    cn = signature.certificates[0].subject.rfc4514_string()
-    findings.append(Finding(None, f"Signerad av: {_subject_name(signature.certificates[0])}"))
-    findings.append(Finding(None, f"Certifikatets subjekt: {cn}"))
-    if signature.signing_time:
-        findings.append(Finding(None, f"Signeringstid (enligt signeraren): "
-                                      f"{signature.signing_time}"))
     return findings
 
 

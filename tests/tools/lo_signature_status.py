@@ -7,6 +7,7 @@ LibreOffice takes its NSS certificate database (trust anchors) from MOZILLA_CERT
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -45,7 +46,6 @@ def main() -> None:
         ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
          "--norestore", "--nologo", f"--accept=pipe,name={pipe};urp;"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    doc = None
     try:
         local = uno.getComponentContext()
         resolver = local.ServiceManager.createInstanceWithContext(
@@ -85,10 +85,8 @@ def main() -> None:
             } for i in infos],
         }
         doc.close(True)
-        try:
+        with contextlib.suppress(Exception):  # the bridge closes as LibreOffice exits
             desktop.terminate()
-        except Exception:  # noqa: BLE001 - the bridge closes as LibreOffice exits
-            pass
         print(json.dumps(result))
     finally:
         try:
