@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APPROVED = "kungalv-insatser-i-hemmet"
 MODULES = ("/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so")
 SUBJECT = "Samordningsgruppen Kungälv (HSM-test)"
+EC_SUBJECT = "Kungälvs kommun (HSM-test, EC)"
 PIN = "246810"
 SCRIPT = """from builder.signing.keys import SigningError, load_signing_key
 try:
@@ -47,21 +48,24 @@ def token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\n"
                     "log.level = ERROR\n", encoding="utf-8")
     ca = root_ca("Region Testland rot-CA")
-    signer = issue(ca, SUBJECT, rsa_key=True)
-    (folder / "nyckel.pem").write_bytes(signer.key_pem)
-    (folder / "cert.der").write_bytes(signer.certificate.public_bytes(Encoding.DER))
     (folder / "rot.pem").write_bytes(ca.pem)
     env = {"SOFTHSM2_CONF": str(conf), "PATH": "/usr/bin:/bin"}
-    for command in (
-            [util, "--init-token", "--free", "--label", "rutin-test", "--pin", PIN,
-             "--so-pin", "13579"],
-            [util, "--import", str(folder / "nyckel.pem"), "--token", "rutin-test",
-             "--label", "signering", "--id", "01", "--pin", PIN],
-            [tool, "--module", module, "--token-label", "rutin-test", "--login", "--pin", PIN,
-             "--write-object", str(folder / "cert.der"), "--type", "cert", "--label",
-             "signering", "--id", "01"]):
-        subprocess.run(command, check=True, capture_output=True, env=env, timeout=60)
-    (folder / "nyckel.pem").unlink()  # the key now exists only on the token
+    subprocess.run([util, "--init-token", "--free", "--label", "rutin-test", "--pin", PIN,
+                    "--so-pin", "13579"], check=True, capture_output=True, env=env, timeout=60)
+    # An RSA key (as on SITHS cards) and an EC key (as in many HSMs).
+    for label, key_id, subject, rsa_key in (("signering", "01", SUBJECT, True),
+                                            ("signering-ec", "02", EC_SUBJECT, False)):
+        signer = issue(ca, subject, rsa_key=rsa_key)
+        (folder / "nyckel.pem").write_bytes(signer.key_pem)
+        (folder / "cert.der").write_bytes(signer.certificate.public_bytes(Encoding.DER))
+        for command in (
+                [util, "--import", str(folder / "nyckel.pem"), "--token", "rutin-test",
+                 "--label", label, "--id", key_id, "--pin", PIN],
+                [tool, "--module", module, "--token-label", "rutin-test", "--login", "--pin",
+                 PIN, "--write-object", str(folder / "cert.der"), "--type", "cert", "--label",
+                 label, "--id", key_id]):
+            subprocess.run(command, check=True, capture_output=True, env=env, timeout=60)
+        (folder / "nyckel.pem").unlink()  # the key now exists only on the token
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOFTHSM2_CONF", str(conf))
         mp.setenv("XDG_CACHE_HOME", str(folder / "cache"))
@@ -139,3 +143,21 @@ def test_wrong_pin_or_token_is_a_swedish_error_without_the_pin(
     assert "hittar ingen token med etiketten ”finns-inte”" in output
     output = attempt(**{ENV_PIN: ""})  # no PIN and no terminal to ask on
     assert "PIN-kod saknas" in output and ENV_PIN in output
+
+
+def test_parallel_build_signs_with_an_ec_token_key(library: Library, tmp_path: Path) -> None:
+    """`rutin build -j 2`: forked workers open their own token session; plain CKM_ECDSA."""
+    import os
+    import sys
+
+    env = {**os.environ, ENV_KEY: "signering-ec"}
+    build = subprocess.run(
+        [sys.executable, "-m", "builder", "build", "-q", "--format", "pdf,docx", "-j", "2",
+         "--output", str(tmp_path / "ut")], cwd=library.root.parent, env=env,
+        capture_output=True, text=True, timeout=600, check=False, stdin=subprocess.DEVNULL)
+    assert build.returncode == 0, build.stdout + build.stderr
+    files = [p for p in (tmp_path / "ut").rglob(f"{APPROVED}-v*") if p.suffix in (".pdf", ".docx")]
+    assert len(files) == 2
+    result = CliRunner().invoke(cli, ["verify", "--routines", str(library.root), *map(str, files)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count(f"Signerad av: {EC_SUBJECT}") == 2

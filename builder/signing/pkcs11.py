@@ -9,8 +9,11 @@ pyHanko's PKCS#11 signer, the DOCX signature value is computed on the token as w
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,12 +121,32 @@ class Pkcs11Key:
                                f"{self.config.description}") from None
 
     def xmldsig_sign(self, data: bytes) -> tuple[str, bytes]:
-        """SHA-256 with RSA PKCS#1 v1.5, or ECDSA as raw r‖s (what PKCS#11 returns)."""
+        """SHA-256 with RSA PKCS#1 v1.5, or ECDSA as raw r‖s (what PKCS#11 returns).
+
+        ECDSA hashes here and signs the digest with plain CKM_ECDSA: tokens (SoftHSM among
+        them) often lack the combined CKM_ECDSA_SHA256.
+        """
         from pkcs11 import Mechanism
 
-        mechanism = (Mechanism.ECDSA_SHA256 if self.algorithm == ECDSA_SHA256
-                     else Mechanism.SHA256_RSA_PKCS)
-        return self.algorithm, bytes(self.private_key().sign(data, mechanism=mechanism))
+        with token_errors(self.config):
+            if self.algorithm == ECDSA_SHA256:
+                digest = hashlib.sha256(data).digest()
+                raw = self.private_key().sign(digest, mechanism=Mechanism.ECDSA)
+            else:
+                raw = self.private_key().sign(data, mechanism=Mechanism.SHA256_RSA_PKCS)
+        return self.algorithm, bytes(raw)
+
+
+@contextmanager
+def token_errors(config: Pkcs11Config) -> Iterator[None]:
+    """A token's refusal (mechanism, session, PIN lock) as a Swedish signing error."""
+    from pkcs11 import exceptions
+
+    try:
+        yield
+    except exceptions.PKCS11Error as exc:
+        raise SigningError(f"{config.description} kunde inte signera: "
+                           f"{type(exc).__name__}") from None
 
 
 def load_pkcs11_key(config: Pkcs11Config) -> tuple[Pkcs11Key, x509.Certificate,
@@ -161,4 +184,5 @@ def pyhanko_pkcs11_signer(handle: Pkcs11Key, certificate: x509.Certificate,
         handle.session(), key_label=handle.config.key_label,
         signing_cert=asn1_x509.Certificate.load(certificate.public_bytes(der)),
         ca_chain=[asn1_x509.Certificate.load(c.public_bytes(der)) for c in chain],
+        use_raw_mechanism=handle.algorithm == ECDSA_SHA256,  # hash here, CKM_ECDSA on token
     )

@@ -9,7 +9,7 @@ import os
 import random
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -383,6 +383,7 @@ def sign_artifacts(ctx: RenderContext, artifacts: list[Artifact]) -> list[Artifa
     body's parties each add their own signature and stamp to the PDF (co-signing).
     """
     from builder.governance.ledger import content_hash
+    from builder.signing.pkcs11 import Pkcs11Key, token_errors
 
     document = ctx.document
     if not document.is_approved or not ctx.options.sign:
@@ -392,6 +393,16 @@ def sign_artifacts(ctx: RenderContext, artifacts: list[Artifact]) -> list[Artifa
     when = date or document.approval_date or "datum saknas"
     metadata = {META_ID: document.id, META_VERSION: document.version,
                 META_HASH: content_hash(document)}
+    with ExitStack() as stack:
+        for _, key in parties:
+            if isinstance(key.key, Pkcs11Key):
+                stack.enter_context(token_errors(key.key.config))
+        return _sign_each(ctx, artifacts, parties, when, protocol, metadata)
+
+
+def _sign_each(ctx: RenderContext, artifacts: list[Artifact],
+               parties: list[tuple[str, SigningKey]], when: dt.date | str,
+               protocol: str | None, metadata: Mapping[str, str]) -> list[Artifact]:
     organisation = ctx.library.organisation
     long_term = organisation.long_term_validation if organisation else None
     result: list[Artifact] = []
