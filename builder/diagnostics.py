@@ -26,9 +26,11 @@ class Diagnostic:
 
     @property
     def is_error(self) -> bool:
+        """Whether the finding is an error (warnings fail only with --strict)."""
         return self.severity == "error"
 
     def format_text(self) -> str:
+        """``file:line:col: severity rule message``, as compilers print findings."""
         return (
             f"{self.file}:{self.line}:{self.column}: "
             f"{SEVERITY_SV[self.severity]} {self.rule} {self.message}"
@@ -36,14 +38,17 @@ class Diagnostic:
 
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Findings in file, line and column order, each once."""
     return sorted(set(diagnostics))
 
 
 def has_failures(diagnostics: Iterable[Diagnostic], strict: bool = False) -> bool:
+    """Whether the findings fail the command (any error; any finding with ``strict``)."""
     return any(d.is_error or strict for d in diagnostics)
 
 
 def summary_sv(diagnostics: list[Diagnostic], documents: int) -> str:
+    """The Swedish summary line: errors and warnings in so many documents."""
     errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors
     doc_word = "dokument"
@@ -53,6 +58,7 @@ def summary_sv(diagnostics: list[Diagnostic], documents: int) -> str:
 
 
 def format_json(diagnostics: list[Diagnostic]) -> str:
+    """The findings as a JSON array."""
     return json.dumps([asdict(d) for d in diagnostics], ensure_ascii=False, indent=2)
 
 

@@ -27,7 +27,8 @@ MODULES = ("/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm
 SUBJECT = "Samordningsgruppen Kungälv (HSM-test)"
 EC_SUBJECT = "Kungälvs kommun (HSM-test, EC)"
 PIN = "246810"
-SCRIPT = """from builder.signing.keys import SigningError, load_signing_key
+SCRIPT = """from builder.errors import SigningError
+from builder.signing.keys import load_signing_key
 try:
     load_signing_key()
 except SigningError as error:

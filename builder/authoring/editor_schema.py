@@ -21,11 +21,13 @@ def _wrap(schema: dict[str, Any], schema_id: str, title: str) -> dict[str, Any]:
 
 
 def routine_schema() -> dict[str, Any]:
+    """The JSON Schema editors use to check and complete a routine file."""
     return _wrap(TypeAdapter(Routine).json_schema(by_alias=True), SCHEMA_ID,
                  "Rutin (samverkansrutin eller arbetsrutin)")
 
 
 def organisation_schema() -> dict[str, Any]:
+    """The JSON Schema for routines/organisation.yaml."""
     return _wrap(Organisation.model_json_schema(by_alias=True),
                  SCHEMA_ID.replace("rutin.schema", "organisation.schema"),
                  "Organisation (routines/organisation.yaml)")
@@ -36,6 +38,7 @@ def _text(schema: dict[str, Any]) -> str:
 
 
 def schema_text() -> str:
+    """The routine schema as the text written to routines/rutin.schema.json."""
     return _text(routine_schema())
 
 

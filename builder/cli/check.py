@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from builder.build.card_cache import read_card_cache
 from builder.check import run_check
 from builder.cli import cli
 from builder.diagnostics import format_json, format_sarif, has_failures, summary_sv
@@ -15,6 +16,7 @@ from builder.rules import CheckOptions, rule_summaries
 
 
 def parse_today(value: str | None) -> dt.date:
+    """The ``--idag`` date, or today's when the option is not given."""
     if value is None:
         return dt.date.today()
     try:
@@ -35,7 +37,7 @@ def check(ctx: click.Context, path: Path, fmt: str, strict: bool, today: str | N
     """Läs in och validera alla rutiner under PATH (standard: routines/)."""
     if not path.exists():
         raise click.UsageError(f"'{path}' finns inte")
-    result = run_check(path, CheckOptions(today=parse_today(today)))
+    result = run_check(path, CheckOptions(today=parse_today(today)), read_card_cache())
     if fmt == "json":
         click.echo(format_json(result.diagnostics))
     elif fmt == "sarif":

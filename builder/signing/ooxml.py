@@ -26,7 +26,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree  # type: ignore[import-untyped]
 
-from builder.signing.keys import SigningError, SigningKey, signature_algorithm, signature_value
+from builder.errors import SigningError
+from builder.signing.keys import SigningKey, signature_algorithm, signature_value
 
 DSIG = "http://www.w3.org/2000/09/xmldsig#"
 XADES = "http://uri.etsi.org/01903/v1.3.2#"
@@ -319,6 +320,8 @@ def _write_package(original: bytes, parts: dict[str, bytes]) -> bytes:
 
 @dataclass(frozen=True)
 class OoxmlSignature:
+    """One signature part as checked: certificates, claimed time, what does not hold."""
+
     certificates: tuple[x509.Certificate, ...]  # signer first, then what KeyInfo carries
     signing_time: str | None
     problems: tuple[str, ...]  # Swedish: each a reason the signature does not hold
@@ -395,36 +398,42 @@ def _verify_signature_part(parts: dict[str, bytes], name: str) -> OoxmlSignature
                           tuple(problems), covered)
 
 
+def _check_reference(parts: dict[str, bytes], ref: Any, content_types: tuple[
+        dict[str, str], dict[str, str]], problems: list[str]) -> tuple[str, set[str] | None]:
+    """Check one manifest reference; (part name, relationship Ids it selects, if any)."""
+    path, _, query = str(ref.get("URI", "")).partition("?")
+    name = posixpath.normpath(path.lstrip("/"))
+    if query.removeprefix("ContentType=") != _content_type(name, *content_types):
+        problems.append(f"innehållstypen för {name} har ändrats efter signering")
+    transform = ref.find(f"{{{DSIG}}}Transforms/{{{DSIG}}}Transform[@Algorithm="
+                         f"'{REL_TRANSFORM}']")
+    ids: set[str] | None = None
+    data = parts[name]
+    if transform is not None:
+        ids = {str(e.get("SourceId")) for e in transform.iter(f"{{{MDSSI}}}RelationshipReference")}
+        if any(True for _ in transform.iter(f"{{{MDSSI}}}RelationshipsGroupReference")):
+            problems.append(f"{name}: relationsurval per typ stöds inte")
+        data = relationship_transform(data, name, ids)
+    expected = ref.findtext(f"{{{DSIG}}}DigestValue", default="").strip()
+    algorithm = ref.find(f"{{{DSIG}}}DigestMethod")
+    if algorithm is None or algorithm.get("Algorithm") != SHA256:
+        problems.append(f"{name}: okänd eller svag kontrollsummealgoritm")
+    elif _digest(data) != expected:
+        problems.append(f"{name} har ändrats efter signering")
+    return name, ids
+
+
 def _check_manifest(parts: dict[str, bytes], manifest: Any, problems: list[str]) -> int:
-    defaults, overrides = _content_types(parts)
+    """Every reference's digest, then that every part and relationship is covered."""
+    content_types = _content_types(parts)
     signed: dict[str, set[str] | None] = {}
     for ref in manifest.iter(f"{{{DSIG}}}Reference"):
-        uri = str(ref.get("URI", ""))
-        path, _, query = uri.partition("?")
-        name = posixpath.normpath(path.lstrip("/"))
-        content_type = query.removeprefix("ContentType=")
-        if name not in parts:
-            problems.append(f"signerad del {name} saknas i paketet")
+        path = str(ref.get("URI", "")).partition("?")[0]
+        if posixpath.normpath(path.lstrip("/")) not in parts:
+            problems.append(f"signerad del {path.lstrip('/')} saknas i paketet")
             continue
-        if content_type != _content_type(name, defaults, overrides):
-            problems.append(f"innehållstypen för {name} har ändrats efter signering")
-        transform = ref.find(f"{{{DSIG}}}Transforms/{{{DSIG}}}Transform[@Algorithm="
-                             f"'{REL_TRANSFORM}']")
-        if transform is not None:
-            ids = {str(e.get("SourceId")) for e in transform.iter(f"{{{MDSSI}}}RelationshipReference")}
-            if any(True for _ in transform.iter(f"{{{MDSSI}}}RelationshipsGroupReference")):
-                problems.append(f"{name}: relationsurval per typ stöds inte")
-            data = relationship_transform(parts[name], name, ids)
-            signed[name] = ids
-        else:
-            data = parts[name]
-            signed[name] = None
-        expected = ref.findtext(f"{{{DSIG}}}DigestValue", default="").strip()
-        algorithm = ref.find(f"{{{DSIG}}}DigestMethod")
-        if algorithm is None or algorithm.get("Algorithm") != SHA256:
-            problems.append(f"{name}: okänd eller svag kontrollsummealgoritm")
-        elif _digest(data) != expected:
-            problems.append(f"{name} har ändrats efter signering")
+        name, ids = _check_reference(parts, ref, content_types, problems)
+        signed[name] = ids
     for name in sorted(parts):
         if name == CONTENT_TYPES or _is_signature_part(name):
             continue

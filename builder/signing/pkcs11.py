@@ -19,7 +19,8 @@ from typing import Any
 
 from cryptography import x509
 
-from builder.signing.keys import ECDSA_SHA256, RSA_SHA256, SigningError
+from builder.errors import SigningError
+from builder.signing.keys import ECDSA_SHA256, RSA_SHA256
 
 ENV_MODULE = "RUTIN_PKCS11_MODULE"
 ENV_TOKEN = "RUTIN_PKCS11_TOKEN"
@@ -32,6 +33,8 @@ _SESSIONS: dict[tuple[int, str, str], Any] = {}  # (pid, module, token): a sessi
 
 @dataclass(frozen=True)
 class Pkcs11Config:
+    """Which module, token and key; which environment variable holds the PIN."""
+
     module: str
     token: str
     key_label: str
@@ -39,10 +42,12 @@ class Pkcs11Config:
 
     @property
     def description(self) -> str:
+        """The token and key, named for messages (never the PIN)."""
         return f"PKCS#11-token ”{self.token}”, nyckel ”{self.key_label}”"
 
 
 def config_from_environment() -> Pkcs11Config | None:
+    """The token named by RUTIN_PKCS11_MODULE/_TOKEN/_KEY, or None when no module is set."""
     module = os.environ.get(ENV_MODULE, "")
     if not module:
         return None
@@ -107,9 +112,11 @@ class Pkcs11Key:
     algorithm: str  # XML-DSig SignatureMethod
 
     def session(self) -> Any:
+        """This process's logged-in session on the token."""
         return open_session(self.config)
 
     def private_key(self) -> Any:
+        """The private key object on the token (its label is the configured key label)."""
         from pkcs11 import KeyType, ObjectClass, exceptions
 
         key_type = KeyType.EC if self.algorithm == ECDSA_SHA256 else KeyType.RSA
@@ -175,6 +182,7 @@ def load_pkcs11_key(config: Pkcs11Config) -> tuple[Pkcs11Key, x509.Certificate,
 
 def pyhanko_pkcs11_signer(handle: Pkcs11Key, certificate: x509.Certificate,
                           chain: tuple[x509.Certificate, ...]) -> Any:
+    """pyHanko's PKCS#11 signer for the token key (ECDSA: digest hashed here)."""
     from asn1crypto import x509 as asn1_x509  # type: ignore[import-untyped]
     from cryptography.hazmat.primitives import serialization
     from pyhanko.sign.pkcs11 import PKCS11Signer

@@ -17,9 +17,10 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from builder.errors import SigningError
 from builder.paths import cache_dir
 from builder.render import Artifact, RenderContext
-from builder.signing.keys import TEST_TEXT, SigningError, SigningKey, load_signing_key
+from builder.signing.keys import TEST_TEXT, SigningKey, load_signing_key
 
 FIELD_NAME = "Signatur"
 # Custom document-info keys (WeasyPrint accepts only alphanumeric custom keys).
@@ -137,6 +138,7 @@ def _stamp_style(text: str, rect: tuple[int, int, int, int]) -> Any:
 # --- signing ------------------------------------------------------------------------------
 
 def pyhanko_signer(key: SigningKey) -> Any:
+    """pyHanko's signer for the key: in memory, or on a PKCS#11 token."""
     from builder.signing.pkcs11 import Pkcs11Key, pyhanko_pkcs11_signer
 
     if isinstance(key.key, Pkcs11Key):  # the key stays on the token

@@ -87,7 +87,7 @@ def main() -> None:
         doc.close(True)
         with contextlib.suppress(Exception):  # the bridge closes as LibreOffice exits
             desktop.terminate()
-        print(json.dumps(result))
+        sys.stdout.write(json.dumps(result) + "\n")
     finally:
         try:
             soffice.wait(timeout=30)

@@ -13,10 +13,10 @@ from builder.render.printables.common import (
     checklist_rows,
     document_head,
     render_template,
-    team_label,
     validity_text,
 )
 from builder.render.weasy import PdfOptions, measure_html
+from builder.wording import team_label
 
 PX_PER_MM = 96 / 25.4
 HEADER_FIELDS = (("patient", "Patient (initialer/ID)"), ("datum", "Datum"),
@@ -24,6 +24,7 @@ HEADER_FIELDS = (("patient", "Patient (initialer/ID)"), ("datum", "Datum"),
 
 
 def checklist_html(ctx: RenderContext, rows: list[ChecklistRow], fillable: bool) -> str:
+    """The checklist as HTML, with form fields when ``fillable``."""
     doc = ctx.document
     return render_template(
         "checklist.html.j2",

@@ -12,13 +12,12 @@ from builder.load.safe_yaml import YamlPath
 from builder.markdown import render_inline
 from builder.model import Arbetsrutin, Document, Samverkansrutin, Section, Step, TeamEntry
 from builder.render.html import template_env
-
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
+from builder.wording import LETTERS
 
 
 def checked_pdf(document_id: str, html: str, options: Any = None) -> bytes:
     """html_to_pdf, raising RenderError (as the main PDF does) when WeasyPrint warned."""
-    from builder.render.pdf import RenderError
+    from builder.errors import RenderError
     from builder.render.weasy import html_to_pdf
 
     result = html_to_pdf(html, options)
@@ -62,17 +61,6 @@ def find_team(routine: RoutineFile, library: Library) -> TeamEntry | None:
     return None
 
 
-def team_label(routine: RoutineFile, library: Library) -> str:
-    """'Närsjukvårdsteam (NSVT)', or every team of a samverkansrutin, or the bare team id."""
-    team = find_team(routine, library)
-    if team is not None:
-        return f"{team.name} ({team.abbreviation})" if team.abbreviation else team.name
-    doc = routine.document
-    if isinstance(doc, Samverkansrutin) and doc.teams:
-        return ", ".join(t.abbreviation or t.name for t in doc.teams)
-    return doc.team if isinstance(doc, Arbetsrutin) else ""
-
-
 @dataclass(frozen=True)
 class ChecklistRow:
     """One checkable line: a step or one alternative (2a) of a step."""
@@ -87,10 +75,12 @@ class ChecklistRow:
 
     @property
     def field_id(self) -> str:
+        """The form field (and row element) id of the row."""
         return f"steg-{self.path_key}"
 
     @property
     def path_key(self) -> str:
+        """The row's step indexes joined by '-': unique within the document."""
         return "-".join(str(p) for p in self.path if isinstance(p, int))
 
 
@@ -107,7 +97,7 @@ def _step_rows(step: Step, number: int, path: YamlPath, heading: str) -> list[Ch
     if step.text:
         rows.append(ChecklistRow(str(number), None, step.text, step.responsible or "",
                                  step.when or "", path, heading))
-    for letter, alt in zip(LETTERS, step.alternatives or []):
+    for letter, alt in zip(LETTERS, step.alternatives or [], strict=False):
         rows.append(ChecklistRow(
             f"{number}{letter}", alt.condition, alt.text,
             alt.responsible or step.responsible or "", alt.when or step.when or "",

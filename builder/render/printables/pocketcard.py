@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
 
 import segno
 
+from builder.layout import FaceMeasure
 from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin
 from builder.phone import format_phone_sv
@@ -30,6 +33,8 @@ PX_PER_MM = 96 / 25.4  # WeasyPrint lays out in CSS pixels
 
 @dataclass(frozen=True)
 class CardContact:
+    """A contact on the card's back."""
+
     name: str
     role: str | None
     phone: str | None  # formatted the Swedish way
@@ -50,6 +55,12 @@ class CardContent:
     validity: str
     draft: bool
     qr_url: str | None
+
+    @property
+    def key(self) -> str:
+        """A digest of everything printed on the card: equal keys lay out alike."""
+        payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     @property
     def qr_image(self) -> str | None:
@@ -74,6 +85,7 @@ def _points(routine: RoutineFile) -> tuple[str, ...]:
 
 
 def qr_code(url: str) -> segno.QRCode:
+    """The QR code for ``url`` (error correction level M)."""
     return segno.make(url, error="m", micro=False)
 
 
@@ -131,18 +143,6 @@ def render_pocketcard(ctx: RenderContext) -> list[Artifact]:
             Artifact(f"{ctx.stem}-fickkort-ark.pdf", sheet)]
 
 
-@dataclass(frozen=True)
-class FaceMeasure:
-    doc_id: str
-    side: str  # "framsida" or "baksida"
-    height_mm: float
-    line_mm: float  # height of one text line on this face, to say "about N lines"
-
-    @property
-    def overflow_mm(self) -> float:
-        return max(0.0, self.height_mm - CARD[1])
-
-
 def _box_class(box: Any) -> str:
     element = getattr(box, "element", None)
     return (element.get("class") or "") if element is not None and box.element_tag else ""
@@ -181,5 +181,5 @@ def measure_cards(cards: list[CardContent]) -> list[FaceMeasure]:
     for index, card in enumerate(cards):
         for offset, side in enumerate(("framsida", "baksida")):
             height, line = heights[2 * index + offset]
-            found.append(FaceMeasure(card.doc_id, side, height, line))
+            found.append(FaceMeasure(card.doc_id, side, height, line, CARD[1]))
     return found

@@ -16,8 +16,9 @@ from docx.text.paragraph import Paragraph
 from builder.dates import format_date_sv
 from builder.model import Arbetsrutin, Document, FollowUp, Samverkansrutin
 from builder.render import RenderContext
-from builder.render.document_view import EXAMPLE_MARK, MISSING, STATUS_LABELS, metadata_rows
+from builder.render.document_view import EXAMPLE_MARK, MISSING, metadata_rows
 from builder.render.word.ooxml import shade_cell
+from builder.wording import STATUS_LABELS
 
 HEAD_FILL = "DCE6F2"
 BOX_FILL = "EEF3F9"
@@ -25,17 +26,13 @@ EXAMPLE_COLOR = RGBColor(0x9C, 0x00, 0x06)
 TEXT_WIDTH_MM = 160
 
 
-def _label(cell_or_doc: Any, text: str) -> None:
-    cell_or_doc.add_paragraph(text, style="Etikett")
-
-
 def _set_widths(table: Any, widths_mm: Sequence[float]) -> None:
     # LibreOffice lays tables out by the grid (w:gridCol), Word by the cells (w:tcW): set both.
     table.autofit = False
-    for column, width in zip(table.columns, widths_mm):
+    for column, width in zip(table.columns, widths_mm, strict=False):
         column.width = Mm(width)
     for row in table.rows:
-        for cell, width in zip(row.cells, widths_mm):
+        for cell, width in zip(row.cells, widths_mm, strict=False):
             cell.width = Mm(width)
 
 
@@ -48,12 +45,12 @@ def add_table(doc: DocxDocument, headers: Sequence[str], rows: Sequence[Sequence
               widths_mm: Sequence[float]) -> Any:
     """A grid table with a shaded, repeating header row."""
     table = doc.add_table(rows=1, cols=len(headers), style="Table Grid")
-    for cell, header in zip(table.rows[0].cells, headers):
+    for cell, header in zip(table.rows[0].cells, headers, strict=True):
         cell.paragraphs[0].add_run(header).bold = True
         shade_cell(cell, HEAD_FILL)
     _repeat_header(table.rows[0])
     for values in rows:
-        for cell, value in zip(table.add_row().cells, values):
+        for cell, value in zip(table.add_row().cells, values, strict=False):
             cell.paragraphs[0].add_run(value)
     _set_widths(table, widths_mm)
     doc.add_paragraph()
@@ -88,7 +85,7 @@ def add_follow_up_box(doc: DocxDocument, follow_up: FollowUp, team: str | None =
     shade_cell(head, HEAD_FILL)
     values = (("Ansvarig", follow_up.responsible), ("Hur", follow_up.how),
               ("När", follow_up.when))
-    for row, (label, value) in zip(table.rows[1:], values):
+    for row, (label, value) in zip(table.rows[1:], values, strict=False):
         label_cell, value_cell = row.cells
         label_cell.paragraphs[0].add_run(label).bold = True
         value_cell.paragraphs[0].add_run(value or MISSING)
@@ -108,6 +105,7 @@ def team_routines(ctx: RenderContext, sam: Samverkansrutin) -> dict[str, Arbetsr
 
 
 def add_team_table(doc: DocxDocument, ctx: RenderContext, sam: Samverkansrutin) -> None:
+    """The Team table: each team, its abbreviation, base and arbetsrutin."""
     routines = team_routines(ctx, sam)
     rows = []
     for team in sam.teams:
@@ -176,6 +174,7 @@ def add_appendices(doc: DocxDocument, ctx: RenderContext) -> None:
 
 
 def add_glossary(doc: DocxDocument, document: Document) -> None:
+    """The glossary (Begrepp och förkortningar), when the document has one."""
     if not document.glossary:
         return
     doc.add_heading("Begrepp och förkortningar", level=1)
@@ -183,6 +182,7 @@ def add_glossary(doc: DocxDocument, document: Document) -> None:
 
 
 def add_revisions(doc: DocxDocument, document: Document) -> None:
+    """The revision history, newest first, when the document has one."""
     if not document.revisions:
         return
     doc.add_heading("Ändringar sedan föregående version", level=1)
