@@ -20,6 +20,7 @@ from cryptography.x509.oid import NameOID
 
 from builder.errors import SigningError
 from builder.paths import cache_dir
+from builder.signing.algorithms import ECDSA_SHA256, RSA_SHA256
 
 ENV_P12 = "RUTIN_SIGN_P12"
 ENV_PASSWORD = "RUTIN_SIGN_PASSWORD"
@@ -145,10 +146,6 @@ def _write_test_ca(folder: Path) -> None:
     key_path.write_bytes(signer_key.private_bytes(
         pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     key_path.chmod(0o600)  # the CA key is discarded: nothing more can be issued from it
-
-
-RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
 
 
 def signature_algorithm(key: SigningKey) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 from cryptography import x509
 
 from builder.errors import SigningError
-from builder.signing.keys import ECDSA_SHA256, RSA_SHA256
+from builder.signing.algorithms import ECDSA_SHA256, RSA_SHA256
 
 ENV_MODULE = "RUTIN_PKCS11_MODULE"
 ENV_TOKEN = "RUTIN_PKCS11_TOKEN"
