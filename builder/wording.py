@@ -13,6 +13,7 @@ STATUS_LABELS: dict[str, str] = {
     "granskning": "Under granskning",
     "fastställd": "Fastställd",
     "upphävd": "Upphävd",
+    "fastställd_annan_instans": "Fastställd av annan instans",
 }
 
 # What a draft (utkast or granskning) says on every page it is printed on.

@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from builder.errors import SigningError
+from builder.model import stated
 from builder.paths import cache_dir
 from builder.render import Artifact, RenderContext
 from builder.signing.keys import TEST_TEXT, SigningKey, load_signing_key
@@ -391,7 +392,7 @@ def sign_artifacts(ctx: RenderContext, artifacts: list[Artifact]) -> list[Artifa
     if not document.is_approved or not ctx.options.sign:
         return artifacts
     body, date, protocol = _approval_facts(ctx)
-    parties = signing_parties(ctx, body or document.approved_by or "Samordningsgruppen")
+    parties = signing_parties(ctx, body or stated(document.approved_by) or "Samordningsgruppen")
     when = date or document.approval_date or "datum saknas"
     metadata = {META_ID: document.id, META_VERSION: document.version,
                 META_HASH: content_hash(document)}

@@ -11,6 +11,7 @@ from builder.render.printables.common import (
     ChecklistRow,
     checked_pdf,
     checklist_rows,
+    criteria_blocks,
     document_head,
     render_template,
     validity_text,
@@ -30,6 +31,7 @@ def checklist_html(ctx: RenderContext, rows: list[ChecklistRow], fillable: bool)
         "checklist.html.j2",
         doc=doc,
         rows=rows,
+        criteria=criteria_blocks(doc),
         fillable=fillable,
         header_fields=HEADER_FIELDS,
         validity=validity_text(doc),
@@ -47,7 +49,7 @@ def render_checklist(ctx: RenderContext) -> list[Artifact]:
     Routines without steps get no checklist.
     """
     rows = checklist_rows(ctx.document)
-    if not rows:
+    if not rows and not criteria_blocks(ctx.document):
         return []
     doc_id = ctx.document.id
     printable = checked_pdf(doc_id, checklist_html(ctx, rows, fillable=False))

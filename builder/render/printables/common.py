@@ -10,7 +10,17 @@ from builder.dates import format_date_sv
 from builder.load.library import Library, RoutineFile
 from builder.load.safe_yaml import YamlPath
 from builder.markdown import render_inline
-from builder.model import Arbetsrutin, Document, Samverkansrutin, Section, Step, TeamEntry
+from builder.model import (
+    Arbetsrutin,
+    Document,
+    Samverkansrutin,
+    Section,
+    Step,
+    TeamEntry,
+    shown,
+    stated,
+)
+from builder.render.document_view import criteria_rule
 from builder.render.html import template_env
 from builder.wording import LETTERS
 
@@ -95,14 +105,39 @@ def _walk(sections: list[Section], path: YamlPath) -> list[tuple[Section, YamlPa
 def _step_rows(step: Step, number: int, path: YamlPath, heading: str) -> list[ChecklistRow]:
     rows: list[ChecklistRow] = []
     if step.text:
-        rows.append(ChecklistRow(str(number), None, step.text, step.responsible or "",
-                                 step.when or "", path, heading))
+        rows.append(ChecklistRow(str(number), None, step.text, shown(step.responsible, ""),
+                                 shown(step.when, ""), path, heading))
     for letter, alt in zip(LETTERS, step.alternatives or [], strict=False):
         rows.append(ChecklistRow(
             f"{number}{letter}", alt.condition, alt.text,
-            alt.responsible or step.responsible or "", alt.when or step.when or "",
+            shown(alt.responsible or step.responsible, ""), shown(alt.when or step.when, ""),
             path + ("alternativ", LETTERS.index(letter)), heading))
     return rows
+
+
+@dataclass(frozen=True)
+class CriteriaBlock:
+    """A section's inclusion criteria as a tick list, with the k-of-n rule and a count line."""
+
+    heading: str
+    rule: str | None
+    items: tuple[str, ...]
+    count_line: str
+
+
+def criteria_blocks(document: Document) -> list[CriteriaBlock]:
+    """Every section's inclusion criteria as tick lists, in document order."""
+    blocks = []
+    for section, _ in _walk(document.sections, ("avsnitt",)):
+        criteria = section.criteria
+        if criteria is None:
+            continue
+        count = len(criteria.items)
+        needed = f" (minst {criteria.at_least} krävs)" if criteria.at_least else ""
+        blocks.append(CriteriaBlock(
+            section.heading, criteria.text or criteria_rule(criteria), tuple(criteria.items),
+            f"Antal uppfyllda: ______ av {count}{needed}"))
+    return blocks
 
 
 def checklist_rows(document: Document) -> list[ChecklistRow]:
@@ -127,6 +162,6 @@ def publication_link(routine: RoutineFile, library: Library) -> str | None:
 def document_head(document: Document, subject: str, epoch: int) -> dict[str, str]:
     """Metadata for the HTML head, which WeasyPrint writes to the PDF info and XMP."""
     created = dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"title": f"{subject}: {document.title}", "author": document.prepared_by,
+    return {"title": f"{subject}: {document.title}", "author": stated(document.prepared_by) or "",
             "description": f"{subject} för {document.title}, version {document.version}",
             "created": created}

@@ -14,9 +14,15 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from builder.dates import format_date_sv
-from builder.model import Arbetsrutin, Document, FollowUp, Samverkansrutin
+from builder.model import Arbetsrutin, Document, FollowUp, Samverkansrutin, shown
 from builder.render import RenderContext
-from builder.render.document_view import EXAMPLE_MARK, MISSING, metadata_rows
+from builder.render.document_view import (
+    CHANGES_HEADING,
+    EXAMPLE_MARK,
+    FIRST_VERSION_HEADING,
+    MISSING,
+    metadata_rows,
+)
 from builder.render.word.ooxml import shade_cell
 from builder.wording import STATUS_LABELS
 
@@ -88,7 +94,7 @@ def add_follow_up_box(doc: DocxDocument, follow_up: FollowUp, team: str | None =
     for row, (label, value) in zip(table.rows[1:], values, strict=False):
         label_cell, value_cell = row.cells
         label_cell.paragraphs[0].add_run(label).bold = True
-        value_cell.paragraphs[0].add_run(value or MISSING)
+        value_cell.paragraphs[0].add_run(shown(value or None, MISSING))
         shade_cell(label_cell, BOX_FILL)
         shade_cell(value_cell, BOX_FILL)
     doc.add_paragraph()
@@ -111,7 +117,9 @@ def add_team_table(doc: DocxDocument, ctx: RenderContext, sam: Samverkansrutin) 
     for team in sam.teams:
         routine = routines.get(team.id)
         title = routine.title if routine else team.routine_title
-        rows.append((team.name, team.abbreviation or MISSING, team.based_at or MISSING,
+        if not team.own_routine:
+            title = "Ingen egen arbetsrutin"
+        rows.append((team.name, team.abbreviation or MISSING, ", ".join(team.origins) or MISSING,
                      title or MISSING))
     doc.add_heading("Team som omfattas", level=1)
     add_table(doc, ("Team", "Förkortning", "Utgår från", "Arbetsrutin"), rows, (45, 25, 30, 60))
@@ -185,6 +193,8 @@ def add_revisions(doc: DocxDocument, document: Document) -> None:
     """The revision history, newest first, when the document has one."""
     if not document.revisions:
         return
-    doc.add_heading("Ändringar sedan föregående version", level=1)
+    # A first version has no previous one to differ from (issue 12, point 3).
+    older = len(document.revisions) > 1
+    doc.add_heading(CHANGES_HEADING if older else FIRST_VERSION_HEADING, level=1)
     rows = [(r.version, format_date_sv(r.date), r.description) for r in document.revisions]
     add_table(doc, ("Version", "Datum", "Ändring"), rows, (20, 35, 105))

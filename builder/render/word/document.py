@@ -14,7 +14,7 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from builder.dates import format_date_sv
-from builder.model import Alternative, Document, Samverkansrutin, Section, Step
+from builder.model import Alternative, Document, NotStated, Samverkansrutin, Section, Step, stated
 from builder.render import Artifact, RenderContext
 from builder.render.document_view import (
     COPY_NOTICE,
@@ -30,6 +30,12 @@ from builder.render.word.blocks import (
     add_metadata_table,
     add_revisions,
     add_team_table,
+)
+from builder.render.word.content import (
+    add_contacts,
+    add_related,
+    add_section_body,
+    add_text_after,
 )
 from builder.render.word.markdown import add_inline, add_markdown
 from builder.render.word.ooxml import (
@@ -73,8 +79,10 @@ def render_docx(ctx: RenderContext) -> list[Artifact]:
         _add_section(out, section, level=1)
     if isinstance(document, Samverkansrutin) and document.teams:
         add_team_table(doc, ctx, document)
+    add_contacts(doc, document)
     add_glossary(doc, document)
     add_appendices(doc, ctx)
+    add_related(doc, document)
     add_revisions(doc, document)
     _set_properties(doc, ctx)
     buffer = io.BytesIO()
@@ -149,12 +157,19 @@ def _add_front(out: _Out, ctx: RenderContext) -> None:
     """Metadata block, title, status banners and follow-up box: what page 1 opens with."""
     document, doc = ctx.document, out.doc
     add_metadata_table(doc, ctx)
+    # The issuing organisation on every document (the PDF's masthead), above the title.
+    organisation = document.organisation or (
+        ctx.library.organisation.name if ctx.library.organisation else None)
+    if organisation:
+        doc.add_paragraph().add_run(organisation).bold = True
     doc.add_paragraph(document.title, style="Title")
     for banner in status_view(ctx)["banners"]:
         run = doc.add_paragraph().add_run(banner)
         run.bold, run.font.color.rgb = True, MARK_COLOR
     if document.follow_up is not None:
         add_follow_up_box(doc, document.follow_up, _follow_up_team(document))
+    if document.preamble:
+        add_markdown(doc, document.preamble, out.new_list)
 
 
 def _follow_up_team(document: Document) -> str | None:
@@ -172,17 +187,17 @@ def _add_section(out: _Out, section: Section, level: int) -> None:
     out.doc.add_heading(section.heading, level=min(level, 3))
     if section.text:
         add_markdown(out.doc, section.text, out.new_list)
-    for bullet in section.bullets or []:
-        add_inline(out.doc.add_paragraph(style="List Bullet"), bullet)
+    add_section_body(out.doc, section)
     if section.steps:
         _add_steps(out, section.steps)
+    add_text_after(out.doc, section, out.new_list)
     if section.note:
         _add_note(out.doc, section.note)
     for subsection in section.subsections or []:
         _add_section(out, subsection, level + 1)
 
 
-def _detail(responsible: str | None, when: str | None) -> str:
+def _detail(responsible: str | NotStated | None, when: str | NotStated | None) -> str:
     parts = [f"Ansvarig: {responsible}" if responsible else "", f"När: {when}" if when else ""]
     return " · ".join(part for part in parts if part)
 
@@ -196,7 +211,7 @@ def _add_detail(paragraph: Paragraph, text: str) -> None:
     paragraph.add_run(text, style="Stegdetalj")
 
 
-def _shared_responsible(alternatives: list[Alternative]) -> str | None:
+def _shared_responsible(alternatives: list[Alternative]) -> str | NotStated | None:
     owners = {alternative.responsible for alternative in alternatives}
     return owners.pop() if len(owners) == 1 else None
 
@@ -217,7 +232,8 @@ def _add_steps(out: _Out, steps: list[Step]) -> None:
             _add_alternative(out, num_id, alternative, shared)
 
 
-def _add_alternative(out: _Out, num_id: int, alternative: Alternative, shared: str | None) -> None:
+def _add_alternative(out: _Out, num_id: int, alternative: Alternative,
+                     shared: str | NotStated | None) -> None:
     paragraph = out.doc.add_paragraph(style="List Number 2")
     set_numbering(paragraph, num_id, 1)
     if alternative.condition:
@@ -241,10 +257,11 @@ def _set_properties(doc: DocxDocument, ctx: RenderContext) -> None:
     moment = dt.datetime.fromtimestamp(ctx.options.epoch, dt.UTC).replace(tzinfo=None)
     kind = "samverkansrutin" if isinstance(document, Samverkansrutin) else "arbetsrutin"
     props.title = document.title
-    props.author = props.last_modified_by = document.prepared_by
+    # "Ej angivet" is not an author: core properties carry stated values only.
+    props.author = props.last_modified_by = stated(document.prepared_by) or ""
     props.subject = head["description"]
     props.keywords = head["keywords"]
-    props.category = document.document_type
+    props.category = stated(document.document_type) or ""
     props.content_status = document.status
     props.identifier = document.id
     props.comments = f"{kind} {document.id}, version {document.version}"
