@@ -61,9 +61,11 @@ from builder.cli import (  # noqa: F401  # noqa: E402,F401  (approval ledger, re
     build,
     check,
     diff,
+    import_,
     new,
     review,
     schema,
+    serve,
     status,
     verify,
 )

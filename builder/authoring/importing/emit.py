@@ -1,0 +1,154 @@
+"""The draft as an ordered mapping in the model's key order, and as YAML with the schema line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from builder.authoring.importing import labels as L
+from builder.authoring.importing.report import ImportReport
+from builder.authoring.importing.structure import Draft, slugify
+from builder.authoring.scaffold import SCHEMA_LINE
+
+# Header fields every routine shows: written as ej_angivet when the source is silent.
+STATED_HEADER = {"dokumenttyp": "Dokumenttyp", "upprättat_av": "Upprättat av",
+                 "godkänt_av": "Godkänt av"}
+DATE_HEADER = {"datum_för_godkännande": "Datum för godkännande",
+               "giltig_från": "Giltigt från och med"}
+ORDER = ("dokumenttyp", "organisation", "upprättat_av", "godkänt_av", "uppdrag",
+         "diarienummer", "processägare", "granskare", "fastställare", "gäller_för", "målgrupp",
+         "kontaktperson", "ansvarig_för_revidering", "beslutande_organ", "ägare")
+DRAFT_VERSION = "0.1"
+
+
+@dataclass(frozen=True)
+class Parent:
+    """The samverkansrutin an imported arbetsrutin goes under (from --till)."""
+
+    id: str
+    teams: tuple[tuple[str, str], ...]  # (id, namn)
+
+    def team_in(self, title: str) -> str | None:
+        """The team the title names ("Arbetsrutin Palliativt team" → palliativt-team)."""
+        lowered = title.lower()
+        named = [(len(name), team_id) for team_id, name in self.teams if name.lower() in lowered]
+        return max(named)[1] if named else None
+
+
+def build_mapping(draft: Draft, kind: str, parent: Parent | None, report: ImportReport,
+                  fallback_id: str, today: dt.date | None = None) -> dict[str, Any]:
+    """The routine as plain data; what the source does not state is ej_angivet or left out."""
+    out: dict[str, Any] = {"id": slugify(draft.title or fallback_id), "typ": kind}
+    _title_and_header(out, draft, report)
+    if kind == "arbetsrutin":
+        _team_and_parent(out, draft, parent, report)
+    _version_and_dates(out, draft, report)
+    _revisions(out, draft, report, today or dt.date.today())
+    _document_lists(out, draft, kind, report)
+    return out
+
+
+def _title_and_header(out: dict[str, Any], draft: Draft, report: ImportReport) -> None:
+    out["titel"] = draft.title or L.NOT_STATED
+    if not draft.title:
+        report.not_stated.append("Titel")
+    values = draft.meta.values
+    for key in ORDER:
+        if key in values:
+            out[key] = values[key]
+        elif key == "godkänt_av" and key in draft.meta.empty:  # optional: "–" is absent
+            report.not_stated.append(f"{STATED_HEADER[key]} (tom i källan, utelämnat)")
+        elif key in STATED_HEADER:
+            out[key] = L.NOT_STATED
+            report.not_stated.append(STATED_HEADER[key])
+
+
+def _team_and_parent(out: dict[str, Any], draft: Draft, parent: Parent | None,
+                     report: ImportReport) -> None:
+    team = parent.team_in(draft.title or "") if parent is not None else None
+    if team is not None:
+        out["id"] = team  # an arbetsrutin is named after its team (rutin new does so)
+    else:
+        report.notes.append("teamet kunde inte hittas i samverkansrutinens team; "
+                            f"'team' sattes till rutinens id ({out['id']})")
+    out["team"] = team or out["id"]
+    out["samverkansrutin"] = parent.id if parent is not None else L.NOT_STATED
+    if parent is None:
+        report.not_stated.append("Samverkansrutin (id saknas; ange mappen med --till)")
+
+
+def _version_and_dates(out: dict[str, Any], draft: Draft, report: ImportReport) -> None:
+    values = draft.meta.values
+    out["version"] = values.get("version", DRAFT_VERSION)
+    if "version" not in values:
+        report.notes.append(
+            f"version {DRAFT_VERSION} är utkastets eget versionsnummer; källans version står "
+            "under 'källa'" if draft.meta.source.get("version")
+            else f"källan anger ingen version; utkastet får version {DRAFT_VERSION}")
+    out["status"] = "utkast"
+    for key, label in DATE_HEADER.items():
+        if key in values:
+            out[key] = values[key]
+        else:
+            report.not_stated.append(f"{label} (utelämnat: ett datum kan inte vara ej_angivet)")
+    for key in ("giltig_till", "utvärdering"):
+        if key in values:
+            out[key] = values[key]
+
+
+def _revisions(out: dict[str, Any], draft: Draft, report: ImportReport, today: dt.date) -> None:
+    revisions = list(draft.revisions)
+    if not any(str(r.get("version")) == out["version"] for r in revisions):
+        # What the tool did, dated today (as `rutin new` does): no fact about the routine.
+        revisions.insert(0, {"version": out["version"], "datum": today,
+                             "beskrivning": f"Importerad från {report.source} med rutin import."})
+        report.notes.append(f"'ändringar' fick en rad för version {out['version']}: importen")
+    out["ändringar"] = revisions
+
+
+def _document_lists(out: dict[str, Any], draft: Draft, kind: str, report: ImportReport) -> None:
+    optional: list[tuple[str, Any]] = [
+        ("begrepp", draft.glossary), ("källa", dict(draft.meta.source)),
+        ("övriga_uppgifter", draft.meta.other),
+        ("team", draft.teams if kind == "samverkansrutin" else None),
+    ]
+    out.update((key, value) for key, value in optional if value)
+    if draft.follow_up is not None:
+        out["uppföljning"] = draft.follow_up
+    elif kind == "arbetsrutin":
+        out["uppföljning"] = {"ansvarig": L.NOT_STATED, "hur": L.NOT_STATED,
+                              "när": L.NOT_STATED}
+        report.not_stated.append("Uppföljning (ansvarig, hur, när)")
+    if draft.preamble:
+        out["ingress"] = "\n\n".join(draft.preamble)
+    out["avsnitt"] = draft.sections
+    out.update((key, value) for key, value in (("kontakter", draft.contacts),
+                                               ("relaterade_dokument", draft.related)) if value)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, Unicode kept, multi-line text as literal blocks, dates as ISO."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _date(dumper: yaml.SafeDumper, value: dt.date) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value.isoformat())
+
+
+_Dumper.add_representer(str, _str)
+_Dumper.add_representer(dt.date, _date)
+
+
+def to_yaml(mapping: dict[str, Any], source_name: str) -> str:
+    """The draft as YAML: the schema line and a note on where it came from, then the keys."""
+    body = yaml.dump(mapping, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=96,
+                     default_flow_style=False)
+    return (f"{SCHEMA_LINE}\n# Importerad från {source_name} av 'rutin import'. Utkast: "
+            "granska varje värde mot källan.\n" + body)

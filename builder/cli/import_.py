@@ -1,0 +1,41 @@
+"""`rutin import`: a Word file or web page becomes a draft routine, with an import report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from builder.authoring.importing import ImportRefused, import_source, parent_of, target_path
+from builder.cli import cli
+from builder.write import write_new
+
+
+@cli.command("import")
+@click.argument("source", metavar="FIL", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--till", "folder", type=click.Path(path_type=Path, file_okay=False),
+              default=None, metavar="routines/<grupp>/",
+              help="Mappen utkastet skrivs till (standard: routines/<id>/).")
+@click.option("--typ", "kind", type=click.Choice(["samverkansrutin", "arbetsrutin"]),
+              default=None, help="Rutinens typ (standard: gissas från källan).")
+@click.pass_context
+def import_(ctx: click.Context, source: Path, folder: Path | None, kind: str | None) -> int:
+    """Importera en rutin från FIL (.docx eller .html) till ett YAML-utkast."""
+    try:
+        result = import_source(source, kind=kind,
+                               parent=parent_of(folder) if folder is not None else None)
+    except ImportRefused as exc:
+        click.echo(f"fel: {exc}", err=True)
+        ctx.exit(1)
+        return 1
+    target = target_path(result.mapping, folder)
+    try:
+        write_new(target, result.yaml_text.encode("utf-8"))
+    except FileExistsError:
+        click.echo(f"fel: {target} finns redan; ingenting skrevs över", err=True)
+        ctx.exit(1)
+        return 1
+    click.echo(result.report_text(str(target)), nl=False)
+    click.echo(f"Skrev {target}. Granska utkastet och kör 'rutin check {target}'.")
+    ctx.exit(0)
+    return 0
