@@ -8,6 +8,8 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from builder.typography import keep_together_html, swedish_quotes
+
 # The pattern authors use for abbreviations: NSVT, SAMSA, SIP, MALT (rule R405).
 ABBREVIATION = re.compile(r"(?<![\w-])[A-ZÅÄÖ]{2,}(?![\w-])")
 # Words that look like abbreviations but are ordinary Swedish in capitals.
@@ -26,13 +28,13 @@ def _detector() -> MarkdownIt:
 
 
 def render_markdown(text: str) -> Markup:
-    """Markdown to safe HTML."""
-    return Markup(_renderer().render(text))
+    """Markdown to safe HTML, with Swedish typography (builder.typography)."""
+    return keep_together_html(_renderer().render(swedish_quotes(text)))
 
 
 def render_inline(text: str) -> Markup:
-    """Markdown for a single line (no surrounding paragraph)."""
-    return Markup(_renderer().renderInline(text))
+    """Markdown for a single line (no surrounding paragraph), with Swedish typography."""
+    return keep_together_html(_renderer().renderInline(swedish_quotes(text)))
 
 
 def find_raw_html(text: str) -> str | None:

@@ -8,6 +8,7 @@ from typing import Any
 from markupsafe import Markup
 
 from builder.dates import format_date_sv
+from builder.derived import NOT_STATED, as_text
 from builder.markdown import render_inline, render_markdown
 from builder.model import Arbetsrutin, Document, Revision, Samverkansrutin, Section, Step
 from builder.render import RenderContext
@@ -77,8 +78,16 @@ def _css_key(label: str) -> str:
     return label.lower().replace(" ", "-").translate(str.maketrans("åäö", "aao"))
 
 
-def _who(responsible: str | None, when: str | None) -> dict[str, str | None]:
-    return {"responsible": responsible, "when": when}
+def when_label(when: str | None) -> str | None:
+    """"När:" unless the value already says it ("När uppdraget påbörjas"): no "När: När …"."""
+    if not when or when.strip().casefold().startswith("när "):
+        return None
+    return "När:"
+
+
+def _who(responsible: object, when: object) -> dict[str, str | None]:
+    owner, moment = as_text(responsible), as_text(when)
+    return {"responsible": owner, "when": moment, "when_label": when_label(moment)}
 
 
 def step_view(number: int, step: Step) -> dict[str, Any]:
@@ -87,15 +96,18 @@ def step_view(number: int, step: Step) -> dict[str, Any]:
             "letter": LETTERS[i],
             "condition": render_inline(alt.condition) if alt.condition else None,
             "text": render_inline(alt.text),
-            **_who(alt.responsible, alt.when),
+            **_who(alt.responsible or (NOT_STATED if not step.responsible else None),
+                   alt.when),
         }
         for i, alt in enumerate(step.alternatives or [])
     ]
+    # A step's own text names who does it; unstated, it says so (the alternatives name theirs).
+    owner = step.responsible or (NOT_STATED if step.text else None)
     return {
         "number": number,
         "text": render_inline(step.text) if step.text else None,
         "alternatives": alternatives,
-        **_who(step.responsible, step.when),
+        **_who(owner, step.when),
     }
 
 

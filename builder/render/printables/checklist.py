@@ -6,12 +6,14 @@ from functools import lru_cache
 from typing import Any
 
 from builder.render import Artifact, RenderContext
-from builder.render.document_view import COPY_NOTICE
+from builder.render.document_view import COPY_NOTICE, NOT_STATED, WATERMARK_DRAFT
 from builder.render.printables.common import (
     ChecklistRow,
     checked_pdf,
+    checklist_items,
     checklist_rows,
     document_head,
+    find_team,
     render_template,
     team_label,
     validity_text,
@@ -23,12 +25,18 @@ HEADER_FIELDS = (("patient", "Patient (initialer/ID)"), ("datum", "Datum"),
                  ("ansvarig", "Ansvarig"))
 
 
+CHOOSE_LABEL = "Välj det som gäller (kryssa för det som gjorts):"
+
+
 def checklist_html(ctx: RenderContext, rows: list[ChecklistRow], fillable: bool) -> str:
     doc = ctx.document
     return render_template(
         "checklist.html.j2",
         doc=doc,
-        rows=rows,
+        items=checklist_items(rows, find_team(ctx.routine, ctx.library)),
+        choose_label=CHOOSE_LABEL,
+        not_stated=NOT_STATED,
+        draft_label=WATERMARK_DRAFT,
         fillable=fillable,
         header_fields=HEADER_FIELDS,
         validity=validity_text(doc),

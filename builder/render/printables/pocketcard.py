@@ -12,7 +12,9 @@ from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin
 from builder.phone import format_phone_sv
 from builder.render import Artifact, RenderContext
+from builder.render.document_view import EXAMPLE_MARK, WATERMARK_DRAFT
 from builder.render.printables.common import (
+    ChecklistRow,
     checked_pdf,
     checklist_rows,
     document_head,
@@ -24,7 +26,9 @@ from builder.render.printables.common import (
 from builder.render.printables.imposition import CARD, impose
 from builder.render.printables.sheet import impose_cards
 
-MAX_POINTS_FROM_STEPS = 6  # the issue: "the 3–6 most important points"
+MAX_POINTS_FROM_STEPS = 6
+# At 8 pt a face holds about four two-line points below its band; a fifth alone still fits.
+FRONT_POINTS = 4  # the issue: "the 3–6 most important points"
 PX_PER_MM = 96 / 25.4  # WeasyPrint lays out in CSS pixels
 
 
@@ -45,11 +49,21 @@ class CardContent:
     abbreviation: str | None
     points: tuple[str, ...]
     follow_up_owner: str | None
+    follow_up_example: bool  # the owner is an example awaiting the team's decision
     contacts: tuple[CardContact, ...]
     version: str
     validity: str
     draft: bool
     qr_url: str | None
+
+    @property
+    def front_points(self) -> tuple[str, ...]:
+        return self.points[:FRONT_POINTS] if len(self.points) > FRONT_POINTS + 1 else self.points
+
+    @property
+    def back_points(self) -> tuple[str, ...]:
+        """Points past the front's room continue on the back, above the contacts."""
+        return self.points[len(self.front_points):]
 
     @property
     def qr_image(self) -> str | None:
@@ -66,11 +80,26 @@ def wants_card(routine: RoutineFile) -> bool:
 
 
 def _points(routine: RoutineFile) -> tuple[str, ...]:
+    """The author's short forms, or every step, alternative and note with its condition.
+
+    Derived points keep every condition; past six, the card says how many steps it leaves
+    to the routine rather than dropping them silently.
+    """
     card = routine.document.pocket_card
     if card is not None and card.points:
-        return tuple(card.points)
-    rows = checklist_rows(routine.document)[:MAX_POINTS_FROM_STEPS]
-    return tuple(f"{r.condition} → {r.text}" if r.condition else r.text for r in rows)
+        return tuple(p if isinstance(p, str) else p.text for p in card.points)
+    rows = checklist_rows(routine.document)
+    points = [_row_point(r) for r in rows[:MAX_POINTS_FROM_STEPS]]
+    if len(rows) > MAX_POINTS_FROM_STEPS:
+        points.append(f"… och {len(rows) - MAX_POINTS_FROM_STEPS} steg till: se rutinen.")
+    return tuple(points)
+
+
+def _row_point(row: ChecklistRow) -> str:
+    text = f"{row.condition} → {row.text}" if row.condition else row.text
+    prefix = f"{row.number}. " if row.number else ""
+    owner = f" ({row.responsible})" if row.responsible else ""
+    return f"{prefix}{text}{owner}"
 
 
 def qr_code(url: str) -> segno.QRCode:
@@ -106,6 +135,7 @@ def card_content(routine: RoutineFile, library: Library) -> CardContent | None:
         abbreviation=team.abbreviation if team else None,
         points=points,
         follow_up_owner=doc.follow_up.responsible if doc.follow_up else None,
+        follow_up_example=bool(doc.follow_up and doc.follow_up.example),
         contacts=contacts, version=doc.version, validity=validity_text(doc),
         draft=doc.is_draft, qr_url=url,
     )
@@ -114,7 +144,8 @@ def card_content(routine: RoutineFile, library: Library) -> CardContent | None:
 def cards_html(cards: list[CardContent], mode: str, meta: dict[str, str]) -> str:
     """``mode``: "single" (85 × 55 mm pages, front then back per card) or "measure"; the A4
     sheet is imposed from the single cards' PDF (builder.render.printables.sheet)."""
-    return render_template("pocketcard.html.j2", cards=cards, mode=mode, meta=meta)
+    return render_template("pocketcard.html.j2", cards=cards, mode=mode, meta=meta,
+                           draft_label=WATERMARK_DRAFT, example_mark=EXAMPLE_MARK)
 
 
 def render_pocketcard(ctx: RenderContext) -> list[Artifact]:
