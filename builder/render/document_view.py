@@ -26,6 +26,7 @@ EXPIRED_BANNER = "OBS: giltighetstiden har passerat"
 REVOKED_BANNER = "UPPHÄVD – rutinen gäller inte längre och ska inte användas"
 DRAFT_BANNER = "UTKAST – ej fastställd. Rutinen gäller inte förrän samordningsgruppen fastställt den."
 EXAMPLE_MARK = "Exempel – ska fastställas av teamet"
+APPROVAL_MISSING = "Ej fastställd – underskrift saknas"
 COPY_NOTICE = "Utskriven kopia – kontrollera att du har den aktuella versionen"
 MISSING = "–"
 # Id of the reserved area where the signing step places the visible signature stamp, and of
@@ -136,9 +137,10 @@ def flatten_sections(sections: list[Section], level: int = 2) -> list[dict[str, 
 
 
 def pdf_link(doc: Document) -> str:
-    """Relative link from one document's output folder to another's PDF (output layout:
-    output/<samverkansrutin-id>/<document-id>/<id>-v<version>.pdf)."""
-    return f"../{doc.id}/{doc.id}-v{doc.version}.pdf"
+    """Relative link from one document's output folder to another's stable page (output
+    layout: output/<samverkansrutin-id>/<document-id>/index.html), which always links the
+    current version: a Bilaga link never goes stale when the other document is revised."""
+    return f"../{doc.id}/index.html"
 
 
 def team_rows(ctx: RenderContext) -> list[dict[str, Any]]:
@@ -225,6 +227,26 @@ def status_view(ctx: RenderContext) -> dict[str, Any]:
     return {"status": doc.status, "watermark": watermark, "banners": banners, "expired": expired}
 
 
+def approval_statement(ctx: RenderContext) -> str:
+    """"Fastställd av Samordningsgruppen 29 maj 2026, § 4" from the ledger entry for this
+    version; for drafts the absence of a decision. The PDF shows it under its approval box,
+    the DOCX under its header table."""
+    from builder.governance.ledger import latest_approval
+
+    doc: Document = ctx.document
+    if not doc.is_approved:
+        return APPROVAL_MISSING
+    entry = latest_approval(ctx.library, doc.id)
+    if entry is not None and entry.version == doc.version:
+        from builder.signing.sign import protocol_phrase
+
+        return (f"Fastställd av {entry.body} {format_date_sv(entry.date)}, "
+                f"{protocol_phrase(entry.protocol)}")
+    if doc.approved_by and doc.approval_date:
+        return f"Fastställd av {doc.approved_by} {format_date_sv(doc.approval_date)}"
+    return STATUS_LABELS[doc.status]
+
+
 def head_view(ctx: RenderContext) -> dict[str, Any]:
     """What becomes PDF document metadata (title, author, subject, keywords, dates)."""
     doc: Document = ctx.document
@@ -260,7 +282,8 @@ def document_view(ctx: RenderContext, *, for_pdf: bool, css: Markup) -> dict[str
         "metadata": metadata_rows(ctx),
         "approval_box_id": APPROVAL_BOX_ID,
         "approval_box_end_id": APPROVAL_BOX_END_ID,
-        "approval_hint": "Ej fastställd – underskrift saknas" if doc.is_draft else None,
+        "approval_hint": APPROVAL_MISSING if doc.is_draft else None,
+        "approval_statement": None if doc.is_draft else approval_statement(ctx),
         "state": status_view(ctx),
         "follow_up": follow_up_view(doc),
         "sections": flatten_sections(doc.sections),

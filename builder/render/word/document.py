@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import Any
 
 import docx
 from docx.document import Document as DocxDocument
@@ -13,16 +14,19 @@ from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from builder.dates import format_date_sv
 from builder.model import Alternative, Document, Samverkansrutin, Section, Step
 from builder.render import Artifact, RenderContext
 from builder.render.document_view import (
     COPY_NOTICE,
     EXPIRED_BANNER,
     NOTE_PREFIXES,
+    STATUS_LABELS,
+    approval_statement,
     head_view,
     status_view,
+    step_view,
 )
+from builder.render.printables.common import validity_text
 from builder.render.word.blocks import (
     add_appendices,
     add_follow_up_box,
@@ -31,7 +35,8 @@ from builder.render.word.blocks import (
     add_revisions,
     add_team_table,
 )
-from builder.render.word.markdown import add_inline, add_markdown
+from builder.render.word.house_style import apply_house_style
+from builder.render.word.markdown import add_inline, add_markdown, word_text
 from builder.render.word.ooxml import (
     add_field,
     add_step_numbering,
@@ -40,7 +45,6 @@ from builder.render.word.ooxml import (
     reproducible_zip,
     set_language,
     set_numbering,
-    set_update_fields,
     shade_paragraph,
 )
 
@@ -95,7 +99,7 @@ def _add_styles(doc: DocxDocument) -> None:
     """Named styles for what the routine marks out, so authors can restyle them in Word."""
     styles = doc.styles
     set_language(doc, LANGUAGE)
-    set_update_fields(doc)
+    apply_house_style(doc)
     drop_thumbnail(doc)
     for name in ("Header", "Footer"):
         tabs = styles[name].paragraph_format.tab_stops
@@ -132,12 +136,13 @@ def _add_header_footer(doc: DocxDocument, ctx: RenderContext) -> None:
     document, section = ctx.document, doc.sections[0]
     header = section.header.paragraphs[0]
     header.add_run(document.title).font.color.rgb = GREY
-    header.add_run(f"\tVersion {document.version}").font.color.rgb = GREY
+    status = STATUS_LABELS[document.status]
+    header.add_run(f"\tVersion {document.version} · {status}").font.color.rgb = GREY
     for mark in header_marks(ctx):
         run = section.header.add_paragraph(style="Header").add_run(mark)
         run.bold, run.font.size, run.font.color.rgb = True, Pt(12), MARK_COLOR
     footer = section.footer.paragraphs[0]
-    validity = f" · Giltigt från och med {format_date_sv(document.valid_from)}"
+    validity = f" · {validity_text(document)}"
     footer.add_run(f"Version {document.version}{validity if document.valid_from else ''}\tSida ")
     add_field(footer, "PAGE")
     footer.add_run(" av ")
@@ -149,23 +154,16 @@ def _add_front(out: _Out, ctx: RenderContext) -> None:
     """Metadata block, title, status banners and follow-up box: what page 1 opens with."""
     document, doc = ctx.document, out.doc
     add_metadata_table(doc, ctx)
-    doc.add_paragraph(document.title, style="Title")
-    for banner in status_view(ctx)["banners"]:
+    statement = approval_statement(ctx)
+    paragraph = doc.add_paragraph(style="Etikett")
+    paragraph.add_run("Godkännande: ").bold = True
+    paragraph.add_run(statement)
+    for banner in status_view(ctx)["banners"]:  # above the title, as in the PDF
         run = doc.add_paragraph().add_run(banner)
         run.bold, run.font.color.rgb = True, MARK_COLOR
+    doc.add_paragraph(word_text(document.title), style="Title")
     if document.follow_up is not None:
-        add_follow_up_box(doc, document.follow_up, _follow_up_team(document))
-
-
-def _follow_up_team(document: Document) -> str | None:
-    """The team a samverkansrutin's own follow-up belongs to (the Kungälv seed: NSVT)."""
-    team_id = document.follow_up.team if document.follow_up else None
-    if not isinstance(document, Samverkansrutin) or team_id is None:
-        return None
-    team = next((t for t in document.teams if t.id == team_id), None)
-    if team is None:
-        return None
-    return f"{team.name} ({team.abbreviation})" if team.abbreviation else team.name
+        add_follow_up_box(doc, document.follow_up)
 
 
 def _add_section(out: _Out, section: Section, level: int) -> None:
@@ -182,9 +180,15 @@ def _add_section(out: _Out, section: Section, level: int) -> None:
         _add_section(out, subsection, level + 1)
 
 
-def _detail(responsible: str | None, when: str | None) -> str:
-    parts = [f"Ansvarig: {responsible}" if responsible else "", f"När: {when}" if when else ""]
-    return " · ".join(part for part in parts if part)
+def _detail(who: dict[str, Any]) -> str:
+    """"Ansvarig: … · När: …" as the document view gives it to the PDF (one wording)."""
+    parts = []
+    if who.get("responsible"):
+        parts.append(f"Ansvarig: {who['responsible']}")
+    if who.get("when"):
+        parts.append(f"{who['when_label']} {who['when']}" if who.get("when_label")
+                     else str(who["when"]))
+    return " · ".join(parts)
 
 
 def _add_detail(paragraph: Paragraph, text: str) -> None:
@@ -196,35 +200,38 @@ def _add_detail(paragraph: Paragraph, text: str) -> None:
     paragraph.add_run(text, style="Stegdetalj")
 
 
-def _shared_responsible(alternatives: list[Alternative]) -> str | None:
-    owners = {alternative.responsible for alternative in alternatives}
-    return owners.pop() if len(owners) == 1 else None
-
-
 def _add_steps(out: _Out, steps: list[Step]) -> None:
-    """Numbered steps with Word numbering; alternatives as 2a, 2b, 2c on level 1."""
+    """Numbered steps with Word numbering; alternatives as 2a, 2b, 2c on level 1, each with
+    its own owner, as the PDF shows them (builder.render.document_view.step_view)."""
     num_id = out.new_list()
-    for step in steps:
+    for number, step in enumerate(steps, start=1):
+        view = step_view(number, step)
         paragraph = out.doc.add_paragraph(style="List Number")
         set_numbering(paragraph, num_id, 0)
-        alternatives = step.alternatives or []
-        # A step made only of alternatives names its common owner once, on the step line.
-        shared = None if step.text else _shared_responsible(alternatives)
         if step.text:
             add_inline(paragraph, step.text)
-        _add_detail(paragraph, _detail(step.responsible or shared, step.when))
-        for alternative in alternatives:
-            _add_alternative(out, num_id, alternative, shared)
+        for alternative, alt_view in zip(step.alternatives or [], view["alternatives"]):
+            _add_alternative(out, num_id, alternative, alt_view)
+        if step.alternatives:
+            # The step's own who/when follows its alternatives, as in the PDF.
+            detail = _detail(view)
+            if detail:
+                _add_detail(out.doc.add_paragraph(style="List Continue"), detail)
+        else:
+            _add_detail(paragraph, _detail(view))
 
 
-def _add_alternative(out: _Out, num_id: int, alternative: Alternative, shared: str | None) -> None:
+def _add_alternative(out: _Out, num_id: int, alternative: Alternative,
+                     view: dict[str, Any]) -> None:
     paragraph = out.doc.add_paragraph(style="List Number 2")
     set_numbering(paragraph, num_id, 1)
     if alternative.condition:
-        paragraph.add_run(f"{alternative.condition} ").bold = True
+        add_inline(paragraph, alternative.condition)
+        for run in paragraph.runs:
+            run.italic = True
+        paragraph.add_run(" → ")
     add_inline(paragraph, alternative.text)
-    owner = None if alternative.responsible == shared else alternative.responsible
-    _add_detail(paragraph, _detail(owner, alternative.when))
+    _add_detail(paragraph, _detail(view))
 
 
 def _add_note(doc: DocxDocument, note: str) -> None:
