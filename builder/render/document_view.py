@@ -283,7 +283,9 @@ def document_view(ctx: RenderContext, *, for_pdf: bool, css: Markup) -> dict[str
         "approval_box_id": APPROVAL_BOX_ID,
         "approval_box_end_id": APPROVAL_BOX_END_ID,
         "approval_hint": APPROVAL_MISSING if doc.is_draft else None,
-        "approval_statement": None if doc.is_draft else approval_statement(ctx),
+        # A signed PDF's stamp says it; unsigned outputs say it in words under the box.
+        "approval_statement": None if doc.is_draft or (for_pdf and ctx.options.sign)
+        else approval_statement(ctx),
         "state": status_view(ctx),
         "follow_up": follow_up_view(doc),
         "sections": flatten_sections(doc.sections),

@@ -116,12 +116,12 @@ def signing_moment() -> dt.datetime:
 
 
 def _long_date(value: dt.date | str) -> str:
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value)
-        except ValueError:
-            return value
-    return format_date_sv(value)
+    if isinstance(value, dt.date):
+        return format_date_sv(value)
+    try:
+        return format_date_sv(dt.date.fromisoformat(value))
+    except ValueError:
+        return value
 
 
 def stamp_text(signer_name: str, date: dt.date | str, protocol: str | None, test: bool,

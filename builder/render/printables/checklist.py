@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from builder.derived import NOT_STATED
 from builder.render import Artifact, RenderContext
-from builder.render.document_view import COPY_NOTICE, NOT_STATED, WATERMARK_DRAFT
+from builder.render.document_view import COPY_NOTICE, WATERMARK_DRAFT
 from builder.render.printables.common import (
     ChecklistRow,
     checked_pdf,

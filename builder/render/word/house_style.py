@@ -49,7 +49,7 @@ def _font_table(doc: DocxDocument) -> None:
             f'<w:font {nsdecls("w")} w:name="{name}"><w:altName w:val="{alternative}"/>'
             f'<w:panose1 w:val="{panose}"/><w:charset w:val="00"/>'
             f'<w:family w:val="{family}"/><w:pitch w:val="variable"/></w:font>'))
-    from lxml import etree
+    from lxml import etree  # type: ignore[import-untyped]
 
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
