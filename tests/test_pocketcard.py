@@ -295,8 +295,9 @@ def test_overlong_card_is_measured_not_guessed(library: Library) -> None:
     assert measured[("fall-fickkort", "framsida")].overflow_mm == 0
     assert measured[("fall-fickkort", "baksida")].overflow_mm == 0
     # 30 one-line points: about 30 lines of ~3.1 mm (plus spacing) against 55 mm of card.
-    assert measured[("lang", "framsida")].overflow_mm > 60
-    assert measured[("lang", "baksida")].overflow_mm == 0
+    # Past the front's four points the rest continue on the back, above the contacts.
+    assert measured[("lang", "framsida")].overflow_mm == 0
+    assert measured[("lang", "baksida")].overflow_mm > 50
 
 
 def test_shipped_routines_have_no_print_findings() -> None:
