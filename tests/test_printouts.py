@@ -241,17 +241,20 @@ def _story(words: str) -> list[str]:
 
 
 def _pdf_body(path: Path, routine: RoutineFile) -> str:
-    """The PDF's text from the title on, running headers and footers removed."""
+    """The PDF's text from the title on, in content order (WeasyPrint draws in document
+    order; ``-raw`` keeps it), without what every page repeats: running header and footer,
+    the UTKAST watermark, the approval box's hint and the signature stamp."""
     doc = routine.document
-    text = pdf_text(path)
-    running = [r"Utskriven kopia – kontrollera att du har den aktuella versionen",
-               r"Sida \d+ av \d+", re.escape(f"{doc.title}"),
-               rf"Version {re.escape(doc.version)} · [\w ]+"]
-    body = text[text.index("\n", text.index(doc.title)):]  # the first title is the header's
-    body = body[body.index(doc.title[:40]):]
-    for pattern in running:
-        body = re.sub(rf"^{pattern}$", "", body, flags=re.MULTILINE)
-    return body
+    text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    furniture = [
+        rf"{re.escape(doc.title)}\s+Version [^\n]+\s+Utskriven kopia[^\n]+?\s+Sida \d+ av \d+\n",
+        r"U\nTKAST\n–\nej fastställd\n", r"Ej fastställd – underskrift saknas\n",
+        r"TESTSIGNATUR – ej giltig\n", r"Fastställd av .*?Elektroniskt signerad.*?\d{2}:\d{2}\n",
+    ]
+    for pattern in furniture:
+        text = re.sub(pattern, "", text, flags=re.DOTALL)
+    return text[text.index(doc.title[:40]):]
 
 
 def _docx_body(path: Path, routine: RoutineFile) -> str:

@@ -191,7 +191,7 @@ def _page(title: str, heading: str, groups: list[Group], home: str | None, organ
     template = template_env().get_template("index.html.j2")
     html = template.render(
         title=title, heading=heading, groups=groups, home=home, organisation=organisation,
-        today=today.isoformat(), css=inline_files(("index.css",)), script=inline_files(("index.js",)),
+        today=format_date_sv(today), css=inline_files(("index.css",)), script=inline_files(("index.js",)),
         total=sum(len(g.rows) for g in groups), own_page=home is not None,
     )
     return html.encode("utf-8")
