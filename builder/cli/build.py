@@ -10,7 +10,14 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from builder.build.run import run_build
 from builder.cli import cli
@@ -61,8 +68,10 @@ def build(ctx: click.Context, path: Path, output: Path, formats: str | None, ify
     console = Console(stderr=True, highlight=False)
     started = time.perf_counter()
     show_bar = not quiet and sys.stderr.isatty()
+    # A long build shows how long it has left (rich estimates from the pace so far).
     with Progress(TextColumn("Bygger"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not show_bar) as bar:
+                  TextColumn("kvar"), TimeRemainingColumn(), console=console, transient=True,
+                  disable=not show_bar) as bar:
         task = bar.add_task("bygger", total=None)
 
         def advance(done: int, total: int) -> None:
