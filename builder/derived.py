@@ -3,7 +3,7 @@
 Cards and checklists are what staff carry, so every line on them is tied to the step (or
 note) it comes from: derived from it, or an author's short form naming it (fickkort.punkter
 items ``{steg: "2a", text: …, avtryck: …}``). One numbering serves the checklist, the card,
-the review packet and rules R503–R506.
+the review packet and rules R503–R505.
 """
 
 from __future__ import annotations

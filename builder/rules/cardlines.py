@@ -1,4 +1,8 @@
-"""R503–R506: every pocket-card line is tied to the step or note it comes from, and kept current."""
+"""R503–R505: a pocket-card line that names its step or note is tied to it and kept current.
+
+Plain-text lines (the older form) stay valid and unflagged: routines written before issue 14
+keep checking clean. The review packet shows which lines name no step.
+"""
 
 from __future__ import annotations
 
@@ -63,12 +67,3 @@ def check_card_point_fingerprint(library: Library, options: CheckOptions) -> Ite
             yield finding(routine, ("fickkort", "punkter", index), "R505",
                           f"fickkortets rad för {source.label} saknar avtryck; när raden säger "
                           f"samma sak som steget, skriv avtryck: {source.fingerprint}")
-
-
-@rule("R506", "warning", "Fickkortets rad anger vilket steg eller avsnitt den kommer från")
-def check_card_point_tied(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
-    for routine, index, point in _points(library):
-        if isinstance(point, str):
-            yield finding(routine, ("fickkort", "punkter", index), "R506",
-                          "fickkortets rad är fri text; skriv den som {steg: …, text: …} "
-                          "eller {avsnitt: …, text: …} så att den följer sitt steg")

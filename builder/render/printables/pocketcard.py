@@ -28,7 +28,8 @@ from builder.render.printables.sheet import impose_cards
 
 MAX_POINTS_FROM_STEPS = 6
 # At 8 pt a face holds about four two-line points below its band; a fifth alone still fits.
-FRONT_POINTS = 4  # the issue: "the 3–6 most important points"
+FRONT_POINTS = 4
+BACK_POINTS = 4  # at most this many continue on the back, above contacts and version  # the issue: "the 3–6 most important points"
 PX_PER_MM = 96 / 25.4  # WeasyPrint lays out in CSS pixels
 
 
@@ -58,7 +59,11 @@ class CardContent:
 
     @property
     def front_points(self) -> tuple[str, ...]:
-        return self.points[:FRONT_POINTS] if len(self.points) > FRONT_POINTS + 1 else self.points
+        """Up to four points; a fifth alone still fits. Past eight no back holds the rest
+        either: all stay on the front and R501 asks the author to shorten them."""
+        if FRONT_POINTS + 1 < len(self.points) <= FRONT_POINTS + BACK_POINTS:
+            return self.points[:FRONT_POINTS]
+        return self.points
 
     @property
     def back_points(self) -> tuple[str, ...]:
