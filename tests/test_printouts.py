@@ -338,3 +338,28 @@ def test_index_lists_fastställda_first_with_team_origin(built: tuple[Library, P
     assert "Närsjukvårdsteam (NSVT), Kungälvs sjukhus" in text
     assert "Närsjukvårdsteam, SÄS" in text
     assert "signatur" not in text.lower()
+
+
+@pytest.mark.slow
+def test_review_packet_shows_card_and_checklist_beside_the_steps(tmp_path: Path) -> None:
+    """Samordningsgruppen approves what staff carry: each step beside its card line and
+    checklist row, then the checklist and the card as they print."""
+    from builder.decision.review import printout_rows, review_packet
+
+    library, _ = load_library(ROUTINES)
+    routine = _routine(library, "kungalv-insatser-i-hemmet")
+    rows = printout_rows(routine, library)
+    assert [r["number"] for r in rows] == ["1", "2a", "2b", "2c", "3", "4", "Observera"]
+    assert all(r["card"] != "–" for r in rows)  # every step has its card line
+    assert "utförs av Vårdcentralen" in rows[1]["checklist"]
+    text = normalise(pdf_text(_write(tmp_path, review_packet(ROUTINES, routine.document.id))))
+    assert "Det personalen bär" in text
+    assert "Välj det som gäller" in text  # the checklist page
+    assert "Fortsättning på baksidan" in text  # the card's front
+
+
+def _write(tmp_path: Path, out: Any) -> Path:
+    assert out.warnings == ()
+    path = tmp_path / "granskning.pdf"
+    path.write_bytes(out.data)
+    return path

@@ -85,9 +85,9 @@ def printout_rows(routine: RoutineFile, library: Library) -> list[dict[str, str]
         if isinstance(point, CardPoint) and (source := resolve(document, point)) is not None:
             by_path.setdefault(source.path, []).append(point.text)
     derived = card is not None and not points
-    items = checklist_items(
-        [r for r in _rows(document)], find_team(routine, library))
-    performed = {row.path: item.performed_by for item in items for row in item.rows}
+    items = checklist_items(_rows(document), find_team(routine, library))
+    performed = {row.path: other for item in items
+                 for row, other in zip(item.rows, item.others, strict=True)}
     rows = []
     for index, source in enumerate(step_sources(document)):
         on_card = by_path.get(source.path) or by_path.get(source.path[:-2]) or []
