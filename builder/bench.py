@@ -52,20 +52,24 @@ ROLES = ("Sjuksköterska", "Läkare", "Enhetschef", "Distriktssköterska", "Unde
 
 
 def sentence(rng: random.Random, low: int = 8, high: int = 18) -> str:
+    """A random Swedish-looking sentence of ``low``–``high`` words."""
     words = [rng.choice(WORDS) for _ in range(rng.randint(low, high))]
     return " ".join(words).capitalize() + "."
 
 
 def paragraph(rng: random.Random, sentences: int) -> str:
+    """``sentences`` random sentences as one paragraph."""
     return " ".join(sentence(rng) for _ in range(sentences))
 
 
 def block(text: str, indent: int) -> str:
+    """``text`` as a YAML block scalar, wrapped and indented."""
     pad = " " * indent
     return "|\n" + "\n".join(pad + line for line in wrap(text)) + "\n"
 
 
 def wrap(text: str, width: int = 88) -> list[str]:
+    """``text`` broken into lines of at most ``width`` characters."""
     lines, line = [], ""
     for word in text.split():
         if line and len(line) + len(word) + 1 > width:
@@ -77,6 +81,7 @@ def wrap(text: str, width: int = 88) -> list[str]:
 
 
 def header(doc_id: str, kind: str, title: str, extra: str) -> str:
+    """The YAML header every generated routine starts with."""
     return (f"# yaml-language-server: $schema=../rutin.schema.json\nid: {doc_id}\ntyp: {kind}\n"
             f"titel: {title}\ndokumenttyp: Styrdokument\nupprättat_av: Arbetsgrupp\n"
             f"godkänt_av: Samordningsgruppen\n{extra}version: \"1.0\"\nstatus: utkast\n"
@@ -146,6 +151,7 @@ def generate_library(root: Path, count: int, seed: int = 1) -> int:
 
 
 def timed(function: Callable[[], T]) -> tuple[float, T]:
+    """(seconds taken, result) of calling ``function`` once."""
     start = time.perf_counter()
     value = function()
     return time.perf_counter() - start, value
@@ -163,18 +169,22 @@ class Rows(list["Row"]):
     """Rows printed as they are measured: a long benchmark shows progress."""
 
     def append(self, row: Row) -> None:
+        """Keep the row and print it at once, so a long run shows progress."""
         print(row.line(), flush=True)
         super().append(row)
 
 
 @dataclass
 class Row:
+    """One measurement with its target (seconds) and a note."""
+
     label: str
     seconds: float
     target: float | None = None
     note: str = ""
 
     def line(self) -> str:
+        """The row as a line of the report, with the verdict against its target."""
         verdict = ""
         if self.target is not None:
             met = "uppfyllt" if self.seconds <= self.target else "EJ uppfyllt"
@@ -190,6 +200,7 @@ def cpu_seconds() -> float:
 
 
 def verdict(value: float, target: float, unit: str) -> str:
+    """The target beside a figure, and whether the figure meets it."""
     met = "uppfyllt" if value <= target else "EJ uppfyllt"
     return f"mål ≤ {target:g}{unit}: {met}"
 
@@ -215,12 +226,9 @@ def approve_some(root: Path, ids: list[str]) -> int:
     return done
 
 
-def rendered(result: object) -> int:
-    return len(getattr(result, "rendered", []))
-
-
 def bench_library(title: str, root: Path, work: Path, jobs: int, formats: tuple[str, ...],
                   change: Path | None) -> list[Row]:
+    """Time check and build (full, no-op, after one change) over one library."""
     import datetime as dt
 
     print(f"\n{title}", flush=True)
@@ -242,10 +250,10 @@ def bench_library(title: str, root: Path, work: Path, jobs: int, formats: tuple[
     options = BuildOptions(output=output, formats=formats, jobs=jobs, quiet=True, today=today)
     seconds, result = timed(lambda: run_build(root, options))
     rows.append(Row(f"fullt bygge ({', '.join(formats)})", seconds, TARGET_FULL_S,
-                    f"{rendered(result)} utdata renderade"))
+                    f"{len(result.rendered)} utdata renderade"))
     seconds, result = timed(lambda: run_build(root, options))
     rows.append(Row("bygge utan ändringar (i processen)", seconds, TARGET_NOOP_S,
-                    f"{rendered(result)} renderade"))
+                    f"{len(result.rendered)} renderade"))
     rows.append(Row("bygge utan ändringar (kommando)",
                     cli_time("build", str(root), "-o", str(output), "--quiet", "--idag", TODAY,
                              "--format", ",".join(formats), cwd=work), TARGET_NOOP_S))
@@ -253,7 +261,7 @@ def bench_library(title: str, root: Path, work: Path, jobs: int, formats: tuple[
         edit(change, "Syfte", "Syfte och mål")
         seconds, result = timed(lambda: run_build(root, options))
         rows.append(Row("bygge efter ändring i en rutin (i processen)", seconds,
-                        TARGET_ONE_CHANGE_S, f"{rendered(result)} renderade"))
+                        TARGET_ONE_CHANGE_S, f"{len(result.rendered)} renderade"))
         edit(change, "Syfte och mål", "Syftet")
         rows.append(Row("bygge efter ändring i en rutin (kommando)",
                         cli_time("build", str(root), "-o", str(output), "--quiet", "--idag",
@@ -286,7 +294,7 @@ def per_format_cpu(root: Path, work: Path, jobs: int, formats: tuple[str, ...],
         per_routine = (cpu_seconds() - before) / max(count, 1)
         total += per_routine
         print(f"  {fmt:<12} {per_routine * 1000:7.0f} ms CPU per rutin   "
-              f"({wall:6.1f} s väggtid, {rendered(result)} renderade)", flush=True)
+              f"({wall:6.1f} s väggtid, {len(result.rendered)} renderade)", flush=True)
     print(f"  {'summa':<12} {total * 1000:7.0f} ms CPU per rutin", flush=True)
 
 
@@ -314,7 +322,8 @@ def libreoffice_ratio(root: Path, work: Path, jobs: int) -> list[Row]:
                                    "--headless", "--norestore", "--convert-to", ARCHIVAL_EXPORT,
                                    "--outdir", str(converted / str(i)), *batch],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                 for i, (profile, batch) in enumerate(zip(profiles, batches)) if batch]
+                 for i, (profile, batch) in enumerate(zip(profiles, batches, strict=False))
+                 if batch]
         for proc in procs:
             proc.wait()
 
@@ -322,7 +331,7 @@ def libreoffice_ratio(root: Path, work: Path, jobs: int) -> list[Row]:
     theirs, _ = timed(lambda: convert(parts))
     made = len(list(converted.rglob("*.pdf")))
     print(f"\nPDF mot LibreOffice ({len(files)} DOCX, {jobs} processer var)")
-    rows = [Row("våra huvud-PDF:er (pdf-bygge)", ours, note=f"{rendered(result)} PDF"),
+    rows = [Row("våra huvud-PDF:er (pdf-bygge)", ours, note=f"{len(result.rendered)} PDF"),
             Row("LibreOffice arkivexport (PDF/A-3, taggad, PDF/UA)", theirs, note=f"{made} PDF")]
     ratio = ours / theirs if theirs else float("inf")
     for row in rows:
@@ -332,6 +341,7 @@ def libreoffice_ratio(root: Path, work: Path, jobs: int) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Generate a library, time the commands and print the report."""
     parser = argparse.ArgumentParser(prog="python -m builder.bench", description=__doc__)
     parser.add_argument("--n", type=int, default=200, help="antal rutiner att generera")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)

@@ -1,36 +1,99 @@
-"""Orchestration: load → validate → rules, and (later stages) render → sign → write."""
+"""`rutin check`: load → validate → measure the print layout → rules. Nothing is written."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder.diagnostics import Diagnostic, sort_diagnostics
+from builder.layout import FaceMeasure, PrintLayout, TallRow
 from builder.load.library import Library, display_path, find_library_root, load_library
+from builder.model import Arbetsrutin, Document
 from builder.rules import CheckOptions, check_library
+
+# A checklist row with fewer characters than this cannot fill an A4 page: its narrowest text
+# column (När, 27 mm) holds ~14 characters a line and a page ~60 lines, so 600 characters make
+# at most ~45 lines. Shorter rows are not laid out; longer ones are measured, never guessed.
+LONG_ROW_CHARS = 600
+
+KnownFaces = Mapping[str, tuple[FaceMeasure, ...]]
 
 
 @dataclass(frozen=True)
 class CheckResult:
+    """The library as loaded, every finding, and the print measurements the rules judged."""
+
     library: Library
     diagnostics: list[Diagnostic]
+    layout: PrintLayout = field(default_factory=PrintLayout)
 
     @property
     def documents(self) -> int:
+        """How many routine files were read."""
         return self.library.files_seen
 
-    def errors_for(self, display: str) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.file == display and d.is_error]
+
+def _card_faces(library: Library, known: KnownFaces) -> dict[str, tuple[FaceMeasure, ...]]:
+    """Pocket card face heights: ``known`` ones reused, the others laid out by WeasyPrint."""
+    routines = [r for r in library.routines
+                if r.document.pocket_card is not None or isinstance(r.document, Arbetsrutin)]
+    if not routines:
+        return {}  # WeasyPrint (~1 s to import) stays unloaded
+    from builder.render.printables.pocketcard import card_content, measure_cards
+
+    cards = {card.key: card for r in routines if (card := card_content(r, library)) is not None}
+    missing = [card for key, card in cards.items() if key not in known]
+    fresh: dict[str, list[FaceMeasure]] = {}
+    by_id = {card.doc_id: key for key, card in cards.items()}
+    for face in measure_cards(missing):
+        fresh.setdefault(by_id[face.doc_id], []).append(face)
+    return {key: tuple(fresh[key]) if key in fresh else known[key] for key in cards}
 
 
-def run_check(path: Path, options: CheckOptions | None = None) -> CheckResult:
+def _longest_row(document: Document) -> int:
+    """Characters in the checklist's longest row (text, condition, who and when)."""
+    from builder.render.printables.common import checklist_rows
+
+    return max((len(r.text) + len(r.condition or "") + len(r.responsible) + len(r.when)
+                for r in checklist_rows(document)), default=0)
+
+
+def _tall_rows(library: Library) -> tuple[TallRow, ...]:
+    """Checklist rows long enough to possibly overflow a page, laid out and kept if they do."""
+    long_ones = [r for r in library.routines if _longest_row(r.document) >= LONG_ROW_CHARS]
+    if not long_ones:
+        return ()
+    from builder.options import BuildOptions
+    from builder.render import RenderContext
+    from builder.render.printables.checklist import rows_taller_than_page
+
+    found: list[TallRow] = []
+    for routine in long_ones:
+        ctx = RenderContext(routine, library, BuildOptions())
+        found += [TallRow(routine.document.id, row.path, row.number, row.section, height, page)
+                  for row, height, page in rows_taller_than_page(ctx)]
+    return tuple(found)
+
+
+def measure_print_layout(library: Library, known_faces: KnownFaces | None = None) -> PrintLayout:
+    """Ask the renderers how large pocket cards and long checklist steps come out (R501, R502)."""
+    return PrintLayout(_card_faces(library, known_faces or {}), _tall_rows(library))
+
+
+def run_check(path: Path, options: CheckOptions | None = None,
+              known_faces: KnownFaces | None = None) -> CheckResult:
     """Load the library that ``path`` belongs to and run every rule; nothing is written.
 
     A single file or a sub-folder is checked in the context of its whole library
-    (cross-references need it), but only the findings inside it are returned.
+    (cross-references need it), but only the findings inside it are returned. Card faces in
+    ``known_faces`` (the build's measurement cache) are not laid out again.
     """
     root = find_library_root(path)
     library, diagnostics = load_library(root)
+    layout = measure_print_layout(library, known_faces)
+    options = dataclasses.replace(options or CheckOptions(), layout=layout)
     diagnostics.extend(check_library(library, options))
     if path.is_file():
         wanted = display_path(path)
@@ -38,4 +101,4 @@ def run_check(path: Path, options: CheckOptions | None = None) -> CheckResult:
     elif path.resolve() != root.resolve():
         folder = path.resolve()
         diagnostics = [d for d in diagnostics if Path(d.file).resolve().is_relative_to(folder)]
-    return CheckResult(library, sort_diagnostics(diagnostics))
+    return CheckResult(library, sort_diagnostics(diagnostics), layout)

@@ -1,7 +1,8 @@
-"""Dates as Swedish documents write them: "29 maj 2026" (Babel, sv_SE)."""
+"""Dates as Swedish documents write them ("29 maj 2026"), month arithmetic and expiry."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 from babel.dates import format_date
@@ -12,3 +13,15 @@ def format_date_sv(value: dt.date | None, missing: str = "–") -> str:
     if value is None:
         return missing
     return str(format_date(value, format="long", locale="sv_SE"))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus whole months, clamped to the month's end (31 aug + 6 → 28 feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def has_expired(valid_to: dt.date | None, today: dt.date) -> bool:
+    """A validity that ended before ``today`` (the last day itself is still valid)."""
+    return valid_to is not None and valid_to < today

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from builder.load.safe_yaml import YamlPath
 from builder.model import CardPoint, Document, Section
+from builder.wording import LETTERS
 
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
 NOT_STATED = "Ej angivet"
 _NOT_STATED_FORMS = frozenset({"ej_angivet", "ej angivet"})
 
@@ -59,6 +59,7 @@ class Source:
 
 
 def walk_sections(sections: list[Section], path: YamlPath) -> list[tuple[Section, YamlPath]]:
+    """Every section and subsection with its YAML path, in document order."""
     found: list[tuple[Section, YamlPath]] = []
     for index, section in enumerate(sections):
         found.append((section, path + (index,)))
@@ -76,7 +77,7 @@ def step_sources(document: Document) -> list[Source]:
             if step.text:
                 found.append(Source("steg", str(index), section.heading, step.text, None,
                                     as_text(step.responsible), as_text(step.when), step_path))
-            for letter, alt in zip(LETTERS, step.alternatives or []):
+            for letter, alt in zip(LETTERS, step.alternatives or [], strict=False):
                 found.append(Source(
                     "alternativ", f"{index}{letter}", section.heading, alt.text, alt.condition,
                     as_text(alt.responsible or step.responsible), as_text(alt.when or step.when),

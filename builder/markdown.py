@@ -51,4 +51,5 @@ def find_raw_html(text: str) -> str | None:
 
 
 def abbreviations(text: str) -> set[str]:
+    """Words in ``text`` that look like abbreviations (two or more capitals)."""
     return {m for m in ABBREVIATION.findall(text) if m not in NOT_ABBREVIATIONS}

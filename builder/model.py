@@ -98,6 +98,8 @@ class FollowUp(Strict):
 
 
 class Contact(Strict):
+    """A person or function to contact, with role and phone."""
+
     name: Text = Field(alias="namn")
     role: str | None = Field(default=None, alias="roll")
     phone: str | None = Field(default=None, alias="telefon")
@@ -159,10 +161,12 @@ class Document(Strict):
 
     @property
     def is_approved(self) -> bool:
+        """Whether the document is fastställd."""
         return self.status == "fastställd"
 
     @property
     def is_draft(self) -> bool:
+        """Whether the document is not yet decided (utkast or granskning)."""
         return self.status in ("utkast", "granskning")
 
 
@@ -189,6 +193,8 @@ ROUTINE_CLASSES: dict[str, type[Document]] = {
 
 
 class ApprovingBody(Strict):
+    """An organ that may approve routines (samordningsgruppen, a board)."""
+
     id: Slug
     name: Text = Field(alias="namn")
 

@@ -7,7 +7,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ALL_FORMATS: tuple[str, ...] = ("pdf", "docx", "checklista", "fickkort", "laskvittens", "html")
+from builder.render import RENDERERS
+
+ALL_FORMATS: tuple[str, ...] = tuple(RENDERERS)
 
 
 def source_date_epoch() -> int:
@@ -18,6 +20,8 @@ def source_date_epoch() -> int:
 
 @dataclass(frozen=True)
 class BuildOptions:
+    """How to build: where, which formats, how many processes, which day and epoch."""
+
     output: Path = Path("output")
     formats: tuple[str, ...] = ALL_FORMATS
     fillable: bool = False  # --ifyllbar: checklists also get AcroForm fields

@@ -4,7 +4,21 @@ import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
+
+
+def _templates_dir() -> Path:
+    """The design card: top-level templates/ in a checkout, builder/templates/ in a wheel.
+
+    The wheel maps templates/ into the package at build time (pyproject.toml force-include);
+    an editable install or a plain checkout reads the source folder itself.
+    """
+    packaged = PACKAGE_DIR / "templates"
+    if packaged.is_dir():
+        return packaged
+    return PACKAGE_DIR.parent / "templates"
+
+
+TEMPLATES_DIR = _templates_dir()
 
 
 def cache_dir() -> Path:

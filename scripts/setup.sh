@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Set up a fresh machine (Debian 12, Python 3.11): system libraries, then a venv with the
-# project installed. Safe to run again: it installs only what is missing.
+# Set up a fresh machine (Debian 12, Python 3.11): system libraries, then a venv with exactly the
+# locked dependencies (requirements/*.lock, sha256-checked) and the project installed.
+# RUTIN_FOR_TESTS=1 adds the test dependencies and, for the editor-schema test, Node.js and
+# yaml-language-server (npm, pinned in tests/lsp/package-lock.json) under .venv/node.
+# Safe to run again: it installs only what is missing or changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +14,10 @@ DEBIAN_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-deja
 # libatomic1, absent on a minimal Debian 12) and opens the DOCX in LibreOffice.
 if [ "${RUTIN_FOR_TESTS:-0}" = "1" ]; then
   DEBIAN_PACKAGES="$DEBIAN_PACKAGES chromium libatomic1 libreoffice-writer-nogui"
+  # yaml-language-server runs on Node.js >= 18 (Debian 12's nodejs); a newer node on PATH is fine.
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    DEBIAN_PACKAGES="$DEBIAN_PACKAGES nodejs npm"
+  fi
 fi
 PYTHON="${PYTHON:-python3}"
 missing=""
@@ -39,9 +46,34 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-stamp=.venv/.rutin-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e '.[test]'
-  touch "$stamp"
+LOCK=requirements/runtime.lock
+if [ "${RUTIN_FOR_TESTS:-0}" = "1" ]; then
+  LOCK=requirements/test.lock
+fi
+# Reinstall when the lock or pyproject.toml changed since the last install of this lock. A venv set
+# up for tests already holds everything the runtime lock names.
+want="$(cat "$LOCK" pyproject.toml | sha256sum | cut -c1-64)"
+stamp=.venv/.rutin-installed-$(basename "$LOCK" .lock)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  if [ "$LOCK" = requirements/runtime.lock ] && [ -f .venv/.rutin-installed-test ] \
+     && [ "$(cat .venv/.rutin-installed-test)" = "$(cat requirements/test.lock pyproject.toml | sha256sum | cut -c1-64)" ]; then
+    :  # the test install is a superset of the runtime one
+  else
+    # Exactly the locked releases, each file checked against its sha256; the build backend
+    # (hatchling) is in the lock too, so the project installs without fetching anything else.
+    .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r "$LOCK"
+    .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+  fi
+  echo "$want" > "$stamp"
+fi
+
+if [ "${RUTIN_FOR_TESTS:-0}" = "1" ]; then
+  # yaml-language-server for tests/test_yaml_language_server.py, exactly as locked (npm ci).
+  node_dir=.venv/node
+  if ! cmp -s tests/lsp/package-lock.json "$node_dir/package-lock.json" \
+     || [ ! -x "$node_dir/node_modules/.bin/yaml-language-server" ]; then
+    mkdir -p "$node_dir"
+    cp tests/lsp/package.json tests/lsp/package-lock.json "$node_dir/"
+    (cd "$node_dir" && npm ci --silent --ignore-scripts --no-audit --no-fund >/dev/null)
+  fi
 fi

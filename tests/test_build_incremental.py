@@ -43,8 +43,9 @@ def library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (group / "samverkansrutin.yaml").write_text(PARENT, encoding="utf-8")
     for team in ("alfa", "beta"):
         (group / f"{team}.yaml").write_text(CHILD.format(team=team), encoding="utf-8")
-    monkeypatch.setitem(render.RENDERER_PATHS, "fake", f"{__name__}:fake_render")
-    monkeypatch.setitem(render.RENDERER_PATHS, "other", f"{__name__}:fake_render_other")
+    monkeypatch.setitem(render.RENDERERS, "fake", render.Format(f"{__name__}:fake_render", "Fake"))
+    monkeypatch.setitem(render.RENDERERS, "other",
+                        render.Format(f"{__name__}:fake_render_other", "Other"))
     monkeypatch.chdir(tmp_path)
     CALLS.clear()
     FAIL_FOR.clear()

@@ -17,6 +17,7 @@ import pytest
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("weasyprint")
 
+from builder.errors import RenderError
 from builder.load.library import Library, RoutineFile, load_library
 from builder.model import Document
 from builder.options import BuildOptions
@@ -29,7 +30,7 @@ from builder.render.document_view import (
     metadata_rows,
 )
 from builder.render.html import document_html, render_html
-from builder.render.pdf import RenderError, approval_box, document_pdf
+from builder.render.pdf import approval_box, document_pdf
 from builder.render.weasy import html_to_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -214,7 +215,7 @@ def test_appendix_links_are_relative(rendered: dict[str, Any], library: Library)
 
 
 def test_approval_box(rendered: dict[str, Any]) -> None:
-    for ctx, data in rendered.values():
+    for _ctx, data in rendered.values():
         page, (x1, y1, x2, y2) = approval_box(data)
         assert page == 0
         assert 0 < x1 < x2 <= 595 and 421 < y1 < y2 <= 842  # upper half of page 1

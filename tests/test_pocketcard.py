@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import re
 import shutil
 import subprocess
@@ -162,7 +163,7 @@ def test_imposition_geometry() -> None:
     layout = impose()
     assert layout.capacity == 10
     width, height = A4
-    for index, (front, back) in enumerate(zip(layout.fronts, layout.backs)):
+    for index, (front, back) in enumerate(zip(layout.fronts, layout.backs, strict=True)):
         assert (front.w, front.h) == CARD
         assert 0 <= front.x and front.right <= width and 0 <= front.y and front.bottom <= height
         # Long-edge duplex mirrors left and right: the back lies behind its front.
@@ -335,4 +336,40 @@ def test_check_without_cards_does_not_import_weasyprint(tmp_path: Path) -> None:
             "print('weasyprint' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=ROOT)
+    assert done.stdout.strip() == "False"
+
+
+def _files(folder: Path) -> set[Path]:
+    return {p for p in folder.rglob("*") if p.is_file()}
+
+
+def test_check_measures_cards_but_writes_nothing(tmp_path: Path) -> None:
+    """`rutin check` lays the seeds' cards out, yet creates no file: not even a cache."""
+    root = tmp_path / "routines"
+    shutil.copytree(ROOT / "routines", root)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    before = _files(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "builder", "check", str(root), "--idag",
+                           "2026-06-15"], capture_output=True, text=True, cwd=tmp_path, env=env,
+                          check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _files(tmp_path) == before
+
+
+def test_build_caches_card_measurements_that_check_reuses(tmp_path: Path) -> None:
+    """After a build, checking the same cards needs no layout, so WeasyPrint stays unloaded."""
+    root = tmp_path / "routines"
+    shutil.copytree(ROOT / "routines", root)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    built = subprocess.run([sys.executable, "-m", "builder", "build", str(root), "-o",
+                            str(tmp_path / "output"), "--format", "html", "--quiet"],
+                           capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    assert built.returncode == 0, built.stdout + built.stderr
+    code = ("import sys; from pathlib import Path; from builder.check import run_check;"
+            "from builder.build.card_cache import read_card_cache;"
+            f"r = run_check(Path({str(root)!r}), known_faces=read_card_cache());"
+            "assert r.layout.card_faces, 'no cards measured';"
+            "print('weasyprint' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=ROOT, env=env)
     assert done.stdout.strip() == "False"

@@ -15,12 +15,19 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
+from builder.build import run
 from builder.cli import cli
 from builder.load.library import Library, load_library
 from builder.options import BuildOptions
 from builder.render import Artifact, RenderContext, get_renderer
 from builder.render.weasy import PdfOptions, html_to_pdf
-from builder.signing.keys import ENV_P12, ENV_PASSWORD, ensure_test_key, local_key_dir
+from builder.signing.keys import (
+    ENV_P12,
+    ENV_PASSWORD,
+    ensure_test_key,
+    load_signing_key,
+    local_key_dir,
+)
 from builder.signing.sign import sign_artifacts, sign_docx, sign_pdf
 
 ROUTINES = Path(__file__).resolve().parents[1] / "routines"
@@ -104,6 +111,12 @@ def test_test_ca_is_created_once_in_the_user_cache(env: Path) -> None:
     assert local_key_dir() == env / "rutinbyggaren" / "testnyckel"
     assert first.fingerprint == second.fingerprint and first.is_test
     assert not (Path(__file__).parents[1] / "testnyckel").exists()
+
+
+def test_build_fingerprints_the_key_that_signs(env: Path) -> None:
+    """The manifest's signer is the signing key itself, so a new key re-signs every output."""
+    assert run.signer_fingerprint() == load_signing_key().fingerprint
+    assert len(run.signer_fingerprint()) == 64  # a SHA-256 of the certificate, not a constant
 
 
 def test_small_pdf_is_pades_intact_valid_and_trusted(small_signed: bytes) -> None:

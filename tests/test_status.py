@@ -7,11 +7,12 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from builder.cli import cli
-from builder.governance.status import add_months, library_status
+from builder.dates import add_months
+from builder.governance import ledger
+from builder.governance.status import library_status
 from builder.load.library import load_library
 
 FIXTURE = Path(__file__).parent / "fixtures" / "status-library"
@@ -99,7 +100,6 @@ def test_bad_date_is_a_usage_error() -> None:
 
 def test_changed_since_approval(tmp_path: Path) -> None:
     """An approved routine edited after its ledger entry is flagged."""
-    ledger = pytest.importorskip("builder.governance.ledger")
     root = tmp_path / "routines"
     shutil.copytree(FIXTURE, root)
     library, _ = load_library(root)

@@ -9,16 +9,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from builder.dates import has_expired
 from builder.diagnostics import Diagnostic
 from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Samverkansrutin
 from builder.options import BuildOptions
 from builder.paths import PACKAGE_DIR, TEMPLATES_DIR
+from builder.render import RENDERERS
 from builder.write import write_atomic
 
 MANIFEST_NAME = ".rutin-manifest.json"
-# Formats rendered without templates/ (python-docx builds the DOCX in code).
-FORMATS_WITHOUT_TEMPLATES = frozenset({"docx"})
 
 
 def _digest(payload: Any) -> str:
@@ -42,6 +42,7 @@ def tool_digest() -> str:
 
 
 def templates_digest() -> str:
+    """The templates' content: a changed template rebuilds what uses templates."""
     return _tree_digest(TEMPLATES_DIR, "*")
 
 
@@ -76,22 +77,25 @@ def dependency_view(routine: RoutineFile, library: Library) -> dict[str, Any]:
 
 def fingerprint(routine: RoutineFile, library: Library, fmt: str, options: BuildOptions,
                 templates: str, signer: str) -> str:
+    """Everything one output depends on, hashed: equal prints mean the output is current."""
     doc = routine.document
-    expired = doc.valid_to is not None and doc.valid_to < options.today
+    expired = has_expired(doc.valid_to, options.today)
     return _digest({
         "inputs": dependency_view(routine, library),
         "format": fmt,
-        "templates": None if fmt in FORMATS_WITHOUT_TEMPLATES else templates,
+        "templates": templates if RENDERERS[fmt].uses_templates else None,
         "tool": tool_digest(),
         "fillable": options.fillable if fmt == "checklista" else None,
         "expired": expired,  # the banner depends on the build date
         "epoch": options.epoch,
-        "signer": signer if doc.is_approved and fmt in ("pdf", "docx") else None,
+        "signer": signer if doc.is_approved and RENDERERS[fmt].signed else None,
     })
 
 
 @dataclass(frozen=True)
 class ManifestEntry:
+    """One output's fingerprint and the files it wrote."""
+
     fingerprint: str
     files: tuple[str, ...]  # relative to output/
 
@@ -108,6 +112,8 @@ class BuildReport:
 
 @dataclass(frozen=True)
 class Manifest:
+    """The last build: its entries by ``<document id>:<format>``, stamp and report."""
+
     entries: dict[str, ManifestEntry] = field(default_factory=dict)
     stamp: str = ""  # library_stamp() of the build that wrote it
     report: BuildReport = BuildReport()
@@ -145,6 +151,7 @@ def read_manifest(output: Path) -> Manifest:
 
 
 def write_manifest(output: Path, manifest: Manifest) -> None:
+    """Write the manifest atomically beside the outputs."""
     payload = {
         "version": 2,
         "stamp": manifest.stamp,
@@ -162,9 +169,11 @@ def write_manifest(output: Path, manifest: Manifest) -> None:
 
 
 def is_current(entry: ManifestEntry | None, fingerprint_now: str, output: Path) -> bool:
+    """Whether an output was built from the same inputs and its files are still there."""
     return (entry is not None and entry.fingerprint == fingerprint_now
             and all((output / f).is_file() for f in entry.files))
 
 
 def outputs_exist(manifest: Manifest, output: Path) -> bool:
+    """Whether every file the manifest lists is still on disk."""
     return all((output / f).is_file() for e in manifest.entries.values() for f in e.files)

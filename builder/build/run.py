@@ -8,7 +8,6 @@ with errors keeps its previous outputs untouched.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import multiprocessing
 import shutil
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from builder.build.card_cache import read_card_cache, write_card_cache
 from builder.build.manifest import (
     BuildReport,
     Manifest,
@@ -33,7 +33,7 @@ from builder.diagnostics import Diagnostic, sort_diagnostics
 from builder.load.library import Library, RoutineFile, find_library_root
 from builder.options import BuildOptions
 from builder.render import (
-    RENDERER_PATHS,
+    RENDERERS,
     Artifact,
     DocumentOutputs,
     RenderContext,
@@ -49,6 +49,8 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class JobResult:
+    """What one render job returned: its files, or the error that stopped it."""
+
     doc_id: str
     fmt: str
     artifacts: tuple[Artifact, ...]
@@ -57,6 +59,8 @@ class JobResult:
 
 @dataclass
 class BuildResult:
+    """What a build did, for the command's report."""
+
     documents: int
     diagnostics: list[Diagnostic]
     check: CheckResult | None = None  # None when nothing changed and the check was replayed
@@ -69,6 +73,7 @@ class BuildResult:
 
     @property
     def nothing_to_do(self) -> bool:
+        """Nothing was rendered and nothing written: everything was current."""
         return not self.rendered and not self.written
 
 
@@ -85,7 +90,7 @@ def _render_job(job: tuple[str, str]) -> JobResult:
     ctx = RenderContext(routine, _LIBRARY, _OPTIONS)
     try:
         artifacts = get_renderer(fmt)(ctx)
-        if _OPTIONS.sign and routine.document.is_approved and fmt in ("pdf", "docx"):
+        if _OPTIONS.sign and routine.document.is_approved and RENDERERS[fmt].signed:
             from builder.signing.sign import sign_artifacts
 
             artifacts = sign_artifacts(ctx, artifacts)
@@ -122,12 +127,9 @@ def _run_jobs(jobs: list[tuple[str, str]], options: BuildOptions,
 
 def signer_fingerprint() -> str:
     """Identifies the signing key so a new key re-signs approved documents."""
-    if importlib.util.find_spec("builder.signing.sign") is None:
-        return "unsigned"
-    from builder import signing
+    from builder.signing.sign import signer_fingerprint as describe  # cryptography: ~0.1 s
 
-    describe = getattr(signing, "signer_fingerprint", None)
-    return str(describe()) if callable(describe) else "signing"
+    return describe()
 
 
 def _failure(routine: RoutineFile, fmt: str, error: str) -> Diagnostic:
@@ -164,13 +166,14 @@ def run_build(path: Path, options: BuildOptions, progress: Progress | None = Non
         return BuildResult(report.documents, list(report.diagnostics),
                            up_to_date=len(previous.entries), not_built=list(report.not_built),
                            orphaned=list(report.orphaned))
-    check = run_check(path, CheckOptions(today=options.today))
+    check = run_check(path, CheckOptions(today=options.today), read_card_cache())
+    write_card_cache(check.layout)
     library = check.library
     result = BuildResult(check.documents, list(check.diagnostics), check)
     failing = {d.file for d in check.diagnostics if d.is_error}
     buildable = [r for r in library.routines if r.display not in failing]
     result.not_built = sorted(r.document.id for r in library.routines if r.display in failing)
-    formats = [f for f in options.formats if f in RENDERER_PATHS]
+    formats = [f for f in options.formats if f in RENDERERS]
 
     # Plan: what is already current according to the manifest.
     old = previous.entries
@@ -209,7 +212,7 @@ def run_build(path: Path, options: BuildOptions, progress: Progress | None = Non
         result.rendered.append((job.doc_id, job.fmt))
         files = tuple(f"{folders[job.doc_id]}/{a.filename}" for a in job.artifacts)
         new[f"{job.doc_id}:{job.fmt}"] = ManifestEntry(prints[(job.doc_id, job.fmt)], files)
-        pending.extend((output / f, a.data) for f, a in zip(files, job.artifacts))
+        pending.extend((output / f, a.data) for f, a in zip(files, job.artifacts, strict=True))
 
     # Outputs whose routine no longer exists: reported, moved aside only with --prune.
     known = {r.document.id for r in library.routines}
@@ -257,8 +260,6 @@ def _document_outputs(library: Library,
 
 def _render_index(library: Library, outputs: list[DocumentOutputs],
                   options: BuildOptions) -> list[Artifact]:
-    if importlib.util.find_spec("builder.render.index") is None:
-        return []
     from builder.render.index import render_index
 
-    return list(render_index(library, outputs, options))
+    return render_index(library, outputs, options)

@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 
 import click
 
 from builder import __version__
 from builder.cli.swedish import install as install_swedish_messages
+from builder.errors import RutinError
 
 install_swedish_messages()  # before the decorators below, which read Click's help texts
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class RutinGroup(click.Group):
+    """Turns the errors of builder.errors into Click's: a message and an exit code, no traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; a RutinError becomes a usage error (exit 2) or an error (exit 1)."""
+        try:
+            return super().invoke(ctx)
+        except RutinError as exc:
+            if exc.usage:
+                raise click.UsageError(str(exc)) from None
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=RutinGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rutin", message="%(prog)s %(version)s")
 def cli() -> None:
     """Rutinbyggaren: samverkansrutiner och arbetsrutiner som kod."""
+
+
+def echo_err(prefix: str, lines: Iterable[object]) -> None:
+    """Each line on stderr after ``prefix`` (refusals, findings, renderer warnings)."""
+    for line in lines:
+        click.echo(f"{prefix}{line}", err=True)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from builder.cli import cli
+from builder.cli import cli, echo_err
 from builder.decision.approve import ApprovalRequest
 from builder.decision.approve import approve as record_decision
 from builder.load.library import display_path
@@ -43,10 +43,8 @@ def approve(ctx: click.Context, doc_id: str, body: str, date: dt.date, protocol:
                                                     summary))
     if outcome.refusals:
         click.secho("Beslutet registrerades inte:", fg="red", err=True)
-        for reason in outcome.refusals:
-            click.echo(f"  – {reason}", err=True)
-        for diagnostic in outcome.blocking:
-            click.echo(f"    {diagnostic.format_text()}", err=True)
+        echo_err("  – ", outcome.refusals)
+        echo_err("    ", (d.format_text() for d in outcome.blocking))
         ctx.exit(1)
         return 1
     assert outcome.entry is not None

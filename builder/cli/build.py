@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 import time
@@ -24,20 +23,20 @@ from builder.cli import cli
 from builder.cli.check import parse_today
 from builder.diagnostics import has_failures, summary_sv
 from builder.options import ALL_FORMATS, BuildOptions
-
-FORMAT_ALIASES = {"checklist": "checklista", "pocketcard": "fickkort", "läskvittens": "laskvittens"}
+from builder.render import format_named
 
 
 def parse_formats(value: str | None) -> tuple[str, ...]:
+    """The formats named in ``--format`` (aliases allowed), all when none are given."""
     if not value:
         return ALL_FORMATS
     chosen = []
     for name in (v.strip().lower() for v in value.split(",") if v.strip()):
-        name = FORMAT_ALIASES.get(name, name)
-        if name not in ALL_FORMATS:
+        fmt = format_named(name)
+        if fmt is None:
             raise click.BadParameter(
                 f"okänt format '{name}'; välj bland {', '.join(ALL_FORMATS)}")
-        chosen.append(name)
+        chosen.append(fmt)
     return tuple(dict.fromkeys(chosen))
 
 
@@ -64,7 +63,7 @@ def build(ctx: click.Context, path: Path, output: Path, formats: str | None, ify
         raise click.UsageError(f"'{path}' finns inte")
     options = BuildOptions(output=output, formats=parse_formats(formats), fillable=ifyllbar,
                            jobs=jobs or os.cpu_count() or 1, quiet=quiet,
-                           today=parse_today(today) if today else dt.date.today())
+                           today=parse_today(today))
     console = Console(stderr=True, highlight=False)
     started = time.perf_counter()
     show_bar = not quiet and sys.stderr.isatty()

@@ -8,13 +8,21 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from builder.build.card_cache import read_card_cache
 from builder.check import run_check
 from builder.cli import cli
 from builder.diagnostics import format_json, format_sarif, has_failures, summary_sv
-from builder.rules import CheckOptions, rule_summaries
+from builder.load.library import find_library_root
+from builder.rules import LOAD_RULES, RULES, CheckOptions, rule_summaries
+
+
+def rule_levels() -> dict[str, str]:
+    """Each rule's SARIF level: loader findings are errors, registered rules say their own."""
+    return {**dict.fromkeys(LOAD_RULES, "error"), **{c: r.severity for c, r in RULES.items()}}
 
 
 def parse_today(value: str | None) -> dt.date:
+    """The ``--idag`` date, or today's when the option is not given."""
     if value is None:
         return dt.date.today()
     try:
@@ -35,11 +43,12 @@ def check(ctx: click.Context, path: Path, fmt: str, strict: bool, today: str | N
     """Läs in och validera alla rutiner under PATH (standard: routines/)."""
     if not path.exists():
         raise click.UsageError(f"'{path}' finns inte")
-    result = run_check(path, CheckOptions(today=parse_today(today)))
+    result = run_check(path, CheckOptions(today=parse_today(today)), read_card_cache())
     if fmt == "json":
         click.echo(format_json(result.diagnostics))
     elif fmt == "sarif":
-        click.echo(format_sarif(result.diagnostics, rule_summaries()))
+        click.echo(format_sarif(result.diagnostics, rule_summaries(),
+                                library_root=find_library_root(path), rule_levels=rule_levels()))
     else:
         for diagnostic in result.diagnostics:
             click.echo(diagnostic.format_text())

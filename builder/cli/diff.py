@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from builder.cli import cli
-from builder.governance.diff import DiffError, diff_routine, format_text
+from builder.cli import cli, echo_err
+from builder.governance.diff import diff_routine, format_text
 from builder.load.library import load_library
 from builder.write import write_atomic
 
@@ -29,10 +29,7 @@ def diff(ctx: click.Context, doc_id: str, from_version: str | None, to_version: 
     if not root.is_dir():
         raise click.UsageError(f"'{root}' finns inte")
     library, _ = load_library(root)
-    try:
-        result = diff_routine(library, doc_id, from_version, to_version)
-    except DiffError as exc:
-        raise click.UsageError(str(exc)) from None
+    result = diff_routine(library, doc_id, from_version, to_version)
     for line in format_text(result).splitlines():
         colour = {"+": "green", "-": "red"}.get(line[:1])
         click.secho(line, fg=colour)
@@ -42,7 +39,6 @@ def diff(ctx: click.Context, doc_id: str, from_version: str | None, to_version: 
         out = redline_pdf(result)
         write_atomic(pdf_path, out.data)
         click.echo(f"Skrev {pdf_path}", err=True)
-        for warning in out.warnings:
-            click.echo(f"WeasyPrint: {warning}", err=True)
+        echo_err("WeasyPrint: ", out.warnings)
     ctx.exit(0)
     return 0

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from builder.cli import cli
-from builder.governance.diff import DiffError
+from builder.cli import cli, echo_err
 from builder.write import write_atomic
 
 
@@ -24,16 +23,10 @@ def review(ctx: click.Context, doc_id: str, output: Path | None, root: Path) -> 
 
     if not root.is_dir():
         raise click.UsageError(f"'{root}' finns inte")
-    try:
-        out = review_packet(root, doc_id)
-    except DiffError as exc:
-        raise click.UsageError(str(exc)) from None
+    out = review_packet(root, doc_id)
     target = output or Path(f"{doc_id}-granskning.pdf")
     write_atomic(target, out.data)
     click.echo(f"Skrev {target}")
-    for note in out.notes:
-        click.echo(f"Obs: {note}", err=True)
-    for warning in out.warnings:
-        click.echo(f"WeasyPrint: {warning}", err=True)
+    echo_err("WeasyPrint: ", out.warnings)
     ctx.exit(0)
     return 0

@@ -14,15 +14,14 @@ from builder.cli import cli
 from builder.cli.check import parse_today
 from builder.governance.status import (
     LEAD_MONTHS,
-    STATUS_SV,
     DocumentStatus,
     format_status_json,
-    ledger_support,
     library_status,
 )
 from builder.load.library import find_library_root, load_library
+from builder.wording import STATUS_LABELS
 
-STATUS_SHORT: dict[str, str] = {**STATUS_SV, "granskning": "Granskning"}
+STATUS_SHORT: dict[str, str] = {**STATUS_LABELS, "granskning": "Granskning"}
 WIDE_TABLE = 110  # columns needed to show "Att göra" inside the table
 FLAG_STYLE: dict[str, str] = {
     "utvardering-forsenad": "bold red",
@@ -40,6 +39,7 @@ def _date(value: object) -> str:
 
 
 def flag_text(status: DocumentStatus) -> Text:
+    """What is due for a routine, coloured by urgency."""
     todo = Text()
     for index, flag in enumerate(status.flags):
         if index:
@@ -51,6 +51,7 @@ def flag_text(status: DocumentStatus) -> Text:
 
 
 def status_table(statuses: list[DocumentStatus], with_todo: bool) -> Table:
+    """The status table: one row per routine, with what is due when there is room."""
     table = Table(title="Rutinernas status", title_justify="left", box=box.SIMPLE_HEAD,
                   pad_edge=False)
     table.add_column("Dokument", overflow="fold", ratio=3, min_width=12)
@@ -85,6 +86,7 @@ def print_todo_list(console: Console, statuses: list[DocumentStatus]) -> None:
 
 
 def summary_sv(statuses: list[DocumentStatus]) -> tuple[str, str]:
+    """(summary line, style): how many routines are overdue, due soon or drafts."""
     overdue = sum(s.overdue for s in statuses)
     soon = sum(s.has("utvardering-snart") or s.has("giltighet-upphor") for s in statuses)
     drafts = sum(s.has("utkast") or s.has("granskning") for s in statuses)
@@ -114,9 +116,8 @@ def status(ctx: click.Context, path: Path, fmt: str, today: str | None,
     day = parse_today(today)
     library, _ = load_library(find_library_root(path))
     statuses = library_status(library, day)
-    support = ledger_support()
     if fmt == "json":
-        click.echo(format_status_json(statuses, day, support))
+        click.echo(format_status_json(statuses, day))
     else:
         console = Console(highlight=False)
         wide = console.width >= WIDE_TABLE
@@ -125,8 +126,6 @@ def status(ctx: click.Context, path: Path, fmt: str, today: str | None,
             print_todo_list(console, statuses)
         text, style = summary_sv(statuses)
         console.print(f"Per {day.isoformat()}: {text}", style=style)
-        if not support.available:
-            console.print(f"Obs: {support.note}.", style="dim")
         if len(library.routines) < library.files_seen:
             console.print("Obs: några filer kunde inte läsas in; kör 'rutin check'.",
                           style="yellow")

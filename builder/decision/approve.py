@@ -13,6 +13,7 @@ from builder.diagnostics import Diagnostic
 from builder.governance.ledger import (
     LedgerEntry,
     archive_path,
+    archived_content_hash,
     content_hash,
     last_digest,
     ledger_path,
@@ -23,7 +24,6 @@ from builder.governance.ledger import (
 )
 from builder.load.library import ARCHIVE_DIR, RoutineFile, display_path
 from builder.load.safe_yaml import parse_yaml_text
-from builder.load.to_model import validate_routine
 from builder.model import ApprovingBody, Organisation
 from builder.write import write_atomic, write_new
 
@@ -34,6 +34,8 @@ NOT_BLOCKING = {"R408"}
 
 @dataclass(frozen=True)
 class ApprovalRequest:
+    """A decision to record: which routine, by whom, when, under which protocol."""
+
     doc_id: str
     body: str
     date: dt.date
@@ -185,7 +187,7 @@ def approve(root: Path, request: ApprovalRequest) -> ApprovalOutcome:
     snapshot = archive_path(folder, doc.id, doc.version)
     digest = content_hash(doc)
     # A copy left by an interrupted approval of this very content is reused, not an error.
-    reusable = snapshot.exists() and _archived_hash(snapshot) == digest
+    reusable = snapshot.exists() and archived_content_hash(snapshot) == digest
     blocking = [d for d in _blocking_errors(result.diagnostics, routine)
                 if not (reusable and d.rule == "R409" and d.file == display_path(snapshot))]
     refusals = [(f"'rutin check' hittar {len(blocking)} fel i rutinen eller dess liggare; "
@@ -248,11 +250,3 @@ def _snapshot_text(text: str, entry: dict[str, str]) -> str:
     if first.startswith("# yaml-language-server:"):  # keep it first; arkiv/ is one level deeper
         return first.replace("$schema=../", "$schema=../../", 1) + "\n" + header + rest
     return header + text
-
-
-def _archived_hash(path: Path) -> str | None:
-    source, _ = parse_yaml_text(path.read_text(encoding="utf-8"), display_path(path))
-    if source is None:
-        return None
-    document, _ = validate_routine(source)
-    return content_hash(document) if document is not None else None

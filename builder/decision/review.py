@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import jinja2
 
 from builder.check import run_check
 from builder.dates import format_date_sv
@@ -16,29 +13,24 @@ from builder.governance.diff import DocumentDiff, diff_routine, last_approved_ve
 from builder.governance.ledger import ledger_path, version_key
 from builder.load.library import ARCHIVE_DIR, Library, RoutineFile, display_path
 from builder.options import BuildOptions
-from builder.paths import TEMPLATES_DIR
+from builder.render.html import template_env
 
 REDLINE_TEMPLATE = "redline.html.j2"
 
 
-@lru_cache(maxsize=1)
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True,
-                              lstrip_blocks=True)
-
-
 def redline_html(diff: DocumentDiff, heading: str = "Ändringar",
                  packet: dict[str, Any] | None = None) -> str:
-    return _env().get_template(REDLINE_TEMPLATE).render(diff=diff, heading=heading,
+    """The redline (and, given ``packet``, the review packet's pages) as HTML."""
+    return template_env().get_template(REDLINE_TEMPLATE).render(diff=diff, heading=heading,
                                                          packet=packet)
 
 
 @dataclass(frozen=True)
 class PdfOut:
+    """A PDF and WeasyPrint's warnings while laying it out."""
+
     data: bytes
     warnings: tuple[str, ...] = ()
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 def redline_pdf(diff: DocumentDiff) -> PdfOut:

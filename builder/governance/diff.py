@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from builder.governance.ledger import archive_path, entries_for, version_key
+from builder.errors import DiffError
+from builder.governance.ledger import archive_path, entries_for, read_archived, version_key
 from builder.load.library import ARCHIVE_DIR, Library, RoutineFile, display_path
-from builder.load.safe_yaml import load_yaml
-from builder.load.to_model import validate_routine
 from builder.model import Document, Section, Step
+from builder.wording import LETTERS
 
 METADATA = "Dokumentuppgifter"
 # Top-level keys shown as their own section, in this order, with Swedish titles.
@@ -24,22 +25,30 @@ NOT_SHOWN = {"id", "typ", "avsnitt"}
 
 @dataclass(frozen=True)
 class Line:
+    """One line of a diff."""
+
     tag: str  # " " unchanged, "-" removed, "+" added
     text: str
 
 
 @dataclass(frozen=True)
 class SectionDiff:
+    """One section's lines; ``changed`` when any of them was added or removed."""
+
     title: str
     lines: tuple[Line, ...]
+    changed: bool
 
-    @property
-    def changed(self) -> bool:
-        return any(line.tag != " " for line in self.lines)
+
+def _section(title: str, lines: Iterable[Line]) -> SectionDiff:
+    kept = tuple(lines)
+    return SectionDiff(title, kept, any(line.tag != " " for line in kept))
 
 
 @dataclass(frozen=True)
 class DocumentDiff:
+    """A document's changes between two versions, section by section."""
+
     doc_id: str
     title: str
     from_label: str
@@ -48,11 +57,8 @@ class DocumentDiff:
 
     @property
     def changed(self) -> bool:
+        """Whether any section changed."""
         return any(s.changed for s in self.sections)
-
-
-class DiffError(ValueError):
-    """A version that does not exist or cannot be read (a usage error, in Swedish)."""
 
 
 def _flat(text: str) -> str:
@@ -79,7 +85,7 @@ def _step_lines(number: int, step: Step) -> list[str]:
     lines = []
     if step.text:
         lines.append(f"{number}. {_flat(step.text)}{_who(step.responsible, step.when)}")
-    for letter, alt in zip("abcdefghijklmnopqrstuvwxyz", step.alternatives or []):
+    for letter, alt in zip(LETTERS, step.alternatives or [], strict=False):
         condition = f"{_flat(alt.condition)}: " if alt.condition else ""
         lines.append(f"{number}{letter}. {condition}{_flat(alt.text)}"
                      f"{_who(alt.responsible, alt.when)}")
@@ -145,13 +151,13 @@ def diff_documents(old: Document | None, new: Document, from_label: str,
     matcher = difflib.SequenceMatcher(None, old_titles, new_titles, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op == "equal":
-            for (title, a), (_, b) in zip(old_blocks[a1:a2], new_blocks[b1:b2]):
-                sections.append(SectionDiff(title, tuple(_diff_lines(a, b))))
+            for (title, a), (_, b) in zip(old_blocks[a1:a2], new_blocks[b1:b2], strict=True):
+                sections.append(_section(title, _diff_lines(a, b)))
             continue
         for title, lines in old_blocks[a1:a2]:
-            sections.append(SectionDiff(title, tuple(Line("-", t) for t in lines)))
+            sections.append(_section(title, (Line("-", t) for t in lines)))
         for title, lines in new_blocks[b1:b2]:
-            sections.append(SectionDiff(title, tuple(Line("+", t) for t in lines)))
+            sections.append(_section(title, (Line("+", t) for t in lines)))
     return DocumentDiff(new.id, new.title, from_label, to_label, tuple(sections))
 
 
@@ -184,8 +190,7 @@ def load_archived(folder: Path, doc_id: str, version: str) -> Document:
         known = ", ".join(archived_versions(folder, doc_id)) or "inga"
         raise DiffError(f"version {version} av '{doc_id}' finns inte i arkivet "
                         f"({display_path(path)}); arkiverade versioner: {known}")
-    source, _ = load_yaml(path, display_path(path))
-    document, _ = validate_routine(source) if source is not None else (None, [])
+    document = read_archived(path)
     if document is None:
         raise DiffError(f"{display_path(path)} kan inte läsas; kör 'rutin check'")
     return document

@@ -35,6 +35,7 @@ import yaml
 from builder.diagnostics import Diagnostic
 from builder.load.library import ARCHIVE_DIR, LEDGER_FILE, Library, display_path
 from builder.load.safe_yaml import MAX_FILE_BYTES, load_yaml
+from builder.load.to_model import validate_routine
 from builder.model import Document
 
 # Decided by the approval itself, so outside the content hash (documented in README too).
@@ -62,6 +63,7 @@ def canonical_json(data: Any) -> str:
 
 
 def sha256_text(text: str) -> str:
+    """SHA-256 (hex) of ``text`` encoded as UTF-8."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -76,6 +78,18 @@ def canonical_content(document: Document) -> dict[str, Any]:
 def content_hash(document: Document) -> str:
     """SHA-256 (hex) of the canonical content; see the module docstring for what is excluded."""
     return sha256_text(canonical_json(canonical_content(document)))
+
+
+def read_archived(path: Path) -> Document | None:
+    """An archived snapshot as a document; None when it cannot be read as a routine."""
+    source, _ = load_yaml(path, display_path(path))
+    return validate_routine(source)[0] if source is not None else None
+
+
+def archived_content_hash(path: Path) -> str | None:
+    """The content hash of an archived snapshot; None when it cannot be read as a routine."""
+    document = read_archived(path)
+    return content_hash(document) if document is not None else None
 
 
 def entry_digest(raw: dict[str, str]) -> str:
@@ -108,14 +122,17 @@ class LedgerEntry:
 
     @property
     def is_approval(self) -> bool:
+        """Whether the entry approves (fastställd) rather than repeals the version."""
         return self.decision == "fastställd"
 
 
 def ledger_path(group_folder: Path) -> Path:
+    """The ledger file of a samverkansrutin's folder."""
     return group_folder / LEDGER_FILE
 
 
 def archive_path(group_folder: Path, doc_id: str, version: str) -> Path:
+    """Where the archived copy of an approved version lies."""
     return group_folder / ARCHIVE_DIR / f"{doc_id}-v{version}.yaml"
 
 
@@ -268,6 +285,7 @@ def ledger_text_with(existing: str | None, entry: dict[str, str]) -> str:
 
 
 def last_digest(entries: list[LedgerEntry]) -> str:
+    """The hash the next entry must chain to (the genesis value for an empty ledger)."""
     return entries[-1].digest if entries else GENESIS
 
 

@@ -5,17 +5,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from builder.dates import add_months
 from builder.model import MONTHS, Document
 
 
 def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def review_basis(document: Document) -> dt.date | None:
@@ -40,9 +35,9 @@ def next_review(document: Document) -> dt.date | None:
     if evaluation.months:
         wanted = sorted(MONTHS.index(m) + 1 for m in evaluation.months)
         for offset in range(1, 13):
-            candidate = _add_months(basis.replace(day=1), offset)
+            candidate = add_months(basis.replace(day=1), offset)
             if candidate.month in wanted:
                 return _month_end(candidate.year, candidate.month)
     if evaluation.interval_months:
-        return _add_months(basis, evaluation.interval_months)
+        return add_months(basis, evaluation.interval_months)
     return None

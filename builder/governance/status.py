@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import importlib
 import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from builder.dates import add_months, has_expired
+from builder.governance.ledger import content_hash, latest_approval
 from builder.governance.schedule import next_review
 from builder.load.library import Library, RoutineFile
-from builder.model import Arbetsrutin, Samverkansrutin
+from builder.model import Arbetsrutin
+from builder.wording import team_label
 
 # VGR starts a revision six months before a routine is due (the lead time asked for in issue 6).
 LEAD_MONTHS = 6
-
-STATUS_SV: dict[str, str] = {
-    "utkast": "Utkast",
-    "granskning": "Under granskning",
-    "fastställd": "Fastställd",
-    "upphävd": "Upphävd",
-}
 
 FlagCode = Literal[
     "utvardering-forsenad", "utvardering-snart", "giltighet-utgangen", "giltighet-upphor",
@@ -40,6 +34,7 @@ class Flag:
 
     @property
     def overdue(self) -> bool:
+        """Whether the flag means something should already have happened."""
         return self.code in OVERDUE_FLAGS
 
 
@@ -55,49 +50,23 @@ class DocumentStatus:
 
     @property
     def overdue(self) -> bool:
+        """Whether anything is overdue (review or validity)."""
         return any(flag.overdue for flag in self.flags)
 
     @property
     def expired(self) -> bool:
+        """Whether the routine's validity has ended."""
         return any(flag.code == "giltighet-utgangen" for flag in self.flags)
 
     def has(self, code: str) -> bool:
+        """Whether the flag ``code`` is raised."""
         return any(flag.code == code for flag in self.flags)
 
 
-@dataclass(frozen=True)
-class LedgerSupport:
-    """Whether 'changed since approval' can be computed (builder.governance.ledger may be absent)."""
-
-    available: bool
-    note: str = ""
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def group_of(routine: RoutineFile) -> str:
+    """The samverkansrutin a routine belongs to (its own id for a samverkansrutin)."""
     doc = routine.document
     return doc.parent if isinstance(doc, Arbetsrutin) else doc.id
-
-
-def team_label(routine: RoutineFile, library: Library) -> str | None:
-    """The team an arbetsrutin is for (named by its parent), or the teams a samverkansrutin covers."""
-    doc = routine.document
-    if isinstance(doc, Samverkansrutin):
-        return ", ".join(t.name for t in doc.teams) or None
-    if isinstance(doc, Arbetsrutin):
-        parent = library.by_id(doc.parent)
-        if parent is not None and isinstance(parent.document, Samverkansrutin):
-            for entry in parent.document.teams:
-                if entry.id == doc.team:
-                    return f"{entry.name} ({entry.abbreviation})" if entry.abbreviation \
-                        else entry.name
-        return doc.team
-    return None
 
 
 def _review_flags(due: dt.date | None, today: dt.date) -> list[Flag]:
@@ -115,37 +84,19 @@ def _review_flags(due: dt.date | None, today: dt.date) -> list[Flag]:
 def _validity_flags(valid_to: dt.date | None, today: dt.date) -> list[Flag]:
     if valid_to is None:
         return []
-    if valid_to < today:
+    if has_expired(valid_to, today):
         return [Flag("giltighet-utgangen", f"Giltighet utgick {valid_to.isoformat()}")]
     if valid_to <= add_months(today, LEAD_MONTHS):
         return [Flag("giltighet-upphor", f"Giltighet upphör {valid_to.isoformat()}")]
     return []
 
 
-def _ledger_module() -> Any | None:
-    try:
-        return importlib.import_module("builder.governance.ledger")
-    except ImportError:
-        return None
-
-
-def ledger_support() -> LedgerSupport:
-    module = _ledger_module()
-    if module is None or not all(hasattr(module, n) for n in ("content_hash", "latest_approval")):
-        return LedgerSupport(False, "ändringar efter godkännande kontrolleras inte "
-                                    "(godkännanderegistret finns inte i den här versionen)")
-    return LedgerSupport(True)
-
-
 def changed_since_approval(routine: RoutineFile, library: Library) -> bool | None:
     """True when the content differs from the ledger's approved hash; None when unknown."""
-    module = _ledger_module()
-    if module is None or not ledger_support().available:
-        return None
-    entry = module.latest_approval(library, routine.document.id)
+    entry = latest_approval(library, routine.document.id)
     if entry is None:
         return None
-    return bool(module.content_hash(routine.document) != entry.content_sha256)
+    return content_hash(routine.document) != entry.content_sha256
 
 
 def document_status(routine: RoutineFile, library: Library, today: dt.date) -> DocumentStatus:
@@ -180,6 +131,7 @@ def _iso(day: dt.date | None) -> str | None:
 
 
 def status_record(status: DocumentStatus) -> dict[str, Any]:
+    """One routine's status as plain data, for `rutin status --format json`."""
     doc = status.routine.document
     return {
         "id": doc.id,
@@ -199,12 +151,12 @@ def status_record(status: DocumentStatus) -> dict[str, Any]:
     }
 
 
-def format_status_json(statuses: list[DocumentStatus], today: dt.date,
-                       support: LedgerSupport) -> str:
+def format_status_json(statuses: list[DocumentStatus], today: dt.date) -> str:
+    """Every routine's status as the JSON `rutin status --format json` prints."""
     payload = {
         "idag": today.isoformat(),
         "ledtid_månader": LEAD_MONTHS,
-        "ändringar_efter_godkännande_kontrolleras": support.available,
+        "ändringar_efter_godkännande_kontrolleras": True,
         "dokument": [status_record(s) for s in statuses],
     }
     return json.dumps(payload, ensure_ascii=False, indent=2)

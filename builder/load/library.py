@@ -14,7 +14,6 @@ from builder.model import Arbetsrutin, Document, Organisation, Samverkansrutin
 ORGANISATION_FILE = "organisation.yaml"
 LEDGER_FILE = "godkannanden.yaml"
 ARCHIVE_DIR = "arkiv"
-SCHEMA_FILE = "rutin.schema.json"
 NOT_ROUTINES = {ORGANISATION_FILE, LEDGER_FILE}
 
 
@@ -28,16 +27,14 @@ class RoutineFile:
 
     @property
     def display(self) -> str:
+        """The file's path as findings show it."""
         return self.source.display
-
-    @property
-    def group(self) -> str:
-        """The samverkansrutin folder the file lives in (its output folder)."""
-        return self.path.parent.name
 
 
 @dataclass(frozen=True)
 class Library:
+    """Every routine that loaded without errors, and the organisation, under one root."""
+
     root: Path
     routines: tuple[RoutineFile, ...]
     organisation: Organisation | None
@@ -53,17 +50,21 @@ class Library:
                 if isinstance(s.data, dict) and isinstance(s.data.get(key), str)}
 
     def by_id(self, doc_id: str) -> RoutineFile | None:
+        """The routine with id ``doc_id``, if any."""
         return next((r for r in self.routines if r.document.id == doc_id), None)
 
     @property
     def samverkansrutiner(self) -> list[RoutineFile]:
+        """Every samverkansrutin in the library."""
         return [r for r in self.routines if isinstance(r.document, Samverkansrutin)]
 
     @property
     def arbetsrutiner(self) -> list[RoutineFile]:
+        """Every arbetsrutin in the library."""
         return [r for r in self.routines if isinstance(r.document, Arbetsrutin)]
 
     def group_folder(self, routine: RoutineFile) -> Path:
+        """The folder of the routine's samverkansrutin (holds its ledger and archive)."""
         return routine.path.parent
 
 
@@ -105,6 +106,7 @@ def _outside_root(path: Path, root: Path) -> Diagnostic | None:
 
 def load_organisation(root: Path) -> tuple[Organisation | None, LoadedYaml | None,
                                            list[Diagnostic]]:
+    """The library's organisation.yaml, validated; (None, None, []) when there is none."""
     path = root / ORGANISATION_FILE
     if not path.is_file():
         return None, None, []

@@ -38,6 +38,8 @@ YamlPath = tuple[str | int, ...]
 
 @dataclass(frozen=True)
 class Position:
+    """A place in a YAML file."""
+
     line: int  # 1-based
     column: int  # 1-based
 

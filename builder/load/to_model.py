@@ -51,6 +51,7 @@ def _model_at(model: type[BaseModel], loc: YamlPath) -> type[BaseModel] | None:
 
 
 def allowed_keys(model: type[BaseModel]) -> list[str]:
+    """The YAML keys a model accepts (aliases where set)."""
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
@@ -63,7 +64,8 @@ def _describe(value: Any) -> str:
     return "inget värde" if value is None else repr(value)
 
 
-def _message(error: Any, model: type[BaseModel]) -> tuple[str, str]:
+# One flat case per pydantic error kind: long, but not tangled.
+def _message(error: Any, model: type[BaseModel]) -> tuple[str, str]:  # noqa: C901
     """(rule, Swedish message) for one pydantic error."""
     loc: YamlPath = tuple(error["loc"])
     key = next((str(p) for p in reversed(loc) if isinstance(p, str)), "värdet")

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Document
-from builder.options import BuildOptions
+
+if TYPE_CHECKING:  # options derives its default formats from RENDERERS below
+    from builder.options import BuildOptions
 
 
 def group_id(document: Document) -> str:
@@ -28,18 +31,15 @@ def output_folder(document: Document) -> str:
 
 @dataclass(frozen=True)
 class RenderContext:
+    """What every renderer gets: the routine, the library it belongs to and the build options."""
+
     routine: RoutineFile
     library: Library
     options: BuildOptions
+    document: Document = field(init=False, repr=False)  # the routine's, typed for renderers
 
-    @property
-    def document(self):  # type: ignore[no-untyped-def]
-        return self.routine.document
-
-    @property
-    def group_id(self) -> str:
-        """The samverkansrutin an output belongs to (its folder under output/)."""
-        return group_id(self.routine.document)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "document", self.routine.document)
 
     @property
     def stem(self) -> str:
@@ -57,18 +57,43 @@ class Artifact:
 
 Renderer = Callable[[RenderContext], list[Artifact]]
 
-# format name -> "module:function"; modules are imported on first use.
-RENDERER_PATHS: dict[str, str] = {}
-RENDERER_PATHS["pdf"] = "builder.render.pdf:render_pdf"
-RENDERER_PATHS["html"] = "builder.render.html:render_html"
-RENDERER_PATHS["docx"] = "builder.render.word.document:render_docx"
-RENDERER_PATHS["checklista"] = "builder.render.printables.checklist:render_checklist"
-RENDERER_PATHS["fickkort"] = "builder.render.printables.pocketcard:render_pocketcard"
-RENDERER_PATHS["laskvittens"] = "builder.render.printables.receipt:render_receipt"
+@dataclass(frozen=True)
+class Format:
+    """One output format: its renderer and what the CLI, the index and the manifest say of it."""
+
+    renderer: str  # "module:function", imported on first use (WeasyPrint takes ~1 s)
+    label: str  # link text on the index page
+    aliases: tuple[str, ...] = ()  # other names `rutin build --format` accepts
+    uses_templates: bool = True  # rendered from templates/: their digest is in the fingerprint
+    signed: bool = False  # signed when the document is fastställd
+
+
+# The one list of formats, in the order the index links them and `--format` lists them.
+RENDERERS: dict[str, Format] = {
+    "pdf": Format("builder.render.pdf:render_pdf", "PDF", signed=True),
+    "docx": Format("builder.render.word.document:render_docx", "Word",
+                   uses_templates=False, signed=True),
+    "checklista": Format("builder.render.printables.checklist:render_checklist", "Checklista",
+                         aliases=("checklist",)),
+    "fickkort": Format("builder.render.printables.pocketcard:render_pocketcard", "Fickkort",
+                       aliases=("pocketcard",)),
+    "laskvittens": Format("builder.render.printables.receipt:render_receipt", "Läskvittens",
+                          aliases=("läskvittens",)),
+    "html": Format("builder.render.html:render_html", "Webbsida"),
+}
+
+
+def format_named(name: str) -> str | None:
+    """The format a `--format` name (or an alias of it) means; None when there is none."""
+    for fmt, spec in RENDERERS.items():
+        if name == fmt or name in spec.aliases:
+            return fmt
+    return None
 
 
 def get_renderer(fmt: str) -> Renderer:
-    module_name, function_name = RENDERER_PATHS[fmt].split(":")
+    """The render function of ``fmt``, importing its module on first use."""
+    module_name, function_name = RENDERERS[fmt].renderer.split(":")
     module = importlib.import_module(module_name)
     renderer: Renderer = getattr(module, function_name)
     return renderer

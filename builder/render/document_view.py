@@ -7,24 +7,18 @@ from typing import Any
 
 from markupsafe import Markup
 
-from builder.dates import format_date_sv
+from builder.dates import format_date_sv, has_expired
 from builder.derived import NOT_STATED, as_text
 from builder.markdown import render_inline, render_markdown
 from builder.model import Arbetsrutin, Document, Revision, Samverkansrutin, Section, Step
 from builder.render import RenderContext
+from builder.wording import DRAFT_MARK, LETTERS, STATUS_LABELS
 
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
-STATUS_LABELS = {
-    "utkast": "Utkast",
-    "granskning": "Under granskning",
-    "fastställd": "Fastställd",
-    "upphävd": "Upphävd",
-}
-WATERMARK_DRAFT = "UTKAST – ej fastställd"
+WATERMARK_DRAFT = DRAFT_MARK
 WATERMARK_REVOKED = "UPPHÄVD"
 EXPIRED_BANNER = "OBS: giltighetstiden har passerat"
 REVOKED_BANNER = "UPPHÄVD – rutinen gäller inte längre och ska inte användas"
-DRAFT_BANNER = "UTKAST – ej fastställd. Rutinen gäller inte förrän samordningsgruppen fastställt den."
+DRAFT_BANNER = f"{DRAFT_MARK}. Rutinen gäller inte förrän samordningsgruppen fastställt den."
 EXAMPLE_MARK = "Exempel – ska fastställas av teamet"
 APPROVAL_MISSING = "Ej fastställd – underskrift saknas"
 COPY_NOTICE = "Utskriven kopia – kontrollera att du har den aktuella versionen"
@@ -92,6 +86,7 @@ def _who(responsible: object, when: object) -> dict[str, str | None]:
 
 
 def step_view(number: int, step: Step) -> dict[str, Any]:
+    """One numbered step and its lettered alternatives, with who and when."""
     alternatives = [
         {
             "letter": LETTERS[i],
@@ -144,6 +139,7 @@ def pdf_link(doc: Document) -> str:
 
 
 def team_rows(ctx: RenderContext) -> list[dict[str, Any]]:
+    """The Team table of a samverkansrutin (empty for an arbetsrutin)."""
     doc = ctx.document
     if not isinstance(doc, Samverkansrutin):
         return []
@@ -201,6 +197,7 @@ def revision_view(doc: Document) -> dict[str, Any] | None:
 
 
 def follow_up_view(doc: Document) -> dict[str, Any] | None:
+    """The follow-up block: who, how and when, marked when only an example."""
     follow_up = doc.follow_up
     if follow_up is None:
         return None
@@ -213,8 +210,9 @@ def follow_up_view(doc: Document) -> dict[str, Any] | None:
 
 
 def status_view(ctx: RenderContext) -> dict[str, Any]:
+    """Banners and watermark for the document's status and validity."""
     doc: Document = ctx.document
-    expired = doc.valid_to is not None and doc.valid_to < ctx.options.today
+    expired = has_expired(doc.valid_to, ctx.options.today)
     banners = []
     if doc.status == "upphävd":
         banners.append(REVOKED_BANNER)

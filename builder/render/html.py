@@ -10,6 +10,7 @@ from markupsafe import Markup
 from builder.paths import TEMPLATES_DIR
 from builder.render import Artifact, RenderContext
 from builder.render.document_view import document_view
+from builder.wording import DRAFT_MARK
 
 DOCUMENT_TEMPLATE = "document.html.j2"
 # Shared base (fonts, colours, @page frame) first, then the document's own rules.
@@ -18,8 +19,11 @@ DOCUMENT_CSS = ("base.css", "document.css")
 
 @lru_cache(maxsize=1)
 def template_env() -> jinja2.Environment:
-    """Autoescaped and strict: a missing value is an error, never an empty string in print."""
-    return jinja2.Environment(
+    """The one Jinja environment, for every template (documents, printed aids, index, redline).
+
+    Autoescaped and strict: a missing value is an error, never an empty string in print.
+    """
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -27,6 +31,8 @@ def template_env() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals["draft_mark"] = DRAFT_MARK
+    return env
 
 
 @lru_cache(maxsize=8)

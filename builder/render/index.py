@@ -8,25 +8,19 @@ import unicodedata
 from dataclasses import dataclass
 
 from builder.dates import format_date_sv
-from builder.governance.status import STATUS_SV, DocumentStatus, library_status
+from builder.governance.status import DocumentStatus, library_status
 from builder.load.library import Library
 from builder.model import Samverkansrutin
 from builder.options import BuildOptions
-from builder.render import Artifact, DocumentOutputs
+from builder.render import RENDERERS, Artifact, DocumentOutputs
 from builder.render.html import inline_files, template_env
 from builder.render.printables.common import find_team
+from builder.wording import STATUS_LABELS
 
 ORPHANS = "ovriga"  # group for an arbetsrutin whose samverkansrutin is missing
 
 # Link text per output format, in the order the links are shown.
-FORMAT_LABELS: dict[str, str] = {
-    "pdf": "PDF",
-    "docx": "Word",
-    "checklista": "Checklista",
-    "fickkort": "Fickkort",
-    "laskvittens": "Läskvittens",
-    "html": "Webbsida",
-}
+FORMAT_LABELS: dict[str, str] = {fmt: spec.label for fmt, spec in RENDERERS.items()}
 # Files that are a variant of their format's main file say which variant they are.
 VARIANT_LABELS: dict[str, str] = {
     "-fickkort-ark.pdf": "Fickkort, A4-ark",
@@ -36,6 +30,8 @@ VARIANT_LABELS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Link:
+    """A link to one output file."""
+
     label: str
     href: str
     kind: str  # file extension, shown to say what opens
@@ -43,6 +39,8 @@ class Link:
 
 @dataclass(frozen=True)
 class Row:
+    """One routine's row in the index."""
+
     id: str
     title: str
     kind: str  # "Samverkansrutin" | "Arbetsrutin"
@@ -61,6 +59,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Group:
+    """A samverkansrutin with its arbetsrutiner, as the index groups them."""
+
     id: str
     title: str
     href: str  # the group's own page, relative to the page showing it
@@ -126,12 +126,8 @@ def _links(outputs: DocumentOutputs | None, prefix: str) -> tuple[Link, ...]:
 def _marks(status: DocumentStatus) -> tuple[str, ...]:
     doc = status.routine.document
     marks = []
-    if doc.status == "utkast":
-        marks.append("Utkast")
-    elif doc.status == "granskning":
-        marks.append("Under granskning")
-    elif doc.status == "upphävd":
-        marks.append("Upphävd")
+    if doc.is_draft or doc.status == "upphävd":
+        marks.append(STATUS_LABELS[doc.status])
     if status.expired:
         marks.append("Utgången")
     if status.has("utvardering-forsenad"):
@@ -146,10 +142,10 @@ def _row(status: DocumentStatus, outputs: DocumentOutputs | None, prefix: str,
     marks = _marks(status)
     team, words = _team_and_origin(status, library)
     organisation = doc.organisation or (library.organisation.name if library.organisation else "")
-    search = fold(" ".join([doc.title, doc.id, team, kind, STATUS_SV[doc.status], *marks,
+    search = fold(" ".join([doc.title, doc.id, team, kind, STATUS_LABELS[doc.status], *marks,
                             *words, group_title, organisation]))
     return Row(
-        id=doc.id, title=doc.title, kind=kind, team=team, status=STATUS_SV[doc.status],
+        id=doc.id, title=doc.title, kind=kind, team=team, status=STATUS_LABELS[doc.status],
         version=doc.version, valid_from=_day(doc.valid_from), valid_to=_day(doc.valid_to),
         next_review=_day(status.next_review), marks=marks,
         notes=tuple(f.text for f in status.flags if f.code not in ("utkast", "granskning")),
@@ -227,7 +223,7 @@ def landing_pages(outputs: list[DocumentOutputs], organisation: str) -> list[Art
         doc = output.routine.document
         links = [Link(link.label, posixpath.relpath(link.href, output.folder), link.kind)
                  for link in _links(output, "")]
-        html = template.render(doc=doc, status=STATUS_SV[doc.status], links=links,
+        html = template.render(doc=doc, status=STATUS_LABELS[doc.status], links=links,
                                valid_from=_day(doc.valid_from), organisation=organisation,
                                css=inline_files(("index.css",)))
         pages.append(Artifact(f"{output.folder}/index.html", html.encode("utf-8")))

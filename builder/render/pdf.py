@@ -6,21 +6,13 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
+from builder.errors import RenderError
 from builder.render import Artifact, RenderContext
 from builder.render.document_view import APPROVAL_BOX_END_ID, APPROVAL_BOX_ID
 from builder.render.html import document_html
 from builder.render.weasy import PdfOptions, PdfResult, html_to_pdf
 
 Rect = tuple[float, float, float, float]
-
-
-class RenderError(RuntimeError):
-    """WeasyPrint warned or a URL was refused: the document is not trustworthy as printed."""
-
-    def __init__(self, document_id: str, messages: list[str]) -> None:
-        self.document_id = document_id
-        self.messages = tuple(messages)
-        super().__init__(f"{document_id}: " + "; ".join(messages))
 
 
 def pdf_metadata(ctx: RenderContext, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -65,7 +57,7 @@ def _named_destinations(reader: Any) -> dict[str, Any]:
             continue
         node = node.get_object() if hasattr(node, "get_object") else node
         pairs = list(node.get("/Names", []))
-        for key, value in zip(pairs[::2], pairs[1::2]):
+        for key, value in zip(pairs[::2], pairs[1::2], strict=False):
             found[str(key)] = value.get_object() if hasattr(value, "get_object") else value
         stack.extend(kid.get_object() for kid in node.get("/Kids", []))
     return found

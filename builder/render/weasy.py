@@ -26,7 +26,7 @@ MAX_DATA_URL = 200_000  # small inline images (QR codes) only
 
 
 class RefusedURL(ValueError):
-    pass
+    """A URL the safe fetcher refused to fetch."""
 
 
 class SafeFetcher(URLFetcher):  # type: ignore[misc]
@@ -42,6 +42,7 @@ class SafeFetcher(URLFetcher):  # type: ignore[misc]
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        """The file or data URL's content; anything else is refused and recorded."""
         if url.startswith("data:image/") and len(url) <= MAX_DATA_URL:
             return super().fetch(url, headers)
         if url.startswith("file:"):
@@ -76,6 +77,8 @@ def collect_warnings() -> Iterator[list[str]]:
 
 @dataclass(frozen=True)
 class PdfOptions:
+    """How to write a PDF: variant, form fields, extra readable folders, metadata."""
+
     variant: str | None = "pdf/a-3a"  # archival and tagged; None for form-filled checklists
     forms: bool = False
     extra_roots: tuple[Path, ...] = ()
@@ -84,6 +87,8 @@ class PdfOptions:
 
 @dataclass(frozen=True)
 class PdfResult:
+    """A written PDF with what WeasyPrint said while writing it."""
+
     data: bytes
     warnings: tuple[str, ...]  # WeasyPrint's logged warnings (tests assert there are none)
     refused_urls: tuple[str, ...]

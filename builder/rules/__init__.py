@@ -7,15 +7,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from builder.diagnostics import Diagnostic, Severity
+from builder.layout import PrintLayout
 from builder.load.library import Library, RoutineFile
 from builder.load.safe_yaml import YamlPath
 
 
 @dataclass(frozen=True)
 class CheckOptions:
-    """What the rules may depend on besides the library: today's date (tests fix it)."""
+    """What the rules may depend on besides the library: today's date (tests fix it) and the
+    print layout check.py measured (R501, R502)."""
 
     today: dt.date = field(default_factory=dt.date.today)
+    layout: PrintLayout = field(default_factory=PrintLayout)
 
 
 RuleFunction = Callable[[Library, CheckOptions], Iterable[Diagnostic]]
@@ -23,6 +26,8 @@ RuleFunction = Callable[[Library, CheckOptions], Iterable[Diagnostic]]
 
 @dataclass(frozen=True)
 class Rule:
+    """A registered rule: code, severity, Swedish summary and its function."""
+
     code: str
     severity: Severity
     summary: str  # Swedish one-liner, shown in SARIF and `rutin check --regler`

@@ -31,6 +31,7 @@ def _where(point: CardPoint) -> str:
 
 @rule("R503", "error", "Fickkortets rad pekar på ett steg eller avsnitt som finns")
 def check_card_point_source(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """A card line with ``steg``/``avsnitt`` names a step, note or section the routine has."""
     for routine, index, point in _points(library):
         if not isinstance(point, CardPoint):
             continue
@@ -45,6 +46,7 @@ def check_card_point_source(library: Library, options: CheckOptions) -> Iterator
 
 @rule("R504", "error", "Fickkortets rad har inte ändrats sedan dess steg ändrades")
 def check_card_point_current(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """The fingerprint stored with a card line still matches its step's text."""
     for routine, index, point in _points(library):
         if not isinstance(point, CardPoint) or point.fingerprint is None:
             continue
@@ -59,6 +61,7 @@ def check_card_point_current(library: Library, options: CheckOptions) -> Iterato
 
 @rule("R505", "warning", "Fickkortets rad har ett avtryck av sitt steg")
 def check_card_point_fingerprint(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """A tied card line carries a fingerprint; the finding gives the value to write."""
     for routine, index, point in _points(library):
         if not isinstance(point, CardPoint) or point.fingerprint is not None:
             continue

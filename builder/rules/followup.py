@@ -9,6 +9,7 @@ from builder.load.library import Library, RoutineFile
 from builder.load.safe_yaml import YamlPath
 from builder.model import Arbetsrutin, Section
 from builder.rules import CheckOptions, finding, rule
+from builder.wording import LETTERS
 
 # Values authors leave while a field is still open; they must not pass as an owner.
 PLACEHOLDERS = frozenset({"todo", "?", "??", "-", "--", "xxx", "x", "ej klart", "tbd", "...",
@@ -19,6 +20,7 @@ FOLLOW_UP_FIELDS = (("responsible", "ansvarig", "vem som ansvarar"),
 
 
 def is_placeholder(value: str | None) -> bool:
+    """Whether a text only stands in for a value (empty, 'TODO', '?', 'saknas', …)."""
     return value is None or value.strip().strip(".").lower() in PLACEHOLDERS or not value.strip()
 
 
@@ -42,6 +44,7 @@ def _follow_up_problems(routine: RoutineFile) -> Iterator[Diagnostic]:
 
 @rule("R201", "error", "Varje arbetsrutin anger uppföljningsansvar: ansvarig, hur och när")
 def check_follow_up(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """A routine whose follow-up is missing or lacks who, how or when."""
     for routine in library.routines:
         # A samverkansrutin may carry its own follow-up for a team it covers alone (Kungälv).
         if isinstance(routine.document, Arbetsrutin) or routine.document.follow_up is not None:
@@ -56,12 +59,13 @@ def _sections(sections: list[Section], path: YamlPath) -> Iterator[tuple[Section
 
 @rule("R202", "warning", "Varje steg anger vem som utför det (ansvarig)")
 def check_step_owner(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """A step or alternative that names no one responsible."""
     for routine in library.routines:
         for section, path in _sections(routine.document.sections, ("avsnitt",)):
             for number, step in enumerate(section.steps or [], start=1):
                 step_path = path + ("steg", number - 1)
                 if step.alternatives:
-                    for letter, alt in zip("abcdefghij", step.alternatives):
+                    for letter, alt in zip(LETTERS, step.alternatives, strict=False):
                         if is_placeholder(alt.responsible) and is_placeholder(step.responsible):
                             yield finding(routine, step_path + ("alternativ", ord(letter) - 97),
                                           "R202", f"steg {number}{letter} i '{section.heading}' "

@@ -15,6 +15,7 @@ from builder.rules.followup import is_placeholder
 
 @rule("R401", "error", "En fastställd rutin har godkänt av, datum för godkännande och innehåll")
 def check_approved_metadata(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """A fastställd routine without approver, approval date or sections."""
     for routine in library.routines:
         doc = routine.document
         if not doc.is_approved:
@@ -32,6 +33,7 @@ def check_approved_metadata(library: Library, options: CheckOptions) -> Iterator
 
 @rule("R402", "error", "Giltig från och med ligger inte före datum för godkännande")
 def check_validity_start(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """Validity that starts before the approval date, or ends before it starts."""
     for routine in library.routines:
         doc = routine.document
         if doc.valid_from and doc.approval_date and doc.valid_from < doc.approval_date:
@@ -46,6 +48,7 @@ def check_validity_start(library: Library, options: CheckOptions) -> Iterator[Di
 
 @rule("R403", "error", "Aktuell version finns i ändringshistoriken")
 def check_version_in_history(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """A version missing from the routine's revision history."""
     for routine in library.routines:
         doc = routine.document
         if all(r.version != doc.version for r in doc.revisions):
@@ -56,6 +59,7 @@ def check_version_in_history(library: Library, options: CheckOptions) -> Iterato
 
 @rule("R404", "warning", "Utvärderingen är inte försenad")
 def check_review_due(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """A fastställd routine whose review is overdue on the check's day."""
     for routine in library.routines:
         doc = routine.document
         if doc.status != "fastställd":
@@ -69,6 +73,7 @@ def check_review_due(library: Library, options: CheckOptions) -> Iterator[Diagno
 
 @rule("R405", "warning", "Förkortningar i texten förklaras under 'begrepp'")
 def check_abbreviations(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """Abbreviations used but not explained in the glossary (own or parent's)."""
     parents = {r.document.id: r.document for r in library.samverkansrutiner}
     for routine in library.routines:
         doc = routine.document

@@ -10,14 +10,13 @@ from builder.diagnostics import Diagnostic
 from builder.governance.ledger import (
     LedgerEntry,
     archive_path,
+    archived_content_hash,
     content_hash,
     entries_for,
     ledger_path,
     load_ledger,
 )
 from builder.load.library import ARCHIVE_DIR, LEDGER_FILE, Library, RoutineFile, display_path
-from builder.load.safe_yaml import load_yaml
-from builder.load.to_model import validate_routine
 from builder.rules import RULES, CheckOptions, finding, rule
 
 
@@ -37,6 +36,7 @@ def _at(entry: LedgerEntry, code: str, message: str) -> Diagnostic:
 
 @rule("R406", "error", "Godkännandeliggaren är obruten (ingen post ändrad, borttagen eller flyttad)")
 def check_ledger_chain(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """Every break in a ledger's hash chain, and every malformed entry."""
     for folder in group_folders(library):
         _, diagnostics = load_ledger(folder)
         yield from diagnostics
@@ -70,35 +70,31 @@ def _approval_state(routine: RoutineFile) -> Diagnostic | None:
     return None
 
 
-@rule("R407", "error", "Fastställt innehåll är oförändrat sedan beslutet i liggaren")
-def check_unchanged_since_approval(library: Library,
-                                   options: CheckOptions) -> Iterator[Diagnostic]:
+def _approval_findings(library: Library, code: str) -> Iterator[Diagnostic]:
+    """The ``code`` findings (R407 or R408) of every fastställd routine."""
     for routine in library.routines:
         if routine.document.is_approved:
             found = _approval_state(routine)
-            if found is not None and found.rule == "R407":
+            if found is not None and found.rule == code:
                 yield found
+
+
+@rule("R407", "error", "Fastställt innehåll är oförändrat sedan beslutet i liggaren")
+def check_unchanged_since_approval(library: Library,
+                                   options: CheckOptions) -> Iterator[Diagnostic]:
+    """A fastställd routine whose content differs from the hash its decision recorded."""
+    return _approval_findings(library, "R407")
 
 
 @rule("R408", "error", "En fastställd version har ett beslut i godkännandeliggaren")
 def check_approval_recorded(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
-    for routine in library.routines:
-        if routine.document.is_approved:
-            found = _approval_state(routine)
-            if found is not None and found.rule == "R408":
-                yield found
-
-
-def _snapshot_hash(path: Path) -> str | None:
-    source, _ = load_yaml(path, display_path(path))
-    if source is None:
-        return None
-    document, _ = validate_routine(source)
-    return content_hash(document) if document is not None else None
+    """A fastställd routine whose version has no approving decision in the ledger."""
+    return _approval_findings(library, "R408")
 
 
 @rule("R409", "error", "Varje fastställd version har en oförändrad kopia i arkiv/")
 def check_archive(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """An approved version without an unchanged archive copy, or a copy without a decision."""
     for folder in group_folders(library):
         entries, _ = load_ledger(folder)
         archived: set[str] = set()
@@ -112,7 +108,7 @@ def check_archive(library: Library, options: CheckOptions) -> Iterator[Diagnosti
                 yield _at(entry, "R409",
                           f"arkivkopian {shown} för {entry.document} v{entry.version} saknas; "
                           "det fastställda innehållet kan inte styrkas")
-            elif _snapshot_hash(path) != entry.content_sha256:
+            elif archived_content_hash(path) != entry.content_sha256:
                 yield Diagnostic(shown, 1, 1, "R409", "error",
                                  f"arkivkopian har ändrats: innehållet stämmer inte med "
                                  f"beslutet i {entry.file} rad {entry.line}")

@@ -13,6 +13,7 @@ from builder.rules import CheckOptions, finding, rule
 
 @rule("R301", "error", "Varje team har sin arbetsrutin och varje arbetsrutin sitt team")
 def check_team_routines(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """A team without its arbetsrutin, or an arbetsrutin whose parent or team is missing."""
     parents = {r.document.id: r for r in library.samverkansrutiner}
     for parent in library.samverkansrutiner:
         doc = parent.document
@@ -53,6 +54,7 @@ def check_team_routines(library: Library, options: CheckOptions) -> Iterator[Dia
 
 @rule("R302", "error", "Id är unika i hela biblioteket")
 def check_unique_ids(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """Two files with the same document id."""
     seen: dict[str, str] = {}
     for routine in library.routines:
         doc_id = routine.document.id
@@ -78,6 +80,7 @@ def _escapes(reference: str) -> bool:
 
 @rule("R303", "error", "Filreferenser pekar på filer inom routines/")
 def check_file_references(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """An attachment that does not exist or lies outside the library."""
     root = library.root.resolve()
     for routine in library.routines:
         for index, attachment in enumerate(routine.document.attachments):

@@ -12,6 +12,7 @@ from builder.rules import CheckOptions, finding, rule, string_leaves
 
 @rule("R106", "error", "Rå HTML i text är inte tillåtet")
 def check_raw_html(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """Raw HTML in a routine's text (Markdown only)."""
     for routine in library.routines:
         for path, text in string_leaves(routine.source.data):
             fragment = find_raw_html(text)

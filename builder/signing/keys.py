@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from builder.errors import SigningError
 from builder.paths import cache_dir
 
 ENV_P12 = "RUTIN_SIGN_P12"
@@ -25,12 +26,10 @@ ENV_PASSWORD = "RUTIN_SIGN_PASSWORD"
 TEST_TEXT = "TESTSIGNATUR – ej giltig"
 
 
-class SigningError(RuntimeError):
-    """The signing environment is broken (missing key file, wrong passphrase, no font)."""
-
-
 @dataclass(frozen=True)
 class SigningKey:
+    """A private key with its certificate and chain, as loaded from a PKCS#12 file."""
+
     key: Any  # an RSA or EC private key from `cryptography`
     certificate: x509.Certificate
     chain: tuple[x509.Certificate, ...]  # intermediates and root, if known
@@ -45,6 +44,7 @@ class SigningKey:
 
 
 def local_key_dir() -> Path:
+    """Where the local test key and CA are kept (the user's cache folder)."""
     return cache_dir() / "testnyckel"
 
 

@@ -21,9 +21,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 
 from builder.dates import format_date_sv
+from builder.errors import SigningError
 from builder.paths import cache_dir
 from builder.render import Artifact, RenderContext
-from builder.signing.keys import TEST_TEXT, SigningError, SigningKey, load_signing_key
+from builder.signing.keys import TEST_TEXT, SigningKey, load_signing_key
 
 FIELD_NAME = "Signatur"
 # Custom document-info keys (WeasyPrint accepts only alphanumeric custom keys).

@@ -20,22 +20,29 @@ from builder.signing.sign import META_HASH, META_ID, META_VERSION
 
 @dataclass(frozen=True)
 class Finding:
+    """One check's outcome in the report."""
+
     ok: bool | None  # None: information only (signer, time)
     text: str  # Swedish, for the user
 
 
 @dataclass(frozen=True)
 class FileReport:
+    """Everything checked about one file."""
+
     path: Path
     findings: tuple[Finding, ...]
 
     @property
     def ok(self) -> bool:
+        """Whether the file passed: checks were made and none failed."""
         return bool(self.findings) and all(f.ok is not False for f in self.findings)
 
 
 @dataclass(frozen=True)
 class TrustRoots:
+    """The certificates a signature must chain to, and where they came from."""
+
     certificates: tuple[Any, ...]  # asn1crypto certificates
     source: str  # where they came from, for the report
     problems: tuple[str, ...] = ()
@@ -204,6 +211,7 @@ def _quiet_pyhanko() -> Iterator[None]:
 
 
 def verify_pdf(path: Path, library: Library | None, roots: TrustRoots) -> FileReport:
+    """Check a PDF's signature, its integrity and its content against the ledger."""
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
@@ -254,6 +262,7 @@ def _docx_identity(data: bytes) -> tuple[str | None, str | None]:
 
 
 def verify_docx(path: Path, library: Library | None, roots: TrustRoots) -> FileReport:
+    """Check a DOCX against its detached .p7s signature and the ledger."""
     from asn1crypto import cms
     from pyhanko.sign.validation import async_validate_detached_cms
     from pyhanko.sign.validation.errors import SignatureValidationError
@@ -281,6 +290,7 @@ def verify_docx(path: Path, library: Library | None, roots: TrustRoots) -> FileR
 
 
 def verify_file(path: Path, library: Library | None, roots: TrustRoots) -> FileReport:
+    """Check one file by its kind (.pdf, .docx with .docx.p7s)."""
     name = path.name.lower()
     if name.endswith(".docx.p7s"):
         path, name = path.with_name(path.name[:-4]), name[:-4]
@@ -294,6 +304,7 @@ def verify_file(path: Path, library: Library | None, roots: TrustRoots) -> FileR
 
 
 def verify_files(paths: Iterable[Path], library: Library | None) -> list[FileReport]:
+    """Check every file against the library's trust roots."""
     roots = load_trust_roots(library)
     return [verify_file(path, library, roots) for path in paths]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from builder.derived import NOT_STATED
 from builder.render import Artifact, RenderContext
-from builder.render.document_view import COPY_NOTICE, WATERMARK_DRAFT
+from builder.render.document_view import COPY_NOTICE
 from builder.render.printables.common import (
     ChecklistRow,
     checked_pdf,
@@ -16,10 +16,10 @@ from builder.render.printables.common import (
     document_head,
     find_team,
     render_template,
-    team_label,
     validity_text,
 )
 from builder.render.weasy import PdfOptions, measure_html
+from builder.wording import team_label
 
 PX_PER_MM = 96 / 25.4
 HEADER_FIELDS = (("patient", "Patient (initialer/ID)"), ("datum", "Datum"),
@@ -30,6 +30,7 @@ CHOOSE_LABEL = "Välj det som gäller (kryssa för det som gjorts):"
 
 
 def checklist_html(ctx: RenderContext, rows: list[ChecklistRow], fillable: bool) -> str:
+    """The checklist as HTML, with form fields when ``fillable``."""
     doc = ctx.document
     return render_template(
         "checklist.html.j2",
@@ -37,7 +38,6 @@ def checklist_html(ctx: RenderContext, rows: list[ChecklistRow], fillable: bool)
         items=checklist_items(rows, find_team(ctx.routine, ctx.library)),
         choose_label=CHOOSE_LABEL,
         not_stated=NOT_STATED,
-        draft_label=WATERMARK_DRAFT,
         fillable=fillable,
         header_fields=HEADER_FIELDS,
         validity=validity_text(doc),

@@ -17,7 +17,7 @@ from builder.render.html import template_env
 
 def checked_pdf(document_id: str, html: str, options: Any = None) -> bytes:
     """html_to_pdf, raising RenderError (as the main PDF does) when WeasyPrint warned."""
-    from builder.render.pdf import RenderError
+    from builder.errors import RenderError
     from builder.render.weasy import html_to_pdf
 
     result = html_to_pdf(html, options)
@@ -62,17 +62,6 @@ def find_team(routine: RoutineFile, library: Library) -> TeamEntry | None:
     return None
 
 
-def team_label(routine: RoutineFile, library: Library) -> str:
-    """'Närsjukvårdsteam (NSVT)', or every team of a samverkansrutin, or the bare team id."""
-    team = find_team(routine, library)
-    if team is not None:
-        return f"{team.name} ({team.abbreviation})" if team.abbreviation else team.name
-    doc = routine.document
-    if isinstance(doc, Samverkansrutin) and doc.teams:
-        return ", ".join(t.abbreviation or t.name for t in doc.teams)
-    return doc.team if isinstance(doc, Arbetsrutin) else ""
-
-
 @dataclass(frozen=True)
 class ChecklistRow:
     """One checkable line: a step, one alternative (2a) of a step, or a step list's note."""
@@ -89,10 +78,12 @@ class ChecklistRow:
 
     @property
     def field_id(self) -> str:
+        """The form field (and row element) id of the row."""
         return f"steg-{self.path_key}" + ("-not" if self.kind == "not" else "")
 
     @property
     def path_key(self) -> str:
+        """The row's step indexes joined by '-': unique within the document."""
         return "-".join(str(p) for p in self.path if isinstance(p, int))
 
 
@@ -117,6 +108,7 @@ class ChecklistItem:
 
     @property
     def field_id(self) -> str:
+        """The id of the item's first row, or of the group's head row."""
         return self.rows[0].field_id if self.kind != "grupp" else f"grupp-{self.rows[0].path_key}"
 
 

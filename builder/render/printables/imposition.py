@@ -10,6 +10,8 @@ CARD = (85.0, 55.0)  # ID-1 / credit-card size, rounded as the issue asks
 
 @dataclass(frozen=True)
 class Rect:
+    """A rectangle on a page, in mm from the top left corner."""
+
     x: float  # left edge, mm from the page's left
     y: float  # top edge, mm from the page's top
     w: float
@@ -17,10 +19,12 @@ class Rect:
 
     @property
     def right(self) -> float:
+        """The right edge, mm from the page's left."""
         return self.x + self.w
 
     @property
     def bottom(self) -> float:
+        """The bottom edge, mm from the page's top."""
         return self.y + self.h
 
 
@@ -52,6 +56,7 @@ class SheetLayout:
 
     @property
     def capacity(self) -> int:
+        """How many cards fit on one sheet."""
         return len(self.fronts)
 
 

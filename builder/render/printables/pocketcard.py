@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
 
 import segno
 
+from builder.layout import FaceMeasure
 from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin
 from builder.phone import format_phone_sv
 from builder.render import Artifact, RenderContext
-from builder.render.document_view import EXAMPLE_MARK, WATERMARK_DRAFT
+from builder.render.document_view import EXAMPLE_MARK
 from builder.render.printables.common import (
     ChecklistRow,
     checked_pdf,
@@ -35,6 +38,8 @@ PX_PER_MM = 96 / 25.4  # WeasyPrint lays out in CSS pixels
 
 @dataclass(frozen=True)
 class CardContact:
+    """A contact on the card's back."""
+
     name: str
     role: str | None
     phone: str | None  # formatted the Swedish way
@@ -69,6 +74,12 @@ class CardContent:
     def back_points(self) -> tuple[str, ...]:
         """Points past the front's room continue on the back, above the contacts."""
         return self.points[len(self.front_points):]
+
+    @property
+    def key(self) -> str:
+        """A digest of everything printed on the card: equal keys lay out alike."""
+        payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     @property
     def qr_image(self) -> str | None:
@@ -108,6 +119,7 @@ def _row_point(row: ChecklistRow) -> str:
 
 
 def qr_code(url: str) -> segno.QRCode:
+    """The QR code for ``url`` (error correction level M)."""
     return segno.make(url, error="m", micro=False)
 
 
@@ -150,7 +162,7 @@ def cards_html(cards: list[CardContent], mode: str, meta: dict[str, str]) -> str
     """``mode``: "single" (85 × 55 mm pages, front then back per card) or "measure"; the A4
     sheet is imposed from the single cards' PDF (builder.render.printables.sheet)."""
     return render_template("pocketcard.html.j2", cards=cards, mode=mode, meta=meta,
-                           draft_label=WATERMARK_DRAFT, example_mark=EXAMPLE_MARK)
+                           example_mark=EXAMPLE_MARK)
 
 
 def render_pocketcard(ctx: RenderContext) -> list[Artifact]:
@@ -165,18 +177,6 @@ def render_pocketcard(ctx: RenderContext) -> list[Artifact]:
                          slots=[0] * impose().capacity)
     return [Artifact(f"{ctx.stem}-fickkort.pdf", single),
             Artifact(f"{ctx.stem}-fickkort-ark.pdf", sheet)]
-
-
-@dataclass(frozen=True)
-class FaceMeasure:
-    doc_id: str
-    side: str  # "framsida" or "baksida"
-    height_mm: float
-    line_mm: float  # height of one text line on this face, to say "about N lines"
-
-    @property
-    def overflow_mm(self) -> float:
-        return max(0.0, self.height_mm - CARD[1])
 
 
 def _box_class(box: Any) -> str:
@@ -217,5 +217,5 @@ def measure_cards(cards: list[CardContent]) -> list[FaceMeasure]:
     for index, card in enumerate(cards):
         for offset, side in enumerate(("framsida", "baksida")):
             height, line = heights[2 * index + offset]
-            found.append(FaceMeasure(card.doc_id, side, height, line))
+            found.append(FaceMeasure(card.doc_id, side, height, line, CARD[1]))
     return found

@@ -8,15 +8,16 @@ from builder.render.printables.common import (
     checked_pdf,
     document_head,
     render_template,
-    team_label,
     validity_text,
 )
+from builder.wording import team_label
 
 ROWS_PER_PAGE = 20
 PAGES = 1  # one page of 20 signatures; a unit prints more copies when it fills up
 
 
 def receipt_html(ctx: RenderContext, pages: int = PAGES) -> str:
+    """The läskvittens as HTML, with ``pages`` pages of signature rows."""
     doc = ctx.document
     return render_template(
         "receipt.html.j2",

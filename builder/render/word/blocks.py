@@ -19,13 +19,13 @@ from builder.render import RenderContext
 from builder.render.document_view import (
     EXAMPLE_MARK,
     MISSING,
-    STATUS_LABELS,
     metadata_rows,
     team_rows,
 )
 from builder.render.word.house_style import TABLE_STYLE
 from builder.render.word.markdown import word_text
 from builder.render.word.ooxml import shade_cell
+from builder.wording import STATUS_LABELS
 
 HEAD_FILL = "DCE6F2"
 BOX_FILL = "EEF3F9"
@@ -33,17 +33,13 @@ EXAMPLE_COLOR = RGBColor(0x9C, 0x00, 0x06)
 TEXT_WIDTH_MM = 160
 
 
-def _label(cell_or_doc: Any, text: str) -> None:
-    cell_or_doc.add_paragraph(text, style="Etikett")
-
-
 def _set_widths(table: Any, widths_mm: Sequence[float]) -> None:
     # LibreOffice lays tables out by the grid (w:gridCol), Word by the cells (w:tcW): set both.
     table.autofit = False
-    for column, width in zip(table.columns, widths_mm):
+    for column, width in zip(table.columns, widths_mm, strict=False):
         column.width = Mm(width)
     for row in table.rows:
-        for cell, width in zip(row.cells, widths_mm):
+        for cell, width in zip(row.cells, widths_mm, strict=False):
             cell.width = Mm(width)
 
 
@@ -56,12 +52,12 @@ def add_table(doc: DocxDocument, headers: Sequence[str], rows: Sequence[Sequence
               widths_mm: Sequence[float]) -> Any:
     """A grid table with a shaded, repeating header row."""
     table = doc.add_table(rows=1, cols=len(headers), style=TABLE_STYLE)
-    for cell, header in zip(table.rows[0].cells, headers):
+    for cell, header in zip(table.rows[0].cells, headers, strict=True):
         cell.paragraphs[0].add_run(header).bold = True
         shade_cell(cell, HEAD_FILL)
     _repeat_header(table.rows[0])
     for values in rows:
-        for cell, value in zip(table.add_row().cells, values):
+        for cell, value in zip(table.add_row().cells, values, strict=False):
             cell.paragraphs[0].add_run(word_text(value))
     _set_widths(table, widths_mm)
     doc.add_paragraph()
@@ -97,7 +93,7 @@ def add_follow_up_box(doc: DocxDocument, follow_up: FollowUp, team: str | None =
     shade_cell(head, HEAD_FILL)
     values = (("Ansvarig", follow_up.responsible), ("Hur", follow_up.how),
               ("När", follow_up.when))
-    for row, (label, value) in zip(table.rows[1:], values):
+    for row, (label, value) in zip(table.rows[1:], values, strict=False):
         label_cell, value_cell = row.cells
         label_cell.paragraphs[0].add_run(label).bold = True
         value_cell.paragraphs[0].add_run(word_text(str(value)) if value else MISSING)

@@ -20,7 +20,6 @@ from builder.render.document_view import (
     COPY_NOTICE,
     EXPIRED_BANNER,
     NOTE_PREFIXES,
-    STATUS_LABELS,
     approval_statement,
     head_view,
     status_view,
@@ -47,6 +46,7 @@ from builder.render.word.ooxml import (
     set_numbering,
     shade_paragraph,
 )
+from builder.wording import STATUS_LABELS
 
 LANGUAGE = "sv-SE"
 MARK_COLOR = RGBColor(0xC0, 0x00, 0x00)
@@ -210,7 +210,7 @@ def _add_steps(out: _Out, steps: list[Step]) -> None:
         set_numbering(paragraph, num_id, 0)
         if step.text:
             add_inline(paragraph, step.text)
-        for alternative, alt_view in zip(step.alternatives or [], view["alternatives"]):
+        for alternative, alt_view in zip(step.alternatives or [], view["alternatives"], strict=True):
             _add_alternative(out, num_id, alternative, alt_view)
         if step.alternatives:
             # The step's own who/when follows its alternatives, as in the PDF.

@@ -78,6 +78,7 @@ def new_list(doc: DocxDocument, abstract_id: int) -> int:
 
 
 def set_numbering(paragraph: Paragraph, num_id: int, level: int) -> None:
+    """Make ``paragraph`` an item of list ``num_id`` at ``level``."""
     num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
     num_pr.get_or_add_ilvl().val = level
     num_pr.get_or_add_numId().val = num_id
@@ -109,6 +110,7 @@ def shade_paragraph(p_pr: Any, fill: str, border: str | None = None) -> None:
 
 
 def shade_cell(cell: Any, fill: str) -> None:
+    """Fill a table cell with the colour ``fill`` (hex RGB)."""
     tc_pr = cell._tc.get_or_add_tcPr()
     shd = parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>')
     tc_pr.insert_element_before(shd, *_AFTER_CELL_SHADING)

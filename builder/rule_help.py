@@ -1,0 +1,106 @@
+"""What each rule checks and how an author fixes a finding, in Swedish (SARIF fullDescription/help).
+
+The one-line summaries stay with the rules (builder/rules); these longer texts follow the rule
+table in README.md. tests/test_sarif.py names any rule `rutin check` knows without a text here.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class RuleHelp(NamedTuple):
+    """Swedish help for one rule, shown by SARIF viewers such as GitHub code scanning."""
+
+    full: str  # what the rule checks
+    fix: str  # what the author does about a finding
+
+
+RULE_HELP: dict[str, RuleHelp] = {
+    "R100": RuleHelp(
+        "Filen går att läsa: giltig YAML-syntax, UTF-8 utan BOM, högst 1 MB och inte för djupt "
+        "nästlad.",
+        "Rätta raden som anges: kontrollera indrag (mellanslag, inte tabbar), kolon efter "
+        "nycklar och citattecken. Spara filen som UTF-8."),
+    "R101": RuleHelp(
+        "Schemat följs: obligatoriska nycklar finns och varje värde har rätt typ och ett "
+        "tillåtet värde.",
+        "Meddelandet säger vilken nyckel som saknas eller vilket värde som är fel och vilka "
+        "värden som är tillåtna. Med schemaraden överst i filen visar redigeraren samma sak."),
+    "R102": RuleHelp(
+        "Okänd nyckel: nyckeln finns inte i rutinformatet; meddelandet föreslår den närmaste.",
+        "Stava nyckeln som förslaget säger, eller ta bort den."),
+    "R103": RuleHelp(
+        "Dubbel nyckel: samma nyckel står två gånger i samma block.",
+        "Ta bort den ena förekomsten eller slå ihop dem."),
+    "R104": RuleHelp(
+        "Ogiltigt datum: datum skrivs ÅÅÅÅ-MM-DD och måste finnas i kalendern.",
+        "Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2026-05-29, och kontrollera att dagen finns."),
+    "R105": RuleHelp(
+        "YAML-ankare (&), alias (*) och taggar (!) är inte tillåtna.",
+        "Skriv ut värdet där det behövs i stället för ankare och alias, och ta bort taggen."),
+    "R106": RuleHelp(
+        "Rå HTML i text är inte tillåten; text skrivs i Markdown.",
+        "Ersätt HTML med Markdown: **fetstil**, *kursiv*, listor med - och länkar med "
+        "[text](adress)."),
+    "R201": RuleHelp(
+        "Arbetsrutinen anger uppföljningsansvar: ansvarig, hur och när, inte tomma eller "
+        "platshållare (TODO, ?, -, xxx, ”ej klart”).",
+        "Fyll i uppföljning med ansvarig (en roll eller funktion), hur uppföljningen görs och "
+        "när den görs."),
+    "R202": RuleHelp(
+        "Varje steg anger vem som utför det (ansvarig).",
+        "Lägg till ansvarig i steget: en roll, ett team eller en verksamhet."),
+    "R301": RuleHelp(
+        "Varje team har sin arbetsrutin, varje arbetsrutin en befintlig samverkansrutin och ett "
+        "team i den.",
+        "Jämför team och samverkansrutin i arbetsrutinen med id:n i samverkansrutinens "
+        "team-lista; en saknad arbetsrutin skapas med rutin new arbetsrutin."),
+    "R302": RuleHelp(
+        "Id är unika i hela biblioteket.",
+        "Ge ett av dokumenten ett annat id."),
+    "R303": RuleHelp(
+        "Bilagor pekar på filer som finns inom routines/.",
+        "Ange en relativ sökväg till en befintlig fil inom routines/, utan .. och utan "
+        "absolut sökväg."),
+    "R401": RuleHelp(
+        "En fastställd rutin har godkänt av, datum för godkännande och innehåll.",
+        "Fastställ med rutin approve, som skriver godkänt_av och datum_för_godkännande, och se "
+        "till att rutinen har avsnitt."),
+    "R402": RuleHelp(
+        "Giltig från ligger inte före datum för godkännande.",
+        "Sätt giltig_från till samma dag som datum_för_godkännande eller senare."),
+    "R403": RuleHelp(
+        "Den aktuella versionen finns i ändringshistoriken (ändringar).",
+        "Lägg till en rad för versionen överst i ändringar med version, datum och beskrivning."),
+    "R404": RuleHelp(
+        "Utvärderingen är försenad enligt utvärdering (månader eller intervall).",
+        "Utvärdera rutinen; rutin status visar när nästa utvärdering ska göras."),
+    "R405": RuleHelp(
+        "Förkortningar i texten (NSVT, SAMSA …) förklaras under begrepp.",
+        "Lägg till förkortningen och vad den står för under begrepp."),
+    "R406": RuleHelp(
+        "Godkännandeliggaren är obruten: ingen post är ändrad, borttagen eller flyttad.",
+        "Liggaren skrivs bara av rutin approve; återställ godkannanden.yaml från "
+        "versionshanteringen."),
+    "R407": RuleHelp(
+        "Fastställt innehåll är oförändrat sedan beslutet i liggaren.",
+        "Höj versionen, beskriv ändringen i ändringar och begär nytt godkännande (rutin review, "
+        "sedan rutin approve)."),
+    "R408": RuleHelp(
+        "En fastställd version har ett beslut i godkännandeliggaren.",
+        "Registrera beslutet med rutin approve i stället för att skriva status: fastställd för "
+        "hand."),
+    "R409": RuleHelp(
+        "Varje fastställd version har en oförändrad kopia i arkiv/.",
+        "Återställ arkivkopian från versionshanteringen; arkiv/ skrivs bara av rutin approve."),
+    "R501": RuleHelp(
+        "Fickkortets innehåll får plats på 85 × 55 mm (mätt i samma layout som bygget).",
+        "Korta raderna eller ta bort en punkt eller kontakt under fickkort."),
+    "R502": RuleHelp(
+        "Varje rad i checklistan får plats på en sida.",
+        "Dela upp steget i flera steg eller korta texten."),
+    "R601": RuleHelp(
+        "Ett format kunde inte byggas; bygget av övriga dokument fortsätter.",
+        "Läs meddelandet, rätta orsaken och kör rutin build igen."),
+}

@@ -1,0 +1,39 @@
+"""The words every output shares: status labels, the draft mark, step letters and team labels."""
+
+from __future__ import annotations
+
+from builder.load.library import Library, RoutineFile
+from builder.model import Arbetsrutin, Samverkansrutin
+
+# Alternatives of a step are lettered 2a, 2b, …
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+STATUS_LABELS: dict[str, str] = {
+    "utkast": "Utkast",
+    "granskning": "Under granskning",
+    "fastställd": "Fastställd",
+    "upphävd": "Upphävd",
+}
+
+# What a draft (utkast or granskning) says on every page it is printed on.
+DRAFT_MARK = "UTKAST – ej fastställd"
+
+
+def team_label(routine: RoutineFile, library: Library) -> str | None:
+    """'Närsjukvårdsteam (NSVT)' for an arbetsrutin (the bare team id when its parent does
+    not name it); for a samverkansrutin its one team so, or the names of all it covers."""
+    doc = routine.document
+    if isinstance(doc, Samverkansrutin):
+        if len(doc.teams) == 1:
+            team = doc.teams[0]
+            return f"{team.name} ({team.abbreviation})" if team.abbreviation else team.name
+        return ", ".join(t.name for t in doc.teams) or None
+    if isinstance(doc, Arbetsrutin):
+        parent = library.by_id(doc.parent)
+        if parent is not None and isinstance(parent.document, Samverkansrutin):
+            for entry in parent.document.teams:
+                if entry.id == doc.team:
+                    return f"{entry.name} ({entry.abbreviation})" if entry.abbreviation \
+                        else entry.name
+        return doc.team
+    return None
