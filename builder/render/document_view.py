@@ -12,7 +12,7 @@ from builder.derived import NOT_STATED, as_text
 from builder.markdown import render_inline, render_markdown
 from builder.model import Arbetsrutin, Document, Revision, Samverkansrutin, Section, Step
 from builder.render import RenderContext
-from builder.wording import DRAFT_MARK, LETTERS, STATUS_LABELS
+from builder.wording import DRAFT_MARK, LETTERS, STATUS_LABELS, protocol_phrase
 
 WATERMARK_DRAFT = DRAFT_MARK
 WATERMARK_REVOKED = "UPPHÄVD"
@@ -236,8 +236,6 @@ def approval_statement(ctx: RenderContext) -> str:
         return APPROVAL_MISSING
     entry = latest_approval(ctx.library, doc.id)
     if entry is not None and entry.version == doc.version:
-        from builder.signing.sign import protocol_phrase
-
         return (f"Fastställd av {entry.body} {format_date_sv(entry.date)}, "
                 f"{protocol_phrase(entry.protocol)}")
     if doc.approved_by and doc.approval_date:

@@ -7,7 +7,6 @@ import hashlib
 import io
 import os
 import random
-import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -25,11 +24,11 @@ from builder.errors import SigningError
 from builder.paths import cache_dir
 from builder.render import Artifact, RenderContext
 from builder.signing.keys import TEST_TEXT, SigningKey, load_signing_key
+from builder.wording import protocol_phrase
 
 FIELD_NAME = "Signatur"
 # Custom document-info keys (WeasyPrint accepts only alphanumeric custom keys).
 META_ID, META_VERSION, META_HASH = "RutinId", "RutinVersion", "RutinSha256"
-NO_PROTOCOL = "protokoll ej angivet"
 DEJAVU_PATHS = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
@@ -95,18 +94,6 @@ def _wrap(text: str, width_pt: float, size: float, font_path: Path) -> list[str]
                 line = candidate
         lines.append(line)
     return lines
-
-
-def protocol_phrase(protocol: str | None) -> str:
-    """"§ 4" from "2026-05-29 § 4" or "§ 4" (the date is said already); "protokoll …" for
-    other references; "protokoll ej angivet" when the decision's record names none."""
-    proto = (protocol or "").strip()
-    if not proto or "ej angiv" in proto.lower():
-        return NO_PROTOCOL
-    proto = re.sub(r"^\d{4}-\d{2}-\d{2}[,:]?\s*", "", proto)
-    if proto.startswith("§") or proto.lower().startswith("protokoll"):
-        return proto
-    return f"protokoll {proto}"
 
 
 @lru_cache(maxsize=1)
