@@ -10,10 +10,22 @@ from markupsafe import Markup
 
 from builder.typography import keep_together_html, swedish_quotes
 
-# The pattern authors use for abbreviations: NSVT, SAMSA, SIP, MALT (rule R405).
-ABBREVIATION = re.compile(r"(?<![\w-])[A-ZÅÄÖ]{2,}(?![\w-])")
+# Abbreviations (rule R405): capitals (NSVT, SAMSA, SIP) and mixed case with at least two
+# capitals (SoL, SkaS).
+# An abbreviation may head a compound ("LSS-ärenden", "SIP-möte"): a hyphen may follow it.
+ABBREVIATION = re.compile(r"(?<![\w-])[A-ZÅÄÖ](?:[a-zåäö]{0,2}[A-ZÅÄÖ])+[a-zåäö]?(?!\w)")
+# A run of words in capitals ("ÖVERENSKOMMELSE OM SAMVERKAN", "VÅRD OCH OMSORG"): a name or a
+# heading set in capitals, not a string of abbreviations.
+CAPITALS_RUN = re.compile(r"(?<![\w-])[A-ZÅÄÖ]{2,}(?:[ \t\-–]+[A-ZÅÄÖ]+)+(?![\w-])")
+# Words in capitals longer than this are words, not abbreviations (abbreviations are short:
+# NSVT, SAMSA, MALT; "HEMSJUKVÅRD", "ÖVERENSKOMMELSE" are words set in capitals).
+LONGEST_ABBREVIATION = 6
 # Words that look like abbreviations but are ordinary Swedish in capitals.
-NOT_ABBREVIATIONS = frozenset({"OBS", "OCH", "ELLER", "EJ", "ID"})
+NOT_ABBREVIATIONS = frozenset({"OBS", "OCH", "ELLER", "EJ", "ID", "OM", "AV", "FÖR", "MED",
+                               "VID", "TILL", "PÅ", "EN", "ETT", "DEN", "DET", "SOM", "INTE",
+                               "SKA", "KAN", "ÄR", "VAD", "NÄR", "HUR", "VEM"})
+# Function words that mark a run of capitals as a phrase ("VÅRD OCH OMSORG").
+_PHRASE_WORDS = NOT_ABBREVIATIONS - {"OBS", "EJ", "ID"}
 
 
 @lru_cache(maxsize=1)
@@ -50,6 +62,37 @@ def find_raw_html(text: str) -> str | None:
     return None
 
 
+def _capital_phrases(text: str) -> list[tuple[int, int]]:
+    """Spans of runs of capitalised words that read as a phrase, not as abbreviations: one
+    word longer than an abbreviation, or a Swedish function word among them."""
+    spans = []
+    for match in CAPITALS_RUN.finditer(text):
+        words = re.split(r"[ \t\-–]+", match.group(0))
+        if any(len(w) > LONGEST_ABBREVIATION or w in _PHRASE_WORDS for w in words):
+            spans.append(match.span())
+    return spans
+
+
+def _in_identifier(text: str, start: int, end: int) -> bool:
+    """Part of a code with digits ("VS-RUT-0042", "RS 2024-01187" stays prose): not a word."""
+    left = len(text[:start]) - len(re.split(r"\s", text[:start])[-1])
+    right = end + len(re.split(r"\s", text[end:])[0])
+    return any(ch.isdigit() for ch in text[left:right])
+
+
 def abbreviations(text: str) -> set[str]:
-    """Words in ``text`` that look like abbreviations (two or more capitals)."""
-    return {m for m in ABBREVIATION.findall(text) if m not in NOT_ABBREVIATIONS}
+    """Abbreviations in ``text``: NSVT, SoL, SkaS — not capitalised names or headings."""
+    phrases = _capital_phrases(text)
+    found = set()
+    for match in ABBREVIATION.finditer(text):
+        word = match.group(0)
+        if word in NOT_ABBREVIATIONS:
+            continue
+        if word.isupper() and len(word) > LONGEST_ABBREVIATION:
+            continue
+        if any(start <= match.start() < end for start, end in phrases):
+            continue
+        if _in_identifier(text, match.start(), match.end()):
+            continue
+        found.add(word)
+    return found

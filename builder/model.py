@@ -5,15 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_serializer,
+    model_validator,
+)
 
 # A version is "major.minor" kept as text: YAML 1.1 would turn 2.10 into 2.1 (see loader).
 Version = Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")]
 # Ids become folder and file names, so they are restricted to a safe slug.
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
-Text = Annotated[str, StringConstraints(min_length=1)]
+# A required text must say something: empty and whitespace-only values are schema errors (R101).
+Text = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
 
-Status = Literal["utkast", "granskning", "fastställd", "upphävd"]
+Status = Literal["utkast", "granskning", "fastställd", "upphävd", "fastställd_annan_instans"]
 Month = Literal[
     "januari", "februari", "mars", "april", "maj", "juni",
     "juli", "augusti", "september", "oktober", "november", "december",
@@ -26,6 +35,57 @@ class Strict(BaseModel):
 
     # Only the Swedish keys are accepted from YAML; English attribute names are for code.
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+NOT_STATED_TOKEN = "ej_angivet"
+NOT_STATED_LABEL = "Ej angivet"
+
+
+class NotStated(Strict):
+    """A value the source does not state: `ej_angivet`, or `{ej_angivet: "skäl"}` with a reason.
+
+    Written instead of an invented placeholder ("Ej angivet i källan", "okänt"); every output
+    shows it as "Ej angivet" and rule R203 reports it (an error once the routine is fastställd).
+    """
+
+    reason: str | None = Field(default=None, alias=NOT_STATED_TOKEN)
+
+    @model_serializer(mode="plain")
+    def _as_written(self) -> str | dict[str, str]:
+        # Serialised as the author wrote it, so diffs and the ledger's canonical JSON read back.
+        return NOT_STATED_TOKEN if self.reason is None else {NOT_STATED_TOKEN: self.reason}
+
+    def __str__(self) -> str:
+        return NOT_STATED_LABEL
+
+
+def _bare_not_stated(value: object) -> object:
+    """The bare token `ej_angivet` becomes a NotStated value; everything else passes."""
+    if isinstance(value, str) and value.strip() == NOT_STATED_TOKEN:
+        return NotStated()
+    return value
+
+
+# A text field the source may leave silent.
+Stated = Annotated[Text | NotStated, BeforeValidator(_bare_not_stated)]
+OptionalStated = Annotated[str | NotStated | None, BeforeValidator(_bare_not_stated)]
+
+
+def _as_list(value: object) -> object:
+    """One text where a list is allowed ("gäller_för: Alingsås") is a list of one."""
+    return [value] if isinstance(value, (str, dict)) else value
+
+
+def shown(value: str | NotStated | None, missing: str = "–") -> str:
+    """The text every output shows: the value, "Ej angivet", or ``missing`` when absent."""
+    if value is None:
+        return missing
+    return str(value)
+
+
+def stated(value: str | NotStated | None) -> str | None:
+    """The value when the source states it; None when absent or not stated."""
+    return value if isinstance(value, str) else None
 
 
 class Evaluation(Strict):
@@ -48,17 +108,44 @@ class Alternative(Strict):
 
     condition: str | None = Field(default=None, alias="villkor")
     text: Text
-    responsible: str | None = Field(default=None, alias="ansvarig")
-    when: str | None = Field(default=None, alias="när")
+    responsible: OptionalStated = Field(default=None, alias="ansvarig")
+    when: OptionalStated = Field(default=None, alias="när")
 
 
 class Step(Strict):
     """A numbered step; either its own text or a set of alternatives (or both)."""
 
     text: str | None = None
-    responsible: str | None = Field(default=None, alias="ansvarig")
-    when: str | None = Field(default=None, alias="när")
+    responsible: OptionalStated = Field(default=None, alias="ansvarig")
+    when: OptionalStated = Field(default=None, alias="när")
     alternatives: list[Alternative] | None = Field(default=None, alias="alternativ", min_length=1)
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Step:
+        # An empty step `{}` (or one with only blank text) would print an empty numbered line.
+        if not (self.text and self.text.strip()) and not self.alternatives:
+            raise ValueError("ett steg behöver 'text' eller 'alternativ'")
+        return self
+
+
+class Bullet(Strict):
+    """A bullet with bullets under it (nested lists as documents have them)."""
+
+    text: Text
+    bullets: list[BulletItem] = Field(default_factory=list, alias="punkter")
+
+
+BulletItem = Annotated[Text | Bullet, Field(union_mode="left_to_right")]
+Bullet.model_rebuild()
+
+
+class Criteria(Strict):
+    """kriterier: inclusion criteria with a k-of-n rule ("minst fyra av följande sex")."""
+
+    at_least: int | None = Field(default=None, alias="minst")
+    items: list[Text] = Field(alias="lista", min_length=1)
+    # The rule in the source's own words; when absent it is stated from `minst` (rule R108).
+    text: str | None = None
 
 
 class Section(Strict):
@@ -66,10 +153,14 @@ class Section(Strict):
 
     heading: Text = Field(alias="rubrik")
     text: str | None = None
-    bullets: list[Text] | None = Field(default=None, alias="punkter")
+    bullets: list[BulletItem] | None = Field(default=None, alias="punkter")
+    criteria: Criteria | None = Field(default=None, alias="kriterier")
     steps: list[Step] | None = Field(default=None, alias="steg")
+    text_after: str | None = Field(default=None, alias="text_efter")
     note: str | None = Field(default=None, alias="not")
     subsections: list[Section] | None = Field(default=None, alias="underavsnitt")
+    # The source has the heading and nothing under it (rendered as such; rule R107 warns).
+    empty_in_source: bool = Field(default=False, alias="tomt_i_källan")
 
 
 class TeamEntry(Strict):
@@ -78,9 +169,19 @@ class TeamEntry(Strict):
     id: Slug
     name: Text = Field(alias="namn")
     abbreviation: str | None = Field(default=None, alias="förkortning")
-    based_at: str | None = Field(default=None, alias="utgår_från")
+    # One origin as text, or several as a list ("SÄS" or [SÄS, Alingsås lasarett]).
+    based_at: Text | list[Text] | None = Field(default=None, alias="utgår_från")
     # Free-text name of the work routine as the source lists it in Bilagor.
     routine_title: str | None = Field(default=None, alias="arbetsrutin")
+    # false: the source says the team has no arbetsrutin of its own (R301 then expects none).
+    own_routine: bool = Field(default=True, alias="egen_arbetsrutin")
+
+    @property
+    def origins(self) -> list[str]:
+        """The team's origins as a list, whether `utgår_från` is one text or several."""
+        if self.based_at is None:
+            return []
+        return [self.based_at] if isinstance(self.based_at, str) else list(self.based_at)
 
 
 class FollowUp(Strict):
@@ -88,9 +189,9 @@ class FollowUp(Strict):
 
     # Optional here so that a missing one is reported by R201 in the author's words,
     # not as a generic schema error.
-    responsible: str | None = Field(default=None, alias="ansvarig")
-    how: str | None = Field(default=None, alias="hur")
-    when: str | None = Field(default=None, alias="när")
+    responsible: OptionalStated = Field(default=None, alias="ansvarig")
+    how: OptionalStated = Field(default=None, alias="hur")
+    when: OptionalStated = Field(default=None, alias="när")
     # For a samverkansrutin that covers one team alone (the Kungälv seed).
     team: Slug | None = None
     # True while the values are examples awaiting the team's own decision.
@@ -128,6 +229,55 @@ class PocketCard(Strict):
     contacts: list[Contact] = Field(default_factory=list, alias="kontakter")
 
 
+class DocumentContact(Strict):
+    """kontakter: who to call, as the source's contact block lists them (document level)."""
+
+    name: Stated | None = Field(default=None, alias="namn")
+    role: str | None = Field(default=None, alias="roll")
+    unit: str | None = Field(default=None, alias="enhet")
+    phone: Stated | None = Field(default=None, alias="telefon")
+    email: str | None = Field(default=None, alias="epost")
+    hours: str | None = Field(default=None, alias="tider")  # "vardagar kl 07.30–16"
+    area: str | None = Field(default=None, alias="område")  # "Alingsås och Lerum"
+
+    @model_validator(mode="after")
+    def _names_someone(self) -> DocumentContact:
+        if self.name is None and not self.role and not self.unit:
+            raise ValueError("en kontakt behöver 'namn', 'roll' eller 'enhet'")
+        return self
+
+
+class RelatedDocument(Strict):
+    """relaterade_dokument: a document referred to by title, with an optional link (no file)."""
+
+    title: Text = Field(alias="titel")
+    url: str | None = None
+
+
+class OtherDetail(Strict):
+    """övriga_uppgifter: a header field that fits no other key, as a label and a value."""
+
+    label: Text = Field(alias="etikett")
+    value: Stated = Field(alias="värde")
+
+
+class SourceInfo(Strict):
+    """källa: where a document comes from, every value kept as the source writes it."""
+
+    version: Text | None = None  # "B.2", "Utgåva 3", "4"
+    date: Text | None = Field(default=None, alias="datum")  # "Oktober 2021"
+    updated: Text | None = Field(default=None, alias="uppdaterad")  # "2019-11-12 09:40"
+    reference: Text | None = Field(default=None, alias="referens")  # URL or diarienummer
+
+
+class ApprovedElsewhere(Strict):
+    """fastställd_annan_instans: the body (nämnd, ledningsgrupp) that approved it, as written."""
+
+    body: Text = Field(alias="organ")
+    date: Text | None = Field(default=None, alias="datum")  # as written, may be partial
+    reference: Text | None = Field(default=None, alias="referens")
+
+
 class Attachment(Strict):
     """bilagor: a file kept beside the routine, referenced by a path inside routines/."""
 
@@ -140,11 +290,29 @@ class Document(Strict):
 
     id: Slug
     title: Text = Field(alias="titel")
-    document_type: Text = Field(alias="dokumenttyp")
+    document_type: Stated = Field(alias="dokumenttyp")
     organisation: str | None = None
-    prepared_by: Text = Field(alias="upprättat_av")
-    approved_by: str | None = Field(default=None, alias="godkänt_av")
-    assignment: str | None = Field(default=None, alias="uppdrag")
+    prepared_by: Stated = Field(alias="upprättat_av")
+    approved_by: OptionalStated = Field(default=None, alias="godkänt_av")
+    assignment: OptionalStated = Field(default=None, alias="uppdrag")
+    # Governance metadata as header tables show it (every key optional; absent keys unchanged
+    # content hashes, since the ledger's canonical form leaves out defaults).
+    registration_number: OptionalStated = Field(default=None, alias="diarienummer")
+    process_owner: OptionalStated = Field(default=None, alias="processägare")
+    reviewers: Annotated[list[Stated], BeforeValidator(_as_list)] = Field(
+        default_factory=list, alias="granskare")
+    approver: OptionalStated = Field(default=None, alias="fastställare")
+    applies_to: Annotated[list[Text], BeforeValidator(_as_list)] = Field(
+        default_factory=list, alias="gäller_för")
+    audience: OptionalStated = Field(default=None, alias="målgrupp")
+    contact_person: OptionalStated = Field(default=None, alias="kontaktperson")
+    revision_responsible: OptionalStated = Field(default=None, alias="ansvarig_för_revidering")
+    decision_body: OptionalStated = Field(default=None, alias="beslutande_organ")
+    other_details: list[OtherDetail] = Field(default_factory=list, alias="övriga_uppgifter")
+    source: SourceInfo | None = Field(default=None, alias="källa")
+    approved_elsewhere: ApprovedElsewhere | None = Field(
+        default=None, alias="fastställd_annan_instans")
+    # The tool's own version (approve orders by it); the source's label is källa.version.
     version: Version
     status: Status
     approval_date: dt.date | None = Field(default=None, alias="datum_för_godkännande")
@@ -152,9 +320,15 @@ class Document(Strict):
     valid_to: dt.date | None = Field(default=None, alias="giltig_till")
     evaluation: Evaluation | None = Field(default=None, alias="utvärdering")
     revisions: list[Revision] = Field(default_factory=list, alias="ändringar")
-    owner: str | None = Field(default=None, alias="ägare")
+    # Older name for the process owner; still accepted and shown as "Ägare".
+    owner: OptionalStated = Field(default=None, alias="ägare")
     glossary: dict[str, Text] = Field(default_factory=dict, alias="begrepp")
+    # Text under the title, before the first heading.
+    preamble: str | None = Field(default=None, alias="ingress")
     sections: list[Section] = Field(default_factory=list, alias="avsnitt")
+    contacts: list[DocumentContact] = Field(default_factory=list, alias="kontakter")
+    related_documents: list[RelatedDocument] = Field(
+        default_factory=list, alias="relaterade_dokument")
     attachments: list[Attachment] = Field(default_factory=list, alias="bilagor")
     follow_up: FollowUp | None = Field(default=None, alias="uppföljning")
     pocket_card: PocketCard | None = Field(default=None, alias="fickkort")
@@ -168,6 +342,21 @@ class Document(Strict):
     def is_draft(self) -> bool:
         """Whether the document is not yet decided (utkast or granskning)."""
         return self.status in ("utkast", "granskning")
+
+    @property
+    def is_in_force(self) -> bool:
+        """Fastställd by our body or by another one: the document applies (not a draft)."""
+        return self.status in ("fastställd", "fastställd_annan_instans")
+
+    @property
+    def approving_body(self) -> str | None:
+        """Who approves this document, as it names them (never a hard-coded body)."""
+        if self.approved_elsewhere is not None:
+            return self.approved_elsewhere.body
+        for value in (self.approved_by, self.decision_body, self.approver):
+            if isinstance(value, str):
+                return value
+        return None
 
 
 class Samverkansrutin(Document):

@@ -43,11 +43,32 @@ RULE_HELP: dict[str, RuleHelp] = {
         "Rå HTML i text är inte tillåten; text skrivs i Markdown.",
         "Ersätt HTML med Markdown: **fetstil**, *kursiv*, listor med - och länkar med "
         "[text](adress)."),
+    "R107": RuleHelp(
+        "Ett avsnitt som bara har en rubrik i källan är markerat tomt_i_källan: true, och ett "
+        "markerat avsnitt har inget innehåll.",
+        "Skriv avsnittets innehåll, eller markera det med tomt_i_källan: true om källan lämnar "
+        "det tomt (det visas då som ”Avsnittet är tomt i källan”)."),
+    "R108": RuleHelp(
+        "Kriterier: minst är ett tal från 1 till antalet kriterier i lista.",
+        "Rätta minst så att det går ihop med listan, eller komplettera listan med de kriterier "
+        "källan anger."),
+    "R109": RuleHelp(
+        "Ingen text innehåller TODO, FIXME eller TBD (varning i ett utkast, fel i en gällande "
+        "rutin).",
+        "Skriv texten färdigt; det rutin new lämnar som TODO ska ersättas innan rutinen "
+        "fastställs."),
     "R201": RuleHelp(
-        "Arbetsrutinen anger uppföljningsansvar: ansvarig, hur och när, inte tomma eller "
-        "platshållare (TODO, ?, -, xxx, ”ej klart”).",
+        "Arbetsrutinen anger uppföljningsansvar: ansvarig, hur och när. Inget värde får se ut "
+        "som en platshållare: tomt, bara skiljetecken, TODO, ”saknas”, ”N/A”, ”okänt”, ”?”, "
+        "”-”, ”xxx”, ”Ej angivet i källan”.",
         "Fyll i uppföljning med ansvarig (en roll eller funktion), hur uppföljningen görs och "
-        "när den görs."),
+        "när den görs. Anger källan inte ett värde, skriv ej_angivet (eller {ej_angivet: "
+        "skäl}) i stället för en platshållare."),
+    "R203": RuleHelp(
+        "Uppföljningens ansvarig, hur och när och stegens ansvarig är inte ej_angivet: en "
+        "varning i ett utkast, ett fel i en fastställd rutin, och rutin approve vägrar.",
+        "Ta reda på vem som följer upp, hur och när, och vem som utför steget, och skriv in "
+        "det innan rutinen fastställs."),
     "R202": RuleHelp(
         "Varje steg anger vem som utför det (ansvarig).",
         "Lägg till ansvarig i steget: en roll, ett team eller en verksamhet."),
@@ -55,7 +76,9 @@ RULE_HELP: dict[str, RuleHelp] = {
         "Varje team har sin arbetsrutin, varje arbetsrutin en befintlig samverkansrutin och ett "
         "team i den.",
         "Jämför team och samverkansrutin i arbetsrutinen med id:n i samverkansrutinens "
-        "team-lista; en saknad arbetsrutin skapas med rutin new arbetsrutin."),
+        "team-lista; en saknad arbetsrutin skapas med rutin new arbetsrutin TEAM-ID PATH. Har "
+        "teamet enligt källan ingen egen arbetsrutin, skriv egen_arbetsrutin: false för teamet "
+        "(och ge samverkansrutinen en egen uppföljning)."),
     "R302": RuleHelp(
         "Id är unika i hela biblioteket.",
         "Ge ett av dokumenten ett annat id."),
@@ -94,6 +117,12 @@ RULE_HELP: dict[str, RuleHelp] = {
     "R409": RuleHelp(
         "Varje fastställd version har en oförändrad kopia i arkiv/.",
         "Återställ arkivkopian från versionshanteringen; arkiv/ skrivs bara av rutin approve."),
+    "R411": RuleHelp(
+        "En rutin med status fastställd_annan_instans anger beslutet i blocket "
+        "fastställd_annan_instans (organ, och gärna datum och referens), och blocket står bara "
+        "med den statusen.",
+        "Lägg till fastställd_annan_instans: {organ: …, datum: …, referens: …} som källan "
+        "anger det, eller ändra status."),
     "R501": RuleHelp(
         "Fickkortets innehåll får plats på 85 × 55 mm (mätt i samma layout som bygget).",
         "Korta raderna eller ta bort en punkt eller kontakt under fickkort."),

@@ -15,6 +15,7 @@ STATUS_LABELS: dict[str, str] = {
     "granskning": "Under granskning",
     "fastställd": "Fastställd",
     "upphävd": "Upphävd",
+    "fastställd_annan_instans": "Fastställd av annan instans",
 }
 
 # The decision's record when the ledger names no protocol paragraph (the Kungälv seed).

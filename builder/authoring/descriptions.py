@@ -22,7 +22,8 @@ KEYS: dict[str, str] = {
     "godkänt_av": "Organet som godkänner rutinen. Skrivs av `rutin approve`.",
     "uppdrag": "Uppdraget som rutinen bygger på.",
     "version": "Dokumentets version, siffror med punkt inom citattecken, t.ex. \"1.0\". Höj den "
-               "vid varje ändring som ska fastställas.",
+               "vid varje ändring som ska fastställas. Det är rutinbibliotekets eget nummer; "
+               "källans beteckning (\"B.2\") skrivs i källa.version.",
     "status": "Var i livscykeln dokumentet är. Bara `rutin approve` sätter fastställd och "
               "upphävd.",
     "datum_för_godkännande": "Dagen då rutinen fastställdes (ÅÅÅÅ-MM-DD). Skrivs av "
@@ -33,7 +34,8 @@ KEYS: dict[str, str] = {
                    "`rutin status` varnar när utvärderingen närmar sig eller är försenad.",
     "ändringar": "Ändringshistoriken, nyaste först. Den aktuella versionen måste finnas med "
                  "(R403).",
-    "ägare": "Vem som äger dokumentet och ansvarar för att det hålls aktuellt.",
+    "ägare": "Äldre namn för processägare; läses och visas som \"Ägare\". Skriv hellre "
+             "`processägare`.",
     "begrepp": "Förkortningar och begrepp med förklaring. Förkortningar som används i texten "
                "ska förklaras här (R405).",
     "avsnitt": "Dokumentets innehåll: avsnitt med rubrik, löptext, punkter och numrerade steg.",
@@ -87,9 +89,11 @@ KEYS: dict[str, str] = {
     # Document metadata shared by every branch (see the common brief for issue 12)
     "diarienummer": "Dokumentets diarienummer, som det står i källan.",
     "processägare": "Vem som äger processen som rutinen beskriver.",
-    "granskare": "De som har granskat rutinen.",
-    "fastställare": "Vem som fastställer rutinen, som källan anger det.",
-    "gäller_för": "Verksamheter eller områden som rutinen gäller för.",
+    "granskare": "De som har granskat rutinen: en text eller en lista.",
+    "fastställare": "Vem som får fastställa rutinen enligt källans huvudtabell (inte själva "
+                    "beslutet, som står i godkänt_av eller fastställd_annan_instans).",
+    "gäller_för": "Verksamheter, kommuner eller vårdcentraler som rutinen gäller för: en text "
+                  "eller en lista. Visas också på startsidan.",
     "målgrupp": "Vilka rutinen vänder sig till.",
     "kontaktperson": "Vem man kontaktar med frågor om rutinen.",
     "ansvarig_för_revidering": "Vem som ansvarar för att rutinen revideras.",
@@ -116,8 +120,10 @@ KEYS: dict[str, str] = {
                  "text.",
     "minst": "Hur många av kriterierna som minst ska vara uppfyllda.",
     "lista": "Kriterierna, ett per rad.",
-    "tomt_i_källan": "true när avsnittet står utan innehåll i källan.",
-    "egen_arbetsrutin": "false när teamet inte har någon egen arbetsrutin.",
+    "tomt_i_källan": "true när avsnittet bara har en rubrik i källan; visas som \"Avsnittet "
+                     "är tomt i källan\" och ger en varning (R107).",
+    "egen_arbetsrutin": "false när källan säger att teamet inte har någon egen arbetsrutin; då "
+                        "kräver R301 ingen.",
     "ej_angivet": "Källan anger inte värdet; skälet kan skrivas här. Visas som \"Ej angivet\".",
 }
 
@@ -143,6 +149,34 @@ BY_MODEL: dict[str, dict[str, str]] = {
     "TeamEntry": {
         "id": "Teamets id; arbetsrutinen anger samma id i `team`.",
         "namn": "Teamets namn, t.ex. Närsjukvårdsteam.",
+        "utgår_från": "Var teamet utgår från: en text eller en lista, t.ex. [SÄS, Alingsås "
+                      "lasarett].",
+    },
+    "SourceInfo": {
+        "version": "Källans egen versionsbeteckning, som den står (\"B.2\", \"Utgåva 3\"); "
+                   "verktygets `version` står kvar.",
+        "datum": "Källans datum som det står, även ofullständigt (\"Oktober 2021\").",
+    },
+    "ApprovedElsewhere": {
+        "datum": "Beslutsdatum som det står i källan, även ofullständigt (\"Oktober 2021\").",
+        "referens": "Beslutets referens, t.ex. protokoll eller diarienummer.",
+    },
+    "Criteria": {
+        "text": "Regeln med källans egna ord (\"Minst fyra av ovanstående sex …\"); utan den "
+                "formuleras regeln från `minst`.",
+        "minst": "Hur många av kriterierna som minst ska vara uppfyllda (1 till antalet, R108).",
+    },
+    "DocumentContact": {
+        "namn": "Kontaktens namn, eller ej_angivet; en kontakt anger namn, roll eller enhet.",
+        "telefon": "Telefonnummer; skrivs ut på ett sätt överallt (0322-61 60 00).",
+    },
+    "Bullet": {
+        "text": "Punktens text (Markdown).",
+        "punkter": "Underpunkter till punkten.",
+    },
+    "RelatedDocument": {
+        "titel": "Dokumentets titel.",
+        "url": "Webbadress till dokumentet (valfri; ingen fil).",
     },
     "Attachment": {
         "titel": "Bilagans titel, som den visas i dokumentet.",
@@ -244,6 +278,8 @@ PATTERN_MESSAGES: dict[str, str] = {
     r"^[1-9][0-9]{0,2}[a-z]?$": "Stegets nummer, med bokstav för ett alternativ: \"1\" eller "
                                 "\"2a\".",
     r"^[0-9a-f]{8}$": "Avtrycket är åtta tecken 0–9 och a–f, som rutin check anger det.",
+    r"\S": "Värdet får inte vara tomt eller bara blanksteg; skriv ej_angivet om källan inte "
+           "anger det.",
 }
 DATE_MESSAGE = "Skriv datumet som ÅÅÅÅ-MM-DD med ett datum som finns, t.ex. 2026-05-29."
 INTEGER_MESSAGE = "Skriv ett heltal, t.ex. 12."

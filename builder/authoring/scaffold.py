@@ -17,7 +17,11 @@ def _quote(value: str) -> str:
 
 def scaffold_arbetsrutin(team_id: str, team: TeamEntry | None, parent: Samverkansrutin,
                          today: dt.date) -> str:
-    """YAML text for a new draft arbetsrutin; TODO fields make R201 point at what to fill in."""
+    """YAML text for a new draft arbetsrutin; TODO fields make R201/R109 point at what to fill in.
+
+    Nothing is copied from the parent that the team has not decided: no approving body (the
+    team's routine names its own), no author.
+    """
     name = team.name if team else team_id
     lines = [
         SCHEMA_LINE,
@@ -26,10 +30,9 @@ def scaffold_arbetsrutin(team_id: str, team: TeamEntry | None, parent: Samverkan
         f"id: {team_id}",
         "typ: arbetsrutin",
         f"titel: {_quote('Arbetsrutin ' + name)}",
-        f"dokumenttyp: {_quote(parent.document_type)}",
-        f"upprättat_av: {_quote(parent.prepared_by)}",
-        f"godkänt_av: {_quote(parent.approved_by or 'Samordningsgruppen')}",
-        f"uppdrag: {_quote(parent.assignment or parent.title)}",
+        "dokumenttyp: Arbetsrutin",
+        "upprättat_av: TODO  # vem som upprättat rutinen (ej_angivet om det inte är känt)",
+        "# godkänt_av: det organ som fastställer rutinen, när det är bestämt",
         f"team: {team_id}",
         f"samverkansrutin: {parent.id}",
         'version: "0.1"',

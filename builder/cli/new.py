@@ -10,7 +10,7 @@ import click
 
 from builder.authoring.scaffold import scaffold_arbetsrutin
 from builder.cli import cli
-from builder.load.library import load_library
+from builder.load.library import find_library_root, load_library
 from builder.model import Samverkansrutin
 from builder.write import write_new
 
@@ -24,11 +24,18 @@ def new() -> None:
 
 @new.command("arbetsrutin")
 @click.argument("team_id", metavar="TEAM-ID")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--samverkansrutin", "parent_id", required=True, help="Id för samverkansrutinen.")
-@click.option("--routines", "root", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("routines"), show_default=True)
-def new_arbetsrutin(team_id: str, parent_id: str, root: Path) -> None:
-    """Skapa en arbetsrutin för TEAM-ID under en samverkansrutin."""
+@click.option("--routines", "routines", type=click.Path(path_type=Path, file_okay=False),
+              default=None, help="Biblioteket (som PATH; standard: routines/).")
+def new_arbetsrutin(team_id: str, path: Path | None, parent_id: str,
+                    routines: Path | None) -> None:
+    """Skapa en arbetsrutin för TEAM-ID under en samverkansrutin i biblioteket PATH
+    (standard: routines/), som 'rutin check PATH' och 'rutin build PATH'."""
+    given = path or routines or Path("routines")
+    if not given.exists():
+        raise click.UsageError(f"'{given}' finns inte")
+    root = find_library_root(given)
     # The id becomes a file name: a slug only, so '../x' cannot write outside routines/.
     if not SLUG.fullmatch(team_id):
         raise click.UsageError(f"TEAM-ID '{team_id}' får bara innehålla små bokstäver a–z, "

@@ -25,6 +25,7 @@ from builder.governance.ledger import (
 from builder.load.library import ARCHIVE_DIR, RoutineFile, display_path
 from builder.load.safe_yaml import parse_yaml_text
 from builder.model import ApprovingBody, Organisation
+from builder.rules.stated import accountability_gaps
 from builder.write import write_atomic, write_new
 
 WITHDRAWAL_SUMMARY = "Rutinen upphävs."
@@ -155,6 +156,10 @@ def _approval_refusals(routine: RoutineFile, entries: list[LedgerEntry]) -> list
         if done is None and version_key(doc.version) <= version_key(highest):
             refusals.append(f"version {doc.version} är inte högre än senast fastställda "
                             f"version {highest}; höj versionen")
+    gaps = accountability_gaps(doc)
+    if gaps:
+        refusals.append(f"{', '.join(gaps)} är markerat ej_angivet; en fastställd rutin ska ange "
+                        "vem som följer upp, hur och när, och vem som utför varje steg")
     if doc.follow_up is not None and doc.follow_up.example:
         refusals.append("uppföljningen är markerad som exempel ('exempel: true'); teamet ska "
                         "besluta sina egna värden och ta bort markeringen före fastställandet")

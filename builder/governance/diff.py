@@ -11,7 +11,7 @@ from typing import Any
 from builder.errors import DiffError
 from builder.governance.ledger import archive_path, entries_for, read_archived, version_key
 from builder.load.library import ARCHIVE_DIR, Library, RoutineFile, display_path
-from builder.model import Document, Section, Step
+from builder.model import Bullet, BulletItem, Criteria, Document, NotStated, Section, Step
 from builder.wording import LETTERS
 
 METADATA = "Dokumentuppgifter"
@@ -75,10 +75,27 @@ def _inline(value: Any) -> str:
     return _flat(str(value))
 
 
-def _who(responsible: str | None, when: str | None) -> str:
+def _who(responsible: str | NotStated | None, when: str | NotStated | None) -> str:
     parts = ([f"ansvarig: {responsible}"] if responsible else []) + (
         [f"när: {when}"] if when else [])
     return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _bullet_lines(bullets: list[BulletItem], depth: int = 0) -> list[str]:
+    lines: list[str] = []
+    for item in bullets:
+        text = item.text if isinstance(item, Bullet) else item
+        lines.append(f"{'  ' * depth}• {_flat(text)}")
+        if isinstance(item, Bullet):
+            lines += _bullet_lines(item.bullets, depth + 1)
+    return lines
+
+
+def criteria_text(criteria: Criteria) -> str | None:
+    """The k-of-n rule as the diff shows it ("minst 4 av 6"), when the criteria have one."""
+    if criteria.at_least is None:
+        return None
+    return f"minst {criteria.at_least} av {len(criteria.items)}"
 
 
 def _step_lines(number: int, step: Step) -> list[str]:
@@ -97,9 +114,17 @@ def _section_blocks(section: Section, parent: str = "") -> list[tuple[str, list[
     lines: list[str] = []
     if section.text:
         lines += [_flat(p) for p in section.text.split("\n\n") if p.strip()]
-    lines += [f"• {_flat(b)}" for b in section.bullets or []]
+    lines += _bullet_lines(section.bullets or [])
+    if section.criteria is not None:
+        rule = section.criteria.text or criteria_text(section.criteria)
+        lines += [f"Kriterier: {_flat(rule)}"] if rule else []
+        lines += [f"☐ {_flat(c)}" for c in section.criteria.items]
     for number, step in enumerate(section.steps or [], start=1):
         lines += _step_lines(number, step)
+    if section.text_after:
+        lines += [_flat(p) for p in section.text_after.split("\n\n") if p.strip()]
+    if section.empty_in_source:
+        lines.append("(tomt i källan)")
     if section.note:
         lines.append(f"Obs: {_flat(section.note)}")
     blocks = [(title, lines)]

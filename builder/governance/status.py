@@ -11,11 +11,20 @@ from builder.dates import add_months, has_expired
 from builder.governance.ledger import content_hash, latest_approval
 from builder.governance.schedule import next_review
 from builder.load.library import Library, RoutineFile
-from builder.model import Arbetsrutin
+from builder.model import Arbetsrutin, Document
 from builder.wording import team_label
 
 # VGR starts a revision six months before a routine is due (the lead time asked for in issue 6).
 LEAD_MONTHS = 6
+
+# Governance metadata (issue 12) reported as written, `ej_angivet` kept as the marker.
+GOVERNANCE_KEYS = (
+    "organisation", "dokumenttyp", "upprättat_av", "godkänt_av", "uppdrag", "diarienummer",
+    "processägare", "ägare", "granskare", "fastställare", "beslutande_organ", "gäller_för",
+    "målgrupp", "kontaktperson", "ansvarig_för_revidering", "övriga_uppgifter", "källa",
+    "fastställd_annan_instans",
+)
+LIST_KEYS = frozenset({"granskare", "gäller_för", "övriga_uppgifter"})
 
 FlagCode = Literal[
     "utvardering-forsenad", "utvardering-snart", "giltighet-utgangen", "giltighet-upphor",
@@ -103,11 +112,12 @@ def document_status(routine: RoutineFile, library: Library, today: dt.date) -> D
     """Flags for one routine: reviews and validity only for fastställd documents."""
     doc = routine.document
     flags: list[Flag] = []
-    due = next_review(doc) if doc.is_approved else None
-    if doc.is_approved:
+    # In force here or approved by another body: both are watched for review and validity.
+    due = next_review(doc) if doc.is_in_force else None
+    if doc.is_in_force:
         flags += _review_flags(due, today)
         flags += _validity_flags(doc.valid_to, today)
-        if changed_since_approval(routine, library):
+        if doc.is_approved and changed_since_approval(routine, library):
             flags.append(Flag("andrad-efter-godkannande",
                               "Ändrad efter godkännandet"))
     elif doc.status == "utkast":
@@ -147,8 +157,15 @@ def status_record(status: DocumentStatus) -> dict[str, Any]:
         "giltig_till": _iso(doc.valid_to),
         "nästa_utvärdering": _iso(status.next_review),
         "försenad": status.overdue,
+        **governance_record(doc),
         "att_göra": [{"kod": f.code, "text": f.text} for f in status.flags],
     }
+
+
+def governance_record(doc: Document) -> dict[str, Any]:
+    """Every governance key, as the YAML has it (absent: null or an empty list)."""
+    data = doc.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    return {key: data.get(key, [] if key in LIST_KEYS else None) for key in GOVERNANCE_KEYS}
 
 
 def format_status_json(statuses: list[DocumentStatus], today: dt.date) -> str:

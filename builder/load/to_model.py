@@ -64,8 +64,21 @@ def _describe(value: Any) -> str:
     return "inget värde" if value is None else repr(value)
 
 
+def _message(error: Any, model: type[BaseModel]) -> tuple[str, str]:
+    """(rule, Swedish message) for one pydantic error; an error in a list item names the item."""
+    rule, message = _message_for_key(error, model)
+    loc = tuple(error["loc"])
+    if loc and isinstance(loc[-1], int) and error["type"] not in KEY_ERRORS:
+        key = next((str(p) for p in reversed(loc) if isinstance(p, str)), None)
+        if key and f"'{key}'" in message:
+            message = message.replace(f"'{key}'", f"'{key}' (punkt {loc[-1] + 1})", 1)
+        else:
+            message = f"punkt {loc[-1] + 1} i '{key}': {message}"
+    return rule, message
+
+
 # One flat case per pydantic error kind: long, but not tangled.
-def _message(error: Any, model: type[BaseModel]) -> tuple[str, str]:  # noqa: C901
+def _message_for_key(error: Any, model: type[BaseModel]) -> tuple[str, str]:  # noqa: C901
     """(rule, Swedish message) for one pydantic error."""
     loc: YamlPath = tuple(error["loc"])
     key = next((str(p) for p in reversed(loc) if isinstance(p, str)), "värdet")
@@ -79,7 +92,8 @@ def _message(error: Any, model: type[BaseModel]) -> tuple[str, str]:  # noqa: C9
     if kind == "extra_forbidden":
         parent_model = _model_at(model, loc[:-1])
         candidates = allowed_keys(parent_model) if parent_model else []
-        close = difflib.get_close_matches(str(loc[-1]), candidates, n=1, cutoff=0.6)
+        close = _by_meaning(str(loc[-1]), candidates) or difflib.get_close_matches(
+            str(loc[-1]), candidates, n=1, cutoff=0.6)
         hint = f"; menade du '{close[0]}'?" if close else (
             f"; tillåtna nycklar här: {', '.join(candidates)}" if candidates else ""
         )
@@ -88,6 +102,10 @@ def _message(error: Any, model: type[BaseModel]) -> tuple[str, str]:  # noqa: C9
         return "R104", f"'{key}' har ogiltigt datum {got}; skriv ÅÅÅÅ-MM-DD med ett datum som finns"
     if kind == "literal_error":
         return "R101", f"'{key}' har värdet {got}; tillåtna värden: {_choices(ctx)}"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == r"\S":
+        return "R101", f"'{key}' får inte vara tom eller bara blanksteg"
+    if kind == "value_error":
+        return "R101", str(ctx.get("error", f"'{key}' har ett ogiltigt värde"))
     if kind == "string_pattern_mismatch":
         if key == "version":
             return "R101", f"'version' ska vara siffror med punkt, t.ex. \"1.0\", inte {got}"
@@ -96,6 +114,9 @@ def _message(error: Any, model: type[BaseModel]) -> tuple[str, str]:  # noqa: C9
         )
     if kind == "string_type":
         return "R101", f"'{key}' ska vara en text men är {got}"
+    if kind == "not_stated":
+        return "R101", (f"'{key}' ska vara en text eller 'ej_angivet' (om källan inte anger "
+                        f"värdet), men är {got}")
     if kind == "list_type":
         return "R101", f"'{key}' ska vara en lista (rader som börjar med '- ') men är {got}"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
@@ -111,6 +132,42 @@ def _message(error: Any, model: type[BaseModel]) -> tuple[str, str]:  # noqa: C9
         return "R101", f"'{key}' ska vara true eller false, fick {got}"
     # Never pydantic's English text: say which key and what came.
     return "R101", f"'{key}' har ett ogiltigt värde: {got}"
+
+
+# Header-table words from other regions' routines, by meaning (R102 "menade du …?"): a key
+# that means the same is suggested even when it is not spelt alike (dokumentnummer is not
+# dokumenttyp).
+SYNONYMS: dict[str, str] = {
+    "handläggare": "upprättat_av", "författare": "upprättat_av", "upprättad_av": "upprättat_av",
+    "framtagen_av": "upprättat_av", "skriven_av": "upprättat_av", "utarbetad_av": "upprättat_av",
+    "dokumentnummer": "diarienummer", "diarienr": "diarienummer", "dnr": "diarienummer",
+    "dokumentnr": "diarienummer", "dokument_id": "diarienummer", "ärendenummer": "diarienummer",
+    "dokumentägare": "processägare", "ägare_process": "processägare",
+    "fastställd_av": "godkänt_av", "beslutad_av": "godkänt_av", "godkänd_av": "godkänt_av",
+    "beslutsfattare": "fastställare", "beslutsorgan": "beslutande_organ",
+    "dokumentansvarig": "kontaktperson", "kontakt_person": "kontaktperson",
+    "giltigt_till": "giltig_till", "giltig_tom": "giltig_till", "giltigt_tom": "giltig_till",
+    "giltigt_från": "giltig_från", "giltig_fr_o_m": "giltig_från", "gäller_från": "giltig_från",
+    "revideras_av": "ansvarig_för_revidering", "revisionsansvarig": "ansvarig_för_revidering",
+    "omfattning": "gäller_för", "gäller": "gäller_för", "enheter": "gäller_för",
+    "målgrupper": "målgrupp", "granskad_av": "granskare", "granskat_av": "granskare",
+    "kontakt": "kontakter", "telefonnummer": "telefon", "tel": "telefon", "mobil": "telefon",
+    "e-post": "epost", "mejl": "epost", "mail": "epost", "email": "epost",
+    "telefontider": "tider", "öppettider": "tider", "geografiskt_område": "område",
+    "inledning": "ingress", "brödtext": "text", "rubriker": "avsnitt", "innehåll": "avsnitt",
+    "revisionshistorik": "ändringar", "versionshistorik": "ändringar", "historik": "ändringar",
+    "förkortningar": "begrepp", "definitioner": "begrepp", "ordlista": "begrepp",
+    "källversion": "källa", "ursprung": "källa", "länk": "url", "adress": "url",
+    "uppföljningsansvarig": "uppföljning", "ansvarig_uppföljning": "uppföljning",
+    "vem": "ansvarig", "tidpunkt": "när", "hur_ofta": "när",
+    "inklusionskriterier": "kriterier", "urvalskriterier": "kriterier",
+    "minst_antal": "minst", "villkor_antal": "minst",
+}
+
+
+def _by_meaning(key: str, candidates: list[str]) -> list[str]:
+    wanted = SYNONYMS.get(key.casefold().replace(" ", "_"))
+    return [wanted] if wanted in candidates else []
 
 
 BOUNDS_SV = {"greater_than_equal": "minst", "greater_than": "större än",
@@ -129,6 +186,46 @@ def _choices(ctx: dict[str, Any]) -> str:
 KEY_ERRORS = frozenset({"missing", "extra_forbidden"})
 
 
+# pydantic names the union member an error came from inside ``loc``; these are not YAML keys.
+UNION_MEMBERS = frozenset({"str", "constrained-str", "NotStated", "Bullet"})
+TYPE_MISMATCH = frozenset({"model_type", "dict_type", "model_attributes_type", "string_type"})
+
+
+def _member_at(loc: tuple[Any, ...]) -> int | None:
+    for index, part in enumerate(loc):
+        if isinstance(part, str) and (part in UNION_MEMBERS or part.startswith("function-")):
+            return index
+    return None
+
+
+def _plain_errors(errors: list[Any]) -> list[Any]:
+    """Errors as the author thinks of them: a value that may be text or a block (text or
+    ``ej_angivet``, a bullet or a nested bullet) gets one error about what it is, not one per
+    union member, and its ``loc`` holds only YAML keys and indices."""
+    plain: list[Any] = []
+    groups: dict[tuple[Any, ...], list[tuple[str, Any]]] = {}
+    for error in errors:
+        loc = tuple(error["loc"])
+        cut = _member_at(loc)
+        if cut is None:
+            plain.append(error)
+            continue
+        rest = tuple(p for p in loc[cut + 1:] if _member_at((p,)) is None)
+        groups.setdefault(loc[:cut], []).append((loc[cut], {**error, "loc": loc[:cut] + rest}))
+    for prefix, members in groups.items():
+        # A block that fits a model's shape (a mapping): its own errors are the useful ones.
+        inside = [e for member, e in members if not member.endswith("str")
+                  and e["type"] not in TYPE_MISMATCH]
+        if inside:
+            plain.extend(inside)
+        elif any(member == "NotStated" for member, _ in members):
+            plain.append({**members[0][1], "loc": prefix, "type": "not_stated"})
+        else:
+            text_errors = [e for member, e in members if member.endswith("str")]
+            plain.append(text_errors[0] if text_errors else members[0][1])
+    return plain
+
+
 def validate_model(
     source: LoadedYaml, model: type[M]
 ) -> tuple[M | None, list[Diagnostic]]:
@@ -137,7 +234,7 @@ def validate_model(
         return model.model_validate(source.data), []
     except ValidationError as exc:
         diagnostics = []
-        for error in exc.errors():
+        for error in _plain_errors(exc.errors()):
             rule, message = _message(error, model)
             loc = tuple(error["loc"])
             pos = source.position(loc) if error["type"] in KEY_ERRORS else (

@@ -10,7 +10,21 @@ from markupsafe import Markup
 from builder.dates import format_date_sv, has_expired
 from builder.derived import NOT_STATED, as_text
 from builder.markdown import render_inline, render_markdown
-from builder.model import Arbetsrutin, Document, Revision, Samverkansrutin, Section, Step
+from builder.model import (
+    Arbetsrutin,
+    Bullet,
+    BulletItem,
+    Criteria,
+    Document,
+    NotStated,
+    Revision,
+    Samverkansrutin,
+    Section,
+    Step,
+    shown,
+    stated,
+)
+from builder.phone import format_phone_sv
 from builder.render import RenderContext
 from builder.wording import DRAFT_MARK, LETTERS, STATUS_LABELS, protocol_phrase
 
@@ -18,7 +32,12 @@ WATERMARK_DRAFT = DRAFT_MARK
 WATERMARK_REVOKED = "UPPHÄVD"
 EXPIRED_BANNER = "OBS: giltighetstiden har passerat"
 REVOKED_BANNER = "UPPHÄVD – rutinen gäller inte längre och ska inte användas"
-DRAFT_BANNER = f"{DRAFT_MARK}. Rutinen gäller inte förrän samordningsgruppen fastställt den."
+# The body is the document's own (godkänt_av, beslutande_organ, fastställare); never assumed.
+DRAFT_BANNER = f"{DRAFT_MARK}. Rutinen gäller inte förrän {{body}} fastställt den."
+DRAFT_BANNER_NO_BODY = f"{DRAFT_MARK}. Rutinen gäller inte förrän den har fastställts."
+EMPTY_IN_SOURCE = "Avsnittet är tomt i källan."
+FIRST_VERSION_HEADING = "Versionshistorik"
+CHANGES_HEADING = "Ändringar sedan föregående version"
 EXAMPLE_MARK = "Exempel – ska fastställas av teamet"
 APPROVAL_MISSING = "Ej fastställd – underskrift saknas"
 COPY_NOTICE = "Utskriven kopia – kontrollera att du har den aktuella versionen"
@@ -46,26 +65,75 @@ def _months(document: Document) -> str | None:
     return None
 
 
+def _list(values: list[str] | list[str | NotStated]) -> str | None:
+    return ", ".join(str(v) for v in values) or None
+
+
+def _optional(label: str, value: str | NotStated | None) -> list[tuple[str, str]]:
+    return [] if value is None else [(label, shown(value))]
+
+
+def governance_rows(doc: Document) -> list[tuple[str, str]]:
+    """The header-table roles real routines carry (Diarienummer … Beslutande organ), when set."""
+    rows: list[tuple[str, str]] = []
+    rows += _optional("Diarienummer", doc.registration_number)
+    rows += _optional("Processägare", doc.process_owner)
+    rows += _optional("Ägare", doc.owner)
+    rows += _optional("Granskare", _list(doc.reviewers))
+    rows += _optional("Fastställare", doc.approver)
+    rows += _optional("Beslutande organ", doc.decision_body)
+    rows += _optional("Gäller för", _list(doc.applies_to))
+    rows += _optional("Målgrupp", doc.audience)
+    rows += _optional("Kontaktperson", doc.contact_person)
+    rows += _optional("Ansvarig för revidering", doc.revision_responsible)
+    return rows
+
+
+def source_rows(doc: Document) -> list[tuple[str, str]]:
+    """Provenance as the source writes it, beside the tool's own version."""
+    source = doc.source
+    if source is None:
+        return []
+    return (_optional("Version i källan", source.version)
+            + _optional("Datum i källan", source.date)
+            + _optional("Uppdaterad i källan", source.updated)
+            + _optional("Källa", source.reference))
+
+
+def _approval(doc: Document) -> tuple[str, str]:
+    """Godkänt av and its date: our body's decision, or the other body's as it writes it."""
+    elsewhere = doc.approved_elsewhere
+    if doc.approved_by is None and elsewhere is not None:
+        return elsewhere.body, elsewhere.date or format_date_sv(doc.approval_date, MISSING)
+    return shown(doc.approved_by, MISSING), format_date_sv(doc.approval_date, MISSING)
+
+
 def metadata_rows(ctx: RenderContext) -> list[dict[str, str]]:
     """The header block, in the seed's order (Dokumenttyp … Giltigt från och med), then more."""
     doc: Document = ctx.document
+    approved_by, approved_on = _approval(doc)
     rows = [
-        ("Dokumenttyp", doc.document_type),
-        ("Upprättat av", doc.prepared_by),
-        ("Godkänt av", doc.approved_by or MISSING),
-        ("Uppdrag", doc.assignment or MISSING),
-        ("Datum för godkännande", format_date_sv(doc.approval_date, MISSING)),
+        ("Dokumenttyp", shown(doc.document_type)),
+        ("Upprättat av", shown(doc.prepared_by)),
+        ("Godkänt av", approved_by),
+        ("Uppdrag", shown(doc.assignment, MISSING)),
+        ("Datum för godkännande", approved_on),
         ("Giltigt från och med", format_date_sv(doc.valid_from, MISSING)),
     ]
     if doc.valid_to is not None:
         rows.append(("Giltigt till och med", format_date_sv(doc.valid_to)))
-    rows += [("Version", doc.version), ("Status", STATUS_LABELS[doc.status])]
+    if doc.approved_elsewhere is not None and doc.approved_elsewhere.reference:
+        rows.append(("Beslutsreferens", doc.approved_elsewhere.reference))
+    rows += governance_rows(doc)
+    rows += [("Version", doc.version)] + source_rows(doc)
+    rows.append(("Status", STATUS_LABELS[doc.status]))
     months = _months(doc)
     if months:
         rows.append(("Utvärderas", months))
     if isinstance(doc, Arbetsrutin):
         parent = ctx.library.by_id(doc.parent)
         rows.append(("Samverkansrutin", parent.document.title if parent else doc.parent))
+    rows += [(d.label, shown(d.value)) for d in doc.other_details]
     return [{"label": label, "value": value, "key": _css_key(label)} for label, value in rows]
 
 
@@ -83,6 +151,38 @@ def when_label(when: str | None) -> str | None:
 def _who(responsible: object, when: object) -> dict[str, str | None]:
     owner, moment = as_text(responsible), as_text(when)
     return {"responsible": owner, "when": moment, "when_label": when_label(moment)}
+
+
+def bullet_view(item: BulletItem) -> dict[str, Any]:
+    """A bullet with its nested bullets (the template walks them with a recursive loop)."""
+    if isinstance(item, Bullet):
+        return {"html": render_inline(item.text), "children": [bullet_view(b) for b in item.bullets]}
+    return {"html": render_inline(item), "children": []}
+
+
+def criteria_rule(criteria: Criteria) -> str | None:
+    """The k-of-n rule in words, stated once: the source's own sentence when it has one."""
+    if criteria.text:
+        return None
+    if criteria.at_least is None:
+        return None
+    count = len(criteria.items)
+    if criteria.at_least == count:
+        return f"Samtliga {count} kriterier ska vara uppfyllda."
+    return f"Minst {criteria.at_least} av följande {count} kriterier ska vara uppfyllda."
+
+
+def criteria_view(criteria: Criteria | None) -> dict[str, Any] | None:
+    """Kriterier for the template: the generated rule (lead), the list, the source's rule."""
+    if criteria is None:
+        return None
+    return {
+        "lead": criteria_rule(criteria),
+        "items": [render_inline(c) for c in criteria.items],
+        "after": render_markdown(criteria.text) if criteria.text else None,
+        "at_least": criteria.at_least,
+        "count": len(criteria.items),
+    }
 
 
 def step_view(number: int, step: Step) -> dict[str, Any]:
@@ -123,8 +223,11 @@ def flatten_sections(sections: list[Section], level: int = 2) -> list[dict[str, 
             "level": min(level, 4),
             "heading": section.heading,
             "text": render_markdown(section.text) if section.text else None,
-            "bullets": [render_inline(b) for b in section.bullets or []],
+            "bullets": [bullet_view(b) for b in section.bullets or []],
+            "criteria": criteria_view(section.criteria),
             "steps": [step_view(i, s) for i, s in enumerate(section.steps or [], start=1)],
+            "text_after": render_markdown(section.text_after) if section.text_after else None,
+            "empty_in_source": EMPTY_IN_SOURCE if section.empty_in_source else None,
             "note": note_view(section.note),
         })
         flat.extend(flatten_sections(section.subsections or [], level + 1))
@@ -144,9 +247,42 @@ def team_rows(ctx: RenderContext) -> list[dict[str, Any]]:
     if not isinstance(doc, Samverkansrutin):
         return []
     return [
-        {"name": t.name, "abbreviation": t.abbreviation or MISSING, "based_at": t.based_at or MISSING}
+        {"name": t.name, "abbreviation": t.abbreviation or MISSING,
+         "based_at": ", ".join(t.origins) or MISSING,
+         "own_routine": None if t.own_routine else "Ingen egen arbetsrutin"}
         for t in doc.teams
     ]
+
+
+# Who (name, role, unit stacked in one cell), then how and when to reach them.
+CONTACT_COLUMNS = (("phone", "Telefon"), ("email", "E-post"), ("hours", "Tider"),
+                   ("area", "Område"))
+
+
+def contacts_view(doc: Document) -> dict[str, Any] | None:
+    """Kontakter as a table: one "Kontakt" cell (namn, roll, enhet) and only the columns some
+    contact fills; phones in the one house format. Cells are lists of lines."""
+    if not doc.contacts:
+        return None
+    columns = [(key, label) for key, label in CONTACT_COLUMNS
+               if any(getattr(c, key) is not None for c in doc.contacts)]
+    rows = []
+    for contact in doc.contacts:
+        who = [shown(v) for v in (contact.name, contact.role, contact.unit) if v is not None]
+        cells = [who]
+        for key, _ in columns:
+            value = getattr(contact, key)
+            if key == "phone" and isinstance(value, str):
+                value = format_phone_sv(value)
+            cells.append([shown(value)] if value is not None else [])
+        rows.append(cells)
+    return {"headers": ["Kontakt"] + [label for _, label in columns],
+            "keys": ["who"] + [key for key, _ in columns], "rows": rows}
+
+
+def related_view(doc: Document) -> list[dict[str, str | None]]:
+    """Relaterade dokument: title and optional link."""
+    return [{"title": d.title, "url": d.url} for d in doc.related_documents]
 
 
 def appendix_rows(ctx: RenderContext) -> list[dict[str, Any]]:
@@ -193,7 +329,10 @@ def revision_view(doc: Document) -> dict[str, Any] | None:
     if not doc.revisions:
         return None
     newest, *older = doc.revisions
-    return {"latest": _revision_row(newest), "older": [_revision_row(r) for r in older]}
+    # A first version has no previous one to differ from (issue 12, point 3).
+    heading = CHANGES_HEADING if older else FIRST_VERSION_HEADING
+    return {"heading": heading, "latest": _revision_row(newest),
+            "older": [_revision_row(r) for r in older]}
 
 
 def follow_up_view(doc: Document) -> dict[str, Any] | None:
@@ -201,10 +340,11 @@ def follow_up_view(doc: Document) -> dict[str, Any] | None:
     follow_up = doc.follow_up
     if follow_up is None:
         return None
+    how = follow_up.how
     return {
-        "responsible": follow_up.responsible or MISSING,
-        "how": render_inline(follow_up.how) if follow_up.how else MISSING,
-        "when": follow_up.when or MISSING,
+        "responsible": shown(follow_up.responsible or None, MISSING),
+        "how": render_inline(how) if isinstance(how, str) and how else shown(how or None, MISSING),
+        "when": shown(follow_up.when or None, MISSING),
         "example": EXAMPLE_MARK if follow_up.example else None,
     }
 
@@ -217,7 +357,8 @@ def status_view(ctx: RenderContext) -> dict[str, Any]:
     if doc.status == "upphävd":
         banners.append(REVOKED_BANNER)
     elif doc.is_draft:
-        banners.append(DRAFT_BANNER)
+        body = doc.approving_body
+        banners.append(DRAFT_BANNER.format(body=body) if body else DRAFT_BANNER_NO_BODY)
     if expired:
         banners.append(EXPIRED_BANNER)
     watermark = WATERMARK_REVOKED if doc.status == "upphävd" else (
@@ -246,20 +387,35 @@ def approval_statement(ctx: RenderContext) -> str:
 def head_view(ctx: RenderContext) -> dict[str, Any]:
     """What becomes PDF document metadata (title, author, subject, keywords, dates)."""
     doc: Document = ctx.document
-    subject = doc.document_type + (f" – {doc.assignment}" if doc.assignment else "")
-    keywords = [doc.document_type, doc.id, f"version {doc.version}", STATUS_LABELS[doc.status]]
+    # Only stated values: "Ej angivet" never becomes an Author, Subject or Keyword.
+    kind = "Samverkansrutin" if isinstance(doc, Samverkansrutin) else "Arbetsrutin"
+    document_type = stated(doc.document_type) or kind
+    assignment = stated(doc.assignment)
+    subject = document_type + (f" – {assignment}" if assignment else "")
+    keywords = [document_type, doc.id, f"version {doc.version}", STATUS_LABELS[doc.status]]
     keywords += list(doc.glossary)
     stamp = _w3c(ctx.options.epoch)
     return {
         "lang": "sv-SE",
         "title": doc.title,
-        "author": doc.prepared_by,
+        "author": stated(doc.prepared_by) or "",
         "description": subject,
         "keywords": ", ".join(k.replace(",", " ") for k in keywords),
         "created": stamp,
         "modified": stamp,
         "generator": "Rutinbyggaren",
     }
+
+
+def approval_hint(doc: Document) -> str | None:
+    """What the signature box says when our body has not signed the document."""
+    if doc.is_draft:
+        return "Ej fastställd – underskrift saknas"
+    elsewhere = doc.approved_elsewhere
+    if doc.status == "fastställd_annan_instans" and elsewhere is not None:
+        when = f" ({elsewhere.date})" if elsewhere.date else ""
+        return f"Fastställd av {elsewhere.body}{when} – ingen elektronisk underskrift"
+    return None
 
 
 def document_view(ctx: RenderContext, *, for_pdf: bool, css: Markup) -> dict[str, Any]:
@@ -270,7 +426,8 @@ def document_view(ctx: RenderContext, *, for_pdf: bool, css: Markup) -> dict[str
         "for_pdf": for_pdf,
         "css": css,
         "head": head_view(ctx),
-        "organisation": organisation.name if organisation else None,
+        # The issuing organisation is shown on every document: its own, else the library's.
+        "organisation": doc.organisation or (organisation.name if organisation else None),
         "kind": "Samverkansrutin" if isinstance(doc, Samverkansrutin) else "Arbetsrutin",
         "title": doc.title,
         "version": doc.version,
@@ -278,13 +435,16 @@ def document_view(ctx: RenderContext, *, for_pdf: bool, css: Markup) -> dict[str
         "metadata": metadata_rows(ctx),
         "approval_box_id": APPROVAL_BOX_ID,
         "approval_box_end_id": APPROVAL_BOX_END_ID,
-        "approval_hint": APPROVAL_MISSING if doc.is_draft else None,
+        "approval_hint": approval_hint(doc),
         # A signed PDF's stamp says it; unsigned outputs say it in words under the box.
         "approval_statement": None if doc.is_draft or (for_pdf and ctx.options.sign)
         else approval_statement(ctx),
         "state": status_view(ctx),
         "follow_up": follow_up_view(doc),
+        "preamble": render_markdown(doc.preamble) if doc.preamble else None,
         "sections": flatten_sections(doc.sections),
+        "contacts": contacts_view(doc),
+        "related": related_view(doc),
         "teams": team_rows(ctx),
         "glossary": [{"term": k, "meaning": v} for k, v in doc.glossary.items()],
         "appendices": appendix_rows(ctx),

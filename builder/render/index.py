@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from builder.dates import format_date_sv
 from builder.governance.status import DocumentStatus, library_status
 from builder.load.library import Library
-from builder.model import Samverkansrutin
+from builder.model import Document, Samverkansrutin, shown
 from builder.options import BuildOptions
 from builder.render import RENDERERS, Artifact, DocumentOutputs
 from builder.render.html import inline_files, template_env
@@ -50,6 +50,8 @@ class Row:
     valid_from: str
     valid_to: str
     next_review: str
+    issuer: str | None  # the issuing organisation, or the body that approved it elsewhere
+    scope: str | None  # gäller för, målgrupp
     marks: tuple[str, ...]  # visible text markers: "Utkast", "Utgången", ...
     notes: tuple[str, ...]  # what is due, in words
     links: tuple[Link, ...]
@@ -88,12 +90,12 @@ def _team_and_origin(status: DocumentStatus, library: Library) -> tuple[str, tup
     words: list[str] = list(doc.glossary)
     if team is None:
         if isinstance(doc, Samverkansrutin):
-            words += [w for t in doc.teams for w in (t.abbreviation or "", t.based_at or "")]
+            words += [w for t in doc.teams for w in (t.abbreviation or "", *t.origins)]
         return status.team or "–", tuple(words)
     label = f"{team.name} ({team.abbreviation})" if team.abbreviation else team.name
-    if team.based_at:
-        label += f", {team.based_at}"
-    words += [team.abbreviation or "", team.based_at or ""]
+    if team.origins:
+        label += f", {', '.join(team.origins)}"
+    words += [team.abbreviation or "", *team.origins]
     return label, tuple(words)
 
 
@@ -135,19 +137,31 @@ def _marks(status: DocumentStatus) -> tuple[str, ...]:
     return tuple(marks)
 
 
+def issuer_and_scope(doc: Document) -> tuple[str | None, str | None]:
+    """Who issues the document and whom it covers, as the index shows them."""
+    issuers = [doc.organisation] if doc.organisation else []
+    if doc.approved_elsewhere is not None:
+        issuers.append(f"fastställd av {doc.approved_elsewhere.body}")
+    scope = [", ".join(doc.applies_to)] if doc.applies_to else []
+    if doc.audience is not None:
+        scope.append(f"målgrupp: {shown(doc.audience)}")
+    return (", ".join(issuers) or None), ("; ".join(scope) or None)
+
+
 def _row(status: DocumentStatus, outputs: DocumentOutputs | None, prefix: str,
          library: Library, group_title: str) -> Row:
     doc = status.routine.document
     kind = "Samverkansrutin" if isinstance(doc, Samverkansrutin) else "Arbetsrutin"
     marks = _marks(status)
     team, words = _team_and_origin(status, library)
+    issuer, scope = issuer_and_scope(doc)
     organisation = doc.organisation or (library.organisation.name if library.organisation else "")
     search = fold(" ".join([doc.title, doc.id, team, kind, STATUS_LABELS[doc.status], *marks,
-                            *words, group_title, organisation]))
+                            *words, group_title, organisation, issuer or "", scope or ""]))
     return Row(
         id=doc.id, title=doc.title, kind=kind, team=team, status=STATUS_LABELS[doc.status],
         version=doc.version, valid_from=_day(doc.valid_from), valid_to=_day(doc.valid_to),
-        next_review=_day(status.next_review), marks=marks,
+        next_review=_day(status.next_review), issuer=issuer, scope=scope, marks=marks,
         notes=tuple(f.text for f in status.flags if f.code not in ("utkast", "granskning")),
         links=_links(outputs, prefix), search=search,
         inactive=doc.is_draft or status.expired or doc.status == "upphävd",

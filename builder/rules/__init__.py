@@ -66,7 +66,7 @@ def rule_summaries() -> dict[str, str]:
 
 
 def finding(routine: RoutineFile, path: YamlPath, code: str, message: str,
-            at_text: str | None = None) -> Diagnostic:
+            at_text: str | None = None, severity: Severity | None = None) -> Diagnostic:
     """A diagnostic for ``routine`` located at the YAML ``path`` (or its nearest ancestor).
 
     The key is pointed at; findings about a text's content pass ``at_text``, the word or
@@ -74,7 +74,8 @@ def finding(routine: RoutineFile, path: YamlPath, code: str, message: str,
     """
     source = routine.source
     pos = source.position(path) if at_text is None else source.locate(path, at_text)
-    return Diagnostic(routine.display, pos.line, pos.column, code, RULES[code].severity, message)
+    return Diagnostic(routine.display, pos.line, pos.column, code,
+                      severity or RULES[code].severity, message)
 
 
 def check_library(library: Library, options: CheckOptions | None = None) -> list[Diagnostic]:
@@ -101,10 +102,12 @@ def string_leaves(data: object, path: YamlPath = ()) -> Iterator[tuple[YamlPath,
 # Import the rule modules so their decorators register them (order = report order).
 from builder.rules import (  # noqa: F401
     cardlines,
+    content,
     followup,
     governance,
     ledger,
     references,
+    stated,
     structure,
 )
 from builder.rules import print as print_rules  # noqa: F401  (R501–R502, measured)

@@ -8,7 +8,7 @@ from builder.diagnostics import Diagnostic
 from builder.governance.schedule import next_review
 from builder.load.library import Library
 from builder.markdown import abbreviations
-from builder.model import Arbetsrutin, Samverkansrutin
+from builder.model import Arbetsrutin, Samverkansrutin, stated
 from builder.rules import CheckOptions, finding, rule, string_leaves
 from builder.rules.followup import is_placeholder
 
@@ -20,9 +20,9 @@ def check_approved_metadata(library: Library, options: CheckOptions) -> Iterator
         doc = routine.document
         if not doc.is_approved:
             continue
-        if not doc.approved_by:
+        if not stated(doc.approved_by):
             yield finding(routine, ("status",), "R401",
-                          "status är 'fastställd' men 'godkänt_av' saknas")
+                          "status är 'fastställd' men 'godkänt_av' saknas (eller är ej_angivet)")
         if doc.approval_date is None:
             yield finding(routine, ("status",), "R401",
                           "status är 'fastställd' men 'datum_för_godkännande' saknas")
@@ -71,6 +71,10 @@ def check_review_due(library: Library, options: CheckOptions) -> Iterator[Diagno
                           "utvärdera rutinen och registrera en ny version")
 
 
+IDENTIFIER_KEYS = frozenset({("id",), ("förkortning",), ("referens",), ("diarienummer",),
+                             ("url",), ("epost",), ("telefon",), ("fil",)})
+
+
 @rule("R405", "warning", "Förkortningar i texten förklaras under 'begrepp'")
 def check_abbreviations(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
     """Abbreviations used but not explained in the glossary (own or parent's)."""
@@ -84,7 +88,8 @@ def check_abbreviations(library: Library, options: CheckOptions) -> Iterator[Dia
             defined |= {t.abbreviation for t in doc.teams if t.abbreviation}
         reported: set[str] = set()
         for path, text in string_leaves(routine.source.data):
-            if path[:1] == ("begrepp",) or path[-1:] in (("id",), ("förkortning",)):
+            # Identifiers, not prose: ids, references, document numbers, links, addresses.
+            if path[:1] == ("begrepp",) or path[-1:] in IDENTIFIER_KEYS:
                 continue
             # TODO/TBD/XXX are placeholders (R201 reports those), not abbreviations to define.
             found = {w for w in abbreviations(text) if not is_placeholder(w)}

@@ -23,15 +23,21 @@ def check_team_routines(library: Library, options: CheckOptions) -> Iterator[Dia
         for index, team in enumerate(doc.teams):
             if covered_by_self and (doc.follow_up and doc.follow_up.team in (None, team.id)):
                 continue
+            if not team.own_routine:
+                continue  # the source says the team keeps no arbetsrutin of its own
             has_routine = any(
                 isinstance(r.document, Arbetsrutin)
                 and r.document.team == team.id and r.document.parent == doc.id
                 for r in library.arbetsrutiner
             ) or team.id in library.invalid_field_values("team")  # reported in its own file
             if not has_routine:
+                root = library.root.as_posix()
                 yield finding(parent, ("team", index, "id"), "R301",
                               f"teamet '{team.id}' saknar arbetsrutin; skapa den med "
-                              f"'rutin new arbetsrutin {team.id} --samverkansrutin {doc.id}'")
+                              f"'rutin new arbetsrutin {team.id} {root} --samverkansrutin "
+                              f"{doc.id}', eller skriv 'egen_arbetsrutin: false' för teamet om "
+                              "det inte har någon egen (ge då samverkansrutinen en egen "
+                              "'uppföljning')")
     for routine in library.arbetsrutiner:
         doc = routine.document
         assert isinstance(doc, Arbetsrutin)

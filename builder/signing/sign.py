@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 
 from builder.dates import format_date_sv
 from builder.errors import SigningError
+from builder.model import stated
 from builder.paths import cache_dir
 from builder.render import Artifact, RenderContext
 from builder.signing.keys import TEST_TEXT, SigningKey, load_signing_key
@@ -324,7 +325,7 @@ def sign_artifacts(ctx: RenderContext, artifacts: list[Artifact]) -> list[Artifa
         return artifacts
     key = load_signing_key()
     body, date, protocol = _approval_facts(ctx)
-    signer_name = body or document.approved_by or "Samordningsgruppen"
+    signer_name = body or stated(document.approved_by) or "Samordningsgruppen"
     when = date or document.approval_date or "datum saknas"
     metadata = {META_ID: document.id, META_VERSION: document.version,
                 META_HASH: content_hash(document)}

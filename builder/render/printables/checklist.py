@@ -13,6 +13,7 @@ from builder.render.printables.common import (
     checked_pdf,
     checklist_items,
     checklist_rows,
+    criteria_blocks,
     document_head,
     find_team,
     render_template,
@@ -38,6 +39,8 @@ def checklist_html(ctx: RenderContext, rows: list[ChecklistRow], fillable: bool)
         items=checklist_items(rows, find_team(ctx.routine, ctx.library)),
         choose_label=CHOOSE_LABEL,
         not_stated=NOT_STATED,
+        rows=rows,
+        criteria=criteria_blocks(doc),
         fillable=fillable,
         header_fields=HEADER_FIELDS,
         validity=validity_text(doc),
@@ -55,7 +58,7 @@ def render_checklist(ctx: RenderContext) -> list[Artifact]:
     Routines without steps get no checklist.
     """
     rows = checklist_rows(ctx.document)
-    if not rows:
+    if not rows and not criteria_blocks(ctx.document):
         return []
     doc_id = ctx.document.id
     printable = checked_pdf(doc_id, checklist_html(ctx, rows, fillable=False))

@@ -11,7 +11,15 @@ from builder.derived import NOT_STATED, step_sources
 from builder.load.library import Library, RoutineFile
 from builder.load.safe_yaml import YamlPath
 from builder.markdown import render_inline
-from builder.model import Arbetsrutin, Document, Samverkansrutin, TeamEntry
+from builder.model import (
+    Arbetsrutin,
+    Document,
+    Samverkansrutin,
+    Section,
+    TeamEntry,
+    stated,
+)
+from builder.render.document_view import criteria_rule
 from builder.render.html import template_env
 
 
@@ -85,6 +93,39 @@ class ChecklistRow:
     def path_key(self) -> str:
         """The row's step indexes joined by '-': unique within the document."""
         return "-".join(str(p) for p in self.path if isinstance(p, int))
+
+
+def _walk(sections: list[Section], path: YamlPath) -> list[tuple[Section, YamlPath]]:
+    found: list[tuple[Section, YamlPath]] = []
+    for index, section in enumerate(sections):
+        found.append((section, path + (index,)))
+        found.extend(_walk(section.subsections or [], path + (index, "underavsnitt")))
+    return found
+
+
+@dataclass(frozen=True)
+class CriteriaBlock:
+    """A section's inclusion criteria as a tick list, with the k-of-n rule and a count line."""
+
+    heading: str
+    rule: str | None
+    items: tuple[str, ...]
+    count_line: str
+
+
+def criteria_blocks(document: Document) -> list[CriteriaBlock]:
+    """Every section's inclusion criteria as tick lists, in document order."""
+    blocks = []
+    for section, _ in _walk(document.sections, ("avsnitt",)):
+        criteria = section.criteria
+        if criteria is None:
+            continue
+        count = len(criteria.items)
+        needed = f" (minst {criteria.at_least} krävs)" if criteria.at_least else ""
+        blocks.append(CriteriaBlock(
+            section.heading, criteria.text or criteria_rule(criteria), tuple(criteria.items),
+            f"Antal uppfyllda: ______ av {count}{needed}"))
+    return blocks
 
 
 def checklist_rows(document: Document) -> list[ChecklistRow]:
@@ -174,6 +215,6 @@ def publication_link(routine: RoutineFile, library: Library) -> str | None:
 def document_head(document: Document, subject: str, epoch: int) -> dict[str, str]:
     """Metadata for the HTML head, which WeasyPrint writes to the PDF info and XMP."""
     created = dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"title": f"{subject}: {document.title}", "author": document.prepared_by,
+    return {"title": f"{subject}: {document.title}", "author": stated(document.prepared_by) or "",
             "description": f"{subject} för {document.title}, version {document.version}",
             "created": created}

@@ -12,14 +12,16 @@ import segno
 
 from builder.layout import FaceMeasure
 from builder.load.library import Library, RoutineFile
-from builder.model import Arbetsrutin
+from builder.model import Arbetsrutin, Document, shown, stated
 from builder.phone import format_phone_sv
 from builder.render import Artifact, RenderContext
 from builder.render.document_view import EXAMPLE_MARK
 from builder.render.printables.common import (
     ChecklistRow,
+    CriteriaBlock,
     checked_pdf,
     checklist_rows,
+    criteria_blocks,
     document_head,
     find_team,
     publication_link,
@@ -104,11 +106,14 @@ def _points(routine: RoutineFile) -> tuple[str, ...]:
     card = routine.document.pocket_card
     if card is not None and card.points:
         return tuple(p if isinstance(p, str) else p.text for p in card.points)
+    # Inclusion criteria first (who the routine is for), stated once with their rule.
+    criteria = tuple(_criteria_point(b) for b in criteria_blocks(routine.document))
     rows = checklist_rows(routine.document)
-    points = [_row_point(r) for r in rows[:MAX_POINTS_FROM_STEPS]]
-    if len(rows) > MAX_POINTS_FROM_STEPS:
-        points.append(f"… och {len(rows) - MAX_POINTS_FROM_STEPS} steg till: se rutinen.")
-    return tuple(points)
+    room = max(0, MAX_POINTS_FROM_STEPS - len(criteria))
+    points = [_row_point(r) for r in rows[:room]]
+    if len(rows) > room:
+        points.append(f"… och {len(rows) - room} steg till: se rutinen.")
+    return criteria + tuple(points)
 
 
 def _row_point(row: ChecklistRow) -> str:
@@ -116,6 +121,12 @@ def _row_point(row: ChecklistRow) -> str:
     prefix = f"{row.number}. " if row.number else ""
     owner = f" ({row.responsible})" if row.responsible else ""
     return f"{prefix}{text}{owner}"
+
+
+def _criteria_point(block: CriteriaBlock) -> str:
+    """One card line: the rule, then the criteria as a list in a sentence."""
+    items = "; ".join(item.strip().rstrip(".") for item in block.items) + "."
+    return f"{block.rule.strip().rstrip('.:')}: {items}" if block.rule else items
 
 
 def qr_code(url: str) -> segno.QRCode:
@@ -133,15 +144,29 @@ def qr_data_uri(url: str) -> str:
     return str(qr_code(url).png_data_uri(scale=8, border=4))
 
 
+def card_contacts(doc: Document) -> tuple[CardContact, ...]:
+    """The card's own contacts, else the document's `kontakter` (one list, not a copy)."""
+    if doc.pocket_card is not None and doc.pocket_card.contacts:
+        return tuple(CardContact(c.name, c.role, format_phone_sv(c.phone) if c.phone else None)
+                     for c in doc.pocket_card.contacts)
+    found = []
+    for contact in doc.contacts:
+        # Named by the first of namn, roll, enhet; the others (and the hours) follow once.
+        who = [shown(v) for v in (contact.name, contact.role, contact.unit) if v is not None]
+        name, detail = who[0], [*who[1:], *([contact.hours] if contact.hours else [])]
+        phone = stated(contact.phone)
+        found.append(CardContact(name, ", ".join(detail) or None,
+                                 format_phone_sv(phone) if phone else None))
+    return tuple(found)
+
+
 def card_content(routine: RoutineFile, library: Library) -> CardContent | None:
     """The card for a document, or None when it gets none (see the module docstring)."""
     if not wants_card(routine):
         return None
     doc = routine.document
     points = _points(routine)
-    contacts = tuple(
-        CardContact(c.name, c.role, format_phone_sv(c.phone) if c.phone else None)
-        for c in (doc.pocket_card.contacts if doc.pocket_card else []))
+    contacts = card_contacts(doc)
     if not points and not contacts:
         return None
     team = find_team(routine, library)
@@ -151,7 +176,8 @@ def card_content(routine: RoutineFile, library: Library) -> CardContent | None:
         team_name=team.name if team else None,
         abbreviation=team.abbreviation if team else None,
         points=points,
-        follow_up_owner=doc.follow_up.responsible if doc.follow_up else None,
+        follow_up_owner=shown(doc.follow_up.responsible) if doc.follow_up
+        and doc.follow_up.responsible else None,
         follow_up_example=bool(doc.follow_up and doc.follow_up.example),
         contacts=contacts, version=doc.version, validity=validity_text(doc),
         draft=doc.is_draft, qr_url=url,

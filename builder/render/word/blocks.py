@@ -14,12 +14,13 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from builder.dates import format_date_sv
-from builder.model import Arbetsrutin, Document, FollowUp, Samverkansrutin
+from builder.model import Arbetsrutin, Document, FollowUp, Samverkansrutin, shown
 from builder.render import RenderContext
 from builder.render.document_view import (
     EXAMPLE_MARK,
     MISSING,
     metadata_rows,
+    revision_view,
     team_rows,
 )
 from builder.render.word.house_style import TABLE_STYLE
@@ -96,7 +97,7 @@ def add_follow_up_box(doc: DocxDocument, follow_up: FollowUp, team: str | None =
     for row, (label, value) in zip(table.rows[1:], values, strict=False):
         label_cell, value_cell = row.cells
         label_cell.paragraphs[0].add_run(label).bold = True
-        value_cell.paragraphs[0].add_run(word_text(str(value)) if value else MISSING)
+        value_cell.paragraphs[0].add_run(word_text(shown(value)) if value else MISSING)
         shade_cell(label_cell, BOX_FILL)
         shade_cell(value_cell, BOX_FILL)
     doc.add_paragraph()
@@ -115,7 +116,8 @@ def team_routines(ctx: RenderContext, sam: Samverkansrutin) -> dict[str, Arbetsr
 def add_team_table(doc: DocxDocument, ctx: RenderContext, sam: Samverkansrutin) -> None:
     """The PDF's "Team som omfattas" table, from the same view rows (team, förkortning, utgår
     från); each team's arbetsrutin is listed under Bilagor, as in the PDF."""
-    rows = [(t["name"], t["abbreviation"], t["based_at"]) for t in team_rows(ctx)]
+    rows = [(t["name"] + (f" ({t['own_routine'].lower()})" if t["own_routine"] else ""),
+             t["abbreviation"], t["based_at"]) for t in team_rows(ctx)]
     doc.add_heading("Team som omfattas", level=1)
     # Widths leave every header word whole at 9 pt ("Förkortning" broke at 25 mm, 11 pt).
     add_table(doc, ("Team", "Förkortning", "Utgår från"), rows, (70, 35, 55))
@@ -196,7 +198,9 @@ def add_revisions(doc: DocxDocument, document: Document) -> None:
     """The newest change in a sentence, older ones in a table, as the PDF."""
     if not document.revisions:
         return
-    doc.add_heading("Ändringar sedan föregående version", level=1)
+    view = revision_view(document)
+    assert view is not None
+    doc.add_heading(view["heading"], level=1)
     newest, *older = document.revisions
     paragraph = doc.add_paragraph()
     paragraph.add_run(f"Version {newest.version}, {format_date_sv(newest.date)}:").bold = True

@@ -14,7 +14,7 @@ from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from builder.model import Alternative, Document, Samverkansrutin, Section, Step
+from builder.model import Alternative, Document, Samverkansrutin, Section, Step, stated
 from builder.render import Artifact, RenderContext
 from builder.render.document_view import (
     COPY_NOTICE,
@@ -33,6 +33,12 @@ from builder.render.word.blocks import (
     add_metadata_table,
     add_revisions,
     add_team_table,
+)
+from builder.render.word.content import (
+    add_contacts,
+    add_related,
+    add_section_body,
+    add_text_after,
 )
 from builder.render.word.house_style import apply_house_style
 from builder.render.word.markdown import add_inline, add_markdown, word_text
@@ -77,8 +83,10 @@ def render_docx(ctx: RenderContext) -> list[Artifact]:
         _add_section(out, section, level=1)
     if isinstance(document, Samverkansrutin) and document.teams:
         add_team_table(doc, ctx, document)
+    add_contacts(doc, document)
     add_glossary(doc, document)
     add_appendices(doc, ctx)
+    add_related(doc, document)
     add_revisions(doc, document)
     _set_properties(doc, ctx)
     buffer = io.BytesIO()
@@ -158,22 +166,29 @@ def _add_front(out: _Out, ctx: RenderContext) -> None:
     paragraph = doc.add_paragraph(style="Etikett")
     paragraph.add_run("Godkännande: ").bold = True
     paragraph.add_run(statement)
+    # The issuing organisation on every document (the PDF's masthead), above the title.
+    organisation = document.organisation or (
+        ctx.library.organisation.name if ctx.library.organisation else None)
+    if organisation:
+        doc.add_paragraph().add_run(organisation).bold = True
     for banner in status_view(ctx)["banners"]:  # above the title, as in the PDF
         run = doc.add_paragraph().add_run(banner)
         run.bold, run.font.color.rgb = True, MARK_COLOR
     doc.add_paragraph(word_text(document.title), style="Title")
     if document.follow_up is not None:
         add_follow_up_box(doc, document.follow_up)
+    if document.preamble:
+        add_markdown(doc, document.preamble, out.new_list)
 
 
 def _add_section(out: _Out, section: Section, level: int) -> None:
     out.doc.add_heading(section.heading, level=min(level, 3))
     if section.text:
         add_markdown(out.doc, section.text, out.new_list)
-    for bullet in section.bullets or []:
-        add_inline(out.doc.add_paragraph(style="List Bullet"), bullet)
+    add_section_body(out.doc, section)
     if section.steps:
         _add_steps(out, section.steps)
+    add_text_after(out.doc, section, out.new_list)
     if section.note:
         _add_note(out.doc, section.note)
     for subsection in section.subsections or []:
@@ -248,10 +263,11 @@ def _set_properties(doc: DocxDocument, ctx: RenderContext) -> None:
     moment = dt.datetime.fromtimestamp(ctx.options.epoch, dt.UTC).replace(tzinfo=None)
     kind = "samverkansrutin" if isinstance(document, Samverkansrutin) else "arbetsrutin"
     props.title = document.title
-    props.author = props.last_modified_by = document.prepared_by
+    # "Ej angivet" is not an author: core properties carry stated values only.
+    props.author = props.last_modified_by = stated(document.prepared_by) or ""
     props.subject = head["description"]
     props.keywords = head["keywords"]
-    props.category = document.document_type
+    props.category = stated(document.document_type) or ""
     props.content_status = document.status
     props.identifier = document.id
     props.comments = f"{kind} {document.id}, version {document.version}"
