@@ -82,7 +82,11 @@ def _subsection(sections: list[Section], heading: str) -> Section:
 
 
 def test_shipped_routines_check_without_errors_or_warnings(shipped: CheckResult) -> None:
-    assert [d.format_text() for d in shipped.diagnostics] == []
+    # One known gap: seed 004 names no one for step 2c, and an owner is never invented (R202).
+    found = [d for d in shipped.diagnostics
+             if not (d.rule == "R202" and "steg 2c i 'Informationsöverföring'" in d.message)]
+    assert [d.format_text() for d in found] == []
+    assert all(not d.is_error for d in shipped.diagnostics)
     assert shipped.documents == 7
 
 
@@ -250,7 +254,7 @@ def test_kungalv_information_transfer_has_steps_1_to_4_with_2a_2b_2c(
     assert len(alternatives) == 3  # 2a, 2b, 2c
     # The seed names Vårdcentralen for 2a and 2b; for 2c it names no one (ej_angivet).
     assert [str(alt.responsible) for alt in alternatives[:2]] == ["Vårdcentralen"] * 2
-    assert str(alternatives[2].responsible) in ("ej_angivet", "Ej angivet")
+    assert alternatives[2].responsible is None
     assert alternatives[2].condition == "Vid behov"
     assert "Nödvändig kommunikation från och till NSVT" in (step3.text or "")
     assert "följs den regionala medicinska riktlinjen för remiss" in " ".join(

@@ -39,7 +39,6 @@ EMPTY_IN_SOURCE = "Avsnittet är tomt i källan."
 FIRST_VERSION_HEADING = "Versionshistorik"
 CHANGES_HEADING = "Ändringar sedan föregående version"
 EXAMPLE_MARK = "Exempel – ska fastställas av teamet"
-APPROVAL_MISSING = "Ej fastställd – underskrift saknas"
 COPY_NOTICE = "Utskriven kopia – kontrollera att du har den aktuella versionen"
 MISSING = "–"
 # Id of the reserved area where the signing step places the visible signature stamp, and of
@@ -374,7 +373,7 @@ def approval_statement(ctx: RenderContext) -> str:
 
     doc: Document = ctx.document
     if not doc.is_approved:
-        return APPROVAL_MISSING
+        return approval_hint(doc) or STATUS_LABELS[doc.status]
     entry = latest_approval(ctx.library, doc.id)
     if entry is not None and entry.version == doc.version:
         return (f"Fastställd av {entry.body} {format_date_sv(entry.date)}, "
@@ -437,8 +436,8 @@ def document_view(ctx: RenderContext, *, for_pdf: bool, css: Markup) -> dict[str
         "approval_box_end_id": APPROVAL_BOX_END_ID,
         "approval_hint": approval_hint(doc),
         # A signed PDF's stamp says it; unsigned outputs say it in words under the box.
-        "approval_statement": None if doc.is_draft or (for_pdf and ctx.options.sign)
-        else approval_statement(ctx),
+        "approval_statement": approval_statement(ctx)
+        if doc.is_approved and not (for_pdf and ctx.options.sign) else None,
         "state": status_view(ctx),
         "follow_up": follow_up_view(doc),
         "preamble": render_markdown(doc.preamble) if doc.preamble else None,

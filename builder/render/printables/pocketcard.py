@@ -32,7 +32,7 @@ from builder.render.printables.imposition import CARD, impose
 from builder.render.printables.sheet import impose_cards
 
 MAX_POINTS_FROM_STEPS = 6
-# At 8 pt a face holds about four two-line points below its band; a fifth alone still fits.
+# At 8 pt a face holds about four two-line points below its band.
 FRONT_POINTS = 4
 BACK_POINTS = 4  # at most this many continue on the back, above contacts and version  # the issue: "the 3–6 most important points"
 PX_PER_MM = 96 / 25.4  # WeasyPrint lays out in CSS pixels
@@ -66,9 +66,9 @@ class CardContent:
 
     @property
     def front_points(self) -> tuple[str, ...]:
-        """Up to four points; a fifth alone still fits. Past eight no back holds the rest
-        either: all stay on the front and R501 asks the author to shorten them."""
-        if FRONT_POINTS + 1 < len(self.points) <= FRONT_POINTS + BACK_POINTS:
+        """Up to four points. Past eight no back holds the rest either: all stay on the
+        front and R501 asks the author to shorten them."""
+        if FRONT_POINTS < len(self.points) <= FRONT_POINTS + BACK_POINTS:
             return self.points[:FRONT_POINTS]
         return self.points
 
@@ -117,10 +117,9 @@ def _points(routine: RoutineFile) -> tuple[str, ...]:
 
 
 def _row_point(row: ChecklistRow) -> str:
+    """A step as a card line: its number (to find it in the routine) and its condition."""
     text = f"{row.condition} → {row.text}" if row.condition else row.text
-    prefix = f"{row.number}. " if row.number else ""
-    owner = f" ({row.responsible})" if row.responsible else ""
-    return f"{prefix}{text}{owner}"
+    return f"{row.number}. {text}" if row.number else text
 
 
 def _criteria_point(block: CriteriaBlock) -> str:
