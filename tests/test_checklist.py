@@ -159,9 +159,10 @@ def test_fillable_checklist_has_printable_checkboxes_and_text_fields(
         for field in fields:
             assert int(field.F) & 4, f"{field.T} lacks the print flag"
         assert len({str(f.T) for f in fields}) == len(fields)  # unique names
-        # /NeedAppearances is why this twin is not PDF/A; the printable one is.
-        assert bool(form.NeedAppearances)
-        assert pdf.open_metadata().get("pdfaid:part") is None
+        # PDF/A too: every widget has its appearance, no /NeedAppearances (issue 15).
+        assert "/NeedAppearances" not in form
+        assert all("/N" in widget.AP for page in pdf.pages for widget in page.Annots)
+        assert pdf.open_metadata().get("pdfaid:part") == "3"
 
 
 def test_without_ifyllbar_only_the_printable_checklist(library: Library) -> None:

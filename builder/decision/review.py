@@ -127,6 +127,7 @@ def _packet_pdf(packet_html: str, library: Library, routine: RoutineFile) -> Pdf
     """Lay out the packet pages and the rendered document, then write them as one PDF."""
     from builder.render import RenderContext
     from builder.render.html import document_html
+    from builder.render.pdf_archival import finalize_pdf
     from builder.render.weasy import PdfOptions, collect_warnings, measure_html
 
     with collect_warnings() as warnings:
@@ -136,8 +137,8 @@ def _packet_pdf(packet_html: str, library: Library, routine: RoutineFile) -> Pdf
         document = measure_html(document_html(ctx, for_pdf=True), options)
         printouts = _printout_pages(library, routine, options)
         combined = packet.copy(packet.pages + document.pages + printouts)
-        data = combined.write_pdf(pdf_variant=options.variant, pdf_tags=True,
-                                  pdf_identifier=b"rutinbyggaren-granskning")
+        data = finalize_pdf(combined.write_pdf(pdf_variant=options.variant, pdf_tags=True,
+                                               pdf_identifier=b"rutinbyggaren-granskning"))
     return PdfOut(data, tuple(warnings))
 
 

@@ -21,6 +21,7 @@ import weasyprint  # type: ignore[import-untyped]
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
 
 from builder.paths import TEMPLATES_DIR
+from builder.render.pdf_archival import finalize_pdf
 
 MAX_DATA_URL = 200_000  # small inline images (QR codes) only
 
@@ -79,7 +80,7 @@ def collect_warnings() -> Iterator[list[str]]:
 class PdfOptions:
     """How to write a PDF: variant, form fields, extra readable folders, metadata."""
 
-    variant: str | None = "pdf/a-3a"  # archival and tagged; None for form-filled checklists
+    variant: str | None = "pdf/a-3a"  # archival and tagged; PDF/UA-1 is added afterwards
     forms: bool = False
     extra_roots: tuple[Path, ...] = ()
     metadata: dict[str, str] = field(default_factory=dict)  # custom document-info entries
@@ -123,7 +124,7 @@ def html_to_pdf(html: str, options: PdfOptions | None = None) -> PdfResult:
         document, fetcher, write_options = _render(html, options)
         for key, value in options.metadata.items():
             document.metadata.custom[key] = value
-        data = document.write_pdf(**write_options)
+        data = finalize_pdf(document.write_pdf(**write_options))
     return PdfResult(data, tuple(warnings), tuple(fetcher.refused), len(document.pages))
 
 

@@ -125,10 +125,51 @@ def stamp_text(signer_name: str, date: dt.date | str, protocol: str | None, test
     return f"{TEST_TEXT}\n{text}" if test else text
 
 
+def _tounicode_bfchar(cid_to_unicode: Mapping[int, str]) -> Any:
+    """A ToUnicode CMap of single-code ``bfchar`` entries (at most 100 per block).
+
+    pyHanko writes ``bfrange`` entries with arrays of destinations. ISO 32000-1, 9.10.3
+    allows that form, but page-validation reports it as a malformed map, so the stamp font
+    uses the plainest form, which every reader parses.
+    """
+    from pyhanko.pdf_utils import generic
+
+    pairs = sorted(cid_to_unicode.items())
+    blocks = []
+    for start in range(0, len(pairs), 100):
+        chunk = pairs[start:start + 100]
+        lines = [f"<{cid:04x}> <{text.encode('utf-16be').hex()}>" for cid, text in chunk]
+        blocks.append(f"{len(chunk)} beginbfchar\n" + "\n".join(lines) + "\nendbfchar\n")
+    cmap = (
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS2) /Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS2 def\n/CMapType 2 def\n"
+        "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+        + "".join(blocks)
+        + "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+    )
+    stream: Any = generic.StreamObject(stream_data=cmap.encode("ascii"))
+    stream.compress()
+    return stream
+
+
+def _stamp_font_factory() -> Any:
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+
+    class StampFontFactory(GlyphAccumulatorFactory):
+        """pyHanko's glyph accumulator, writing its ToUnicode map as plain bfchar entries."""
+
+        def create_font_engine(self, writer: Any, obj_stream: Any = None) -> Any:
+            engine: Any = super().create_font_engine(writer, obj_stream)
+            engine._format_tounicode_cmap = lambda: _tounicode_bfchar(engine._cid_to_unicode)
+            return engine
+
+    return StampFontFactory
+
+
 def _stamp_style(text: str, rect: tuple[int, int, int, int]) -> Any:
     from pyhanko import stamp
     from pyhanko.pdf_utils import layout
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.text import TextBoxStyle
 
     font = stamp_font()
@@ -142,7 +183,7 @@ def _stamp_style(text: str, rect: tuple[int, int, int, int]) -> Any:
     # The same size in the font factory and the text box, or glyphs are spaced for the wrong size.
     left, middle = layout.AxisAlignment.ALIGN_MIN, layout.AxisAlignment.ALIGN_MID
     box_style = TextBoxStyle(
-        font=GlyphAccumulatorFactory(str(font), font_size=size), font_size=size,
+        font=_stamp_font_factory()(str(font), font_size=size), font_size=size,
         leading=round(size * 1.2),
         text_color=(0.6, 0.0, 0.0) if text.startswith(TEST_TEXT) else (0.1, 0.1, 0.1),
         box_layout_rule=layout.SimpleBoxLayoutRule(left, middle, margins=layout.Margins()),
@@ -182,11 +223,10 @@ def _pyhanko_signer(key: SigningKey) -> Any:
 def _add_document_info(writer: Any, metadata: Mapping[str, str]) -> None:
     """Put id, version and content hash in the document info, in the signed revision.
 
-    /Producer is set to what pyHanko writes to the XMP: PDF/A requires the info entries to
-    equal their XMP counterparts, and pyHanko would otherwise append to the info one only.
+    Only custom keys: the standard ones must keep equalling their XMP counterparts (PDF/A),
+    and the XMP is left as it was (see :func:`_keep_metadata`).
     """
     from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.metadata.model import VENDOR
 
     info_ref = writer.trailer.raw_get("/Info") if "/Info" in writer.trailer else None
     if info_ref is None:
@@ -195,8 +235,92 @@ def _add_document_info(writer: Any, metadata: Mapping[str, str]) -> None:
     info = info_ref.get_object()
     for name, value in metadata.items():
         info[generic.NameObject(f"/{name}")] = generic.TextStringObject(value)
-    info[generic.NameObject("/Producer")] = generic.TextStringObject(VENDOR)
     writer.update_container(info)
+
+
+def _keep_metadata(writer: Any) -> None:
+    """Stop pyHanko rewriting the XMP and /ModDate when it signs.
+
+    Its XMP serialiser turns the PDF/A extension schema that declares ``pdfuaid`` into
+    shapes PDF/A does not allow (ISO 19005-3, 6.6.2.3.2) and stamps the wall-clock time;
+    the signing time is in the signature itself, so the document's metadata stays as made.
+    """
+    writer._update_meta = lambda: None
+
+
+def _add_tagged_field(writer: Any, spec: Any, alt: str) -> None:
+    """The empty signature field, its widget inside a /Form structure element, in the same
+    incremental revision the signature then fills (the rendered bytes stay as they were).
+
+    PDF/UA puts every widget in a /Form element tied to it by an object reference
+    (ISO 14289-1, 7.18.4; ISO 32000-1, 14.7.4.3) and wants /TU on the field (7.18.1);
+    /Alt on the element describes the visible stamp. Untagged PDFs just get the field.
+    """
+    from pyhanko.pdf_utils import generic as pyhanko_generic
+    from pyhanko.sign import fields
+
+    generic: Any = pyhanko_generic  # its object constructors carry no annotations
+    form = writer.root.get("/AcroForm")
+    if form is not None and any(ref.get_object().get("/T") == spec.sig_field_name
+                                for ref in form.get("/Fields", [])):
+        return  # a field made earlier (and tagged then) is signed as it is
+    fields.append_signature_field(writer, spec)
+    if "/StructTreeRoot" not in writer.root:
+        return
+    widget_ref = next(ref for ref in writer.root["/AcroForm"]["/Fields"]
+                      if ref.get_object().get("/T") == spec.sig_field_name)
+    widget = widget_ref.get_object()
+    page_ref = widget.raw_get("/P")
+    tree_root = writer.root["/StructTreeRoot"]
+    kids = tree_root.raw_get("/K")
+    listed = kids.get_object()
+    document_ref = listed.raw_get(0) if isinstance(listed, generic.ArrayObject) else kids
+    document = document_ref.get_object()
+    name = generic.NameObject
+    element_ref = writer.add_object(generic.DictionaryObject({
+        name("/Type"): name("/StructElem"), name("/S"): name("/Form"),
+        name("/P"): document_ref, name("/Pg"): page_ref,
+        name("/K"): generic.ArrayObject([generic.DictionaryObject({
+            name("/Type"): name("/OBJR"), name("/Obj"): widget_ref, name("/Pg"): page_ref})]),
+        name("/Alt"): generic.TextStringObject(alt),
+    }))
+    children = document.get("/K")
+    if isinstance(children, generic.ArrayObject):
+        children.append(element_ref)
+    else:
+        document[name("/K")] = generic.ArrayObject(
+            [element_ref] if children is None else [document.raw_get("/K"), element_ref])
+    writer.update_container(document)
+    parent_tree = tree_root["/ParentTree"]
+    nums = parent_tree["/Nums"]  # WeasyPrint and pikepdf write one flat node
+    key = max([int(tree_root.get("/ParentTreeNextKey", 0)),
+               *(int(k) + 1 for k in list(nums)[::2])])
+    nums.extend([generic.NumberObject(key), element_ref])
+    writer.update_container(nums)
+    writer.update_container(parent_tree)
+    tree_root[name("/ParentTreeNextKey")] = generic.NumberObject(key + 1)
+    writer.update_container(tree_root)
+    widget[name("/StructParent")] = generic.NumberObject(key)
+    writer.update_container(widget)
+
+
+def _pdf17_signer(meta: Any, **kwargs: Any) -> Any:
+    """A PdfSigner that keeps the file PDF 1.7 (PDF/A-3 is based on ISO 32000-1).
+
+    pyHanko declares the ISO 32002 extension, and with it /Version /2.0, for ECDSA on the
+    P-256 curve. ECDSA in PAdES needs no PDF 2.0 (ETSI EN 319 142-1, 5.1; the ESIC
+    extension is kept), so only the PAdES declaration is registered.
+    """
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.signers import constants
+
+    class Pdf17Signer(signers.PdfSigner):
+        def register_extensions(self, pdf_out: Any, *, md_algorithm: str) -> None:
+            if self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES:
+                pdf_out.ensure_output_version(version=(1, 7))
+                pdf_out.register_extension(constants.ESIC_EXTENSION_1)
+
+    return Pdf17Signer(meta, **kwargs)
 
 
 def _fix_document_id(writer: Any, pdf_bytes: bytes) -> None:
@@ -241,22 +365,24 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
     page, rect = box or (-1, DEFAULT_BOX)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
     _fix_document_id(writer, pdf_bytes)
+    _keep_metadata(writer)
     _add_document_info(writer, metadata or {})
     if page < 0:
         page += int(writer.root["/Pages"]["/Count"])
     text = stamp_text(signer_name, date, protocol, test)
+    readable = text.replace("\n", " – ")
+    # /TU: the text assistive technology reads for the signature field.
+    spec = fields.SigFieldSpec(FIELD_NAME, on_page=page, box=rect, readable_field_name=readable)
+    _add_tagged_field(writer, spec, readable)
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
-        name=signer_name, reason=text.replace("\n", " – "), location=None,
+        name=signer_name, reason=readable, location=None,
     )
-    pdf_signer = signers.PdfSigner(
+    pdf_signer = _pdf17_signer(
         meta, signer=_pyhanko_signer(key),
         timestamper=timestamper or (
             timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None),
         stamp_style=_stamp_style(text, rect),
-        # /TU: the text assistive technology reads for the signature field.
-        new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=page, box=rect,
-                                           readable_field_name=text.replace("\n", " – ")),
     )
     out = io.BytesIO()
     with _seeded_random(pdf_bytes):

@@ -53,8 +53,8 @@ def checklist_html(ctx: RenderContext, rows: list[ChecklistRow], fillable: bool)
 def render_checklist(ctx: RenderContext) -> list[Artifact]:
     """``<stem>-checklista.pdf`` (PDF/A), and with --ifyllbar a form-field twin.
 
-    The fillable file cannot be PDF/A: WeasyPrint's form fields rely on /NeedAppearances,
-    which PDF/A forbids, so it is a separate file and the printable one stays archival.
+    The fillable file is PDF/A too: the post-processing step (render.pdf_archival) gives
+    WeasyPrint's form fields appearance streams in place of /NeedAppearances.
     Routines without steps get no checklist.
     """
     rows = checklist_rows(ctx.document)
@@ -65,7 +65,7 @@ def render_checklist(ctx: RenderContext) -> list[Artifact]:
     artifacts = [Artifact(f"{ctx.stem}-checklista.pdf", printable)]
     if ctx.options.fillable:
         fillable = checked_pdf(doc_id, checklist_html(ctx, rows, fillable=True),
-                               PdfOptions(variant=None, forms=True))
+                               PdfOptions(forms=True))
         artifacts.append(Artifact(f"{ctx.stem}-checklista-ifyllbar.pdf", fillable))
     return artifacts
 
