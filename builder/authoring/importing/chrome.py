@@ -21,6 +21,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(du är här|startsida)\s*[:>»/]", re.IGNORECASE), "brödsmulor"),
     (re.compile(r"^(godkännande|ej fastställd – underskrift saknas)$", re.IGNORECASE),
      "Rutinbyggarens godkännanderuta"),
+    # The DOCX's approval statement repeats the metadata table ("Godkännande: Fastställd av …").
+    (re.compile(r"^godkännande:\s", re.IGNORECASE), "Rutinbyggarens godkännandemening"),
     (re.compile(r"^utskriven kopia\b", re.IGNORECASE), "utskriftsnotis"),
     (re.compile(r"^(innehåll|innehållsförteckning|table of contents)$", re.IGNORECASE),
      "innehållsförteckning"),
