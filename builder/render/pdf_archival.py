@@ -282,8 +282,8 @@ def _unambiguous_stream_ends(pdf: pikepdf.Pdf) -> None:
     """Compress every stream here, so that no stream's stored bytes end in CR.
 
     A Flate stream ends in the Adler-32 checksum of its data, so a CR there can only be
-    moved by changing the data: one byte of padding (a newline; NUL for font programs,
-    whose tables are found by offset) is appended until the checksum ends otherwise. The
+    moved by changing the data: a newline is appended (after a font program's last table,
+    which is found by offset, it is never read) until the checksum ends otherwise. The
     XMP stays unfiltered (ISO 19005-3, 6.6.2.1); it ends in ``?>`` and a newline.
     """
     import zlib
@@ -297,10 +297,12 @@ def _unambiguous_stream_ends(pdf: pikepdf.Pdf) -> None:
                                     or not obj.read_raw_bytes().endswith(b"\r")):
             continue  # already compressed and unambiguous (or a filter left as it is)
         data = obj.read_bytes()
-        pad = b"\0" if "/Length1" in obj else b"\n"
         packed = zlib.compress(data, 9)
+        # A zlib stream ends with the low byte of Adler-32's sum of the data, so the padding
+        # must change that sum: a NUL byte never does (it looped forever on a font whose sum
+        # ended in 13). A newline after the last table of a font program is ignored like NUL.
         while packed.endswith(b"\r"):
-            data += pad
+            data += b"\n"
             packed = zlib.compress(data, 9)
         obj.write(packed, filter=pikepdf.Name.FlateDecode)
         if "/Length1" in obj:
