@@ -58,7 +58,8 @@ class Source:
         return f"{'noten' if self.kind == 'not' else 'texten'} i '{self.section}'"
 
 
-def walk_sections(sections: list[Section], path: YamlPath) -> list[tuple[Section, YamlPath]]:
+def walk_sections(sections: list[Section], path: YamlPath = ("avsnitt",)
+                  ) -> list[tuple[Section, YamlPath]]:
     """Every section and subsection with its YAML path, in document order."""
     found: list[tuple[Section, YamlPath]] = []
     for index, section in enumerate(sections):

@@ -7,22 +7,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from builder.derived import walk_sections
 from builder.diagnostics import Diagnostic, Severity
 from builder.load.library import Library
-from builder.load.safe_yaml import YamlPath
 from builder.model import Section
 from builder.rules import CheckOptions, finding, rule, string_leaves
 from builder.rules.stated import stated_values
 
 TODO = re.compile(r"(?<![\w-])(TODO|FIXME|TBD)(?![\w-])")
-
-
-def sections_with_paths(sections: list[Section], path: YamlPath = ("avsnitt",)
-                        ) -> Iterator[tuple[Section, YamlPath]]:
-    """Every section and subsection with its YAML path."""
-    for index, section in enumerate(sections):
-        yield section, path + (index,)
-        yield from sections_with_paths(section.subsections or [], path + (index, "underavsnitt"))
 
 
 def _has_content(section: Section) -> bool:
@@ -34,7 +26,7 @@ def _has_content(section: Section) -> bool:
 def check_empty_in_source(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
     """R107: an empty section is marked, a marked one is empty; both are reported."""
     for routine in library.routines:
-        for section, path in sections_with_paths(routine.document.sections):
+        for section, path in walk_sections(routine.document.sections):
             if section.empty_in_source and _has_content(section):
                 yield finding(routine, path + ("tomt_i_källan",), "R107",
                               f"avsnittet '{section.heading}' är markerat tomt_i_källan men har "
@@ -53,7 +45,7 @@ def check_empty_in_source(library: Library, options: CheckOptions) -> Iterator[D
 def check_criteria(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
     """R108: `minst` lies between 1 and the number of criteria."""
     for routine in library.routines:
-        for section, path in sections_with_paths(routine.document.sections):
+        for section, path in walk_sections(routine.document.sections):
             criteria = section.criteria
             if criteria is None or criteria.at_least is None:
                 continue

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from builder.dates import format_date_sv
-from builder.derived import NOT_STATED, step_sources
+from builder.derived import NOT_STATED, step_sources, walk_sections
 from builder.load.library import Library, RoutineFile
 from builder.load.safe_yaml import YamlPath
 from builder.markdown import render_inline
@@ -15,7 +15,6 @@ from builder.model import (
     Arbetsrutin,
     Document,
     Samverkansrutin,
-    Section,
     TeamEntry,
     stated,
 )
@@ -95,13 +94,6 @@ class ChecklistRow:
         return "-".join(str(p) for p in self.path if isinstance(p, int))
 
 
-def _walk(sections: list[Section], path: YamlPath) -> list[tuple[Section, YamlPath]]:
-    found: list[tuple[Section, YamlPath]] = []
-    for index, section in enumerate(sections):
-        found.append((section, path + (index,)))
-        found.extend(_walk(section.subsections or [], path + (index, "underavsnitt")))
-    return found
-
 
 @dataclass(frozen=True)
 class CriteriaBlock:
@@ -116,7 +108,7 @@ class CriteriaBlock:
 def criteria_blocks(document: Document) -> list[CriteriaBlock]:
     """Every section's inclusion criteria as tick lists, in document order."""
     blocks = []
-    for section, _ in _walk(document.sections, ("avsnitt",)):
+    for section, _ in walk_sections(document.sections):
         criteria = section.criteria
         if criteria is None:
             continue
