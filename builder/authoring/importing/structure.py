@@ -49,7 +49,9 @@ CONTACT_COLUMNS = {"namn": "namn", "kontakt": "kontakt", "roll": "roll", "enhet"
 TEAM_HEADING = "team som omfattas"
 FOLLOW_UP_LABELS = {"ansvarig": "ansvarig", "hur": "hur", "när": "när"}
 LINK = re.compile(r"^\[(.+?)\]\((\S+?)\)(.*)$", re.DOTALL)
-OWN_APPENDIX = re.compile(r"^\.\./([a-z0-9-]+)/\1-v[\d.]+\.(pdf|docx)$")
+# Our own build's cross-links between a group's routines: the versioned file, or the stable
+# page (builder.render.document_view.pdf_link, builder.render.word.blocks.docx_link).
+OWN_APPENDIX = re.compile(r"^\.\./([a-z0-9-]+)/(\1-v[\d.]+\.(pdf|docx)|index\.html)$")
 REVISION_LINE = re.compile(r"^\**Version\s+(\S+?),\s+(.+?):\**\s*(.+)$", re.DOTALL)
 
 
