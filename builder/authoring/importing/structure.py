@@ -9,7 +9,7 @@ from typing import Any
 
 from builder.authoring.importing import labels as L
 from builder.authoring.importing.blocks import Block, Dropped, ReadResult
-from builder.authoring.importing.chrome import chrome_words
+from builder.authoring.importing.chrome import APPROVAL_STATEMENT, chrome_words
 from builder.authoring.importing.metadata import Metadata, apply_pairs, line_pairs, table_pairs
 from builder.authoring.importing.report import ImportReport, Unplaced
 
@@ -112,7 +112,8 @@ def _take_metadata(blocks: list[Block], meta: Metadata, report: ImportReport) ->
             if pairs and (front or block.chrome):
                 apply_pairs(pairs, meta, report)
                 continue
-        elif block.kind == "paragraph" and (front or block.chrome):
+        elif block.kind == "paragraph" and (front or block.chrome) and (
+                chrome_words(block.text) != APPROVAL_STATEMENT):  # ours, dropped as chrome
             pairs = line_pairs(block, colon_needed=not block.chrome and headings > 0)
             if pairs and all(L.is_label(p.label) for p in pairs):
                 apply_pairs(pairs, meta, report)
