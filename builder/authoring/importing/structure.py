@@ -12,6 +12,8 @@ from builder.authoring.importing.blocks import Block, Dropped, ReadResult
 from builder.authoring.importing.chrome import APPROVAL_STATEMENT, chrome_words
 from builder.authoring.importing.metadata import Metadata, apply_pairs, line_pairs, table_pairs
 from builder.authoring.importing.report import ImportReport, Unplaced
+from builder.derived import NOT_STATED as NOT_STATED_SHOWN
+from builder.render.document_view import when_label
 
 TYPED_STEP = re.compile(r"^(\d{1,2})\s*([a-zåäö])?\s*[.):]?\s+(?=\S)(.*)$", re.DOTALL)
 TYPED_STEP_STRICT = re.compile(r"^(\d{1,2})(\s*[a-zåäö]\s*[.)]?|\s*[.)])\s+(?=\S)(.*)$", re.DOTALL)
@@ -368,15 +370,24 @@ def _details(text: str) -> tuple[str, dict[str, str]]:
     found: dict[str, str] = {}
     while lines:
         parts = [p.strip() for p in lines[-1].replace("**", "").split(" · ")]
-        matches = [DETAIL.match(p) for p in parts]
+        matches = [DETAIL.match(p) or _unlabelled_when(p, parts) for p in parts]
         if not all(matches):
             break
         for match in matches:
             assert match is not None
-            found.setdefault(match[1].lower(), match[2].strip())
+            if match[2].strip() != NOT_STATED_SHOWN:  # our outputs' placeholder: no owner
+                found.setdefault(match[1].lower(), match[2].strip())
         lines.pop()
     return "\n".join(lines).strip(), {("ansvarig" if k == "ansvarig" else "när"): v
                                       for k, v in found.items()}
+
+
+def _unlabelled_when(part: str, parts: list[str]) -> re.Match[str] | None:
+    """Our outputs leave out "När:" when the moment already says it ("När teamet …", see
+    builder.render.document_view.when_label); only beside a labelled "Ansvarig: …"."""
+    if when_label(part) is not None or not any(DETAIL.match(p) for p in parts):
+        return None
+    return re.match(r"^()(.+)$", part, re.DOTALL)
 
 
 def _step(text: str) -> dict[str, Any]:
