@@ -412,7 +412,9 @@ def _alternative(text: str) -> dict[str, Any]:
         alternative["villkor"], body = bold[1].strip(), bold[2]
     elif ARROW in body:
         condition, body = body.split(ARROW, 1)
-        alternative["villkor"] = condition.strip()
+        # Our DOCX sets the whole condition in italics (word.document._add_alternative).
+        italic = re.fullmatch(r"\*([^*].*?)\*", condition.strip(), re.DOTALL)
+        alternative["villkor"] = italic[1].strip() if italic else condition.strip()
     alternative["text"] = body.strip()
     alternative.update(details)
     return alternative
