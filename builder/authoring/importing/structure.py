@@ -314,6 +314,8 @@ def _content(section: _Section, block: Block, draft: Draft, report: ImportReport
         section.criteria_generated = bool(GENERATED_RULE.match(_plain(block.text)))
     elif block.kind == "paragraph" and _contact(block.text) is not None:
         _add_contact(block, draft, report)
+    elif block.kind == "paragraph" and _step_detail_after(section, block):
+        return
     elif block.kind == "paragraph":
         after = bool(section.steps or section.bullets)
         (section.text_after if after else section.text).append(block.text)
@@ -327,6 +329,21 @@ def _content(section: _Section, block: Block, draft: Draft, report: ImportReport
         section.tables.append(block)
     else:  # pragma: no cover - images are listed by the reader, not as blocks
         report.unplaced.append(Unplaced(block.where, block.text, "okänd typ av innehåll"))
+
+
+def _step_detail_after(section: _Section, block: Block) -> bool:
+    """Our DOCX prints a step's own "Ansvarig: … · När: …" after its alternatives, on a
+    paragraph of its own that follows the list (word.document._add_steps): the last step's."""
+    if not section.steps or section.last_list != "steps" or section.text_after:
+        return False
+    step = section.steps[-1]
+    body, details = _details(block.text)
+    if body or not details or not step.get("alternativ") or "ansvarig" in step:
+        return False
+    step.update(details)
+    section.places.append((block.where, f"ansvarig för steg {len(section.steps)}",
+                           ("steg", len(section.steps) - 1)))
+    return True
 
 
 def _item(section: _Section, block: Block) -> None:
