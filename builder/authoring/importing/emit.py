@@ -49,7 +49,8 @@ def build_mapping(draft: Draft, kind: str, parent: Parent | None, report: Import
     _version_and_dates(out, draft, report)
     _revisions(out, draft, report, today or dt.date.today())
     _document_lists(out, draft, kind, report)
-    return _straight_quotes(out)
+    straight: dict[str, Any] = _straight_quotes(out)
+    return straight
 
 
 def _straight_quotes(value: Any) -> Any:
