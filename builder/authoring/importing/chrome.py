@@ -8,6 +8,7 @@ import re
 from builder.render.document_view import EXPIRED_BANNER, REVOKED_BANNER, WATERMARK_REVOKED
 from builder.wording import DRAFT_MARK
 
+APPROVAL_STATEMENT = "Rutinbyggarens godkännandemening"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^sida\s+\d+(\s*(av|/)\s*\d+)?$", re.IGNORECASE), "sidnummer"),
     (re.compile(r"^(gå|hoppa)\s+(direkt\s+)?till\s+(huvud)?innehåll(et)?", re.IGNORECASE), "hopplänk"),
@@ -22,7 +23,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(godkännande|ej fastställd – underskrift saknas)$", re.IGNORECASE),
      "Rutinbyggarens godkännanderuta"),
     # The DOCX's approval statement repeats the metadata table ("Godkännande: Fastställd av …").
-    (re.compile(r"^godkännande:\s", re.IGNORECASE), "Rutinbyggarens godkännandemening"),
+    (re.compile(r"^godkännande:\s", re.IGNORECASE), APPROVAL_STATEMENT),
+    # The same statement alone under the HTML's approval box, as
+    # builder.render.document_view.approval_statement words it: "Fastställd av <organ>
+    # <1 juni 2026>, <§ 4 | protokoll … (wording.protocol_phrase)>". No colon: a source's
+    # own "Fastställd av: …" stays a metadata label.
+    (re.compile(r"^fastställd av [^:]+ \d{1,2} [a-zåäö]+ \d{4}(, (§|protokoll)\b[^:]*)?$",
+                re.IGNORECASE), APPROVAL_STATEMENT),
     (re.compile(r"^utskriven kopia\b", re.IGNORECASE), "utskriftsnotis"),
     (re.compile(r"^(innehåll|innehållsförteckning|table of contents)$", re.IGNORECASE),
      "innehållsförteckning"),

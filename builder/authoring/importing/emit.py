@@ -12,6 +12,7 @@ from builder.authoring.importing import labels as L
 from builder.authoring.importing.report import ImportReport
 from builder.authoring.importing.structure import Draft, slugify
 from builder.authoring.scaffold import SCHEMA_LINE
+from builder.typography import SWEDISH_QUOTE
 
 # Header fields every routine shows: written as ej_angivet when the source is silent.
 STATED_HEADER = {"dokumenttyp": "Dokumenttyp", "upprättat_av": "Upprättat av",
@@ -48,7 +49,21 @@ def build_mapping(draft: Draft, kind: str, parent: Parent | None, report: Import
     _version_and_dates(out, draft, report)
     _revisions(out, draft, report, today or dt.date.today())
     _document_lists(out, draft, kind, report)
-    return out
+    straight: dict[str, Any] = _straight_quotes(out)
+    return straight
+
+
+def _straight_quotes(value: Any) -> Any:
+    """Quotes as authors type them: every output prints straight and English quotes as ”
+    (builder.typography.swedish_quotes), so ” read back is written " and renders the same."""
+    if isinstance(value, str):
+        return value.replace(SWEDISH_QUOTE, '"') if not value.startswith(("http", "../")) \
+            else value
+    if isinstance(value, dict):
+        return {key: _straight_quotes(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_straight_quotes(item) for item in value]
+    return value
 
 
 def _title_and_header(out: dict[str, Any], draft: Draft, report: ImportReport) -> None:

@@ -218,6 +218,11 @@ def _walk_list(node: LexborNode, walk: _Walk, chrome: str, depth: int, *, ordere
         elif text:
             walk.blocks.append(Block("item", text, where, level=depth, ordered=ordered,
                                      chrome=chrome or chrome_reason(item)))
+        elif ordered and any(_nearest_item(sub) == item for sub in item.css("ol")):
+            # A numbered step with only lettered alternatives under it (our DOCX writes its
+            # number on an empty paragraph): the step is kept, so its alternatives stay its own.
+            walk.blocks.append(Block("item", "", where, level=depth, ordered=ordered,
+                                     chrome=chrome or chrome_reason(item)))
         for sub in item.css("ul, ol"):
             # Only the lists directly under this item; deeper ones recurse from there.
             if _nearest_item(sub) == item:

@@ -9,9 +9,11 @@ from typing import Any
 
 from builder.authoring.importing import labels as L
 from builder.authoring.importing.blocks import Block, Dropped, ReadResult
-from builder.authoring.importing.chrome import chrome_words
+from builder.authoring.importing.chrome import APPROVAL_STATEMENT, chrome_words
 from builder.authoring.importing.metadata import Metadata, apply_pairs, line_pairs, table_pairs
 from builder.authoring.importing.report import ImportReport, Unplaced
+from builder.derived import NOT_STATED as NOT_STATED_SHOWN
+from builder.render.document_view import when_label
 
 TYPED_STEP = re.compile(r"^(\d{1,2})\s*([a-zåäö])?\s*[.):]?\s+(?=\S)(.*)$", re.DOTALL)
 TYPED_STEP_STRICT = re.compile(r"^(\d{1,2})(\s*[a-zåäö]\s*[.)]?|\s*[.)])\s+(?=\S)(.*)$", re.DOTALL)
@@ -30,6 +32,9 @@ PERSON = re.compile(r"^[A-ZÅÄÖÉ][a-zåäöéü]+(?:[ -][A-ZÅÄÖÉ][a-zåä
 HOURS = re.compile(r"\b(kl\.?|klockan|vardagar|dygnet runt|måndag|helg|dagtid)\b", re.IGNORECASE)
 DETAIL = re.compile(r"^(ansvarig|när)\s*:\s*(.+)$", re.IGNORECASE)
 ARROW = " → "
+# "Ansvarig: Ej angivet" in our outputs stands for an owner the routine leaves out
+# (document_view.step_view); kept apart until the owners are settled, then dropped.
+SHOWN_UNSTATED = "\x00ej angivet i utdata"
 SHORT_HEADING = 80
 GLOSSARY_HEADINGS = ("begrepp och förkortningar", "begrepp", "förkortningar", "definitioner",
                      "ordlista", "begrepp och definitioner")
@@ -49,7 +54,9 @@ CONTACT_COLUMNS = {"namn": "namn", "kontakt": "kontakt", "roll": "roll", "enhet"
 TEAM_HEADING = "team som omfattas"
 FOLLOW_UP_LABELS = {"ansvarig": "ansvarig", "hur": "hur", "när": "när"}
 LINK = re.compile(r"^\[(.+?)\]\((\S+?)\)(.*)$", re.DOTALL)
-OWN_APPENDIX = re.compile(r"^\.\./([a-z0-9-]+)/\1-v[\d.]+\.(pdf|docx)$")
+# Our own build's cross-links between a group's routines: the versioned file, or the stable
+# page (builder.render.document_view.pdf_link, builder.render.word.blocks.docx_link).
+OWN_APPENDIX = re.compile(r"^\.\./([a-z0-9-]+)/(\1-v[\d.]+\.(pdf|docx)|index\.html)$")
 REVISION_LINE = re.compile(r"^\**Version\s+(\S+?),\s+(.+?):\**\s*(.+)$", re.DOTALL)
 
 
@@ -110,7 +117,8 @@ def _take_metadata(blocks: list[Block], meta: Metadata, report: ImportReport) ->
             if pairs and (front or block.chrome):
                 apply_pairs(pairs, meta, report)
                 continue
-        elif block.kind == "paragraph" and (front or block.chrome):
+        elif block.kind == "paragraph" and (front or block.chrome) and (
+                chrome_words(block.text) != APPROVAL_STATEMENT):  # ours, dropped as chrome
             pairs = line_pairs(block, colon_needed=not block.chrome and headings > 0)
             if pairs and all(L.is_label(p.label) for p in pairs):
                 apply_pairs(pairs, meta, report)
@@ -306,6 +314,8 @@ def _content(section: _Section, block: Block, draft: Draft, report: ImportReport
         section.criteria_generated = bool(GENERATED_RULE.match(_plain(block.text)))
     elif block.kind == "paragraph" and _contact(block.text) is not None:
         _add_contact(block, draft, report)
+    elif block.kind == "paragraph" and _step_detail_after(section, block):
+        return
     elif block.kind == "paragraph":
         after = bool(section.steps or section.bullets)
         (section.text_after if after else section.text).append(block.text)
@@ -319,6 +329,21 @@ def _content(section: _Section, block: Block, draft: Draft, report: ImportReport
         section.tables.append(block)
     else:  # pragma: no cover - images are listed by the reader, not as blocks
         report.unplaced.append(Unplaced(block.where, block.text, "okänd typ av innehåll"))
+
+
+def _step_detail_after(section: _Section, block: Block) -> bool:
+    """Our DOCX prints a step's own "Ansvarig: … · När: …" after its alternatives, on a
+    paragraph of its own that follows the list (word.document._add_steps): the last step's."""
+    if not section.steps or section.last_list != "steps" or section.text_after:
+        return False
+    step = section.steps[-1]
+    body, details = _details(block.text)
+    if body or not details or not step.get("alternativ") or "ansvarig" in step:
+        return False
+    step.update(details)
+    section.places.append((block.where, f"ansvarig för steg {len(section.steps)}",
+                           ("steg", len(section.steps) - 1)))
+    return True
 
 
 def _item(section: _Section, block: Block) -> None:
@@ -365,15 +390,26 @@ def _details(text: str) -> tuple[str, dict[str, str]]:
     found: dict[str, str] = {}
     while lines:
         parts = [p.strip() for p in lines[-1].replace("**", "").split(" · ")]
-        matches = [DETAIL.match(p) for p in parts]
+        matches = [DETAIL.match(p) or _unlabelled_when(p, parts) for p in parts]
         if not all(matches):
             break
         for match in matches:
             assert match is not None
-            found.setdefault(match[1].lower(), match[2].strip())
+            value = match[2].strip()
+            if value == NOT_STATED_SHOWN:  # what our outputs print where the routine names none
+                value = SHOWN_UNSTATED
+            found.setdefault(match[1].lower(), value)
         lines.pop()
     return "\n".join(lines).strip(), {("ansvarig" if k == "ansvarig" else "när"): v
                                       for k, v in found.items()}
+
+
+def _unlabelled_when(part: str, parts: list[str]) -> re.Match[str] | None:
+    """Our outputs leave out "När:" when the moment already says it ("När teamet …", see
+    builder.render.document_view.when_label); only beside a labelled "Ansvarig: …"."""
+    if when_label(part) is not None or not any(DETAIL.match(p) for p in parts):
+        return None
+    return re.match(r"^()(.+)$", part, re.DOTALL)
 
 
 def _step(text: str) -> dict[str, Any]:
@@ -393,7 +429,9 @@ def _alternative(text: str) -> dict[str, Any]:
         alternative["villkor"], body = bold[1].strip(), bold[2]
     elif ARROW in body:
         condition, body = body.split(ARROW, 1)
-        alternative["villkor"] = condition.strip()
+        # Our DOCX sets the whole condition in italics (word.document._add_alternative).
+        italic = re.fullmatch(r"\*([^*].*?)\*", condition.strip(), re.DOTALL)
+        alternative["villkor"] = italic[1].strip() if italic else condition.strip()
     alternative["text"] = body.strip()
     alternative.update(details)
     return alternative
@@ -642,13 +680,19 @@ def _unstated_owners(steps: list[dict[str, Any]]) -> int:
     count = 0
     for step in steps:
         alternatives = step.get("alternativ") or []
-        if "ansvarig" in step:
+        for item in (step, *alternatives):  # our outputs' placeholder: the source names none
+            if item.get("ansvarig") == SHOWN_UNSTATED:
+                del item["ansvarig"]
+                item[SHOWN_UNSTATED] = True
+        if "ansvarig" in step or step.pop(SHOWN_UNSTATED, False):
+            for alternative in alternatives:
+                alternative.pop(SHOWN_UNSTATED, None)
             continue
         if not alternatives:
             step["ansvarig"] = L.NOT_STATED
             count += 1
         for alternative in alternatives:
-            if "ansvarig" not in alternative:
+            if "ansvarig" not in alternative and not alternative.pop(SHOWN_UNSTATED, False):
                 alternative["ansvarig"] = L.NOT_STATED
                 count += 1
     return count
