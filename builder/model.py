@@ -366,11 +366,28 @@ ROUTINE_CLASSES: dict[str, type[Document]] = {
 }
 
 
+class BodyKey(Strict):
+    """Where an approving body's signing key is; the PIN or password never goes in YAML.
+
+    PKCS#11 (smart card, HSM): module, token and key label; the PIN comes from
+    RUTIN_SIGN_PIN_<ID> (or a prompt). PKCS#12: the file; the password from
+    RUTIN_SIGN_PASSWORD_<ID>. <ID> is the body's id in capitals, '-' as '_'.
+    """
+
+    pkcs11_module: Text | None = Field(default=None, alias="pkcs11_modul")
+    token: Text | None = None
+    key_label: Text | None = Field(default=None, alias="nyckeletikett")
+    pkcs12: Text | None = None
+
+
 class ApprovingBody(Strict):
     """An organ that may approve routines (samordningsgruppen, a board)."""
 
     id: Slug
     name: Text = Field(alias="namn")
+    # A joint body's decision is signed by each of these bodies in turn (co-signing).
+    parties: list[Slug] = Field(default_factory=list, alias="parter")
+    key: BodyKey | None = Field(default=None, alias="nyckel")
 
 
 class Organisation(Strict):
@@ -382,3 +399,6 @@ class Organisation(Strict):
     timestamp_url: str | None = Field(default=None, alias="tidsstämpel_url")
     # PEM files inside routines/: the trust roots `rutin verify` accepts (public parts only).
     trusted_certificates: list[Text] = Field(default_factory=list, alias="betrodda_certifikat")
+    # PAdES long-term validation: chain, revocation data and a document timestamp embedded.
+    long_term_validation: Literal["B-LT", "B-LTA"] | None = Field(
+        default=None, alias="långtidsvalidering")

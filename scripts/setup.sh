@@ -13,7 +13,10 @@ DEBIAN_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-deja
 # The test suite also drives the staff index in Chromium (Playwright's bundled Node needs
 # libatomic1, absent on a minimal Debian 12) and opens the DOCX in LibreOffice.
 if [ "${RUTIN_FOR_TESTS:-0}" = "1" ]; then
+  # Signing tests: LibreOffice's signature check through UNO (python3-uno, NSS trust via
+  # certutil from libnss3-tools) and a PKCS#11 token (softhsm2, pkcs11-tool from opensc).
   DEBIAN_PACKAGES="$DEBIAN_PACKAGES chromium libatomic1 libreoffice-writer-nogui"
+  DEBIAN_PACKAGES="$DEBIAN_PACKAGES python3-uno softhsm2 opensc libnss3-tools"
   # yaml-language-server runs on Node.js >= 18 (Debian 12's nodejs); a newer node on PATH is fine.
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     DEBIAN_PACKAGES="$DEBIAN_PACKAGES nodejs npm"

@@ -27,6 +27,7 @@ from builder.signing.keys import (
     load_signing_key,
     local_key_dir,
 )
+from builder.signing.ooxml import sign_ooxml
 from builder.signing.sign import sign_artifacts, sign_docx, sign_pdf
 
 ROUTINES = Path(__file__).resolve().parents[1] / "routines"
@@ -254,7 +255,7 @@ def test_p7s_verifies_with_openssl_and_fails_on_change(
     shutil.copy(p7s, tmp_path / p7s.name)
     assert openssl_verify(changed) != 0
     code, output = run_verify(library, changed)
-    assert code == 1 and "Signaturen är bruten" in output
+    assert code == 1 and f"{p7s.name}: signaturen är bruten" in output
 
 
 def test_drafts_are_never_signed(library: Library, tmp_path: Path) -> None:
@@ -264,8 +265,8 @@ def test_drafts_are_never_signed(library: Library, tmp_path: Path) -> None:
     assert sign_artifacts(ctx, artifacts) == artifacts
 
 
-def test_configured_key_and_trust_roots(library: Library, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_configured_key_and_trust_roots(library: Library, built: dict[str, Path],
+                                        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A PKCS#12 named by the environment signs; organisation.yaml's roots are trusted."""
     from cryptography.hazmat.primitives.serialization import (
         BestAvailableEncryption,
@@ -296,12 +297,13 @@ def test_configured_key_and_trust_roots(library: Library, tmp_path: Path,
     assert configured.organisation is not None
     assert configured.organisation.trusted_certificates == ["certifikat/rot.pem"]
 
-    docx = tmp_path / "rutin.docx"
-    docx.write_bytes(b"not really a docx")
-    (tmp_path / "rutin.docx.p7s").write_bytes(sign_docx(docx.read_bytes(), signing_key))
+    docx = tmp_path / built["docx"].name
+    docx.write_bytes(sign_ooxml(built["docx"].read_bytes(), signing_key))
+    (tmp_path / f"{docx.name}.p7s").write_bytes(sign_docx(docx.read_bytes(), signing_key))
     code, output = run_verify(configured, docx)
     assert "Certifikatet är betrott (betrodda_certifikat i organisation.yaml)" in output
-    assert code == 1 and "saknar dokument-id" in output  # not a routine's DOCX
+    assert code == 0, output
+    assert f"{docx.name}.p7s (CAdES) är intakt, giltig och betrodd" in output
 
     pdf = html_to_pdf(SMALL_HTML).data
     signed = sign_pdf(pdf, signer_name="Samordningsgruppen", date="2026-05-29",

@@ -86,6 +86,16 @@ KEYS: dict[str, str] = {
     "tidsstämpel_url": "Tidsstämpeltjänst (RFC 3161); med den blir signaturerna PAdES B-T.",
     "betrodda_certifikat": "Rotcertifikat (PEM-filer inom routines/) som `rutin verify` litar "
                            "på.",
+    "långtidsvalidering": "B-LT bäddar in certifikatkedja och spärrinformation (OCSP/CRL) i "
+                          "PDF-signaturen, B-LTA även en dokumenttidsstämpel: signaturen går "
+                          "att kontrollera efter att certifikatet gått ut.",
+    "parter": "Ett gemensamt organs parter (organ-id): var och en medsignerar dokumenten.",
+    "nyckel": "Var organets signeringsnyckel finns (PKCS#11-kort/HSM eller PKCS#12-fil). PIN "
+              "och lösenord skrivs aldrig här: RUTIN_SIGN_PIN_<ID> / RUTIN_SIGN_PASSWORD_<ID>.",
+    "pkcs11_modul": "Sökväg till PKCS#11-modulen för kortet eller HSM:en (.so-fil).",
+    "token": "Etiketten på kortet eller HSM-partitionen (token label).",
+    "nyckeletikett": "Etiketten på nyckeln och certifikatet i token (key label).",
+    "pkcs12": "Sökväg till organets PKCS#12-fil (.p12) utanför förrådet.",
     # Document metadata shared by every branch (see the common brief for issue 12)
     "diarienummer": "Dokumentets diarienummer, som det står i källan.",
     "processägare": "Vem som äger processen som rutinen beskriver.",
@@ -219,6 +229,8 @@ VALUES: dict[str, str] = {
     "fastställd_annan_instans": "Fastställd av en annan instans; beslutet står i "
                                 "`fastställd_annan_instans`.",
     "ej_angivet": "Källan anger inte värdet; visas som \"Ej angivet\".",
+    "B-LT": "PAdES B-LT: certifikatkedja och spärrinformation inbäddade.",
+    "B-LTA": "PAdES B-LTA: som B-LT plus en dokumenttidsstämpel över allt.",
     "januari": "Utvärdering i januari.",
     "februari": "Utvärdering i februari.",
     "mars": "Utvärdering i mars.",

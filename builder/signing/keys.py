@@ -20,6 +20,7 @@ from cryptography.x509.oid import NameOID
 
 from builder.errors import SigningError
 from builder.paths import cache_dir
+from builder.signing.algorithms import ECDSA_SHA256, RSA_SHA256
 
 ENV_P12 = "RUTIN_SIGN_P12"
 ENV_PASSWORD = "RUTIN_SIGN_PASSWORD"
@@ -28,9 +29,9 @@ TEST_TEXT = "TESTSIGNATUR – ej giltig"
 
 @dataclass(frozen=True)
 class SigningKey:
-    """A private key with its certificate and chain, as loaded from a PKCS#12 file."""
+    """A private key (or a PKCS#11 key handle) with its certificate and chain."""
 
-    key: Any  # an RSA or EC private key from `cryptography`
+    key: Any  # an RSA or EC private key from `cryptography`, or a PKCS#11 key handle
     certificate: x509.Certificate
     chain: tuple[x509.Certificate, ...]  # intermediates and root, if known
     is_test: bool
@@ -49,20 +50,30 @@ def local_key_dir() -> Path:
 
 
 def load_signing_key() -> SigningKey:
-    """The approving body's key from PKCS#12 named by the environment, else the test key."""
+    """The approving body's key: PKCS#11 or PKCS#12 named by the environment, else the test key."""
+    from builder.signing.pkcs11 import config_from_environment, load_pkcs11_key
+
+    token = config_from_environment()
+    if token is not None:
+        handle, token_cert, chain = load_pkcs11_key(token)
+        return SigningKey(handle, token_cert, chain, is_test=False)
     p12 = os.environ.get(ENV_P12, "")
     if not p12:
         return _cached_test_key(str(local_key_dir()))
-    password = os.environ.get(ENV_PASSWORD)
+    return _load_pkcs12(p12, ENV_PASSWORD)
+
+
+def _load_pkcs12(p12: str, password_variable: str) -> SigningKey:
+    password = os.environ.get(password_variable)
     try:
         data = Path(p12).read_bytes()
         key, cert, extra = pkcs12.load_key_and_certificates(
             data, password.encode() if password else None)
     except OSError as exc:
-        raise SigningError(f"kan inte läsa nyckelfilen {ENV_P12}={p12}: {exc.strerror}") from None
+        raise SigningError(f"kan inte läsa nyckelfilen {p12}: {exc.strerror}") from None
     except ValueError:
         raise SigningError(f"nyckelfilen {p12} kunde inte öppnas: fel lösenord i "
-                           f"{ENV_PASSWORD} eller ingen PKCS#12-fil") from None
+                           f"{password_variable} eller ingen PKCS#12-fil") from None
     if key is None or cert is None:
         raise SigningError(f"nyckelfilen {p12} saknar privat nyckel eller certifikat")
     return SigningKey(key, cert, tuple(extra), is_test=False)
@@ -135,3 +146,64 @@ def _write_test_ca(folder: Path) -> None:
     key_path.write_bytes(signer_key.private_bytes(
         pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     key_path.chmod(0o600)  # the CA key is discarded: nothing more can be issued from it
+
+
+def signature_algorithm(key: SigningKey) -> str:
+    """The XML-DSig SignatureMethod for the key (SHA-256 with RSA or ECDSA)."""
+    public = key.certificate.public_key()
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        return ECDSA_SHA256
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    if isinstance(public, rsa.RSAPublicKey):
+        return RSA_SHA256
+    raise SigningError("nyckeln måste vara RSA eller EC")
+
+
+def signature_value(key: SigningKey, data: bytes) -> tuple[str, bytes]:
+    """(XML-DSig algorithm URI, signature value) over ``data`` with SHA-256.
+
+    RSA is PKCS#1 v1.5; ECDSA is the raw r‖s XML-DSig expects, not DER.
+    """
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
+
+    external = getattr(key.key, "xmldsig_sign", None)
+    if callable(external):  # a hardware key (PKCS#11) signs on the token
+        algorithm, raw = external(data)
+        return str(algorithm), bytes(raw)
+    if isinstance(key.key, rsa.RSAPrivateKey):
+        return RSA_SHA256, key.key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    if isinstance(key.key, ec.EllipticCurvePrivateKey):
+        r, s = utils.decode_dss_signature(key.key.sign(data, ec.ECDSA(hashes.SHA256())))
+        size = (key.key.curve.key_size + 7) // 8
+        return ECDSA_SHA256, r.to_bytes(size, "big") + s.to_bytes(size, "big")
+    raise SigningError("nyckeln måste vara RSA eller EC")
+
+
+def secret_variable(prefix: str, body_id: str) -> str:
+    """The environment variable holding a body's PIN or password: RUTIN_SIGN_PIN_KOMMUNEN."""
+    return f"{prefix}_{body_id.upper().replace('-', '_')}"
+
+
+def load_body_key(body: Any) -> SigningKey:
+    """The key configured for an approving body (model.ApprovingBody), else the default key.
+
+    Only where the key is lives in organisation.yaml; PINs and passwords come from the
+    environment (RUTIN_SIGN_PIN_<ID>, RUTIN_SIGN_PASSWORD_<ID>) or, for a token, a prompt.
+    """
+    config = getattr(body, "key", None)
+    if config is None:
+        return load_signing_key()
+    if config.pkcs11_module:
+        from builder.signing.pkcs11 import Pkcs11Config, load_pkcs11_key
+
+        if not config.token or not config.key_label:
+            raise SigningError(f"organet {body.id}: nyckel med pkcs11_modul behöver också "
+                               "token och nyckeletikett")
+        handle, cert, chain = load_pkcs11_key(Pkcs11Config(
+            config.pkcs11_module, config.token, config.key_label,
+            secret_variable("RUTIN_SIGN_PIN", body.id)))
+        return SigningKey(handle, cert, chain, is_test=False)
+    if config.pkcs12:
+        return _load_pkcs12(config.pkcs12, secret_variable(ENV_PASSWORD, body.id))
+    raise SigningError(f"organet {body.id}: nyckel anger varken pkcs11_modul eller pkcs12")

@@ -8,15 +8,14 @@ import io
 import os
 import random
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from builder.errors import SigningError
 from builder.model import stated
@@ -180,7 +179,12 @@ def _stamp_style(text: str, rect: tuple[int, int, int, int]) -> Any:
 
 # --- signing ------------------------------------------------------------------------------
 
-def _pyhanko_signer(key: SigningKey) -> Any:
+def pyhanko_signer(key: SigningKey) -> Any:
+    """pyHanko's signer for the key: in memory, or on a PKCS#11 token."""
+    from builder.signing.pkcs11 import Pkcs11Key, pyhanko_pkcs11_signer
+
+    if isinstance(key.key, Pkcs11Key):  # the key stays on the token
+        return pyhanko_pkcs11_signer(key.key, key.certificate, key.chain)
     from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
     from asn1crypto import x509 as asn1_x509
     from pyhanko.sign import signers
@@ -327,12 +331,22 @@ def _seeded_random(pdf_bytes: bytes) -> Iterator[None]:
 def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protocol: str | None,
              test: bool | None = None, box: Box | None = None, key: SigningKey | None = None,
              metadata: Mapping[str, str] | None = None,
-             timestamp_url: str | None = None, timestamper: Any = None) -> bytes:
+             timestamp_url: str | None = None, timestamper: Any = None,
+             field_name: str = FIELD_NAME, long_term: str | None = None,
+             validation_roots: Sequence[x509.Certificate] = ()) -> bytes:
     """A PAdES B-B signature (B-T with a timestamp URL) with a visible stamp in ``box``.
 
     The stamp is the signature field's appearance, drawn in the same revision the signature
     covers: stamping after signing would break it. ``test`` defaults to the key's own kind.
     ``timestamper`` (a pyHanko TimeStamper) overrides ``timestamp_url``: tests use a local one.
+
+    A second body co-signs by calling this again on the signed PDF with another
+    ``field_name``: an incremental update that leaves the earlier signature valid (the
+    document info is only written with the first). A co-signature's field is
+    not tagged: pyHanko's change analysis treats a widget that the structure tree also
+    references as an unexplained change to the earlier revision. ``long_term`` "B-LT" embeds the chain and
+    revocation data (fetched now, trusting ``validation_roots`` and the chain's self-signed
+    roots); "B-LTA" also adds a document timestamp over it (needs a timestamp server).
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers, timestamps
@@ -343,22 +357,33 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
     _fix_document_id(writer, pdf_bytes)
     _keep_metadata(writer)
-    _add_document_info(writer, metadata or {})
+    if field_name == FIELD_NAME:  # a co-signature leaves the signed document info alone
+        _add_document_info(writer, metadata or {})
     if page < 0:
         page += int(writer.root["/Pages"]["/Count"])
     text = stamp_text(signer_name, date, protocol, test)
     readable = text.replace("\n", " – ")
+    stamper = timestamper or (
+        timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None)
+    if long_term == "B-LTA" and stamper is None:
+        raise SigningError("långtidsvalidering B-LTA kräver en tidsstämpelserver "
+                           "(tidsstämpel_url i organisation.yaml)")
     # /TU: the text assistive technology reads for the signature field.
-    spec = fields.SigFieldSpec(FIELD_NAME, on_page=page, box=rect, readable_field_name=readable)
-    _add_tagged_field(writer, spec, readable)
+    spec = fields.SigFieldSpec(field_name, on_page=page, box=rect, readable_field_name=readable)
+    if field_name == FIELD_NAME:
+        _add_tagged_field(writer, spec, readable)
+    else:  # tagging would rewrite the structure tree the earlier signatures cover
+        fields.append_signature_field(writer, spec)
     meta = signers.PdfSignatureMetadata(
-        field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
+        field_name=field_name, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         name=signer_name, reason=readable, location=None,
+        embed_validation_info=long_term is not None,
+        use_pades_lta=long_term == "B-LTA",
+        validation_context=_signing_validation_context(key, validation_roots)
+        if long_term else None,
     )
     pdf_signer = _pdf17_signer(
-        meta, signer=_pyhanko_signer(key),
-        timestamper=timestamper or (
-            timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None),
+        meta, signer=pyhanko_signer(key), timestamper=stamper,
         stamp_style=_stamp_style(text, rect),
     )
     out = io.BytesIO()
@@ -367,17 +392,35 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
     return out.getvalue()
 
 
+def _signing_validation_context(key: SigningKey,
+                                roots: Sequence[x509.Certificate]) -> Any:
+    """Trust for fetching revocation data while signing (B-LT): OCSP and CRLs go online."""
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko_certvalidator import ValidationContext
+
+    der = serialization.Encoding.DER
+    anchors = [*roots, *(c for c in key.chain if c.issuer == c.subject)]
+    if not anchors:
+        raise SigningError("långtidsvalidering kräver rotcertifikatet: ange det i "
+                           "betrodda_certifikat i organisation.yaml")
+    return ValidationContext(
+        trust_roots=[asn1_x509.Certificate.load(c.public_bytes(der)) for c in anchors],
+        other_certs=[asn1_x509.Certificate.load(c.public_bytes(der)) for c in key.chain],
+        allow_fetching=True, revocation_mode="require")
+
+
 def sign_docx(docx_bytes: bytes, key: SigningKey | None = None) -> bytes:
-    """A detached CMS signature (DER) over the DOCX bytes: the `.docx.p7s` file."""
+    """A detached CAdES-B-B signature (DER CMS with signingCertificateV2): the `.docx.p7s`.
+
+    Kept beside the in-package signature for tools that check a file against a `.p7s`
+    (`openssl cms -verify`); Word and LibreOffice read the signature inside the package.
+    """
+    import asyncio
+
     key = key or load_signing_key()
-    if not isinstance(key.key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
-        raise SigningError("nyckeln måste vara RSA eller EC för CMS-signaturen")
-    builder = pkcs7.PKCS7SignatureBuilder().set_data(docx_bytes).add_signer(
-        key.certificate, key.key, hashes.SHA256())
-    for cert in key.chain:
-        builder = builder.add_certificate(cert)
-    return builder.sign(serialization.Encoding.DER,
-                        [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
+    content = asyncio.run(pyhanko_signer(key).async_sign_general_data(
+        docx_bytes, "sha256", detached=True, use_cades=True))
+    return bytes(content.dump())
 
 
 # --- build integration --------------------------------------------------------------------
@@ -414,37 +457,117 @@ def signer_fingerprint() -> str:
         return f"fel: {exc}"
 
 
+def _approving_body(ctx: RenderContext) -> Any:
+    """The organisation's ApprovingBody named by this version's ledger entry, if any."""
+    from builder.governance.ledger import latest_approval
+
+    entry = latest_approval(ctx.library, ctx.document.id)
+    organisation = ctx.library.organisation
+    if entry is None or entry.version != ctx.document.version or organisation is None:
+        return None
+    return next((b for b in organisation.approving_bodies
+                 if entry.body in (b.id, b.name)), None)
+
+
+def signing_parties(ctx: RenderContext, default_name: str) -> list[tuple[str, SigningKey]]:
+    """Who signs, in order: each party of a joint body (co-signing), else the body itself."""
+    from builder.signing.keys import load_body_key
+
+    body = _approving_body(ctx)
+    if body is None:
+        return [(default_name, load_signing_key())]
+    if not body.parties:
+        return [(body.name, load_body_key(body))]
+    organisation = ctx.library.organisation
+    known = {b.id: b for b in organisation.approving_bodies} if organisation else {}
+    missing = [p for p in body.parties if p not in known]
+    if missing:
+        raise SigningError(f"organet {body.id} anger parter som inte finns i "
+                           f"godkännande_organ: {', '.join(missing)}")
+    return [(known[p].name, load_body_key(known[p])) for p in body.parties]
+
+
+def _organisation_roots(ctx: RenderContext) -> list[x509.Certificate]:
+    organisation = ctx.library.organisation
+    roots: list[x509.Certificate] = []
+    for name in organisation.trusted_certificates if organisation else ():
+        path = ctx.library.root / name
+        if path.is_file():
+            try:
+                roots.extend(x509.load_pem_x509_certificates(path.read_bytes()))
+            except ValueError:
+                continue  # `rutin verify` reports an unreadable trust root
+    return roots
+
+
+def _slice(box: Box, index: int, count: int) -> Box:
+    """The index-th of ``count`` stamps stacked top-down in the reserved box."""
+    page, (x1, y1, x2, y2) = box
+    height = (y2 - y1) / count
+    top = y2 - index * height
+    return page, (x1, round(top - height), x2, round(top))
+
+
 def sign_artifacts(ctx: RenderContext, artifacts: list[Artifact]) -> list[Artifact]:
-    """Sign `<stem>.pdf` and add `<stem>.docx.p7s` for a fastställd document; drafts unchanged.
+    """Sign `<stem>.pdf` and `<stem>.docx` (in the package, plus `.docx.p7s`); drafts unchanged.
 
     The stamp names the approving body, decision date and protocol of the ledger entry for
     this version (falling back to the routine's godkänt_av and approval date); the PDF's
-    document info gets the id, version and content hash that `rutin verify` compares.
+    document info gets the id, version and content hash that `rutin verify` compares. A joint
+    body's parties each add their own signature and stamp to the PDF (co-signing).
     """
     from builder.governance.ledger import content_hash
     from builder.signing.approval_record import approval_metadata
+    from builder.signing.pkcs11 import Pkcs11Key, token_errors
 
     document = ctx.document
     if not document.is_approved or not ctx.options.sign:
         return artifacts
-    key = load_signing_key()
     body, date, protocol = _approval_facts(ctx)
-    signer_name = body or stated(document.approved_by) or "Samordningsgruppen"
+    parties = signing_parties(ctx, body or stated(document.approved_by) or "Samordningsgruppen")
     when = date or document.approval_date or "datum saknas"
     metadata = {META_ID: document.id, META_VERSION: document.version,
                 META_HASH: content_hash(document), **approval_metadata(ctx.library, document)}
+    with ExitStack() as stack:
+        for _, key in parties:
+            if isinstance(key.key, Pkcs11Key):
+                stack.enter_context(token_errors(key.key.config))
+        return _sign_each(ctx, artifacts, parties, when, protocol, metadata)
+
+
+def _sign_each(ctx: RenderContext, artifacts: list[Artifact],
+               parties: list[tuple[str, SigningKey]], when: dt.date | str,
+               protocol: str | None, metadata: Mapping[str, str]) -> list[Artifact]:
     organisation = ctx.library.organisation
+    long_term = organisation.long_term_validation if organisation else None
     result: list[Artifact] = []
     for artifact in artifacts:
         if artifact.filename == f"{ctx.stem}.pdf":
-            signed = sign_pdf(
-                artifact.data, signer_name=signer_name, date=when, protocol=protocol, key=key,
-                box=approval_box(artifact.data), metadata=metadata,
-                timestamp_url=organisation.timestamp_url if organisation else None,
-            )
+            signed, box = artifact.data, approval_box(artifact.data) or (-1, DEFAULT_BOX)
+            for index, (name, key) in enumerate(parties):
+                last = index == len(parties) - 1
+                signed = sign_pdf(
+                    signed, signer_name=name, date=when, protocol=protocol, key=key,
+                    box=_slice(box, index, len(parties)),
+                    metadata=metadata if index == 0 else None,
+                    field_name=FIELD_NAME if index == 0 else f"{FIELD_NAME} {index + 1}",
+                    timestamp_url=organisation.timestamp_url if organisation else None,
+                    # One document timestamp, after the last party: B-LTA covers them all.
+                    long_term="B-LT" if long_term == "B-LTA" and not last else long_term,
+                    validation_roots=_organisation_roots(ctx),
+                )
             result.append(Artifact(artifact.filename, signed))
             continue
-        result.append(artifact)
         if artifact.filename == f"{ctx.stem}.docx":
-            result.append(Artifact(f"{artifact.filename}.p7s", sign_docx(artifact.data, key)))
+            from builder.signing.ooxml import sign_ooxml
+
+            docx = artifact.data
+            for index, (name, key) in enumerate(parties):  # co-signers: one part each
+                docx = sign_ooxml(docx, key, add=index > 0, comment=stamp_text(
+                    name, when, protocol, key.is_test).replace("\n", " – "))
+            result.append(Artifact(artifact.filename, docx))
+            # The detached CAdES signature is the first party's (the body that approved).
+            result.append(Artifact(f"{artifact.filename}.p7s", sign_docx(docx, parties[0][1])))
+            continue
+        result.append(artifact)
     return result

@@ -134,7 +134,14 @@ def _signature_findings(status: Any, roots: TrustRoots) -> list[Finding]:
     return findings
 
 
-def _coverage_finding(status: Any, signature: Any, size: int) -> Finding:
+def _coverage_finding(status: Any, signature: Any, size: int,
+                      signer_revisions: set[int]) -> Finding:
+    """Whole file, or later updates that only add validation data or co-signatures.
+
+    Bytes after %%EOF that form no PDF revision are never accepted. A co-signature is form
+    filling to pyHanko; it is accepted when every later revision up to the last signature is
+    itself a signature (each reported on its own).
+    """
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation import SignatureCoverageLevel
 
@@ -153,6 +160,13 @@ def _coverage_finding(status: Any, signature: Any, size: int) -> Finding:
                                               ModificationLevel.LTA_UPDATES)):
         return Finding(True, "Signaturen täcker dokumentet; senare tillägg är bara "
                              "valideringsdata")
+    later = set(range(signature.signed_revision + 1, last_revision + 1))
+    last_signer = max(signer_revisions, default=-1)
+    if (status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+            and status.modification_level == ModificationLevel.FORM_FILLING
+            and {r for r in later if r <= last_signer} <= signer_revisions):
+        return Finding(True, "Signaturen täcker dokumentet; senare tillägg är "
+                             "medundertecknares signaturer och valideringsdata")
     return Finding(False, "Ändrad efter signering: filen har senare tillägg som ändrar "
                           "innehållet, så det som visas är inte det som signerades")
 
@@ -256,9 +270,6 @@ def verify_pdf(path: Path, library: Library | None, roots: TrustRoots) -> FileRe
     """Check a PDF's signature, its integrity and its content against the ledger."""
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.errors import SignatureValidationError
-    from pyhanko_certvalidator.errors import ValidationError
 
     data = path.read_bytes()
     try:
@@ -273,33 +284,73 @@ def verify_pdf(path: Path, library: Library | None, roots: TrustRoots) -> FileRe
                                                 f"är skadat och kan inte tolkas ({exc})"),))
     if not signatures:
         return FileReport(path, (Finding(False, "PDF:en saknar digital signatur"),))
+    signer_revisions = {s.signed_revision for s in signatures
+                        if s.sig_object.get("/Type") != "/DocTimeStamp"}
+    findings: list[Finding] = []
+    statuses: list[Any] = []
     signature = signatures[0]
+    for number, embedded in enumerate(signatures, start=1):
+        status, found = _embedded_findings(embedded, number, len(signatures), roots, len(data),
+                                           signer_revisions)
+        findings.extend(found)
+        if status is not None:
+            statuses.append(status)
+    if len(statuses) > 1:
+        signers = ", ".join(_signer(s.signing_cert) for s in statuses)
+        findings.append(Finding(None, f"Undertecknare ({len(statuses)}): {signers}"))
+    findings.extend(_signed_decision_findings(_signed_info(signature), library))
+    return FileReport(path, tuple(findings))
+
+
+def _embedded_findings(embedded: Any, number: int, total: int, roots: TrustRoots, size: int,
+                       signer_revisions: set[int]) -> tuple[Any | None, list[Finding]]:
+    """One embedded signature or document timestamp: its status (None for a timestamp or an
+    unreadable signature) and what the report says of it."""
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko_certvalidator.errors import ValidationError
+
+    is_timestamp = embedded.sig_object.get("/Type") == "/DocTimeStamp"
+    status: Any
     try:
         with _quiet_pyhanko():
-            status = validate_pdf_signature(signature, _context(roots))
+            if is_timestamp:
+                status = validate_pdf_timestamp(embedded, _context(roots))
+            else:
+                status = validate_pdf_signature(embedded, _context(roots))
     except (SignatureValidationError, ValidationError, PdfError, ValueError, KeyError,
             TypeError) as exc:
-        return FileReport(path, (Finding(False, "Signaturen är bruten: den kan inte "
-                                                f"kontrolleras mot sitt certifikat ({exc})"),))
-    findings = _signature_findings(status, roots)
-    findings.append(_coverage_finding(status, signature, len(data)))
-    if len(signatures) > 1:
-        findings.append(Finding(False, f"Filen har {len(signatures)} signaturer; "
-                                       "bara en förväntas"))
-    info = _signed_info(signature)
+        return None, [Finding(False, f"Signaturen är bruten: signatur {number} kan inte "
+                                     f"kontrolleras mot sitt certifikat ({exc})")]
+    if is_timestamp:
+        return None, [Finding(status.intact and status.valid and status.trusted,
+                              "Dokumenttidsstämpel (långtidsvalidering): "
+                              f"{status.timestamp:%Y-%m-%d %H:%M:%S %Z}")]
+    findings: list[Finding] = []
+    if total > 1:
+        findings.append(Finding(None, f"Signatur {number} av {total} "
+                                      f"(fält ”{embedded.field_name}”):"))
+    findings.extend(_signature_findings(status, roots))
+    findings.append(_coverage_finding(status, embedded, size, signer_revisions))
+    return status, findings
+
+
+def _signed_decision_findings(info: dict[str, str], library: Library | None) -> list[Finding]:
+    """The id, version, content hash and decision the PDF was signed with, against the ledger."""
     if META_ID not in info or META_VERSION not in info or META_HASH not in info:
-        findings.append(Finding(False, "Den signerade PDF:en saknar dokument-id, version eller "
-                                       f"innehållshash ({META_ID}, {META_VERSION}, {META_HASH})"))
-    else:
-        signed = {k: info[k] for k in APPROVAL_KEYS if k in info}
-        if len(signed) != len(APPROVAL_KEYS):
-            findings.append(Finding(None, "PDF:en saknar signerade beslutsuppgifter (signerad "
-                                          "med en äldre version); bara id, version och "
-                                          "innehållshash jämförs med liggaren"))
-        findings.extend(_ledger_findings(library, info[META_ID], info[META_VERSION],
-                                         info[META_HASH],
-                                         signed if len(signed) == len(APPROVAL_KEYS) else None))
-    return FileReport(path, tuple(findings))
+        return [Finding(False, "Den signerade PDF:en saknar dokument-id, version eller "
+                               f"innehållshash ({META_ID}, {META_VERSION}, {META_HASH})")]
+    findings: list[Finding] = []
+    signed = {k: info[k] for k in APPROVAL_KEYS if k in info}
+    if len(signed) != len(APPROVAL_KEYS):
+        findings.append(Finding(None, "PDF:en saknar signerade beslutsuppgifter (signerad "
+                                      "med en äldre version); bara id, version och "
+                                      "innehållshash jämförs med liggaren"))
+    findings.extend(_ledger_findings(library, info[META_ID], info[META_VERSION],
+                                     info[META_HASH],
+                                     signed if len(signed) == len(APPROVAL_KEYS) else None))
+    return findings
 
 
 _CORE = {"dc": "http://purl.org/dc/elements/1.1/",
@@ -343,17 +394,77 @@ def _docx_identity(data: bytes) -> tuple[str | None, str | None, str | None]:
             version.text if version is not None else None, None)
 
 
-def verify_docx(path: Path, library: Library | None, roots: TrustRoots) -> FileReport:
-    """Check a DOCX against its detached .p7s signature and the ledger."""
+def _certificate_trusted(certificates: tuple[Any, ...], roots: TrustRoots) -> str | None:
+    """None if the signer certificate chains to a trust root (offline), else why not."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko_certvalidator import CertificateValidator
+    from pyhanko_certvalidator.errors import PathBuildingError, PathError, ValidationError
+
+    der = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+           for c in certificates]
+    validator = CertificateValidator(der[0], der[1:], validation_context=_context(roots))
+    try:
+        asyncio.run(validator.async_validate_usage(  # type: ignore[no-untyped-call]
+            {"digital_signature"}))
+    except PathBuildingError:
+        return f"det kedjar inte till ett betrott rotcertifikat ({roots.source})"
+    except (PathError, ValidationError) as exc:
+        return str(exc)
+    return None
+
+
+def _ooxml_findings(data: bytes, roots: TrustRoots) -> list[Finding]:
+    """The in-package OPC signature: XML-DSig, every part and relationship, trust."""
+    from builder.signing.ooxml import OoxmlError, verify_ooxml
+
+    try:
+        signatures = verify_ooxml(data)
+    except OoxmlError as exc:
+        return [Finding(False, f"Den inbäddade signaturen kan inte kontrolleras: {exc}")]
+    if not signatures:
+        return [Finding(False, "DOCX-filen saknar inbäddad signatur: Word och LibreOffice "
+                               "visar den som osignerad")]
+    findings: list[Finding] = []
+    for number, signature in enumerate(signatures, start=1):
+        if len(signatures) > 1:
+            findings.append(Finding(None, f"Inbäddad signatur {number} av {len(signatures)}:"))
+        if signature.problems:
+            findings.extend(Finding(False, f"Inbäddad signatur: {p}") for p in signature.problems)
+        else:
+            findings.append(Finding(True, "Den inbäddade signaturen (OOXML) är intakt och "
+                                          f"täcker alla {signature.covered} delar och deras "
+                                          "relationer"))
+        untrusted = _certificate_trusted(signature.certificates, roots)
+        if untrusted is None:
+            findings.append(Finding(True, f"Certifikatet är betrott ({roots.source})"))
+        else:
+            findings.append(Finding(False, f"Certifikatet är inte betrott: {untrusted}"))
+        subject = signature.certificates[0].subject.rfc4514_string()
+        findings.append(Finding(None, f"Signerad av: {_subject_name(signature.certificates[0])}"))
+        findings.append(Finding(None, f"Certifikatets subjekt: {subject}"))
+        if signature.signing_time:
+            findings.append(Finding(None, f"Signeringstid (enligt signeraren): "
+                                          f"{signature.signing_time}"))
+    findings.extend(Finding(False, problem) for problem in roots.problems)
+    return findings
+
+
+def _subject_name(certificate: Any) -> str:
+    """The certificate's common name, else its whole subject."""
+    from cryptography.x509.oid import NameOID
+
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else certificate.subject.rfc4514_string()
+
+
+def _p7s_finding(data: bytes, p7s: Path, roots: TrustRoots) -> Finding:
+    """The detached CAdES signature beside the DOCX, if any."""
     from asn1crypto import cms
     from pyhanko.sign.validation import async_validate_detached_cms
     from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko_certvalidator.errors import PathBuildingError, ValidationError
 
-    p7s = path.with_name(path.name + ".p7s")
-    if not p7s.is_file():
-        return FileReport(path, (Finding(False, f"Signaturfilen {p7s.name} saknas"),))
-    data = path.read_bytes()
     try:
         content = cms.ContentInfo.load(p7s.read_bytes())
         if content["content_type"].native != "signed_data":
@@ -362,15 +473,32 @@ def verify_docx(path: Path, library: Library | None, roots: TrustRoots) -> FileR
             status = asyncio.run(async_validate_detached_cms(
                 data, content["content"], signer_validation_context=_context(roots)))
     except (SignatureValidationError, PathBuildingError, ValidationError, ValueError,
-            TypeError, KeyError) as exc:
-        return FileReport(path, (Finding(False, f"{p7s.name} kan inte läsas: {exc}"),))
-    findings = _signature_findings(status, roots)
-    if not (status.intact and status.valid):
-        return FileReport(path, tuple(findings))  # nothing in a tampered file is worth reading
+            TypeError, KeyError, OSError) as exc:
+        return Finding(False, f"{p7s.name} kan inte läsas: {exc}")
+    if not status.intact:
+        return Finding(False, f"{p7s.name}: signaturen är bruten, filen har ändrats")
+    if not status.valid:
+        return Finding(False, f"{p7s.name}: signaturen är ogiltig")
+    if not status.trusted:
+        return Finding(False, f"Certifikatet är inte betrott ({p7s.name}): det kedjar inte till "
+                              f"ett betrott rotcertifikat ({roots.source})")
+    return Finding(True, f"{p7s.name} (CAdES) är intakt, giltig och betrodd")
+
+
+def verify_docx(path: Path, library: Library | None, roots: TrustRoots) -> FileReport:
+    """Check a DOCX's in-package signatures, its .p7s if present, and the ledger."""
+    data = path.read_bytes()
+    findings = _ooxml_findings(data, roots)
+    p7s = path.with_name(path.name + ".p7s")
+    if p7s.is_file():
+        findings.append(_p7s_finding(data, p7s, roots))
+    # core.xml is read with a size cap and never with a DTD, so reading it is safe even here.
     doc_id, version, problem = _docx_identity(data)
     if problem is not None:
         findings.append(Finding(False, problem))
-    elif doc_id and version:
+    if any(finding.ok is False for finding in findings):
+        return FileReport(path, tuple(findings))  # nothing in a tampered file is worth comparing
+    if doc_id and version:
         findings.extend(_ledger_findings(library, doc_id, version, None))
     else:
         findings.append(Finding(False, "DOCX-filen saknar dokument-id eller version i sina "
