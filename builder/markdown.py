@@ -9,6 +9,8 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from builder.typography import keep_together_html, swedish_quotes
+
 # Abbreviations (rule R405): capitals (NSVT, SAMSA, SIP) and mixed case with at least two
 # capitals (SoL, SkaS).
 # An abbreviation may head a compound ("LSS-ärenden", "SIP-möte"): a hyphen may follow it.
@@ -89,13 +91,13 @@ def _detector() -> MarkdownIt:
 
 
 def render_markdown(text: str) -> Markup:
-    """Markdown to safe HTML."""
-    return Markup(_renderer().render(text))
+    """Markdown to safe HTML, with Swedish typography (builder.typography)."""
+    return keep_together_html(_renderer().render(swedish_quotes(text)))
 
 
 def render_inline(text: str) -> Markup:
-    """Markdown for a single line (no surrounding paragraph)."""
-    return Markup(_renderer().renderInline(text))
+    """Markdown for a single line (no surrounding paragraph), with Swedish typography."""
+    return keep_together_html(_renderer().renderInline(swedish_quotes(text)))
 
 
 def find_raw_html(text: str) -> str | None:

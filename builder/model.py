@@ -207,10 +207,26 @@ class Contact(Strict):
     phone: str | None = Field(default=None, alias="telefon")
 
 
+class CardPoint(Strict):
+    """A pocket-card line in the author's short form, tied to where it comes from.
+
+    ``steg`` names a step ("2", or "2a" for an alternative) and ``avsnitt`` a section by its
+    heading (with ``steg``: the section whose step list is meant; alone: the section's text,
+    or its note with ``not: true``). ``avtryck`` is the fingerprint of that source when the
+    line was written: rule R504 reports a line whose source has changed since.
+    """
+
+    text: Text
+    step: str | None = Field(default=None, alias="steg", pattern=r"^[1-9][0-9]{0,2}[a-z]?$")
+    section: str | None = Field(default=None, alias="avsnitt")
+    note: bool = Field(default=False, alias="not")
+    fingerprint: str | None = Field(default=None, alias="avtryck", pattern=r"^[0-9a-f]{8}$")
+
+
 class PocketCard(Strict):
     """fickkort: the few lines and contacts that fit on an 85 × 55 mm card."""
 
-    points: list[Text] = Field(default_factory=list, alias="punkter")
+    points: list[Text | CardPoint] = Field(default_factory=list, alias="punkter")
     contacts: list[Contact] = Field(default_factory=list, alias="kontakter")
 
 

@@ -151,6 +151,17 @@ RULE_HELP: dict[str, RuleHelp] = {
     "R502": RuleHelp(
         "Varje rad i checklistan får plats på en sida.",
         "Dela upp steget i flera steg eller korta texten."),
+    "R503": RuleHelp(
+        "En fickkortsrad som anger steg eller avsnitt pekar på något som finns i rutinen.",
+        "Rätta steg: (t.ex. \"2a\") eller avsnitt: till ett steg eller en rubrik i rutinen."),
+    "R504": RuleHelp(
+        "Steget har inte ändrats sedan fickkortets rad skrevs (avtrycket stämmer).",
+        "Läs steget, skriv om kortraden så att den säger samma sak (villkor, vem, samtycke) och "
+        "sätt avtryck till värdet i meddelandet."),
+    "R505": RuleHelp(
+        "En fickkortsrad som anger sitt steg har ett avtryck av stegets text.",
+        "Kontrollera att raden säger samma sak som steget och skriv avtryck: med värdet i "
+        "meddelandet."),
     "R601": RuleHelp(
         "Ett format kunde inte byggas; bygget av övriga dokument fortsätter.",
         "Läs meddelandet, rätta orsaken och kör rutin build igen."),

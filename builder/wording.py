@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Samverkansrutin
 
@@ -15,6 +17,9 @@ STATUS_LABELS: dict[str, str] = {
     "upphävd": "Upphävd",
     "fastställd_annan_instans": "Fastställd av annan instans",
 }
+
+# The decision's record when the ledger names no protocol paragraph (the Kungälv seed).
+NO_PROTOCOL = "protokoll ej angivet"
 
 # What a draft (utkast or granskning) says on every page it is printed on.
 DRAFT_MARK = "UTKAST – ej fastställd"
@@ -38,3 +43,15 @@ def team_label(routine: RoutineFile, library: Library) -> str | None:
                         else entry.name
         return doc.team
     return None
+
+
+def protocol_phrase(protocol: str | None) -> str:
+    """"§ 4" from "2026-05-29 § 4" or "§ 4" (the date is said already); "protokoll …" for
+    other references; "protokoll ej angivet" when the decision's record names none."""
+    proto = (protocol or "").strip()
+    if not proto or "ej angiv" in proto.lower():
+        return NO_PROTOCOL
+    proto = re.sub(r"^\d{4}-\d{2}-\d{2}[,:]?\s*", "", proto)
+    if proto.startswith("§") or proto.lower().startswith("protokoll"):
+        return proto
+    return f"protokoll {proto}"

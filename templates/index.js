@@ -12,8 +12,13 @@
   var groups = Array.prototype.slice.call(document.querySelectorAll("section.grupp"));
   var total = rows.length;
 
+  function fold(text) {
+    return text.toLocaleLowerCase("sv").normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+  }
+
   function filter() {
-    var words = input.value.toLocaleLowerCase("sv").split(/\s+/).filter(Boolean);
+    // Folded as builder/render/index.py folds data-search: "Kungalv" finds "Kungälv".
+    var words = fold(input.value).split(/\s+/).filter(Boolean);
     var shown = 0;
     rows.forEach(function (row) {
       var text = row.getAttribute("data-search") || "";

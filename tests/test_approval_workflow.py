@@ -3,6 +3,7 @@ approve a draft, build, verify, tamper, verify again, then diff and review the n
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -65,6 +66,12 @@ def test_approve_build_verify_tamper_diff_review(workspace: Path) -> None:
         "ändringar:\n", 'ändringar:\n  - version: "0.2"\n    datum: 2026-11-21\n'
         "    beskrivning: Närstående erbjuds också SIP.\n", 1)
     path.write_text(text, encoding="utf-8")
+    # The card's line for step 2 was rewritten with it: R504 holds approval until the author
+    # records the step's new fingerprint, as `rutin check` tells them.
+    check = rutin("check")
+    stale = re.search(r"avtryck (\w{8}), nu (\w{8})", check.output)
+    assert check.exit_code == 1 and "R504" in check.output and stale is not None
+    path.write_text(text.replace(stale[1], stale[2]), encoding="utf-8")
 
     diff = rutin("diff", DOC)
     assert diff.exit_code == 0, diff.output

@@ -26,8 +26,14 @@ from builder.render.printables.checklist import (
     checklist_html,
     rows_taller_than_page,
 )
-from builder.render.printables.common import ChecklistRow, checklist_rows
+from builder.render.printables.common import (
+    ChecklistRow,
+    checklist_items,
+    checklist_rows,
+    find_team,
+)
 from builder.render.weasy import measure_html
+from builder.typography import swedish_quotes
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases"
@@ -84,17 +90,22 @@ def test_every_step_is_present_in_order_with_its_owner(
         kungalv: tuple[RenderContext, dict[str, bytes]]) -> None:
     ctx, files = kungalv
     rows = checklist_rows(ctx.document)
-    assert [r.number for r in rows] == ["1", "2a", "2b", "2c", "3", "4"]
+    # Steps 1-4 with 2a-2c, then the step list's Observera as a row of its own.
+    assert [r.number for r in rows] == ["1", "2a", "2b", "2c", "3", "4", ""]
+    assert rows[-1].kind == "not" and "NSVT som avslutar ärendet i SAMSA" in rows[-1].text
     runs = text_runs(files[f"{ctx.stem}-checklista.pdf"])
     vad, vem, nar = (header_x(runs, label) for label in ("Vad", "Vem", "När"))
     vad_text = squash(" ".join(t for t in column(runs, vad, vem) if t != "Vad"))
     position = 0
     for row in rows:
-        found = vad_text.find(expected_vad(row), position)
+        found = vad_text.find(swedish_quotes(expected_vad(row)), position)
         assert found >= 0, f"step {row.number} missing or out of order: {expected_vad(row)}"
         position = found + 1
-    owners = [t for t in column(runs, vem, nar) if t != "Vem"]
-    assert owners == [r.responsible for r in rows]
+    owners = squash(" ".join(t for t in column(runs, vem, nar) if t != "Vem"))
+    # NSVT's own rows name NSVT; Vårdcentralen's say another party does them; 2c's owner is
+    # not stated in the seed, and says so.
+    assert re.sub(r"‐ ?", "", owners) == (
+        "NSVT Utförs av Vårdcentralen Utförs av Vårdcentralen Ej angivet NSVT NSVT")
 
 
 def test_one_drawn_box_per_step_and_alternative(
@@ -102,7 +113,7 @@ def test_one_drawn_box_per_step_and_alternative(
     ctx, files = kungalv
     text = "".join(p.extract_text() for p in
                    pypdf.PdfReader(BytesIO(files[f"{ctx.stem}-checklista.pdf"])).pages)
-    assert text.count(BOX) == len(checklist_rows(ctx.document)) == 6
+    assert text.count(BOX) == len(checklist_rows(ctx.document)) == 7  # the note included
 
 
 def test_header_and_footer(kungalv: tuple[RenderContext, dict[str, bytes]]) -> None:
@@ -110,7 +121,7 @@ def test_header_and_footer(kungalv: tuple[RenderContext, dict[str, bytes]]) -> N
     reader = pypdf.PdfReader(BytesIO(files[f"{ctx.stem}-checklista.pdf"]))
     first = reader.pages[0].extract_text()
     assert squash(ctx.document.title) in squash(first)
-    assert "Version 1.0" in first and "Giltig från 1 juni 2026" in first
+    assert "Version 1.0" in first and "Giltigt från och med 1 juni 2026" in first
     assert "Team: Närsjukvårdsteam (NSVT)" in first
     for _, label in HEADER_FIELDS:
         assert label in first
@@ -140,7 +151,11 @@ def test_fillable_checklist_has_printable_checkboxes_and_text_fields(
         checkboxes = [f for f in fields if f.FT == "/Btn"]
         texts = [f for f in fields if f.FT == "/Tx"]
         assert len(checkboxes) == len(rows)
-        assert len(texts) == len(HEADER_FIELDS) + 2 * len(rows)  # date and signature a row
+        # Date and signature once per step we sign: one for the 2a-2c group, none for the note.
+        items = checklist_items(rows, find_team(ctx.routine, ctx.library))
+        signed = [i for i in items if i.kind != "not" and i.performed_by is None]
+        assert [i.number for i in signed] == ["1", "2", "3", "4"]
+        assert len(texts) == len(HEADER_FIELDS) + 2 * len(signed)
         for field in fields:
             assert int(field.F) & 4, f"{field.T} lacks the print flag"
         assert len({str(f.T) for f in fields}) == len(fields)  # unique names
@@ -195,3 +210,53 @@ def test_a_step_longer_than_a_page_is_found(
     assert [row.number for row, _, _ in found] == ["1", "2"]
     for _, height, page in found:
         assert height > page > 200
+
+
+def test_alternatives_are_one_group_with_one_date_and_signature(
+        kungalv: tuple[RenderContext, dict[str, bytes]]) -> None:
+    ctx, files = kungalv
+    runs = text_runs(files[f"{ctx.stem}-checklista.pdf"])
+    text = squash(" ".join(t for *_, t in runs))
+    assert "Välj det som gäller" in text
+    items = checklist_items(checklist_rows(ctx.document), find_team(ctx.routine, ctx.library))
+    group = next(i for i in items if i.kind == "grupp")
+    assert [r.number for r in group.rows] == ["2a", "2b", "2c"]
+    # One tick each, one date and signature for the group (2c's owner is unknown: we sign).
+    assert group.performed_by is None
+    assert group.others == ("Vårdcentralen", "Vårdcentralen", None)
+
+
+def test_date_column_is_at_least_25_mm(kungalv: tuple[RenderContext, dict[str, bytes]]) -> None:
+    ctx, files = kungalv
+    runs = text_runs(files[f"{ctx.stem}-checklista.pdf"])
+    date_x, sign_x = header_x(runs, "Datum"), header_x(runs, "Signatur")
+    assert (sign_x - date_x) / 72 * 25.4 >= 25
+
+
+def test_row_of_another_party_has_no_signature_line(library: Library) -> None:
+    """A step only Vårdcentralen performs: NSVT's checklist says so and offers no signature."""
+    from builder.render.printables.checklist import checklist_html
+
+    routine = library.by_id(KUNGALV)
+    assert routine is not None
+    alternatives = routine.document.sections[2].subsections[1].steps[1].alternatives
+    only_vc = [a.model_copy(update={"responsible": "Vårdcentralen"}) for a in alternatives]
+    sections = _replace_step(routine.document.sections, only_vc)
+    changed = type(routine)(routine.path, routine.source,
+                            routine.document.model_copy(update={"sections": sections}))
+    ctx = RenderContext(changed, library, OPTIONS)
+    html = checklist_html(ctx, checklist_rows(changed.document), fillable=True)
+    group = html[html.index("Välj det som gäller"):html.index('id="steg-2-1-2"')]
+    assert "Utförs av Vårdcentralen" in group
+    assert "signatur-" not in group and "datum-" not in group
+
+
+def _replace_step(sections: list[Section], alternatives: list[object]) -> list[Section]:
+    inner = sections[2].subsections[1]  # type: ignore[index]
+    steps = list(inner.steps or [])
+    steps[1] = steps[1].model_copy(update={"alternatives": alternatives})
+    sub = list(sections[2].subsections or [])
+    sub[1] = inner.model_copy(update={"steps": steps})
+    out = list(sections)
+    out[2] = sections[2].model_copy(update={"subsections": sub})
+    return out

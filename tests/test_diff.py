@@ -33,8 +33,27 @@ def changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path.write_text(text.replace("När NSVT avslutar ett uppdrag skickas ett \"Meddelande",
                                  "När NSVT avslutar ett uppdrag skickas ett utförligt "
                                  "\"Meddelande", 1), encoding="utf-8")
+    _renew_card_fingerprints(root)
     monkeypatch.chdir(tmp_path)
     return root
+
+
+def _renew_card_fingerprints(root: Path) -> None:
+    """What the author does when R504 says a card line's step changed: reread the line (here
+    it still holds) and record the step's new fingerprint."""
+    from builder.derived import resolve
+    from builder.model import CardPoint
+
+    library, _ = load_library(root)
+    routine = library.by_id(GROUP)
+    assert routine is not None and routine.document.pocket_card is not None
+    text = routine.path.read_text(encoding="utf-8")
+    for point in routine.document.pocket_card.points:
+        if isinstance(point, CardPoint) and point.fingerprint:
+            source = resolve(routine.document, point)
+            assert source is not None
+            text = text.replace(f'avtryck: "{point.fingerprint}"', f'avtryck: "{source.fingerprint}"')
+    routine.path.write_text(text, encoding="utf-8")
 
 
 def pdf_text(data: bytes) -> str:
@@ -51,7 +70,7 @@ def test_changed_step_shows_as_removed_and_added(changed: Path) -> None:
     added = [line for line in text.splitlines() if line.startswith("+ 4. ")]
     assert len(removed) == 1 and OLD_STEP in removed[0]
     assert len(added) == 1 and NEW_STEP in added[0]
-    assert "(ansvarig: NSVT; när: När uppdraget avslutas)" in added[0]
+    assert "(ansvarig: NSVT; när: Vid avslut av uppdraget)" in added[0]
     # Unchanged sections are left out of the text diff.
     assert "## Syfte" not in text
 

@@ -41,3 +41,8 @@ def test_libreoffice_opens_the_docx_and_computes_page_fields(tmp_path: Path) -> 
         assert needle in text, needle
     pages = len(reader.pages)
     assert f"Sida 1 av {pages}" in text and f"Sida {pages} av {pages}" in text
+    # Table header cells keep their words whole ("Förkortni|ng" at 25 mm and 11 pt before).
+    laid_out = subprocess.run(["pdftotext", "-layout", str(tmp_path / docx.with_suffix(".pdf").name),
+                               "-"], capture_output=True, text=True, check=True).stdout
+    header = next(line for line in laid_out.splitlines() if "Team" in line and "Utgår" in line)
+    assert "Förkortning" in header and "Utgår från" in header

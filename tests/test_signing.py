@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -132,10 +133,20 @@ def test_stamp_says_test_signature_in_whole_words(small_signed: bytes) -> None:
     assert "TESTSIGNATUR – ej giltig" in text
     pdf = pikepdf.open(io.BytesIO(small_signed))
     widget = next(a for a in pdf.pages[-1].Annots if a.get("/FT") == "/Sig")
-    assert str(widget.TU).startswith("TESTSIGNATUR – ej giltig – Digitalt signerad av")
-    # Letter-spaced text (the un-rescaled font) would extract as "D i g i t a l t".
-    assert "Digitalt signerad av Samordningsgruppen" in " ".join(text.split())
-    assert "2026-05-29 § 4" in text
+    assert str(widget.TU).startswith("TESTSIGNATUR – ej giltig – Fastställd av")
+    # Letter-spaced text (the un-rescaled font) would extract as "F a s t s t ä l l d".
+    flat = " ".join(text.split())
+    assert "Fastställd av Samordningsgruppen 29 maj 2026, § 4" in flat
+    # The signing time, not the decision date, follows "signerad" (long date, local time).
+    assert re.search(r"Elektroniskt signerad \d{1,2} \w+ \d{4} \d{2}:\d{2}", flat)
+    assert "2026-05-29" not in flat
+
+
+def test_test_signature_stamp_is_framed_red(small_signed: bytes) -> None:
+    pdf = pikepdf.open(io.BytesIO(small_signed))
+    widget = next(a for a in pdf.pages[-1].Annots if a.get("/FT") == "/Sig")
+    stream = widget.AP.N.read_bytes().decode("latin-1")
+    assert "0.75 0 0 RG" in stream or "0.75 0.0 0.0 RG" in stream
 
 
 def test_stamp_font_is_embedded_at_1000_units_per_em(small_signed: bytes) -> None:

@@ -195,7 +195,16 @@ BY_MODEL: dict[str, dict[str, str]] = {
         "namn": "Kontaktens namn eller funktion, t.ex. Jourhavande läkare.",
     },
     "PocketCard": {
-        "punkter": "Fickkortets rader: korta, en sak per rad.",
+        "punkter": "Fickkortets rader: korta, en sak per rad. Skriv varje rad som "
+                   "{steg: \"2a\", text: …, avtryck: …} så att den följer sitt steg (R503–R505).",
+    },
+    "CardPoint": {
+        "text": "Radens text på kortet: stegets fakta i kort form (villkor, vem, samtycke …).",
+        "steg": "Steget raden kommer från, t.ex. \"1\" eller \"2a\" för ett alternativ.",
+        "avsnitt": "Rubriken på avsnittet raden kommer från (eller vars steglista avses).",
+        "not": "true när raden kommer från avsnittets not (Observera …).",
+        "avtryck": "Avtryck av stegets text när raden skrevs; rutin check anger värdet (R505) "
+                   "och säger till när steget ändrats sedan dess (R504).",
     },
     "Step": {
         "text": "Vad som görs i steget (Markdown).",
@@ -278,6 +287,9 @@ PATTERN_MESSAGES: dict[str, str] = {
     r"^[a-z0-9][a-z0-9-]{0,79}$": "Ett id får bara innehålla små bokstäver a–z, siffror och "
                                   "bindestreck (högst 80 tecken), t.ex. narsjukvardsteam.",
     r"^[0-9]+(\.[0-9]+){0,2}$": "Versionen ska vara siffror med punkt, t.ex. \"1.0\".",
+    r"^[1-9][0-9]{0,2}[a-z]?$": "Stegets nummer, med bokstav för ett alternativ: \"1\" eller "
+                                "\"2a\".",
+    r"^[0-9a-f]{8}$": "Avtrycket är åtta tecken 0–9 och a–f, som rutin check anger det.",
     r"\S": "Värdet får inte vara tomt eller bara blanksteg; skriv ej_angivet om källan inte "
            "anger det.",
 }

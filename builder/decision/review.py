@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.check import run_check
+from builder.dates import format_date_sv
 from builder.diagnostics import SEVERITY_SV, Diagnostic
 from builder.governance.diff import DocumentDiff, diff_routine, last_approved_version
 from builder.governance.ledger import ledger_path, version_key
@@ -46,7 +47,7 @@ def _summary_rows(routine: RoutineFile) -> list[dict[str, str]]:
     since = last_approved_version(routine)
     rows = [r for r in doc.revisions if since is None or r.version == doc.version
             or version_key(r.version) > version_key(since)]
-    return [{"version": r.version, "date": r.date.isoformat(), "text": r.description}
+    return [{"version": r.version, "date": format_date_sv(r.date), "text": r.description}
             for r in rows]
 
 
@@ -58,6 +59,68 @@ def _findings(diagnostics: list[Diagnostic], routine: RoutineFile) -> list[dict[
             if d.file in (routine.display, ledger) or d.file.startswith(archive)]
     return [{"where": f"{Path(d.file).name}:{d.line}", "rule": d.rule,
              "severity": SEVERITY_SV[d.severity], "message": d.message} for d in mine]
+
+
+def printout_rows(routine: RoutineFile, library: Library) -> list[dict[str, str]]:
+    """Each step, alternative and note beside its pocket-card line and checklist row, so the
+    group approves what staff carry (issue 14). A step no card line names shows "–"."""
+    from builder.derived import resolve, step_sources
+    from builder.model import CardPoint
+    from builder.render.printables.common import checklist_items, find_team
+    from builder.render.printables.pocketcard import card_content
+
+    document = routine.document
+    card = card_content(routine, library)
+    points = document.pocket_card.points if document.pocket_card else []
+    by_path: dict[object, list[str]] = {}
+    for point in points:
+        if isinstance(point, CardPoint) and (source := resolve(document, point)) is not None:
+            by_path.setdefault(source.path, []).append(point.text)
+    derived = card is not None and not points
+    items = checklist_items(_rows(document), find_team(routine, library))
+    performed = {row.path: other for item in items
+                 for row, other in zip(item.rows, item.others, strict=True)}
+    rows = []
+    for index, source in enumerate(step_sources(document)):
+        on_card = by_path.get(source.path) or by_path.get(source.path[:-2]) or []
+        if derived and card is not None and index < len(card.points):
+            on_card = [card.points[index]]
+        checklist = f"{source.condition} → {source.text}" if source.condition else source.text
+        other = performed.get(source.path)
+        rows.append({
+            "number": source.number or "Observera",
+            "step": f"{source.condition} {source.text}" if source.condition else source.text,
+            "who": source.responsible or ("" if source.kind == "not" else "Ej angivet"),
+            "card": " / ".join(on_card) or "–",
+            "checklist": checklist + (f" (utförs av {other})" if other else ""),
+        })
+    return rows
+
+
+def _rows(document: Any) -> list[Any]:
+    from builder.render.printables.common import checklist_rows
+
+    return checklist_rows(document)
+
+
+def _printout_pages(library: Library, routine: RoutineFile, options: Any) -> list[Any]:
+    """The checklist and the pocket card as they will print, laid out for the packet."""
+    from builder.render import RenderContext
+    from builder.render.printables.checklist import checklist_html
+    from builder.render.printables.common import checklist_rows, document_head
+    from builder.render.printables.pocketcard import card_content, cards_html
+    from builder.render.weasy import measure_html
+
+    ctx = RenderContext(routine, library, BuildOptions(sign=False))
+    pages: list[Any] = []
+    rows = checklist_rows(routine.document)
+    if rows:
+        pages += measure_html(checklist_html(ctx, rows, fillable=False), options).pages
+    card = card_content(routine, library)
+    if card is not None:
+        meta = document_head(routine.document, "Fickkort", ctx.options.epoch)
+        pages += measure_html(cards_html([card], "single", meta), options).pages
+    return pages
 
 
 def _packet_pdf(packet_html: str, library: Library, routine: RoutineFile) -> PdfOut:
@@ -72,7 +135,8 @@ def _packet_pdf(packet_html: str, library: Library, routine: RoutineFile) -> Pdf
         options = PdfOptions()
         packet = measure_html(packet_html, options)
         document = measure_html(document_html(ctx, for_pdf=True), options)
-        combined = packet.copy(packet.pages + document.pages)
+        printouts = _printout_pages(library, routine, options)
+        combined = packet.copy(packet.pages + document.pages + printouts)
         data = finalize_pdf(combined.write_pdf(pdf_variant=options.variant, pdf_tags=True,
                                                pdf_identifier=b"rutinbyggaren-granskning"))
     return PdfOut(data, tuple(warnings))
@@ -88,6 +152,8 @@ def review_packet(root: Path, doc_id: str) -> PdfOut:
     assert routine is not None  # diff_routine raised otherwise
     packet = {"summary": _summary_rows(routine), "version": routine.document.version,
               "findings": _findings(result.diagnostics, routine),
-              "document_note": "Det återgivna dokumentet följer efter ändringarna."}
+              "printouts": printout_rows(routine, library),
+              "document_note": "Det återgivna dokumentet följer efter ändringarna, sist "
+                               "checklistan och fickkortet så som de skrivs ut."}
     out = _packet_pdf(redline_html(diff, "Granskningsunderlag", packet), library, routine)
     return out

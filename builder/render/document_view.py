@@ -8,6 +8,7 @@ from typing import Any
 from markupsafe import Markup
 
 from builder.dates import format_date_sv, has_expired
+from builder.derived import NOT_STATED, as_text
 from builder.markdown import render_inline, render_markdown
 from builder.model import (
     Arbetsrutin,
@@ -25,7 +26,7 @@ from builder.model import (
 )
 from builder.phone import format_phone_sv
 from builder.render import RenderContext
-from builder.wording import DRAFT_MARK, LETTERS, STATUS_LABELS
+from builder.wording import DRAFT_MARK, LETTERS, STATUS_LABELS, protocol_phrase
 
 WATERMARK_DRAFT = DRAFT_MARK
 WATERMARK_REVOKED = "UPPHÄVD"
@@ -139,10 +140,16 @@ def _css_key(label: str) -> str:
     return label.lower().replace(" ", "-").translate(str.maketrans("åäö", "aao"))
 
 
-def _who(responsible: str | NotStated | None, when: str | NotStated | None
-         ) -> dict[str, str | None]:
-    return {"responsible": None if responsible is None else shown(responsible),
-            "when": None if when is None else shown(when)}
+def when_label(when: str | None) -> str | None:
+    """"När:" unless the value already says it ("När uppdraget påbörjas"): no "När: När …"."""
+    if not when or when.strip().casefold().startswith("när "):
+        return None
+    return "När:"
+
+
+def _who(responsible: object, when: object) -> dict[str, str | None]:
+    owner, moment = as_text(responsible), as_text(when)
+    return {"responsible": owner, "when": moment, "when_label": when_label(moment)}
 
 
 def bullet_view(item: BulletItem) -> dict[str, Any]:
@@ -184,15 +191,18 @@ def step_view(number: int, step: Step) -> dict[str, Any]:
             "letter": LETTERS[i],
             "condition": render_inline(alt.condition) if alt.condition else None,
             "text": render_inline(alt.text),
-            **_who(alt.responsible, alt.when),
+            **_who(alt.responsible or (NOT_STATED if not step.responsible else None),
+                   alt.when),
         }
         for i, alt in enumerate(step.alternatives or [])
     ]
+    # A step's own text names who does it; unstated, it says so (the alternatives name theirs).
+    owner = step.responsible or (NOT_STATED if step.text else None)
     return {
         "number": number,
         "text": render_inline(step.text) if step.text else None,
         "alternatives": alternatives,
-        **_who(step.responsible, step.when),
+        **_who(owner, step.when),
     }
 
 
@@ -224,9 +234,10 @@ def flatten_sections(sections: list[Section], level: int = 2) -> list[dict[str, 
 
 
 def pdf_link(doc: Document) -> str:
-    """Relative link from one document's output folder to another's PDF (output layout:
-    output/<samverkansrutin-id>/<document-id>/<id>-v<version>.pdf)."""
-    return f"../{doc.id}/{doc.id}-v{doc.version}.pdf"
+    """Relative link from one document's output folder to another's stable page (output
+    layout: output/<samverkansrutin-id>/<document-id>/index.html), which always links the
+    current version: a Bilaga link never goes stale when the other document is revised."""
+    return f"../{doc.id}/index.html"
 
 
 def team_rows(ctx: RenderContext) -> list[dict[str, Any]]:
@@ -354,6 +365,24 @@ def status_view(ctx: RenderContext) -> dict[str, Any]:
     return {"status": doc.status, "watermark": watermark, "banners": banners, "expired": expired}
 
 
+def approval_statement(ctx: RenderContext) -> str:
+    """"Fastställd av Samordningsgruppen 29 maj 2026, § 4" from the ledger entry for this
+    version; for drafts the absence of a decision. The PDF shows it under its approval box,
+    the DOCX under its header table."""
+    from builder.governance.ledger import latest_approval
+
+    doc: Document = ctx.document
+    if not doc.is_approved:
+        return approval_hint(doc) or STATUS_LABELS[doc.status]
+    entry = latest_approval(ctx.library, doc.id)
+    if entry is not None and entry.version == doc.version:
+        return (f"Fastställd av {entry.body} {format_date_sv(entry.date)}, "
+                f"{protocol_phrase(entry.protocol)}")
+    if doc.approved_by and doc.approval_date:
+        return f"Fastställd av {doc.approved_by} {format_date_sv(doc.approval_date)}"
+    return STATUS_LABELS[doc.status]
+
+
 def head_view(ctx: RenderContext) -> dict[str, Any]:
     """What becomes PDF document metadata (title, author, subject, keywords, dates)."""
     doc: Document = ctx.document
@@ -406,6 +435,9 @@ def document_view(ctx: RenderContext, *, for_pdf: bool, css: Markup) -> dict[str
         "approval_box_id": APPROVAL_BOX_ID,
         "approval_box_end_id": APPROVAL_BOX_END_ID,
         "approval_hint": approval_hint(doc),
+        # A signed PDF's stamp says it; unsigned outputs say it in words under the box.
+        "approval_statement": approval_statement(ctx)
+        if doc.is_approved and not (for_pdf and ctx.options.sign) else None,
         "state": status_view(ctx),
         "follow_up": follow_up_view(doc),
         "preamble": render_markdown(doc.preamble) if doc.preamble else None,

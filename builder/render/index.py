@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
+import unicodedata
 from dataclasses import dataclass
 
+from builder.dates import format_date_sv
 from builder.governance.status import DocumentStatus, library_status
 from builder.load.library import Library
 from builder.model import Document, Samverkansrutin, shown
 from builder.options import BuildOptions
 from builder.render import RENDERERS, Artifact, DocumentOutputs
 from builder.render.html import inline_files, template_env
+from builder.render.printables.common import find_team
 from builder.wording import STATUS_LABELS
 
 ORPHANS = "ovriga"  # group for an arbetsrutin whose samverkansrutin is missing
@@ -67,7 +70,33 @@ class Group:
 
 
 def _day(value: dt.date | None) -> str:
-    return value.isoformat() if value else "–"
+    """Long Swedish dates, as every document says them (ISO only where machines read)."""
+    return format_date_sv(value)
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: "Kungälv" and "kungalv" match alike (index.js folds
+    the typed words the same way)."""
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _team_and_origin(status: DocumentStatus, library: Library) -> tuple[str, tuple[str, ...]]:
+    """"Närsjukvårdsteam (NSVT), Kungälvs sjukhus": the team, its abbreviation and where it
+    works from, so two teams of the same name tell apart; plus words for the search."""
+    routine = status.routine
+    team = find_team(routine, library)
+    doc = routine.document
+    words: list[str] = list(doc.glossary)
+    if team is None:
+        if isinstance(doc, Samverkansrutin):
+            words += [w for t in doc.teams for w in (t.abbreviation or "", *t.origins)]
+        return status.team or "–", tuple(words)
+    label = f"{team.name} ({team.abbreviation})" if team.abbreviation else team.name
+    if team.origins:
+        label += f", {', '.join(team.origins)}"
+    words += [team.abbreviation or "", *team.origins]
+    return label, tuple(words)
 
 
 def _links(outputs: DocumentOutputs | None, prefix: str) -> tuple[Link, ...]:
@@ -82,12 +111,12 @@ def _links(outputs: DocumentOutputs | None, prefix: str) -> tuple[Link, ...]:
         # A detached signature (.p7s) sits beside its document; only real siblings are numbered.
         documents = [f for f in files if not f.endswith((".p7s", *VARIANT_LABELS))]
         for name in files:
+            if name.endswith(".p7s"):
+                continue  # a verification file for `rutin verify`, not for staff
             label = FORMAT_LABELS.get(fmt, fmt)
             variant = next((v for suffix, v in VARIANT_LABELS.items() if name.endswith(suffix)),
                            None)
-            if name.endswith(".p7s"):
-                label += ", signatur"
-            elif variant is not None:
+            if variant is not None:
                 label = variant
             elif len(documents) > 1:
                 label += f" {documents.index(name) + 1}"
@@ -119,14 +148,16 @@ def issuer_and_scope(doc: Document) -> tuple[str | None, str | None]:
     return (", ".join(issuers) or None), ("; ".join(scope) or None)
 
 
-def _row(status: DocumentStatus, outputs: DocumentOutputs | None, prefix: str) -> Row:
+def _row(status: DocumentStatus, outputs: DocumentOutputs | None, prefix: str,
+         library: Library, group_title: str) -> Row:
     doc = status.routine.document
     kind = "Samverkansrutin" if isinstance(doc, Samverkansrutin) else "Arbetsrutin"
     marks = _marks(status)
-    team = status.team or "–"
+    team, words = _team_and_origin(status, library)
     issuer, scope = issuer_and_scope(doc)
-    search = " ".join([doc.title, doc.id, team, kind, STATUS_LABELS[doc.status], *marks,
-                       issuer or "", scope or ""]).lower()
+    organisation = doc.organisation or (library.organisation.name if library.organisation else "")
+    search = fold(" ".join([doc.title, doc.id, team, kind, STATUS_LABELS[doc.status], *marks,
+                            *words, group_title, organisation, issuer or "", scope or ""]))
     return Row(
         id=doc.id, title=doc.title, kind=kind, team=team, status=STATUS_LABELS[doc.status],
         version=doc.version, valid_from=_day(doc.valid_from), valid_to=_day(doc.valid_to),
@@ -152,9 +183,13 @@ def build_groups(library: Library, statuses: list[DocumentStatus],
         group = status.group if status.group in titles else ORPHANS
         if only is not None and group != only:
             continue
-        row = _row(status, by_id.get(status.routine.document.id), prefix)
+        row = _row(status, by_id.get(status.routine.document.id), prefix, library,
+                   titles.get(group, ""))
         grouped.setdefault(group, []).append(row)
-    order = sorted(grouped, key=lambda g: (g == ORPHANS, titles.get(g, "").casefold(), g))
+    approved = {s.group for s in statuses if s.routine.document.is_approved}
+    # Groups with a routine in force first: what staff may act on leads, drafts follow.
+    order = sorted(grouped, key=lambda g: (g == ORPHANS, g not in approved,
+                                           titles.get(g, "").casefold(), g))
     here = "" if only is None else "../"
     return [Group(g, titles.get(g, "Övriga rutiner"),
                   here + f"{g}/index.html" if g != ORPHANS else "", tuple(grouped[g]))
@@ -166,7 +201,7 @@ def _page(title: str, heading: str, groups: list[Group], home: str | None, organ
     template = template_env().get_template("index.html.j2")
     html = template.render(
         title=title, heading=heading, groups=groups, home=home, organisation=organisation,
-        today=today.isoformat(), css=inline_files(("index.css",)), script=inline_files(("index.js",)),
+        today=format_date_sv(today), css=inline_files(("index.css",)), script=inline_files(("index.js",)),
         total=sum(len(g.rows) for g in groups), own_page=home is not None,
     )
     return html.encode("utf-8")
@@ -180,6 +215,7 @@ def render_index(library: Library, outputs: list[DocumentOutputs],
     all_groups = build_groups(library, statuses, outputs, prefix="")
     artifacts = [Artifact("index.html", _page(f"Rutiner – {organisation}", "Rutiner", all_groups,
                                               None, organisation, options.today))]
+    artifacts += landing_pages(outputs, organisation)
     for group in all_groups:
         if group.id == ORPHANS:
             continue
@@ -189,3 +225,20 @@ def render_index(library: Library, outputs: list[DocumentOutputs],
             f"{group.title} – {organisation}", group.title, own, "../index.html",
             organisation, options.today)))
     return artifacts
+
+
+def landing_pages(outputs: list[DocumentOutputs], organisation: str) -> list[Artifact]:
+    """``<group>/<id>/index.html``: one stable address per document that always links its
+    current version (pocket-card QR codes and Bilaga links point here, never at a file name
+    that carries a version)."""
+    template = template_env().get_template("landing.html.j2")
+    pages = []
+    for output in outputs:
+        doc = output.routine.document
+        links = [Link(link.label, posixpath.relpath(link.href, output.folder), link.kind)
+                 for link in _links(output, "")]
+        html = template.render(doc=doc, status=STATUS_LABELS[doc.status], links=links,
+                               valid_from=_day(doc.valid_from), organisation=organisation,
+                               css=inline_files(("index.css",)))
+        pages.append(Artifact(f"{output.folder}/index.html", html.encode("utf-8")))
+    return pages

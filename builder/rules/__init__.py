@@ -101,6 +101,7 @@ def string_leaves(data: object, path: YamlPath = ()) -> Iterator[tuple[YamlPath,
 
 # Import the rule modules so their decorators register them (order = report order).
 from builder.rules import (  # noqa: F401
+    cardlines,
     content,
     followup,
     governance,

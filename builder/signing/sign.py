@@ -13,20 +13,22 @@ from contextlib import ExitStack, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from builder.dates import format_date_sv
 from builder.errors import SigningError
 from builder.model import stated
 from builder.paths import cache_dir
 from builder.render import Artifact, RenderContext
 from builder.signing.keys import TEST_TEXT, SigningKey, load_signing_key
+from builder.wording import protocol_phrase
 
 FIELD_NAME = "Signatur"
 # Custom document-info keys (WeasyPrint accepts only alphanumeric custom keys).
 META_ID, META_VERSION, META_HASH = "RutinId", "RutinVersion", "RutinSha256"
-NO_PROTOCOL = "protokoll ej angivet"
 DEJAVU_PATHS = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
@@ -94,13 +96,31 @@ def _wrap(text: str, width_pt: float, size: float, font_path: Path) -> list[str]
     return lines
 
 
-def stamp_text(signer_name: str, date: dt.date | str, protocol: str | None, test: bool) -> str:
-    """The stamp's words; the date is the approval date, so the stamp itself is reproducible."""
-    when = date.isoformat() if isinstance(date, dt.date) else date
-    proto = protocol.strip() if protocol and protocol.strip() else NO_PROTOCOL
-    if not proto.lower().startswith("protokoll"):
-        proto = f"protokoll {proto}"
-    text = f"Digitalt signerad av {signer_name}, {when}, {proto}"
+@lru_cache(maxsize=1)
+def signing_moment() -> dt.datetime:
+    """When this build signs, local Swedish time, to the minute: one moment per process, so
+    every document a build signs states the same time (the signature's own time is UTC)."""
+    return dt.datetime.now(ZoneInfo("Europe/Stockholm")).replace(second=0, microsecond=0)
+
+
+def _long_date(value: dt.date | str) -> str:
+    if isinstance(value, dt.date):
+        return format_date_sv(value)
+    try:
+        return format_date_sv(dt.date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+def stamp_text(signer_name: str, date: dt.date | str, protocol: str | None, test: bool,
+               signed_at: dt.datetime | None = None) -> str:
+    """The stamp's words: who decided, when and where it is recorded; then when the file was
+    signed (the signing time, not the decision date: the two differ). A test signature says
+    so first, on a line of its own."""
+    moment = signed_at or signing_moment()
+    decided = f"Fastställd av {signer_name} {_long_date(date)}, {protocol_phrase(protocol)}"
+    signed = f"Elektroniskt signerad {format_date_sv(moment.date())} {moment:%H:%M}"
+    text = f"{decided}\n{signed}"
     return f"{TEST_TEXT}\n{text}" if test else text
 
 
@@ -163,14 +183,17 @@ def _stamp_style(text: str, rect: tuple[int, int, int, int]) -> Any:
     left, middle = layout.AxisAlignment.ALIGN_MIN, layout.AxisAlignment.ALIGN_MID
     box_style = TextBoxStyle(
         font=_stamp_font_factory()(str(font), font_size=size), font_size=size,
-        leading=round(size * 1.2), text_color=(0.1, 0.1, 0.1),
+        leading=round(size * 1.2),
+        text_color=(0.6, 0.0, 0.0) if text.startswith(TEST_TEXT) else (0.1, 0.1, 0.1),
         box_layout_rule=layout.SimpleBoxLayoutRule(left, middle, margins=layout.Margins()),
     )
+    test = text.startswith(TEST_TEXT)
     return stamp.TextStampStyle(
         stamp_text="\n".join(lines).replace("%", "%%"),
         text_box_style=box_style,
-        border_width=1,
-        border_color=(0.25, 0.35, 0.55),
+        # A test signature is framed thick and red: nobody should mistake it for a real one.
+        border_width=3 if test else 1,
+        border_color=(0.75, 0.0, 0.0) if test else (0.25, 0.35, 0.55),
         background=None,
         inner_content_layout=layout.SimpleBoxLayoutRule(
             left, middle, margins=layout.Margins.uniform(margin)),  # type: ignore[no-untyped-call]

@@ -5,14 +5,17 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from builder.derived import NOT_STATED
 from builder.render import Artifact, RenderContext
 from builder.render.document_view import COPY_NOTICE
 from builder.render.printables.common import (
     ChecklistRow,
     checked_pdf,
+    checklist_items,
     checklist_rows,
     criteria_blocks,
     document_head,
+    find_team,
     render_template,
     validity_text,
 )
@@ -24,12 +27,18 @@ HEADER_FIELDS = (("patient", "Patient (initialer/ID)"), ("datum", "Datum"),
                  ("ansvarig", "Ansvarig"))
 
 
+CHOOSE_LABEL = "Välj det som gäller (kryssa för det som gjorts):"
+
+
 def checklist_html(ctx: RenderContext, rows: list[ChecklistRow], fillable: bool) -> str:
     """The checklist as HTML, with form fields when ``fillable``."""
     doc = ctx.document
     return render_template(
         "checklist.html.j2",
         doc=doc,
+        items=checklist_items(rows, find_team(ctx.routine, ctx.library)),
+        choose_label=CHOOSE_LABEL,
+        not_stated=NOT_STATED,
         rows=rows,
         criteria=criteria_blocks(doc),
         fillable=fillable,

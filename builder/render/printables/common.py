@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from builder.dates import format_date_sv
+from builder.derived import NOT_STATED, step_sources
 from builder.load.library import Library, RoutineFile
 from builder.load.safe_yaml import YamlPath
 from builder.markdown import render_inline
@@ -15,14 +16,11 @@ from builder.model import (
     Document,
     Samverkansrutin,
     Section,
-    Step,
     TeamEntry,
-    shown,
     stated,
 )
 from builder.render.document_view import criteria_rule
 from builder.render.html import template_env
-from builder.wording import LETTERS
 
 
 def checked_pdf(document_id: str, html: str, options: Any = None) -> bytes:
@@ -44,12 +42,13 @@ def render_template(name: str, **context: Any) -> str:
 
 
 def validity_text(document: Document) -> str:
-    """'Giltig från 1 juni 2026 till …', or the honest absence of a date for drafts."""
+    """'Giltigt från och med 1 juni 2026 …' (the seed's words, as the main document's header),
+    or the honest absence of a date for drafts."""
     if document.valid_from is None:
         return "Giltighetsdatum ej fastställt"
-    text = f"Giltig från {format_date_sv(document.valid_from)}"
+    text = f"Giltigt från och med {format_date_sv(document.valid_from)}"
     if document.valid_to is not None:
-        text += f" till {format_date_sv(document.valid_to)}"
+        text += f" till och med {format_date_sv(document.valid_to)}"
     return text
 
 
@@ -73,20 +72,22 @@ def find_team(routine: RoutineFile, library: Library) -> TeamEntry | None:
 
 @dataclass(frozen=True)
 class ChecklistRow:
-    """One checkable line: a step or one alternative (2a) of a step."""
+    """One checkable line: a step, one alternative (2a) of a step, or a step list's note."""
 
-    number: str  # "1", "2a"
+    number: str  # "1", "2a"; "" for a note
     condition: str | None  # the alternative's villkor ("Om …"), shown as "om … → …"
     text: str
     responsible: str
     when: str
     path: YamlPath  # where the step or alternative stands in the YAML (for R502)
     section: str  # heading of the section the step belongs to
+    kind: str = "steg"  # "steg", "alternativ" or "not"
+    group: str | None = None  # alternatives: the number of the step they belong to
 
     @property
     def field_id(self) -> str:
         """The form field (and row element) id of the row."""
-        return f"steg-{self.path_key}"
+        return f"steg-{self.path_key}" + ("-not" if self.kind == "not" else "")
 
     @property
     def path_key(self) -> str:
@@ -100,19 +101,6 @@ def _walk(sections: list[Section], path: YamlPath) -> list[tuple[Section, YamlPa
         found.append((section, path + (index,)))
         found.extend(_walk(section.subsections or [], path + (index, "underavsnitt")))
     return found
-
-
-def _step_rows(step: Step, number: int, path: YamlPath, heading: str) -> list[ChecklistRow]:
-    rows: list[ChecklistRow] = []
-    if step.text:
-        rows.append(ChecklistRow(str(number), None, step.text, shown(step.responsible, ""),
-                                 shown(step.when, ""), path, heading))
-    for letter, alt in zip(LETTERS, step.alternatives or [], strict=False):
-        rows.append(ChecklistRow(
-            f"{number}{letter}", alt.condition, alt.text,
-            shown(alt.responsible or step.responsible, ""), shown(alt.when or step.when, ""),
-            path + ("alternativ", LETTERS.index(letter)), heading))
-    return rows
 
 
 @dataclass(frozen=True)
@@ -141,16 +129,81 @@ def criteria_blocks(document: Document) -> list[CriteriaBlock]:
 
 
 def checklist_rows(document: Document) -> list[ChecklistRow]:
-    """Every step and alternative in document order, numbered per step list as in the PDF."""
-    rows: list[ChecklistRow] = []
-    for section, path in _walk(document.sections, ("avsnitt",)):
-        for index, step in enumerate(section.steps or []):
-            rows.extend(_step_rows(step, index + 1, path + ("steg", index), section.heading))
-    return rows
+    """Every step, alternative and step-list note in document order, numbered as in the PDF."""
+    return [ChecklistRow(s.number, s.condition, s.text, s.responsible or "", s.when or "",
+                         s.path, s.section, s.kind, s.group)
+            for s in step_sources(document)]
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """What the checklist prints as one block: a step or note, or a "välj det som gäller"
+    group of alternatives with one date and signature for the group."""
+
+    rows: tuple[ChecklistRow, ...]
+    number: str  # the step number; "" for a note
+    kind: str  # "steg", "grupp" or "not"
+    section: str
+    performed_by: str | None  # another party does it: "utförs av …", no signature for us
+    others: tuple[str | None, ...] = ()  # per row: the other party that performs it, if any
+
+    @property
+    def field_id(self) -> str:
+        """The id of the item's first row, or of the group's head row."""
+        return self.rows[0].field_id if self.kind != "grupp" else f"grupp-{self.rows[0].path_key}"
+
+
+def _names(team: TeamEntry | None) -> set[str]:
+    if team is None:
+        return set()
+    names = {team.name, team.id} | ({team.abbreviation} if team.abbreviation else set())
+    if team.abbreviation:
+        names.add(f"{team.name} ({team.abbreviation})")
+    return {n.casefold() for n in names}
+
+
+def _other_party(row: ChecklistRow, ours: set[str]) -> str | None:
+    """The owner when it is another party than the team the checklist is for."""
+    owner = row.responsible.strip()
+    if not ours or not owner or owner == NOT_STATED or owner.casefold() in ours:
+        return None
+    return owner
+
+
+def checklist_items(rows: list[ChecklistRow], team: TeamEntry | None) -> list[ChecklistItem]:
+    """Rows grouped for print: alternatives of one step together, each item told whether
+    another party performs it (then it carries no date or signature line for us)."""
+    ours = _names(team)
+    items: list[ChecklistItem] = []
+    for item in _group(rows, ours):
+        others = tuple(_other_party(r, ours) for r in item.rows)
+        items.append(ChecklistItem(item.rows, item.number, item.kind, item.section,
+                                   item.performed_by, others))
+    return items
+
+
+def _group(rows: list[ChecklistRow], ours: set[str]) -> list[ChecklistItem]:
+    items: list[ChecklistItem] = []
+    for row in rows:
+        if row.kind == "alternativ" and items and items[-1].kind == "grupp" \
+                and items[-1].number == row.group and items[-1].section == row.section:
+            group = items[-1].rows + (row,)
+            owners = {_other_party(r, ours) for r in group}
+            shared = owners.pop() if len(owners) == 1 else None
+            items[-1] = ChecklistItem(group, items[-1].number, "grupp", row.section, shared)
+            continue
+        if row.kind == "alternativ":
+            items.append(ChecklistItem((row,), row.group or "", "grupp", row.section,
+                                       _other_party(row, ours)))
+        else:
+            items.append(ChecklistItem((row,), row.number, row.kind, row.section,
+                                       _other_party(row, ours)))
+    return items
 
 
 def publication_link(routine: RoutineFile, library: Library) -> str | None:
-    """``<publicerings_url>/<group>/<id>/``: where the current version is published."""
+    """``<publicerings_url>/<group>/<id>/``: the stable page that links the current version
+    (the build writes it as ``<group>/<id>/index.html``); None without a real address."""
     organisation = library.organisation
     if organisation is None or not organisation.publication_url:
         return None

@@ -15,7 +15,9 @@ from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Document, shown, stated
 from builder.phone import format_phone_sv
 from builder.render import Artifact, RenderContext
+from builder.render.document_view import EXAMPLE_MARK
 from builder.render.printables.common import (
+    ChecklistRow,
     CriteriaBlock,
     checked_pdf,
     checklist_rows,
@@ -29,7 +31,10 @@ from builder.render.printables.common import (
 from builder.render.printables.imposition import CARD, impose
 from builder.render.printables.sheet import impose_cards
 
-MAX_POINTS_FROM_STEPS = 6  # the issue: "the 3–6 most important points"
+MAX_POINTS_FROM_STEPS = 6
+# At 8 pt a face holds about four two-line points below its band.
+FRONT_POINTS = 4
+BACK_POINTS = 4  # at most this many continue on the back, above contacts and version  # the issue: "the 3–6 most important points"
 PX_PER_MM = 96 / 25.4  # WeasyPrint lays out in CSS pixels
 
 
@@ -52,11 +57,25 @@ class CardContent:
     abbreviation: str | None
     points: tuple[str, ...]
     follow_up_owner: str | None
+    follow_up_example: bool  # the owner is an example awaiting the team's decision
     contacts: tuple[CardContact, ...]
     version: str
     validity: str
     draft: bool
     qr_url: str | None
+
+    @property
+    def front_points(self) -> tuple[str, ...]:
+        """Up to four points. Past eight no back holds the rest either: all stay on the
+        front and R501 asks the author to shorten them."""
+        if FRONT_POINTS < len(self.points) <= FRONT_POINTS + BACK_POINTS:
+            return self.points[:FRONT_POINTS]
+        return self.points
+
+    @property
+    def back_points(self) -> tuple[str, ...]:
+        """Points past the front's room continue on the back, above the contacts."""
+        return self.points[len(self.front_points):]
 
     @property
     def key(self) -> str:
@@ -79,13 +98,28 @@ def wants_card(routine: RoutineFile) -> bool:
 
 
 def _points(routine: RoutineFile) -> tuple[str, ...]:
+    """The author's short forms, or every step, alternative and note with its condition.
+
+    Derived points keep every condition; past six, the card says how many steps it leaves
+    to the routine rather than dropping them silently.
+    """
     card = routine.document.pocket_card
     if card is not None and card.points:
-        return tuple(card.points)
+        return tuple(p if isinstance(p, str) else p.text for p in card.points)
     # Inclusion criteria first (who the routine is for), stated once with their rule.
     criteria = tuple(_criteria_point(b) for b in criteria_blocks(routine.document))
-    rows = checklist_rows(routine.document)[:max(0, MAX_POINTS_FROM_STEPS - len(criteria))]
-    return criteria + tuple(f"{r.condition} → {r.text}" if r.condition else r.text for r in rows)
+    rows = checklist_rows(routine.document)
+    room = max(0, MAX_POINTS_FROM_STEPS - len(criteria))
+    points = [_row_point(r) for r in rows[:room]]
+    if len(rows) > room:
+        points.append(f"… och {len(rows) - room} steg till: se rutinen.")
+    return criteria + tuple(points)
+
+
+def _row_point(row: ChecklistRow) -> str:
+    """A step as a card line: its number (to find it in the routine) and its condition."""
+    text = f"{row.condition} → {row.text}" if row.condition else row.text
+    return f"{row.number}. {text}" if row.number else text
 
 
 def _criteria_point(block: CriteriaBlock) -> str:
@@ -143,6 +177,7 @@ def card_content(routine: RoutineFile, library: Library) -> CardContent | None:
         points=points,
         follow_up_owner=shown(doc.follow_up.responsible) if doc.follow_up
         and doc.follow_up.responsible else None,
+        follow_up_example=bool(doc.follow_up and doc.follow_up.example),
         contacts=contacts, version=doc.version, validity=validity_text(doc),
         draft=doc.is_draft, qr_url=url,
     )
@@ -151,7 +186,8 @@ def card_content(routine: RoutineFile, library: Library) -> CardContent | None:
 def cards_html(cards: list[CardContent], mode: str, meta: dict[str, str]) -> str:
     """``mode``: "single" (85 × 55 mm pages, front then back per card) or "measure"; the A4
     sheet is imposed from the single cards' PDF (builder.render.printables.sheet)."""
-    return render_template("pocketcard.html.j2", cards=cards, mode=mode, meta=meta)
+    return render_template("pocketcard.html.j2", cards=cards, mode=mode, meta=meta,
+                           example_mark=EXAMPLE_MARK)
 
 
 def render_pocketcard(ctx: RenderContext) -> list[Artifact]:

@@ -31,6 +31,13 @@ def receipt_html(ctx: RenderContext, pages: int = PAGES) -> str:
 
 
 def render_receipt(ctx: RenderContext) -> list[Artifact]:
-    """``<stem>-laskvittens.pdf``: title, version, validity and 20 rows to sign (PDF/A)."""
+    """``<stem>-laskvittens.pdf``: title, version, validity and 20 rows to sign (PDF/A).
+
+    Only for a routine in force (fastställd): staff attest that they have read what applies,
+    and a draft does not apply yet. A "för kännedom" receipt for drafts was the alternative;
+    it would collect signatures nobody may act on, and a new version needs new ones anyway.
+    """
+    if not ctx.document.is_approved:
+        return []
     data = checked_pdf(ctx.document.id, receipt_html(ctx))
     return [Artifact(f"{ctx.stem}-laskvittens.pdf", data)]

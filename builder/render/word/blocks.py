@@ -17,12 +17,14 @@ from builder.dates import format_date_sv
 from builder.model import Arbetsrutin, Document, FollowUp, Samverkansrutin, shown
 from builder.render import RenderContext
 from builder.render.document_view import (
-    CHANGES_HEADING,
     EXAMPLE_MARK,
-    FIRST_VERSION_HEADING,
     MISSING,
     metadata_rows,
+    revision_view,
+    team_rows,
 )
+from builder.render.word.house_style import TABLE_STYLE
+from builder.render.word.markdown import word_text
 from builder.render.word.ooxml import shade_cell
 from builder.wording import STATUS_LABELS
 
@@ -50,14 +52,14 @@ def _repeat_header(row: Any) -> None:
 def add_table(doc: DocxDocument, headers: Sequence[str], rows: Sequence[Sequence[str]],
               widths_mm: Sequence[float]) -> Any:
     """A grid table with a shaded, repeating header row."""
-    table = doc.add_table(rows=1, cols=len(headers), style="Table Grid")
+    table = doc.add_table(rows=1, cols=len(headers), style=TABLE_STYLE)
     for cell, header in zip(table.rows[0].cells, headers, strict=True):
         cell.paragraphs[0].add_run(header).bold = True
         shade_cell(cell, HEAD_FILL)
     _repeat_header(table.rows[0])
     for values in rows:
         for cell, value in zip(table.add_row().cells, values, strict=False):
-            cell.paragraphs[0].add_run(value)
+            cell.paragraphs[0].add_run(word_text(value))
     _set_widths(table, widths_mm)
     doc.add_paragraph()
     return table
@@ -68,19 +70,20 @@ def add_metadata_table(doc: DocxDocument, ctx: RenderContext) -> None:
     fields = [(row["label"], row["value"]) for row in metadata_rows(ctx)]
     if len(fields) % 2:
         fields.append(("", ""))
-    table = doc.add_table(rows=len(fields) // 2, cols=2, style="Table Grid")
+    table = doc.add_table(rows=len(fields) // 2, cols=2, style=TABLE_STYLE)
     for index, (label, value) in enumerate(fields):
         cell = table.cell(index // 2, index % 2)
         cell.paragraphs[0].style = doc.styles["Etikett"]
         cell.paragraphs[0].add_run(label)
-        cell.add_paragraph(value, style="Metadatavärde")
+        cell.add_paragraph(word_text(value), style="Metadatavärde")
     _set_widths(table, (TEXT_WIDTH_MM / 2, TEXT_WIDTH_MM / 2))
     doc.add_paragraph()
 
 
 def add_follow_up_box(doc: DocxDocument, follow_up: FollowUp, team: str | None = None) -> None:
+    # The heading is the PDF's ("Uppföljning"); ``team`` is kept for callers that name it.
     """Ansvarig, hur and när for follow-up, shaded and headed, near the top (rule R201)."""
-    table = doc.add_table(rows=4, cols=2, style="Table Grid")
+    table = doc.add_table(rows=4, cols=2, style=TABLE_STYLE)
     _set_widths(table, (35, TEXT_WIDTH_MM - 35))
     head = table.cell(0, 0).merge(table.cell(0, 1))
     title = head.paragraphs[0].add_run(f"Uppföljning – {team}" if team else "Uppföljning")
@@ -94,7 +97,7 @@ def add_follow_up_box(doc: DocxDocument, follow_up: FollowUp, team: str | None =
     for row, (label, value) in zip(table.rows[1:], values, strict=False):
         label_cell, value_cell = row.cells
         label_cell.paragraphs[0].add_run(label).bold = True
-        value_cell.paragraphs[0].add_run(shown(value or None, MISSING))
+        value_cell.paragraphs[0].add_run(word_text(shown(value)) if value else MISSING)
         shade_cell(label_cell, BOX_FILL)
         shade_cell(value_cell, BOX_FILL)
     doc.add_paragraph()
@@ -111,18 +114,13 @@ def team_routines(ctx: RenderContext, sam: Samverkansrutin) -> dict[str, Arbetsr
 
 
 def add_team_table(doc: DocxDocument, ctx: RenderContext, sam: Samverkansrutin) -> None:
-    """The Team table: each team, its abbreviation, base and arbetsrutin."""
-    routines = team_routines(ctx, sam)
-    rows = []
-    for team in sam.teams:
-        routine = routines.get(team.id)
-        title = routine.title if routine else team.routine_title
-        if not team.own_routine:
-            title = "Ingen egen arbetsrutin"
-        rows.append((team.name, team.abbreviation or MISSING, ", ".join(team.origins) or MISSING,
-                     title or MISSING))
+    """The PDF's "Team som omfattas" table, from the same view rows (team, förkortning, utgår
+    från); each team's arbetsrutin is listed under Bilagor, as in the PDF."""
+    rows = [(t["name"] + (f" ({t['own_routine'].lower()})" if t["own_routine"] else ""),
+             t["abbreviation"], t["based_at"]) for t in team_rows(ctx)]
     doc.add_heading("Team som omfattas", level=1)
-    add_table(doc, ("Team", "Förkortning", "Utgår från", "Arbetsrutin"), rows, (45, 25, 30, 60))
+    # Widths leave every header word whole at 9 pt ("Förkortning" broke at 25 mm, 11 pt).
+    add_table(doc, ("Team", "Förkortning", "Utgår från"), rows, (70, 35, 55))
 
 
 def add_hyperlink(paragraph: Paragraph, text: str, target: str) -> None:
@@ -136,8 +134,9 @@ def add_hyperlink(paragraph: Paragraph, text: str, target: str) -> None:
 
 
 def docx_link(document: Document) -> str:
-    """Relative link to another document's DOCX (output/<group>/<document-id>/<stem>.docx)."""
-    return f"../{document.id}/{document.id}-v{document.version}.docx"
+    """Relative link to another document's stable page (output/<group>/<document-id>/
+    index.html), which always links its current version, as the PDF's Bilaga links do."""
+    return f"../{document.id}/index.html"
 
 
 def _detail(document: Document | None) -> str:
@@ -168,13 +167,13 @@ def appendix_entries(ctx: RenderContext) -> list[tuple[str, str | None]]:
 
 
 def add_appendices(doc: DocxDocument, ctx: RenderContext) -> None:
-    """Bilagor, each linked to its DOCX beside this one where the library holds it."""
+    """Bilagor as the PDF lists them (document view rows), each linked to its DOCX."""
     entries = appendix_entries(ctx)
     if not entries:
         return
     doc.add_heading("Bilagor", level=1)
     for number, (text, link) in enumerate(entries, start=1):
-        paragraph = doc.add_paragraph(f"Bilaga {number}. ")
+        paragraph = doc.add_paragraph(f"{number}. ")
         if link:
             add_hyperlink(paragraph, text, link)
         else:
@@ -182,19 +181,31 @@ def add_appendices(doc: DocxDocument, ctx: RenderContext) -> None:
 
 
 def add_glossary(doc: DocxDocument, document: Document) -> None:
-    """The glossary (Begrepp och förkortningar), when the document has one."""
+    """Term and meaning side by side, as the PDF's list (no header row)."""
     if not document.glossary:
         return
     doc.add_heading("Begrepp och förkortningar", level=1)
-    add_table(doc, ("Begrepp", "Förklaring"), list(document.glossary.items()), (40, 120))
+    table = doc.add_table(rows=0, cols=2, style=TABLE_STYLE)
+    for term, meaning in document.glossary.items():
+        term_cell, meaning_cell = table.add_row().cells
+        term_cell.paragraphs[0].add_run(term).bold = True
+        meaning_cell.paragraphs[0].add_run(word_text(meaning))
+    _set_widths(table, (40, 120))
+    doc.add_paragraph()
 
 
 def add_revisions(doc: DocxDocument, document: Document) -> None:
-    """The revision history, newest first, when the document has one."""
+    """The newest change in a sentence, older ones in a table, as the PDF."""
     if not document.revisions:
         return
-    # A first version has no previous one to differ from (issue 12, point 3).
-    older = len(document.revisions) > 1
-    doc.add_heading(CHANGES_HEADING if older else FIRST_VERSION_HEADING, level=1)
-    rows = [(r.version, format_date_sv(r.date), r.description) for r in document.revisions]
-    add_table(doc, ("Version", "Datum", "Ändring"), rows, (20, 35, 105))
+    view = revision_view(document)
+    assert view is not None
+    doc.add_heading(view["heading"], level=1)
+    newest, *older = document.revisions
+    paragraph = doc.add_paragraph()
+    paragraph.add_run(f"Version {newest.version}, {format_date_sv(newest.date)}:").bold = True
+    paragraph.add_run(f" {word_text(newest.description)}")
+    if older:
+        doc.add_paragraph("Tidigare versioner", style="Etikett")
+        rows = [(r.version, format_date_sv(r.date), word_text(r.description)) for r in older]
+        add_table(doc, ("Version", "Datum", "Ändring"), rows, (20, 35, 105))

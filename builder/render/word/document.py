@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import Any
 
 import docx
 from docx.document import Document as DocxDocument
@@ -13,16 +14,18 @@ from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from builder.dates import format_date_sv
-from builder.model import Alternative, Document, NotStated, Samverkansrutin, Section, Step, stated
+from builder.model import Alternative, Document, Samverkansrutin, Section, Step, stated
 from builder.render import Artifact, RenderContext
 from builder.render.document_view import (
     COPY_NOTICE,
     EXPIRED_BANNER,
     NOTE_PREFIXES,
+    approval_statement,
     head_view,
     status_view,
+    step_view,
 )
+from builder.render.printables.common import validity_text
 from builder.render.word.blocks import (
     add_appendices,
     add_follow_up_box,
@@ -37,7 +40,8 @@ from builder.render.word.content import (
     add_section_body,
     add_text_after,
 )
-from builder.render.word.markdown import add_inline, add_markdown
+from builder.render.word.house_style import apply_house_style
+from builder.render.word.markdown import add_inline, add_markdown, word_text
 from builder.render.word.ooxml import (
     add_field,
     add_step_numbering,
@@ -46,9 +50,9 @@ from builder.render.word.ooxml import (
     reproducible_zip,
     set_language,
     set_numbering,
-    set_update_fields,
     shade_paragraph,
 )
+from builder.wording import STATUS_LABELS
 
 LANGUAGE = "sv-SE"
 MARK_COLOR = RGBColor(0xC0, 0x00, 0x00)
@@ -103,7 +107,7 @@ def _add_styles(doc: DocxDocument) -> None:
     """Named styles for what the routine marks out, so authors can restyle them in Word."""
     styles = doc.styles
     set_language(doc, LANGUAGE)
-    set_update_fields(doc)
+    apply_house_style(doc)
     drop_thumbnail(doc)
     for name in ("Header", "Footer"):
         tabs = styles[name].paragraph_format.tab_stops
@@ -140,12 +144,13 @@ def _add_header_footer(doc: DocxDocument, ctx: RenderContext) -> None:
     document, section = ctx.document, doc.sections[0]
     header = section.header.paragraphs[0]
     header.add_run(document.title).font.color.rgb = GREY
-    header.add_run(f"\tVersion {document.version}").font.color.rgb = GREY
+    status = STATUS_LABELS[document.status]
+    header.add_run(f"\tVersion {document.version} · {status}").font.color.rgb = GREY
     for mark in header_marks(ctx):
         run = section.header.add_paragraph(style="Header").add_run(mark)
         run.bold, run.font.size, run.font.color.rgb = True, Pt(12), MARK_COLOR
     footer = section.footer.paragraphs[0]
-    validity = f" · Giltigt från och med {format_date_sv(document.valid_from)}"
+    validity = f" · {validity_text(document)}"
     footer.add_run(f"Version {document.version}{validity if document.valid_from else ''}\tSida ")
     add_field(footer, "PAGE")
     footer.add_run(" av ")
@@ -157,30 +162,23 @@ def _add_front(out: _Out, ctx: RenderContext) -> None:
     """Metadata block, title, status banners and follow-up box: what page 1 opens with."""
     document, doc = ctx.document, out.doc
     add_metadata_table(doc, ctx)
+    statement = approval_statement(ctx)
+    paragraph = doc.add_paragraph(style="Etikett")
+    paragraph.add_run("Godkännande: ").bold = True
+    paragraph.add_run(statement)
     # The issuing organisation on every document (the PDF's masthead), above the title.
     organisation = document.organisation or (
         ctx.library.organisation.name if ctx.library.organisation else None)
     if organisation:
         doc.add_paragraph().add_run(organisation).bold = True
-    doc.add_paragraph(document.title, style="Title")
-    for banner in status_view(ctx)["banners"]:
+    for banner in status_view(ctx)["banners"]:  # above the title, as in the PDF
         run = doc.add_paragraph().add_run(banner)
         run.bold, run.font.color.rgb = True, MARK_COLOR
+    doc.add_paragraph(word_text(document.title), style="Title")
     if document.follow_up is not None:
-        add_follow_up_box(doc, document.follow_up, _follow_up_team(document))
+        add_follow_up_box(doc, document.follow_up)
     if document.preamble:
         add_markdown(doc, document.preamble, out.new_list)
-
-
-def _follow_up_team(document: Document) -> str | None:
-    """The team a samverkansrutin's own follow-up belongs to (the Kungälv seed: NSVT)."""
-    team_id = document.follow_up.team if document.follow_up else None
-    if not isinstance(document, Samverkansrutin) or team_id is None:
-        return None
-    team = next((t for t in document.teams if t.id == team_id), None)
-    if team is None:
-        return None
-    return f"{team.name} ({team.abbreviation})" if team.abbreviation else team.name
 
 
 def _add_section(out: _Out, section: Section, level: int) -> None:
@@ -197,9 +195,15 @@ def _add_section(out: _Out, section: Section, level: int) -> None:
         _add_section(out, subsection, level + 1)
 
 
-def _detail(responsible: str | NotStated | None, when: str | NotStated | None) -> str:
-    parts = [f"Ansvarig: {responsible}" if responsible else "", f"När: {when}" if when else ""]
-    return " · ".join(part for part in parts if part)
+def _detail(who: dict[str, Any]) -> str:
+    """"Ansvarig: … · När: …" as the document view gives it to the PDF (one wording)."""
+    parts = []
+    if who.get("responsible"):
+        parts.append(f"Ansvarig: {who['responsible']}")
+    if who.get("when"):
+        parts.append(f"{who['when_label']} {who['when']}" if who.get("when_label")
+                     else str(who["when"]))
+    return " · ".join(parts)
 
 
 def _add_detail(paragraph: Paragraph, text: str) -> None:
@@ -211,36 +215,38 @@ def _add_detail(paragraph: Paragraph, text: str) -> None:
     paragraph.add_run(text, style="Stegdetalj")
 
 
-def _shared_responsible(alternatives: list[Alternative]) -> str | NotStated | None:
-    owners = {alternative.responsible for alternative in alternatives}
-    return owners.pop() if len(owners) == 1 else None
-
-
 def _add_steps(out: _Out, steps: list[Step]) -> None:
-    """Numbered steps with Word numbering; alternatives as 2a, 2b, 2c on level 1."""
+    """Numbered steps with Word numbering; alternatives as 2a, 2b, 2c on level 1, each with
+    its own owner, as the PDF shows them (builder.render.document_view.step_view)."""
     num_id = out.new_list()
-    for step in steps:
+    for number, step in enumerate(steps, start=1):
+        view = step_view(number, step)
         paragraph = out.doc.add_paragraph(style="List Number")
         set_numbering(paragraph, num_id, 0)
-        alternatives = step.alternatives or []
-        # A step made only of alternatives names its common owner once, on the step line.
-        shared = None if step.text else _shared_responsible(alternatives)
         if step.text:
             add_inline(paragraph, step.text)
-        _add_detail(paragraph, _detail(step.responsible or shared, step.when))
-        for alternative in alternatives:
-            _add_alternative(out, num_id, alternative, shared)
+        for alternative, alt_view in zip(step.alternatives or [], view["alternatives"], strict=True):
+            _add_alternative(out, num_id, alternative, alt_view)
+        if step.alternatives:
+            # The step's own who/when follows its alternatives, as in the PDF.
+            detail = _detail(view)
+            if detail:
+                _add_detail(out.doc.add_paragraph(style="List Continue"), detail)
+        else:
+            _add_detail(paragraph, _detail(view))
 
 
 def _add_alternative(out: _Out, num_id: int, alternative: Alternative,
-                     shared: str | NotStated | None) -> None:
+                     view: dict[str, Any]) -> None:
     paragraph = out.doc.add_paragraph(style="List Number 2")
     set_numbering(paragraph, num_id, 1)
     if alternative.condition:
-        paragraph.add_run(f"{alternative.condition} ").bold = True
+        add_inline(paragraph, alternative.condition)
+        for run in paragraph.runs:
+            run.italic = True
+        paragraph.add_run(" → ")
     add_inline(paragraph, alternative.text)
-    owner = None if alternative.responsible == shared else alternative.responsible
-    _add_detail(paragraph, _detail(owner, alternative.when))
+    _add_detail(paragraph, _detail(view))
 
 
 def _add_note(doc: DocxDocument, note: str) -> None:

@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from builder.render.word.ooxml import set_numbering
+from builder.typography import keep_together_text, swedish_quotes
 
 CODE_FONT = "Consolas"
 
@@ -23,9 +24,14 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "typographer": False})
 
 
+def word_text(text: str) -> str:
+    """Routine text with the typography every output shares (builder.typography)."""
+    return keep_together_text(swedish_quotes(text))
+
+
 def add_inline(paragraph: Paragraph, text: str) -> None:
     """One line of Markdown (bold, italic, code, links) as runs appended to ``paragraph``."""
-    for token in _parser().parseInline(text):
+    for token in _parser().parseInline(word_text(text)):
         add_runs(paragraph, token.children or [])
 
 
@@ -119,7 +125,7 @@ def add_markdown(container: Any, text: str, new_list: Callable[[], int]) -> None
     list starts again at 1 with real Word numbering.
     """
     state = _State(container, new_list)
-    for token in _parser().parse(text):
+    for token in _parser().parse(word_text(text)):
         kind = token.type
         if kind in ("bullet_list_open", "ordered_list_open"):
             _open_list(state, token)
