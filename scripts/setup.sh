@@ -17,6 +17,8 @@ if [ "${RUTIN_FOR_TESTS:-0}" = "1" ]; then
   # certutil from libnss3-tools) and a PKCS#11 token (softhsm2, pkcs11-tool from opensc).
   DEBIAN_PACKAGES="$DEBIAN_PACKAGES chromium libatomic1 libreoffice-writer-nogui"
   DEBIAN_PACKAGES="$DEBIAN_PACKAGES python3-uno softhsm2 opensc libnss3-tools"
+  # The pre-commit test clones this repository; a minimal Debian has no git (seen in debootstrap).
+  command -v git >/dev/null 2>&1 || DEBIAN_PACKAGES="$DEBIAN_PACKAGES git"
   # yaml-language-server runs on Node.js >= 18 (Debian 12's nodejs); a newer node on PATH is fine.
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     DEBIAN_PACKAGES="$DEBIAN_PACKAGES nodejs npm"
