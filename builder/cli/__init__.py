@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Iterable
 
@@ -14,8 +15,39 @@ from builder.errors import RutinError
 install_swedish_messages()  # before the decorators below, which read Click's help texts
 
 
+# Each command lives in its own module (name → module under builder.cli) and registers itself
+# on `cli` when imported. Only the command that runs is imported, so `rutin check` and a no-op
+# `rutin build` never load what other commands need (WeasyPrint, pikepdf, signing, the server).
+COMMAND_MODULES = {
+    "approve": "approve",
+    "build": "build",
+    "check": "check",
+    "diff": "diff",
+    "import": "import_",
+    "new": "new",
+    "review": "review",
+    "schema": "schema",
+    "serve": "serve",
+    "status": "status",
+    "verify": "verify",
+}
+
+
 class RutinGroup(click.Group):
-    """Turns the errors of builder.errors into Click's: a message and an exit code, no traceback."""
+    """Turns the errors of builder.errors into Click's: a message and an exit code, no traceback.
+
+    Commands are imported on first use (see COMMAND_MODULES).
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, without importing the commands."""
+        return sorted(set(super().list_commands(ctx)) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command called ``cmd_name``, importing its module the first time."""
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(f"builder.cli.{COMMAND_MODULES[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> object:
         """Run the command; a RutinError becomes a usage error (exit 2) or an error (exit 1)."""
@@ -54,18 +86,3 @@ def main() -> None:
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
 
-
-# Each command lives in its own module and registers itself on `cli`.
-from builder.cli import (  # noqa: F401  # noqa: E402,F401  (approval ledger, redline)
-    approve,
-    build,
-    check,
-    diff,
-    import_,
-    new,
-    review,
-    schema,
-    serve,
-    status,
-    verify,
-)

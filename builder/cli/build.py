@@ -9,16 +9,8 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
-from builder.build.run import run_build
+from builder.build.run import BuildResult, run_build
 from builder.cli import cli
 from builder.cli.check import parse_today
 from builder.cli.recovery import finish_interrupted_decisions
@@ -39,6 +31,29 @@ def parse_formats(value: str | None) -> tuple[str, ...]:
                 f"okänt format '{name}'; välj bland {', '.join(ALL_FORMATS)}")
         chosen.append(fmt)
     return tuple(dict.fromkeys(chosen))
+
+
+def build_with_bar(path: Path, options: BuildOptions, prune: bool,
+                   console: Console) -> BuildResult:
+    """Build with a progress bar that says how long is left (rich estimates from the pace)."""
+    from rich.progress import (  # only a build shown on a terminal needs it
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(TextColumn("Bygger"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("kvar"), TimeRemainingColumn(), console=console,
+                  transient=True) as bar:
+        task = bar.add_task("bygger", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return run_build(path, options, progress=advance, prune=prune)
 
 
 @cli.command()
@@ -68,17 +83,10 @@ def build(ctx: click.Context, path: Path, output: Path, formats: str | None, ify
     finish_interrupted_decisions(path)
     console = Console(stderr=True, highlight=False)
     started = time.perf_counter()
-    show_bar = not quiet and sys.stderr.isatty()
-    # A long build shows how long it has left (rich estimates from the pace so far).
-    with Progress(TextColumn("Bygger"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("kvar"), TimeRemainingColumn(), console=console, transient=True,
-                  disable=not show_bar) as bar:
-        task = bar.add_task("bygger", total=None)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        result = run_build(path, options, progress=advance, prune=prune)
+    if not quiet and sys.stderr.isatty():
+        result = build_with_bar(path, options, prune, console)
+    else:
+        result = run_build(path, options, prune=prune)
     for note in result.recovered:
         console.print(note, style="yellow")
     for diagnostic in result.diagnostics:

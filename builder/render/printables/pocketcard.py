@@ -6,9 +6,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Any
-
-import segno
+from typing import TYPE_CHECKING, Any
 
 from builder.layout import FaceMeasure
 from builder.load.library import Library, RoutineFile
@@ -29,7 +27,9 @@ from builder.render.printables.common import (
     validity_text,
 )
 from builder.render.printables.imposition import CARD, impose
-from builder.render.printables.sheet import impose_cards
+
+if TYPE_CHECKING:  # segno and the sheet's pikepdf load when a card is drawn, not on `rutin check`
+    import segno
 
 MAX_POINTS_FROM_STEPS = 6
 # At 8 pt a face holds about four two-line points below its band.
@@ -130,6 +130,8 @@ def _criteria_point(block: CriteriaBlock) -> str:
 
 def qr_code(url: str) -> segno.QRCode:
     """The QR code for ``url`` (error correction level M)."""
+    import segno
+
     return segno.make(url, error="m", micro=False)
 
 
@@ -197,6 +199,8 @@ def render_pocketcard(ctx: RenderContext) -> list[Artifact]:
         return []
     meta = document_head(ctx.document, "Fickkort", ctx.options.epoch)
     single = checked_pdf(card.doc_id, cards_html([card], "single", meta))
+    from builder.render.printables.sheet import impose_cards
+
     # The sheet reuses the laid-out card ten times instead of laying it out ten times.
     sheet = impose_cards(single, f"{ctx.document.title} – fickkort, A4-ark",
                          slots=[0] * impose().capacity)
