@@ -5,6 +5,7 @@ reports every signer."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,7 +53,8 @@ def library(ca: Issued, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Li
     (root / "rot.pem").write_bytes(ca.pem)
     organisation = (root / "organisation.yaml").read_text(encoding="utf-8")
     start = organisation.index("godkännande_organ:")
-    end = organisation.index("\n# Pocket cards")
+    # The block ends at the first line after it that is neither indented nor a list item.
+    end = next(m.start() for m in re.finditer(r"\n(?![ -])", organisation) if m.start() > start)
     bodies = ["godkännande_organ:", "  - id: samordningsgruppen", "    namn: Samordningsgruppen",
               f"    parter: [{', '.join(PARTIES)}]"]
     with pytest.MonkeyPatch.context() as mp:
@@ -116,13 +118,14 @@ def test_removing_the_second_update_leaves_the_first_valid(signed_pdf: Path, ca:
 
 
 def test_stamps_list_every_body(signed_pdf: Path) -> None:
+    """Each co-signing party stamps its own box: "Fastställd av <party> …"."""
     pdf = pikepdf.open(signed_pdf)
     pdf.flatten_annotations("all")
     out = io.BytesIO()
     pdf.save(out)
     text = " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(out).pages)
     for name in PARTIES.values():
-        assert f"Digitalt signerad av {name}" in text
+        assert f"Fastställd av {name}" in text
 
 
 def test_verify_reports_every_signer(library: Library, signed_pdf: Path) -> None:

@@ -83,7 +83,7 @@ def test_package_has_origin_signature_part_and_office_info(signed: Path) -> None
         info = signature.find(".//{http://schemas.microsoft.com/office/2006/digsig}"
                               "SignatureInfoV1")
         assert info is not None
-        assert "Digitalt signerad av" in (info.findtext(
+        assert "Elektroniskt signerad" in (info.findtext(
             "{http://schemas.microsoft.com/office/2006/digsig}SignatureComments") or "")
 
 
