@@ -20,8 +20,8 @@ from packaging.version import Version
 from builder import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNTIME_LOCK = ROOT / "requirements" / "runtime.lock"
-TEST_LOCK = ROOT / "requirements" / "test.lock"
+RUNTIME_LOCK = ROOT / "requirements" / "runtime.txt"
+TEST_LOCK = ROOT / "requirements" / "test.txt"
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*(?:;\s*([^\\]+?))?\s*\\?$")
 
 
@@ -88,7 +88,7 @@ def test_lock_is_current_with_pyproject(lock: Path, test: bool) -> None:
 
 
 def test_a_dependency_missing_from_the_lock_is_caught(tmp_path: Path) -> None:
-    stale = tmp_path / "runtime.lock"
+    stale = tmp_path / "runtime.txt"
     text = RUNTIME_LOCK.read_text(encoding="utf-8")
     stale.write_text(re.sub(r"(?m)^segno==.*\n(    .*\n)*", "", text), encoding="utf-8")
     assert _gaps(stale, requirements(test=False)) == ["segno saknas"]
@@ -115,7 +115,7 @@ def test_setup_installs_from_the_lock_runtime_only_for_the_build_command() -> No
     setup = (ROOT / "scripts" / "setup.sh").read_text(encoding="utf-8")
     assert "--require-hashes -r \"$LOCK\"" in setup
     assert "--no-deps --no-build-isolation -e ." in setup
-    assert "LOCK=requirements/runtime.lock" in setup and "LOCK=requirements/test.lock" in setup
+    assert "LOCK=requirements/runtime.txt" in setup and "LOCK=requirements/test.txt" in setup
     assert "[test]" not in setup
     build = (ROOT / "scripts" / "build.sh").read_text(encoding="utf-8")
     assert "RUTIN_FOR_TESTS" not in build
