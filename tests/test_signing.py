@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from builder.build import run
+from builder.build import noop
 from builder.cli import cli
 from builder.load.library import Library, load_library
 from builder.options import BuildOptions
@@ -116,8 +116,10 @@ def test_test_ca_is_created_once_in_the_user_cache(env: Path) -> None:
 
 def test_build_fingerprints_the_key_that_signs(env: Path) -> None:
     """The manifest's signer is the signing key itself, so a new key re-signs every output."""
-    assert run.signer_fingerprint() == load_signing_key().fingerprint
-    assert len(run.signer_fingerprint()) == 64  # a SHA-256 of the certificate, not a constant
+    assert noop.signer_fingerprint() == load_signing_key().fingerprint
+    assert len(noop.signer_fingerprint()) == 64  # a SHA-256 of the certificate, not a constant
+    # Read from the PEM without cryptography (a no-op build), the same fingerprint.
+    assert noop.test_key_fingerprint() == load_signing_key().fingerprint
 
 
 def test_small_pdf_is_pades_intact_valid_and_trusted(small_signed: bytes) -> None:

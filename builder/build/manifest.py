@@ -1,4 +1,7 @@
-"""The build manifest: what each output was built from, so a rebuild renders only what changed."""
+"""The build manifest: what each output was built from, so a rebuild renders only what changed.
+
+Only the standard library here: a no-op `rutin build` reads the manifest and compares stamps
+without loading the model, the rules or any renderer (fingerprints are in fingerprint.py)."""
 
 from __future__ import annotations
 
@@ -7,21 +10,20 @@ import json
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from builder.dates import has_expired
 from builder.diagnostics import Diagnostic
-from builder.load.library import Library, RoutineFile
-from builder.model import Arbetsrutin, Samverkansrutin
-from builder.options import BuildOptions
 from builder.paths import PACKAGE_DIR, TEMPLATES_DIR
-from builder.render import RENDERERS
 from builder.write import write_atomic
+
+if TYPE_CHECKING:
+    from builder.options import BuildOptions
 
 MANIFEST_NAME = ".rutin-manifest.json"
 
 
-def _digest(payload: Any) -> str:
+def digest(payload: Any) -> str:
+    """SHA-256 of ``payload`` as canonical JSON."""
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -44,52 +46,6 @@ def tool_digest() -> str:
 def templates_digest() -> str:
     """The templates' content: a changed template rebuilds what uses templates."""
     return _tree_digest(TEMPLATES_DIR, "*")
-
-
-def _summary(routine: RoutineFile) -> dict[str, Any]:
-    doc = routine.document
-    return {"id": doc.id, "titel": doc.title, "version": doc.version, "status": doc.status,
-            "team": getattr(doc, "team", None)}
-
-
-def dependency_view(routine: RoutineFile, library: Library) -> dict[str, Any]:
-    """Everything in the library a routine's documents show: itself, plus only the parts of
-    its relatives that appear in it (a child's title and version in the Bilagor list, the
-    parent's glossary), so editing one arbetsrutin does not rebuild its siblings or parent."""
-    doc = routine.document
-    view: dict[str, Any] = {"document": doc.model_dump(mode="json", by_alias=True)}
-    if isinstance(doc, Samverkansrutin):
-        view["children"] = [
-            _summary(r) for r in library.arbetsrutiner
-            if isinstance(r.document, Arbetsrutin) and r.document.parent == doc.id
-        ]
-    if isinstance(doc, Arbetsrutin):
-        parent = library.by_id(doc.parent)
-        if parent is not None and isinstance(parent.document, Samverkansrutin):
-            view["parent"] = {**_summary(parent),
-                              "begrepp": parent.document.glossary,
-                              "team": [t.model_dump(mode="json", by_alias=True)
-                                       for t in parent.document.teams]}
-    if library.organisation is not None:
-        view["organisation"] = library.organisation.model_dump(mode="json", by_alias=True)
-    return view
-
-
-def fingerprint(routine: RoutineFile, library: Library, fmt: str, options: BuildOptions,
-                templates: str, signer: str) -> str:
-    """Everything one output depends on, hashed: equal prints mean the output is current."""
-    doc = routine.document
-    expired = has_expired(doc.valid_to, options.today)
-    return _digest({
-        "inputs": dependency_view(routine, library),
-        "format": fmt,
-        "templates": templates if RENDERERS[fmt].uses_templates else None,
-        "tool": tool_digest(),
-        "fillable": options.fillable if fmt == "checklista" else None,
-        "expired": expired,  # the banner depends on the build date
-        "epoch": options.epoch,
-        "signer": signer if doc.is_approved and RENDERERS[fmt].signed else None,
-    })
 
 
 @dataclass(frozen=True)
@@ -159,7 +115,7 @@ def library_stamp(root: Path, path: Path, options: BuildOptions, templates: str,
     options, the build date and the signer. Equal stamps mean an identical build, so a no-op
     rebuild need not even parse the YAML."""
     sha = hashlib.sha256(_tree_digest(root, "*").encode())
-    sha.update(_digest({
+    sha.update(digest({
         "path": str(path.resolve()), "templates": templates, "tool": tool_digest(),
         "formats": list(options.formats), "fillable": options.fillable,
         "epoch": options.epoch, "today": options.today.isoformat(), "signer": signer,

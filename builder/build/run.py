@@ -3,19 +3,16 @@
 Each step is its own function and ``run_build`` calls them in order. Nothing is written before
 every job has rendered, and a document with errors keeps its previous outputs untouched.
 
-The generation is published as a whole: every new file (outputs, index pages, the manifest)
-is first written to ``output/.rutin-staging/``; a publish record listing them is written
-atomically; then each file is renamed into place (the manifest last) and the record removed.
-A build killed before the record exists leaves ``output/`` as it was (the next build discards
-the staging folder); one killed after it has its publish finished by the next build, before
-anything else. The whole build holds ``output/.rutin-build.lock``.
+The generation is published as a whole (publish.py): every new file goes to a staging folder,
+a publish record lists them, then each is renamed into place, the manifest last. A build that
+has nothing to do is answered by noop.py before any of this is imported. The whole build holds
+``output/.rutin-build.lock``.
 """
 
 from __future__ import annotations
 
 import ctypes
 import datetime as dt
-import json
 import multiprocessing
 import os
 import shutil
@@ -23,28 +20,27 @@ import signal
 import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from builder.build.card_cache import read_card_cache, write_card_cache
+from builder.build.fingerprint import Fingerprints
 from builder.build.manifest import (
     MANIFEST_NAME,
     BuildReport,
     FileStamp,
     Manifest,
     ManifestEntry,
-    fingerprint,
     is_current,
-    library_stamp,
     manifest_bytes,
-    outputs_exist,
-    read_manifest,
     stamp_file,
-    templates_digest,
 )
+from builder.build.noop import BuildInputs, read_inputs, replayed
+from builder.build.publish import Staging, recover_output
+from builder.build.result import BuildResult
 from builder.check import CheckResult, run_check
 from builder.diagnostics import Diagnostic, sort_diagnostics
-from builder.load.library import Library, RoutineFile, find_library_root
+from builder.load.library import Library, RoutineFile
 from builder.locking import kill_point, output_lock
 from builder.options import BuildOptions
 from builder.render import (
@@ -56,11 +52,8 @@ from builder.render import (
     output_folder,
 )
 from builder.rules import CheckOptions
-from builder.write import write_atomic
 
 PRUNE_DIR = ".borttaget"
-STAGING_DIR = ".rutin-staging"
-PUBLISH_RECORD = ".rutin-publish.json"
 Progress = Callable[[int, int], None]
 Job = tuple[str, str]  # (document id, format)
 
@@ -73,27 +66,6 @@ class JobResult:
     fmt: str
     artifacts: tuple[Artifact, ...]
     error: str | None = None
-
-
-@dataclass
-class BuildResult:
-    """What a build did, for the command's report."""
-
-    documents: int
-    diagnostics: list[Diagnostic]
-    check: CheckResult | None = None  # None when nothing changed and the check was replayed
-    rendered: list[tuple[str, str]] = field(default_factory=list)  # (document id, format)
-    up_to_date: int = 0
-    written: list[Path] = field(default_factory=list)
-    not_built: list[str] = field(default_factory=list)  # documents refused for their errors
-    orphaned: list[str] = field(default_factory=list)  # outputs whose routine is gone
-    pruned: list[Path] = field(default_factory=list)
-    recovered: list[str] = field(default_factory=list)  # what was left of a killed build
-
-    @property
-    def nothing_to_do(self) -> bool:
-        """Nothing was rendered and nothing written: everything was current."""
-        return not self.rendered and not self.written
 
 
 @dataclass
@@ -176,14 +148,14 @@ def plan_build(check: CheckResult, buildable: list[RoutineFile], not_built: list
                previous: Manifest, options: BuildOptions, templates: str,
                signer: str) -> BuildPlan:
     """Which (document, format) jobs must render; the rest stay as the manifest records."""
-    library = check.library
+    prints = Fingerprints(check.library, options, templates, signer)
     formats = [f for f in options.formats if f in RENDERERS]
     plan = BuildPlan([], {}, {}, 0)
     for routine in buildable:
         for fmt in formats:
             job = (routine.document.id, fmt)
             key = f"{job[0]}:{fmt}"
-            plan.prints[job] = fingerprint(routine, library, fmt, options, templates, signer)
+            plan.prints[job] = prints.of(routine, fmt)
             if is_current(previous.entries.get(key), plan.prints[job], options.output):
                 plan.entries[key] = previous.entries[key]
                 plan.up_to_date += 1
@@ -287,78 +259,6 @@ def orphans(previous: Manifest, library: Library, plan: BuildPlan, prune: bool,
     return files
 
 
-class Staging:
-    """The generation being built: files in output/.rutin-staging/, published in one step."""
-
-    def __init__(self, output: Path) -> None:
-        self.output = output
-        self.folder = output / STAGING_DIR
-        self.files: list[str] = []
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-    def write(self, relative: str, data: bytes) -> FileStamp:
-        """Stage one file (atomically) and return its stamp for the manifest."""
-        target = self.folder / relative
-        write_atomic(target, data)
-        self.files.append(relative)
-        return stamp_file(target)
-
-    def publish(self) -> None:
-        """Record the file list, then rename each into place, the manifest last."""
-        kill_point("build:publish-record")
-        ordered = sorted(self.files, key=lambda f: f == MANIFEST_NAME)
-        write_atomic(self.output / PUBLISH_RECORD,
-                     json.dumps({"files": ordered}, ensure_ascii=False).encode("utf-8"))
-        finish_publish(self.output)
-
-
-def finish_publish(output: Path) -> bool:
-    """Move every staged file of a recorded generation into place; True if there was one."""
-    record = output / PUBLISH_RECORD
-    staging = output / STAGING_DIR
-    if not record.is_file():
-        shutil.rmtree(staging, ignore_errors=True)  # never published: discard
-        return False
-    try:
-        files = [str(f) for f in json.loads(record.read_text(encoding="utf-8"))["files"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        files = []  # unreadable: the manifest is not trusted either (checked by hash)
-    for index, relative in enumerate(files):
-        if Path(relative).is_absolute() or ".." in Path(relative).parts:
-            continue
-        source = staging / relative
-        if source.is_file():
-            target = output / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
-        if index == 0:
-            kill_point("build:publish")
-    record.unlink()
-    shutil.rmtree(staging, ignore_errors=True)
-    return True
-
-
-def clean_stale_temporaries(output: Path) -> list[Path]:
-    """Remove `.<name>.<random>.tmp` files a killed write left behind (we hold the lock)."""
-    removed = []
-    for path in output.rglob(".*.tmp"):
-        if path.is_file() and not path.is_symlink():
-            path.unlink()
-            removed.append(path)
-    return removed
-
-
-def recover_output(output: Path) -> list[str]:
-    """Finish or discard what a killed build left in ``output``; notes for the user."""
-    notes = []
-    if finish_publish(output):
-        notes.append("Slutförde publiceringen från ett avbrutet bygge")
-    stale = clean_stale_temporaries(output)
-    if stale:
-        notes.append(f"Tog bort {len(stale)} tillfälliga filer från ett avbrutet bygge")
-    return notes
-
-
 def write_outputs(staging: Staging, pending: list[tuple[str, bytes]], plan: BuildPlan,
                   result: BuildResult) -> None:
     """Stage every rendered file and record its stamp in its manifest entry."""
@@ -409,23 +309,19 @@ def run_build(path: Path, options: BuildOptions, progress: Progress | None = Non
     """Build every routine under ``path`` that has no errors into ``options.output``."""
     with output_lock(options.output):
         recovered = recover_output(options.output)
-        result = _build_locked(path, options, progress, prune)
+        inputs = read_inputs(path, options)
+        # Byte-identical inputs, tool, options and date: the last build's result stands.
+        result = replayed(inputs, options, prune) or _build_locked(path, options, progress,
+                                                                   prune, inputs)
     result.recovered = recovered
     return result
 
 
 def _build_locked(path: Path, options: BuildOptions, progress: Progress | None,
-                  prune: bool) -> BuildResult:
+                  prune: bool, inputs: BuildInputs) -> BuildResult:
     output = options.output
-    previous = read_manifest(output)
-    templates, signer = templates_digest(), signer_fingerprint()
-    stamp = library_stamp(find_library_root(path), path, options, templates, signer)
-    if not prune and stamp == previous.stamp and outputs_exist(previous, output):
-        # Byte-identical inputs, tool, options and date: the last build's result stands.
-        report = previous.report
-        return BuildResult(report.documents, list(report.diagnostics),
-                           up_to_date=len(previous.entries), not_built=list(report.not_built),
-                           orphaned=list(report.orphaned))
+    previous, templates, signer, stamp = (inputs.previous, inputs.templates, inputs.signer,
+                                          inputs.stamp)
     check = run_check(path, CheckOptions(today=options.today), read_card_cache())
     write_card_cache(check.layout)
     library = check.library
@@ -449,13 +345,6 @@ def _build_locked(path: Path, options: BuildOptions, progress: Progress | None,
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-def signer_fingerprint() -> str:
-    """Identifies the signing key so a new key re-signs approved documents."""
-    from builder.signing.sign import signer_fingerprint as describe  # cryptography: ~0.1 s
-
-    return describe()
-
 
 def _failure(routine: RoutineFile, fmt: str, error: str) -> Diagnostic:
     pos = routine.source.position(("id",))

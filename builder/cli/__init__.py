@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import sys
 from collections.abc import Iterable
@@ -63,6 +64,16 @@ class RutinGroup(click.Group):
 @click.version_option(__version__, prog_name="rutin", message="%(prog)s %(version)s")
 def cli() -> None:
     """Rutinbyggaren: samverkansrutiner och arbetsrutiner som kod."""
+
+
+def parse_today(value: str | None) -> dt.date:
+    """The ``--idag`` date, or today's when the option is not given."""
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' är inget datum (ÅÅÅÅ-MM-DD)") from None
 
 
 def echo_err(prefix: str, lines: Iterable[object]) -> None:

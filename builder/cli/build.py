@@ -6,17 +6,24 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
-from builder.build.run import BuildResult, run_build
-from builder.cli import cli
-from builder.cli.check import parse_today
+from builder.build.noop import build_if_nothing_changed
+from builder.cli import cli, parse_today
 from builder.cli.recovery import finish_interrupted_decisions
 from builder.diagnostics import has_failures, summary_sv
 from builder.options import ALL_FORMATS, BuildOptions
 from builder.render import format_named
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from builder.build.result import BuildResult
+
+# Only what a no-op build needs is imported above: the pipeline (model, rules, renderers) and
+# rich are imported when there is something to build.
 
 
 def parse_formats(value: str | None) -> tuple[str, ...]:
@@ -53,7 +60,33 @@ def build_with_bar(path: Path, options: BuildOptions, prune: bool,
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
+        from builder.build.run import run_build
+
         return run_build(path, options, progress=advance, prune=prune)
+
+
+def build_all(path: Path, options: BuildOptions, prune: bool) -> BuildResult:
+    """The last build's result if nothing changed since, else a build (with a bar on a
+    terminal)."""
+    result, recovered = build_if_nothing_changed(path, options, prune)
+    if result is not None:
+        return result
+    if not options.quiet and sys.stderr.isatty():
+        from rich.console import Console
+
+        result = build_with_bar(path, options, prune, Console(stderr=True, highlight=False))
+    else:
+        from builder.build.run import run_build
+
+        result = run_build(path, options, prune=prune)
+    result.recovered = recovered + result.recovered
+    return result
+
+
+def say(message: str, style: str | None = None) -> None:
+    """One line on stderr, coloured on a terminal (click leaves the colour out elsewhere)."""
+    colour = style.split()[-1] if style else None
+    click.secho(message, err=True, fg=colour, bold=bool(style and "bold" in style))
 
 
 @cli.command()
@@ -81,31 +114,26 @@ def build(ctx: click.Context, path: Path, output: Path, formats: str | None, ify
                            jobs=jobs or os.cpu_count() or 1, quiet=quiet,
                            today=parse_today(today))
     finish_interrupted_decisions(path)
-    console = Console(stderr=True, highlight=False)
     started = time.perf_counter()
-    if not quiet and sys.stderr.isatty():
-        result = build_with_bar(path, options, prune, console)
-    else:
-        result = run_build(path, options, prune=prune)
+    result = build_all(path, options, prune)
     for note in result.recovered:
-        console.print(note, style="yellow")
+        say(note, "yellow")
     for diagnostic in result.diagnostics:
         click.echo(diagnostic.format_text())
     elapsed = time.perf_counter() - started
     for doc_id in result.not_built:
-        console.print(f"Byggdes inte (fel i rutinen): {doc_id}", style="red")
+        say(f"Byggdes inte (fel i rutinen): {doc_id}", "red")
     for doc_id in result.orphaned:
         verb = "flyttade till output/.borttaget/" if prune else "finns kvar; ta bort med --prune"
-        console.print(f"Rutinen '{doc_id}' finns inte längre: utdata {verb}", style="yellow")
+        say(f"Rutinen '{doc_id}' finns inte längre: utdata {verb}", "yellow")
     if result.nothing_to_do:
-        console.print(f"Inget att göra: allt är aktuellt ({result.up_to_date} filer, "
-                      f"{elapsed:.2f} s).")
+        say(f"Inget att göra: allt är aktuellt ({result.up_to_date} filer, {elapsed:.2f} s).")
     else:
-        console.print(f"Byggde {len(result.rendered)} utdata, skrev {len(result.written)} filer "
-                      f"till {output}/ ({result.up_to_date} redan aktuella, {elapsed:.1f} s).")
+        say(f"Byggde {len(result.rendered)} utdata, skrev {len(result.written)} filer "
+            f"till {output}/ ({result.up_to_date} redan aktuella, {elapsed:.1f} s).")
     failed = has_failures(result.diagnostics, strict)
     style = "bold red" if failed else ("yellow" if result.diagnostics else "green")
-    console.print(summary_sv(result.diagnostics, result.documents), style=style)
+    say(summary_sv(result.diagnostics, result.documents), style)
     code = 1 if failed else 0
     ctx.exit(code)
     return code

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
@@ -10,7 +9,7 @@ from rich.console import Console
 
 from builder.build.card_cache import read_card_cache
 from builder.check import run_check
-from builder.cli import cli
+from builder.cli import cli, parse_today
 from builder.cli.recovery import finish_interrupted_decisions
 from builder.diagnostics import format_json, format_sarif, has_failures, summary_sv
 from builder.load.library import find_library_root
@@ -20,16 +19,6 @@ from builder.rules import LOAD_RULES, RULES, CheckOptions, rule_summaries
 def rule_levels() -> dict[str, str]:
     """Each rule's SARIF level: loader findings are errors, registered rules say their own."""
     return {**dict.fromkeys(LOAD_RULES, "error"), **{c: r.severity for c, r in RULES.items()}}
-
-
-def parse_today(value: str | None) -> dt.date:
-    """The ``--idag`` date, or today's when the option is not given."""
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' är inget datum (ÅÅÅÅ-MM-DD)") from None
 
 
 @cli.command()

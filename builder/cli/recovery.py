@@ -6,12 +6,18 @@ from pathlib import Path
 
 import click
 
-from builder.decision.journal import recover_pending
-from builder.load.library import find_library_root
+from builder.build.noop import library_root
+
+JOURNAL_FILE = ".rutin-beslut.json"  # as builder.decision.journal names it (a test checks)
 
 
 def finish_interrupted_decisions(path: Path) -> None:
     """Replay the approval journal, if any, and say so on stderr."""
-    notes = recover_pending(find_library_root(path))  # a held lock: LockHeldError, exit 2
+    root = library_root(path)
+    if not (root / JOURNAL_FILE).is_file():
+        return  # the usual case: the ledger code (and the model) stays unloaded
+    from builder.decision.journal import recover_pending
+
+    notes = recover_pending(root)  # a held lock: LockHeldError, exit 2
     for note in notes:
         click.echo(note, err=True)

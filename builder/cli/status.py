@@ -10,8 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from builder.cli import cli
-from builder.cli.check import parse_today
+from builder.cli import cli, parse_today
 from builder.governance.status import (
     LEAD_MONTHS,
     DocumentStatus,

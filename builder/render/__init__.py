@@ -12,15 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from builder.load.library import Library, RoutineFile
-from builder.model import Arbetsrutin, Document
-
 if TYPE_CHECKING:  # options derives its default formats from RENDERERS below
+    from builder.load.library import Library, RoutineFile
+    from builder.model import Document
     from builder.options import BuildOptions
 
 
 def group_id(document: Document) -> str:
     """The samverkansrutin a document belongs to: its output folder under output/."""
+    # Imported here: a no-op `rutin build` reads RENDERERS without loading the model (pydantic).
+    from builder.model import Arbetsrutin
+
     return document.parent if isinstance(document, Arbetsrutin) else document.id
 
 
