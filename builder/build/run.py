@@ -11,13 +11,10 @@ has nothing to do is answered by noop.py before any of this is imported. The who
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import multiprocessing
 import os
 import shutil
-import signal
-import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -38,6 +35,13 @@ from builder.build.manifest import (
 from builder.build.noop import BuildInputs, read_inputs, replayed
 from builder.build.publish import Staging, recover_output
 from builder.build.result import BuildResult
+from builder.build.workers import (
+    EarlyWorkers,
+    JobResult,
+    die_with_parent,
+    render_job,
+    warm_up,
+)
 from builder.check import CheckResult, run_check
 from builder.diagnostics import Diagnostic, sort_diagnostics
 from builder.load.library import Library, RoutineFile
@@ -48,7 +52,6 @@ from builder.render import (
     Artifact,
     DocumentOutputs,
     RenderContext,
-    get_renderer,
     output_folder,
 )
 from builder.rules import CheckOptions
@@ -56,16 +59,6 @@ from builder.rules import CheckOptions
 PRUNE_DIR = ".borttaget"
 Progress = Callable[[int, int], None]
 Job = tuple[str, str]  # (document id, format)
-
-
-@dataclass(frozen=True)
-class JobResult:
-    """What one render job returned: its files, or the error that stopped it."""
-
-    doc_id: str
-    fmt: str
-    artifacts: tuple[Artifact, ...]
-    error: str | None = None
 
 
 @dataclass
@@ -86,60 +79,23 @@ class _WorkerState:
 
 
 _STATE: _WorkerState | None = None
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(parent: int) -> None:
-    """Linux: the kernel SIGKILLs this worker when the build process dies, however it dies."""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # the build died before prctl took effect: as the kernel would
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _init_worker(state: _WorkerState, parent: int) -> None:
     global _STATE
-    _die_with_parent(parent)
+    die_with_parent(parent)
     _STATE = state
 
 
-def _render_one(ctx: RenderContext, fmt: str) -> list[Artifact]:
-    return list(get_renderer(fmt)(ctx))
-
-
-def _sign_one(ctx: RenderContext, fmt: str, artifacts: list[Artifact]) -> list[Artifact]:
-    if ctx.options.sign and ctx.routine.document.is_approved and RENDERERS[fmt].signed:
-        from builder.signing.sign import sign_artifacts
-
-        return sign_artifacts(ctx, artifacts)
-    return artifacts
-
-
 def _run_job(state: _WorkerState, job: Job) -> JobResult:
-    doc_id, fmt = job
-    routine = state.library.by_id(doc_id)
+    routine = state.library.by_id(job[0])
     assert routine is not None
-    ctx = RenderContext(routine, state.library, state.options)
-    try:
-        artifacts = _sign_one(ctx, fmt, _render_one(ctx, fmt))
-    except Exception as exc:  # noqa: BLE001 - one failing document must not stop the others
-        return JobResult(doc_id, fmt, (), f"{type(exc).__name__}: {exc}")
-    return JobResult(doc_id, fmt, tuple(artifacts))
+    return render_job(RenderContext(routine, state.library, state.options), job[1])
 
 
 def _worker_job(job: Job) -> JobResult:
     assert _STATE is not None, "the pool initializer sets the worker state"
     return _run_job(_STATE, job)
-
-
-def _warm_up(formats: set[str]) -> None:
-    """Import renderers (and WeasyPrint, ~1 s) once in the parent so forked workers share it."""
-    for fmt in formats:
-        get_renderer(fmt)
 
 
 # --- the steps ----------------------------------------------------------------------------------
@@ -191,18 +147,27 @@ def schedule(jobs: list[Job], library: Library, options: BuildOptions) -> list[J
 
 
 def render_all(jobs: list[Job], library: Library, options: BuildOptions,
-               progress: Progress | None) -> list[JobResult]:
-    """Render and sign every job, longest first, in a pool whose workers die with this process.
+               progress: Progress | None, early: EarlyWorkers | None = None,
+               meanwhile: Callable[[], None] | None = None) -> list[JobResult]:
+    """Render and sign every job, longest first, in a pool whose workers die with this process:
+    the ``early`` workers when given, else a pool forked now. ``meanwhile`` runs while the
+    workers render (or before rendering, without a pool).
 
     Results come back in the order of ``jobs`` whatever order they ran in.
     """
     if not jobs:
         return []
-    _warm_up({fmt for _, fmt in jobs})
+    if early is not None:
+        finished = early.render(schedule(jobs, library, options), library, options, progress,
+                                meanwhile, lambda: kill_point("build:render"))
+        return [finished[job] for job in jobs]
+    warm_up({fmt for _, fmt in jobs})
     state = _WorkerState(library, options)
     results: list[JobResult] = []
     workers = min(options.jobs, len(jobs))
     if workers <= 1:
+        if meanwhile is not None:
+            meanwhile()
         for job in jobs:
             results.append(_run_job(state, job))
             kill_point("build:render")
@@ -216,6 +181,8 @@ def render_all(jobs: list[Job], library: Library, options: BuildOptions,
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
                              initargs=(state, os.getpid())) as pool:
         futures = {pool.submit(_worker_job, job): job for job in ordered}
+        if meanwhile is not None:
+            meanwhile()
         for future in as_completed(futures):
             done[futures[future]] = future.result()
             kill_point("build:render")
@@ -274,11 +241,16 @@ def write_outputs(staging: Staging, pending: list[tuple[str, bytes]], plan: Buil
 
 
 def write_index(staging: Staging, library: Library, plan: BuildPlan, options: BuildOptions,
-                previous: Manifest, result: BuildResult) -> dict[str, FileStamp]:
-    """Render the index pages every time (today's overdue marks; ~0.1 s for 200 routines);
+                previous: Manifest, result: BuildResult,
+                early: EarlyIndex | None = None) -> dict[str, FileStamp]:
+    """Render the index pages every time (today's overdue marks; ~0.2 s for 200 routines),
+    unless ``early`` rendered them for exactly these outputs while the workers rendered;
     stage only those whose bytes changed."""
     stamps: dict[str, FileStamp] = {}
-    for artifact in _render_index(library, _document_outputs(library, plan.entries), options):
+    outputs = _document_outputs(library, plan.entries)
+    pages = (early.pages if early is not None and early.links == _links(outputs)
+             else _render_index(library, outputs, options))
+    for artifact in pages:
         kill_point("build:index")
         target = options.output / artifact.filename
         if target.is_file() and target.read_bytes() == artifact.data:
@@ -288,6 +260,31 @@ def write_index(staging: Staging, library: Library, plan: BuildPlan, options: Bu
         stamps[artifact.filename] = staging.write(artifact.filename, artifact.data)
         result.written.append(target)
     return stamps
+
+
+@dataclass(frozen=True)
+class EarlyIndex:
+    """Index pages rendered while the workers render, for the files the outputs are expected
+    to have (the last build's); used only if the outputs have exactly those files."""
+
+    links: list[tuple[str, list[tuple[str, tuple[str, ...]]]]]
+    pages: list[Artifact]
+
+
+def _links(outputs: list[DocumentOutputs]) -> list[tuple[str, list[tuple[str, tuple[str, ...]]]]]:
+    """What the index pages show of the outputs: each document's folder and files, in order."""
+    return [(o.folder, list(o.files.items())) for o in outputs]
+
+
+def render_index_early(library: Library, plan: BuildPlan, previous: Manifest,
+                       options: BuildOptions) -> EarlyIndex | None:
+    """The index pages as they will be if every job writes the files it wrote last time."""
+    keys = [f"{doc_id}:{fmt}" for doc_id, fmt in plan.jobs]
+    if not all(key in previous.entries for key in keys):
+        return None
+    expected = {**plan.entries, **{key: previous.entries[key] for key in keys}}
+    outputs = _document_outputs(library, expected)
+    return EarlyIndex(_links(outputs), _render_index(library, outputs, options))
 
 
 def write_manifest_last(staging: Staging, plan: BuildPlan, stamp: str, index: dict[str, FileStamp],
@@ -317,27 +314,55 @@ def run_build(path: Path, options: BuildOptions, progress: Progress | None = Non
     return result
 
 
+# A build with at most this many jobs sends them to workers started before the check, each with
+# its routine's part of the library (~5 ms a job); a larger one forks its pool after the check,
+# sharing the whole library without copying it.
+EARLY_MAX_JOBS = 48
+
+
+def start_early_workers(options: BuildOptions, previous: Manifest) -> EarlyWorkers | None:
+    """Workers that import the renderers during the check, for a rebuild (the last build's
+    manifest has entries, so most outputs are likely current) with more than one process."""
+    formats = {f for f in options.formats if f in RENDERERS}
+    if options.jobs <= 1 or not previous.entries or not formats:
+        return None
+    return EarlyWorkers(min(options.jobs, len(formats)), formats)
+
+
 def _build_locked(path: Path, options: BuildOptions, progress: Progress | None,
                   prune: bool, inputs: BuildInputs) -> BuildResult:
     output = options.output
     previous, templates, signer, stamp = (inputs.previous, inputs.templates, inputs.signer,
                                           inputs.stamp)
-    check = run_check(path, CheckOptions(today=options.today), read_card_cache())
-    write_card_cache(check.layout)
-    library = check.library
-    result = BuildResult(check.documents, list(check.diagnostics), check)
-    failing = {d.file for d in check.diagnostics if d.is_error}
-    buildable = [r for r in library.routines if r.display not in failing]
-    result.not_built = sorted(r.document.id for r in library.routines if r.display in failing)
+    early = start_early_workers(options, previous)
+    try:
+        check = run_check(path, CheckOptions(today=options.today), read_card_cache())
+        write_card_cache(check.layout)
+        library = check.library
+        result = BuildResult(check.documents, list(check.diagnostics), check)
+        failing = {d.file for d in check.diagnostics if d.is_error}
+        buildable = [r for r in library.routines if r.display not in failing]
+        result.not_built = sorted(r.document.id for r in library.routines
+                                  if r.display in failing)
 
-    plan = plan_build(check, buildable, result.not_built, previous, options, templates, signer)
-    result.up_to_date = plan.up_to_date
-    results = render_all(plan.jobs, library, options, progress)
+        plan = plan_build(check, buildable, result.not_built, previous, options, templates,
+                          signer)
+        result.up_to_date = plan.up_to_date
+        if early is not None and not 0 < len(plan.jobs) <= EARLY_MAX_JOBS:
+            early.close()  # nothing to render, or enough that forking after the check pays
+            early = None
+        index_pages: list[EarlyIndex | None] = []
+        results = render_all(plan.jobs, library, options, progress, early, lambda: (
+            index_pages.append(render_index_early(library, plan, previous, options))))
+    finally:
+        if early is not None:
+            early.close()
     pending = collect(results, library, plan, result)
     orphan_files = orphans(previous, library, plan, prune, result)
     staging = Staging(output)
     write_outputs(staging, pending, plan, result)
-    index = write_index(staging, library, plan, options, previous, result)
+    index = write_index(staging, library, plan, options, previous, result,
+                        index_pages[0] if index_pages else None)
     write_manifest_last(staging, plan, stamp, index, result)
     if prune and orphan_files:
         result.pruned = _prune(output, orphan_files)

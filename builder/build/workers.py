@@ -1,0 +1,233 @@
+"""Render workers, and how they start: before the check when a build has little to render.
+
+A build that renders a handful of outputs (one routine changed) would otherwise spend its
+first second checking the library and only then import WeasyPrint and the other renderers
+(~0.45 s of CPU) before forking its pool. ``EarlyWorkers`` fork before the check and import
+the renderers while the build process loads and checks the library on the other core; each
+job then travels to them with the part of the library its routine shows (itself, its
+samverkansrutin and that group's arbetsrutiner: what fingerprint.dependency_view hashes).
+
+Every worker dies with the build (Linux: the kernel's parent-death signal), ignores Ctrl-C
+(the build stops its workers itself), and a worker that dies mid-job fails only that job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import dataclasses
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+
+from builder.load.library import Library
+from builder.model import Arbetsrutin
+from builder.options import BuildOptions
+from builder.render import RENDERERS, Artifact, RenderContext, get_renderer, group_id
+
+Job = tuple[str, str]  # (document id, format)
+Progress = Callable[[int, int], None]
+PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What one render job returned: its files, or the error that stopped it."""
+
+    doc_id: str
+    fmt: str
+    artifacts: tuple[Artifact, ...]
+    error: str | None = None
+
+
+def die_with_parent(parent: int) -> None:
+    """Linux: the kernel SIGKILLs this worker when the build process dies, however it dies."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the build died before prctl took effect: as the kernel would
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def libraries_found_by_ldconfig() -> Iterator[None]:
+    """While WeasyPrint loads its C libraries, ``ctypes.util.find_library`` asks only the
+    linker cache (``ldconfig -p``).
+
+    WeasyPrint tries each library under several platforms' names (``libgobject-2.0-0``,
+    ``gobject-2.0-0``, … ``libgobject-2.0.so.0``), and cffi passes every name that does not
+    open to find_library, which on Linux falls back to running gcc and ld: ~50 processes,
+    ~0.3 s of wall time per import. The cache answers the names that exist exactly as
+    find_library's first step would; the names of other platforms then fail at once. Used
+    only on Linux when that first step exists; an import that fails is retried without it.
+    """
+    import ctypes.util
+
+    lookup = getattr(ctypes.util, "_findSoname_ldconfig", None)
+    if not sys.platform.startswith("linux") or lookup is None:
+        yield
+        return
+    original = ctypes.util.find_library
+
+    def find_library(name: str) -> str | None:
+        found = lookup(name)
+        return found if isinstance(found, str) else None
+
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
+
+
+def warm_up(formats: set[str]) -> None:
+    """Import the renderers of ``formats`` (WeasyPrint among them: ~0.45 s of CPU)."""
+    try:
+        with libraries_found_by_ldconfig():
+            for fmt in sorted(formats):
+                get_renderer(fmt)
+    except OSError:  # a library only gcc or ld could find: WeasyPrint's own search
+        for fmt in sorted(formats):
+            get_renderer(fmt)
+
+
+def render_job(ctx: RenderContext, fmt: str) -> JobResult:
+    """Render and sign one output; an exception becomes the job's error."""
+    doc_id = ctx.document.id
+    try:
+        artifacts = list(get_renderer(fmt)(ctx))
+        if ctx.options.sign and ctx.document.is_approved and RENDERERS[fmt].signed:
+            from builder.signing.sign import sign_artifacts
+
+            artifacts = sign_artifacts(ctx, artifacts)
+    except Exception as exc:  # noqa: BLE001 - one failing document must not stop the others
+        return JobResult(doc_id, fmt, (), f"{type(exc).__name__}: {exc}")
+    return JobResult(doc_id, fmt, tuple(artifacts))
+
+
+def shown_library(library: Library, doc_id: str) -> Library:
+    """The part of ``library`` a document's outputs show: its group (the samverkansrutin and
+    its arbetsrutiner), in library order, with the organisation."""
+    routine = library.by_id(doc_id)
+    assert routine is not None
+    group = group_id(routine.document)
+    kept = tuple(r for r in library.routines
+                 if r.document.id == group
+                 or (isinstance(r.document, Arbetsrutin) and r.document.parent == group))
+    return dataclasses.replace(library, routines=kept)
+
+
+def _serve(connection: Connection, formats: set[str], parent: int) -> None:
+    """A worker: import the renderers, then render each job sent until the pipe closes."""
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm_up(formats)
+    while True:
+        try:
+            ctx, fmt = connection.recv()
+        except (EOFError, OSError):
+            return
+        connection.send(render_job(ctx, fmt))
+
+
+class EarlyWorkers:
+    """Workers forked now, importing the renderers while the build checks the library."""
+
+    def __init__(self, count: int, formats: set[str]) -> None:
+        context = multiprocessing.get_context("fork")
+        self.workers: list[tuple[BaseProcess, Connection]] = []
+        for _ in range(count):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=_serve, args=(theirs, formats, os.getpid()),
+                                      daemon=True, name="rutin-render")
+            process.start()
+            theirs.close()
+            self.workers.append((process, ours))
+
+    def render(self, jobs: list[Job], library: Library, options: BuildOptions,
+               progress: Progress | None, meanwhile: Callable[[], None] | None = None,
+               after_each: Callable[[], None] | None = None) -> dict[Job, JobResult]:
+        """Render ``jobs`` in this order, each on the next free worker; ``meanwhile`` runs once
+        the first jobs are sent, ``after_each`` after each result."""
+        run = _Run(list(jobs), [connection for _, connection in self.workers], progress,
+                   after_each, len(jobs))
+        while run.pending or run.busy:
+            run.dispatch(library, options)
+            if meanwhile is not None:
+                meanwhile()
+                meanwhile = None
+            run.collect()
+        return run.done
+
+    def close(self) -> None:
+        """Stop every worker (idle ones, or ones still importing when nothing is rendered)."""
+        for process, connection in self.workers:
+            connection.close()
+            process.terminate()
+        for process, _ in self.workers:
+            process.join()
+        self.workers = []
+
+
+@dataclass
+class _Run:
+    """One render's bookkeeping: jobs not yet sent, jobs on a worker, results."""
+
+    pending: list[Job]
+    idle: list[Connection]
+    progress: Progress | None
+    after_each: Callable[[], None] | None
+    total: int
+    busy: dict[Connection, Job] = field(default_factory=dict)
+    done: dict[Job, JobResult] = field(default_factory=dict)
+
+    def finish(self, job: Job, result: JobResult) -> None:
+        self.done[job] = result
+        if self.after_each is not None:
+            self.after_each()
+        if self.progress is not None:
+            self.progress(len(self.done), self.total)
+
+    def dispatch(self, library: Library, options: BuildOptions) -> None:
+        """Send the next jobs to idle workers; with no worker left, the rest fail."""
+        while self.idle and self.pending:
+            connection, job = self.idle.pop(), self.pending.pop(0)
+            shown = shown_library(library, job[0])
+            routine = shown.by_id(job[0])
+            assert routine is not None
+            try:
+                connection.send((RenderContext(routine, shown, options), job[1]))
+                self.busy[connection] = job
+            except OSError:
+                self.finish(job, _died(job))  # this worker is gone: not put back to work
+        if not self.busy:
+            for job in self.pending:
+                self.finish(job, _died(job))
+            self.pending.clear()
+
+    def collect(self) -> None:
+        """Wait for at least one result and take every result that is ready."""
+        if not self.busy:
+            return
+        for ready in wait(list(self.busy)):
+            assert isinstance(ready, Connection)
+            job = self.busy.pop(ready)
+            try:
+                result = ready.recv()
+            except (EOFError, OSError):
+                self.finish(job, _died(job))  # this worker is gone: not put back to work
+                continue
+            self.idle.append(ready)
+            self.finish(job, result)
+
+
+def _died(job: Job) -> JobResult:
+    return JobResult(job[0], job[1], (), "arbetsprocessen avslutades oväntat")
