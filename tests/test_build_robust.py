@@ -169,6 +169,28 @@ def test_pool_workers_die_with_a_killed_build(library: Path, tmp_path: Path) -> 
         assert _session_members(proc.pid) == []
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_early_workers_die_with_a_build_killed_while_they_render(library: Path,
+                                                                 tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    args = ["build", str(library), "-o", str(output), "--format", "pdf,html", "--jobs", "2",
+            "--quiet", "--idag", "2026-06-15"]
+    assert rutin(*args).returncode == 0
+    bump_title(library, "Ny titel")  # a rebuild of one routine: workers start before the check
+    proc = subprocess.Popen([sys.executable, "-m", "builder", *args],
+                            env={**os.environ, ENV_KILL_AT: "build:render"},
+                            start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    assert proc.wait(timeout=300) == -9
+    deadline = time.monotonic() + 10  # the kernel's signal, not a race: bounded wait
+    while _session_members(proc.pid) and time.monotonic() < deadline:
+        os.sched_yield()
+    assert _session_members(proc.pid) == []
+    assert rutin(*args).returncode == 0  # the next build finishes the job
+    assert_consistent(output)
+    assert "Ny titel" in pdf_text(output)
+
+
 def test_two_builds_of_one_output_started_together_both_succeed_consistently(
         library: Path, tmp_path: Path) -> None:
     output = tmp_path / "output"
