@@ -80,7 +80,7 @@ def _spy_early(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     original = workers.EarlyWorkers.render
 
     def spy(self: workers.EarlyWorkers, *args: object, **kwargs: object) -> object:
-        used.append(len(self.workers))
+        used.append(len(self.connections))
         return original(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(workers.EarlyWorkers, "render", spy)

@@ -23,7 +23,6 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 
 from builder.load.library import Library
 from builder.model import Arbetsrutin
@@ -125,11 +124,8 @@ def shown_library(library: Library, doc_id: str) -> Library:
     return dataclasses.replace(library, routines=kept)
 
 
-def _serve(connection: Connection, formats: set[str], parent: int) -> None:
-    """A worker: import the renderers, then render each job sent until the pipe closes."""
-    die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    warm_up(formats)
+def _serve(connection: Connection) -> None:
+    """Render each job sent until the pipe closes."""
     while True:
         try:
             ctx, fmt = connection.recv()
@@ -138,27 +134,62 @@ def _serve(connection: Connection, formats: set[str], parent: int) -> None:
         connection.send(render_job(ctx, fmt))
 
 
+def _importer(connections: list[Connection], formats: set[str], parent: int) -> None:
+    """Import the renderers once, then fork every worker from here: they share the import
+    instead of each repeating it (~0.35 s of CPU a worker). It renders nothing itself, so a
+    worker that dies takes only its own job with it; it lives as long as they do."""
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm_up(formats)
+    context = multiprocessing.get_context("fork")
+    started = []
+    for index, connection in enumerate(connections):
+        others = [c for i, c in enumerate(connections) if i != index]
+        process = context.Process(target=_forked_worker, args=(connection, others, os.getpid()),
+                                  daemon=True, name="rutin-render")
+        process.start()
+        started.append(process)
+        connection.close()  # theirs alone now: its end of the pipe closes with it
+    for process in started:
+        process.join()
+
+
+def _forked_worker(connection: Connection, others: list[Connection], parent: int) -> None:
+    """A worker: it keeps no other worker's pipe open (so the build sees a pipe close when
+    its worker dies), dies with the importer (which dies with the build), serves its pipe."""
+    for other in others:
+        other.close()
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _serve(connection)
+
+
 class EarlyWorkers:
-    """Workers forked now, importing the renderers while the build checks the library."""
+    """Workers forked now, importing the renderers while the build checks the library.
+
+    The build forks an importer; it imports the renderers and forks the workers, which die
+    with it as it dies with the build. The build talks to each worker through its own pipe.
+    """
 
     def __init__(self, count: int, formats: set[str]) -> None:
         context = multiprocessing.get_context("fork")
-        self.workers: list[tuple[BaseProcess, Connection]] = []
-        for _ in range(count):
-            ours, theirs = context.Pipe()
-            process = context.Process(target=_serve, args=(theirs, formats, os.getpid()),
-                                      daemon=True, name="rutin-render")
-            process.start()
+        pipes = [context.Pipe() for _ in range(count)]
+        # Not a daemon: it starts workers of its own. close() stops it; so does the kernel
+        # when the build dies (die_with_parent).
+        self.process = context.Process(target=_importer,
+                                       args=([theirs for _, theirs in pipes], formats,
+                                             os.getpid()), daemon=False, name="rutin-render")
+        self.process.start()
+        for _, theirs in pipes:
             theirs.close()
-            self.workers.append((process, ours))
+        self.connections = [ours for ours, _ in pipes]
 
     def render(self, jobs: list[Job], library: Library, options: BuildOptions,
                progress: Progress | None, meanwhile: Callable[[], None] | None = None,
                after_each: Callable[[], None] | None = None) -> dict[Job, JobResult]:
         """Render ``jobs`` in this order, each on the next free worker; ``meanwhile`` runs once
         the first jobs are sent, ``after_each`` after each result."""
-        run = _Run(list(jobs), [connection for _, connection in self.workers], progress,
-                   after_each, len(jobs))
+        run = _Run(list(jobs), list(self.connections), progress, after_each, len(jobs))
         while run.pending or run.busy:
             run.dispatch(library, options)
             if meanwhile is not None:
@@ -168,13 +199,14 @@ class EarlyWorkers:
         return run.done
 
     def close(self) -> None:
-        """Stop every worker (idle ones, or ones still importing when nothing is rendered)."""
-        for process, connection in self.workers:
+        """Stop every worker (idle ones, or still importing when nothing is rendered): the
+        importer by SIGTERM, the workers with it (their parent-death signal)."""
+        for connection in self.connections:
             connection.close()
-            process.terminate()
-        for process, _ in self.workers:
-            process.join()
-        self.workers = []
+        self.connections = []
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
 
 
 @dataclass
