@@ -32,6 +32,7 @@ from builder.render import RENDERERS, Artifact, RenderContext, get_renderer, gro
 Job = tuple[str, str]  # (document id, format)
 Progress = Callable[[int, int], None]
 PR_SET_PDEATHSIG = 1
+STOP_TIMEOUT_S = 5.0  # for idle workers to see their pipe close and exit
 
 
 @dataclass(frozen=True)
@@ -134,10 +135,16 @@ def _serve(connection: Connection) -> None:
         connection.send(render_job(ctx, fmt))
 
 
-def _importer(connections: list[Connection], formats: set[str], parent: int) -> None:
+def _importer(connections: list[Connection], builds: list[Connection], formats: set[str],
+              parent: int) -> None:
     """Import the renderers once, then fork every worker from here: they share the import
     instead of each repeating it (~0.35 s of CPU a worker). It renders nothing itself, so a
-    worker that dies takes only its own job with it; it lives as long as they do."""
+    worker that dies takes only its own job with it; it lives as long as they do.
+
+    The build's ends of the pipes (``builds``) are closed here first, so a worker reads the
+    end of its pipe when the build closes it, and everyone exits (and is waited for)."""
+    for build in builds:
+        build.close()
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     warm_up(formats)
@@ -177,18 +184,21 @@ class EarlyWorkers:
         # Not a daemon: it starts workers of its own. close() stops it; so does the kernel
         # when the build dies (die_with_parent).
         self.process = context.Process(target=_importer,
-                                       args=([theirs for _, theirs in pipes], formats,
+                                       args=([theirs for _, theirs in pipes],
+                                             [ours for ours, _ in pipes], formats,
                                              os.getpid()), daemon=False, name="rutin-render")
         self.process.start()
         for _, theirs in pipes:
             theirs.close()
         self.connections = [ours for ours, _ in pipes]
+        self.used = False
 
     def render(self, jobs: list[Job], library: Library, options: BuildOptions,
                progress: Progress | None, meanwhile: Callable[[], None] | None = None,
                after_each: Callable[[], None] | None = None) -> dict[Job, JobResult]:
         """Render ``jobs`` in this order, each on the next free worker; ``meanwhile`` runs once
         the first jobs are sent, ``after_each`` after each result."""
+        self.used = True
         run = _Run(list(jobs), list(self.connections), progress, after_each, len(jobs))
         while run.pending or run.busy:
             run.dispatch(library, options)
@@ -199,11 +209,14 @@ class EarlyWorkers:
         return run.done
 
     def close(self) -> None:
-        """Stop every worker (idle ones, or still importing when nothing is rendered): the
-        importer by SIGTERM, the workers with it (their parent-death signal)."""
+        """Stop every worker. After rendering, closing the pipes ends them (each is waited
+        for); unused ones may still be importing, so the importer is stopped by SIGTERM and
+        its workers with it (their parent-death signal), as after a timeout."""
         for connection in self.connections:
             connection.close()
         self.connections = []
+        if self.used:
+            self.process.join(timeout=STOP_TIMEOUT_S)
         if self.process.is_alive():
             self.process.terminate()
         self.process.join()

@@ -86,7 +86,7 @@ def build_all(path: Path, options: BuildOptions, prune: bool) -> BuildResult:
 def say(message: str, style: str | None = None) -> None:
     """One line on stderr, coloured on a terminal (click leaves the colour out elsewhere)."""
     colour = style.split()[-1] if style else None
-    click.secho(message, err=True, fg=colour, bold=bool(style and "bold" in style))
+    click.secho(message, err=True, fg=colour, bold=True if style and "bold" in style else None)
 
 
 @cli.command()
