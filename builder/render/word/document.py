@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +45,9 @@ from builder.render.word.ooxml import (
     add_field,
     add_step_numbering,
     drop_thumbnail,
+    memoize_style_ids,
     new_list,
+    package_items,
     reproducible_zip,
     set_language,
     set_numbering,
@@ -76,6 +77,7 @@ def render_docx(ctx: RenderContext) -> list[Artifact]:
     doc = docx.Document()
     _set_up_page(doc)
     _add_styles(doc)
+    memoize_style_ids(doc)
     out = _Out(doc, add_step_numbering(doc))
     _add_header_footer(doc, ctx)
     _add_front(out, ctx)
@@ -89,9 +91,7 @@ def render_docx(ctx: RenderContext) -> list[Artifact]:
     add_related(doc, document)
     add_revisions(doc, document)
     _set_properties(doc, ctx)
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return [Artifact(f"{ctx.stem}.docx", reproducible_zip(buffer.getvalue(), ctx.options.epoch))]
+    return [Artifact(f"{ctx.stem}.docx", reproducible_zip(package_items(doc), ctx.options.epoch))]
 
 
 def _set_up_page(doc: DocxDocument) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from docx.document import Document as DocxDocument
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.text.paragraph import Paragraph
@@ -151,10 +152,39 @@ def _zip_time(epoch: int) -> tuple[int, int, int, int, int, int]:
             moment.second // 2 * 2)
 
 
-def reproducible_zip(data: bytes, epoch: int) -> bytes:
-    """Re-pack an OOXML zip with fixed dates, attributes and order: same input, same bytes."""
-    with zipfile.ZipFile(io.BytesIO(data)) as source:
-        parts = {name: source.read(name) for name in source.namelist()}
+class _PartCollector:
+    """Stands in for python-docx's zip writer: keeps each package item's bytes by name."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, bytes] = {}
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        self.items[pack_uri.membername] = blob
+
+
+def package_items(doc: DocxDocument) -> dict[str, bytes]:
+    """The package's items (parts, relationships, content types) as ``doc.save`` writes them,
+    without deflating them into a zip that reproducible_zip would only inflate again."""
+    package = doc.part.package
+    parts = package.parts
+    for part in parts:
+        part.before_marshal()
+    collector = _PartCollector()
+    writer: Any = PackageWriter  # its write() less the zip; python-docx is pinned in the locks
+    writer._write_content_types_stream(collector, parts)
+    writer._write_pkg_rels(collector, package.rels)
+    writer._write_parts(collector, parts)
+    return collector.items
+
+
+def reproducible_zip(data: bytes | dict[str, bytes], epoch: int) -> bytes:
+    """Pack OOXML items (or re-pack a zip) with fixed dates, attributes and order: same input,
+    same bytes."""
+    if isinstance(data, dict):
+        parts = data
+    else:
+        with zipfile.ZipFile(io.BytesIO(data)) as source:
+            parts = {name: source.read(name) for name in source.namelist()}
     # [Content_Types].xml first, as Office writes it; the rest sorted.
     names = sorted(parts, key=lambda n: (n != "[Content_Types].xml", n))
     out = io.BytesIO()
@@ -196,3 +226,26 @@ def check_package(data: bytes) -> list[str]:
             if value != "0" and value not in nums:
                 problems.append(f"{name}: numId {value} has no w:num in numbering.xml")
     return problems
+
+
+def memoize_style_ids(doc: DocxDocument) -> None:
+    """Look each style name up once per document, not once per paragraph.
+
+    python-docx resolves ``style="List Number"`` by searching styles.xml for the name and then
+    for the type's default style, every time: that was half of a DOCX's CPU. Call this once the
+    styles are all added; a style id never changes after that, so the document is the same.
+    """
+    part: Any = doc.part
+    lookup = part.get_style_id
+    cache: dict[tuple[str, Any], str | None] = {}
+
+    def get_style_id(style_or_name: Any, style_type: Any) -> str | None:
+        if not isinstance(style_or_name, str):
+            result: str | None = lookup(style_or_name, style_type)
+            return result
+        key = (style_or_name, style_type)
+        if key not in cache:
+            cache[key] = lookup(style_or_name, style_type)
+        return cache[key]
+
+    part.get_style_id = get_style_id  # header and footer parts ask the document part too
