@@ -177,6 +177,15 @@ def package_items(doc: DocxDocument) -> dict[str, bytes]:
     return collector.items
 
 
+def stored_zip(items: dict[str, bytes]) -> bytes:
+    """Package items as an uncompressed zip: quick to open, for a package kept in memory."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
+        for name, data in items.items():
+            target.writestr(name, data)
+    return out.getvalue()
+
+
 def reproducible_zip(data: bytes | dict[str, bytes], epoch: int) -> bytes:
     """Pack OOXML items (or re-pack a zip) with fixed dates, attributes and order: same input,
     same bytes."""
@@ -237,7 +246,19 @@ def memoize_style_ids(doc: DocxDocument) -> None:
     """
     part: Any = doc.part
     lookup = part.get_style_id
+    styles: Any = doc.styles
     cache: dict[tuple[str, Any], str | None] = {}
+    defaults: dict[Any, Any] = {}
+
+    def by_name(name: str, style_type: Any) -> str | None:
+        # python-docx's Styles._get_style_id_from_name, with each type's default style (a
+        # scan of every style) found once.
+        style = styles[name]
+        if style.type != style_type:
+            raise ValueError(f"assigned style is type {style.type}, need type {style_type}")
+        if style_type not in defaults:
+            defaults[style_type] = styles.default(style_type)
+        return None if style == defaults[style_type] else str(style.style_id)
 
     def get_style_id(style_or_name: Any, style_type: Any) -> str | None:
         if not isinstance(style_or_name, str):
@@ -245,7 +266,7 @@ def memoize_style_ids(doc: DocxDocument) -> None:
             return result
         key = (style_or_name, style_type)
         if key not in cache:
-            cache[key] = lookup(style_or_name, style_type)
+            cache[key] = by_name(style_or_name, style_type)
         return cache[key]
 
     part.get_style_id = get_style_id  # header and footer parts ask the document part too
