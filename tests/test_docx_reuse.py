@@ -65,3 +65,23 @@ def test_a_style_of_the_wrong_type_is_still_refused() -> None:
     memoize_style_ids(memoized)
     with pytest.raises(ValueError):
         memoized.add_paragraph("x", style="Table Grid")
+
+
+@pytest.mark.parametrize("text", [
+    "", "Ring 112", " leading and trailing ", "tab\there", "line\nbreak", "cr\r\nlf",
+    "\t", "åäö ”citat” – 1 december", "  ",
+])
+def test_run_text_fast_path_writes_what_the_state_machine_writes(text: str) -> None:
+    from docx.oxml.text.run import _RunContentAppender
+
+    from builder.render.word import ooxml
+
+    fast, slow = docx.Document(), docx.Document()
+    fast.add_paragraph().add_run(text)
+    appender = _RunContentAppender
+    try:
+        appender.add_text = ooxml._add_text_by_char  # type: ignore[method-assign]
+        slow.add_paragraph().add_run(text)
+    finally:
+        appender.add_text = ooxml._add_text  # type: ignore[method-assign]
+    assert fast.paragraphs[-1]._p.xml == slow.paragraphs[-1]._p.xml
