@@ -260,3 +260,22 @@ def _replace_step(sections: list[Section], alternatives: list[object]) -> list[S
     out = list(sections)
     out[2] = sections[2].model_copy(update={"subsections": sub})
     return out
+
+
+def test_row_ids_serve_measuring_and_stay_out_of_the_pdf(
+        kungalv: tuple[RenderContext, dict[str, bytes]]) -> None:
+    """Rule R502 finds rows by id in the measured layout; the written PDFs leave the ids out
+    (WeasyPrint made each a named destination, which nothing links to), and the same rows,
+    words and pages come out either way."""
+    ctx, files = kungalv
+    rows = checklist_rows(ctx.document)
+    with_ids = checklist_html(ctx, rows, fillable=False)
+    without = checklist_html(ctx, rows, fillable=False, row_ids=False)
+    assert all(f'id="{row.field_id}"' in with_ids for row in rows)
+    assert ' id="steg-' not in without and ' id="grupp-' not in without
+    assert re.sub(r' id="(steg|grupp)-[^"]*"', "", with_ids) == without
+    for data in files.values():
+        with pikepdf.open(BytesIO(data)) as pdf:
+            names = pdf.Root.get("/Names")
+            assert names is None or "/Dests" not in names
+    assert len(measure_html(with_ids).pages) == len(measure_html(without).pages)

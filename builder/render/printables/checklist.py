@@ -30,8 +30,10 @@ HEADER_FIELDS = (("patient", "Patient (initialer/ID)"), ("datum", "Datum"),
 CHOOSE_LABEL = "Välj det som gäller (kryssa för det som gjorts):"
 
 
-def checklist_html(ctx: RenderContext, rows: list[ChecklistRow], fillable: bool) -> str:
-    """The checklist as HTML, with form fields when ``fillable``."""
+def checklist_html(ctx: RenderContext, rows: list[ChecklistRow], fillable: bool,
+                   row_ids: bool = True) -> str:
+    """The checklist as HTML, with form fields when ``fillable``; each row carries its
+    ``field_id`` as id when ``row_ids`` (for measuring: the PDF itself does without)."""
     doc = ctx.document
     return render_template(
         "checklist.html.j2",
@@ -42,6 +44,7 @@ def checklist_html(ctx: RenderContext, rows: list[ChecklistRow], fillable: bool)
         rows=rows,
         criteria=criteria_blocks(doc),
         fillable=fillable,
+        row_ids=row_ids,
         header_fields=HEADER_FIELDS,
         validity=validity_text(doc),
         team=team_label(ctx.routine, ctx.library),
@@ -61,11 +64,12 @@ def render_checklist(ctx: RenderContext) -> list[Artifact]:
     if not rows and not criteria_blocks(ctx.document):
         return []
     doc_id = ctx.document.id
-    printable = checked_pdf(doc_id, checklist_html(ctx, rows, fillable=False))
+    html = checklist_html(ctx, rows, fillable=False, row_ids=False)
+    printable = checked_pdf(doc_id, html)
     artifacts = [Artifact(f"{ctx.stem}-checklista.pdf", printable)]
     if ctx.options.fillable:
-        fillable = checked_pdf(doc_id, checklist_html(ctx, rows, fillable=True),
-                               PdfOptions(forms=True))
+        html = checklist_html(ctx, rows, fillable=True, row_ids=False)
+        fillable = checked_pdf(doc_id, html, PdfOptions(forms=True))
         artifacts.append(Artifact(f"{ctx.stem}-checklista-ifyllbar.pdf", fillable))
     return artifacts
 

@@ -73,7 +73,7 @@ def add_metadata_table(doc: DocxDocument, ctx: RenderContext) -> None:
     table = doc.add_table(rows=len(fields) // 2, cols=2, style=TABLE_STYLE)
     for index, (label, value) in enumerate(fields):
         cell = table.cell(index // 2, index % 2)
-        cell.paragraphs[0].style = doc.styles["Etikett"]
+        cell.paragraphs[0].style = "Etikett"
         cell.paragraphs[0].add_run(label)
         cell.add_paragraph(word_text(value), style="Metadatavärde")
     _set_widths(table, (TEXT_WIDTH_MM / 2, TEXT_WIDTH_MM / 2))

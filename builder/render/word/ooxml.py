@@ -9,8 +9,10 @@ from typing import Any
 from xml.etree import ElementTree
 
 from docx.document import Document as DocxDocument
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
+from docx.oxml.text.run import _RunContentAppender
 from docx.text.paragraph import Paragraph
 
 # Children of w:settings that must follow w:updateFields (ECMA-376 CT_Settings sequence).
@@ -151,10 +153,48 @@ def _zip_time(epoch: int) -> tuple[int, int, int, int, int, int]:
             moment.second // 2 * 2)
 
 
-def reproducible_zip(data: bytes, epoch: int) -> bytes:
-    """Re-pack an OOXML zip with fixed dates, attributes and order: same input, same bytes."""
-    with zipfile.ZipFile(io.BytesIO(data)) as source:
-        parts = {name: source.read(name) for name in source.namelist()}
+class _PartCollector:
+    """Stands in for python-docx's zip writer: keeps each package item's bytes by name."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, bytes] = {}
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        self.items[pack_uri.membername] = blob
+
+
+def package_items(doc: DocxDocument) -> dict[str, bytes]:
+    """The package's items (parts, relationships, content types) as ``doc.save`` writes them,
+    without deflating them into a zip that reproducible_zip would only inflate again."""
+    package = doc.part.package
+    parts = package.parts
+    for part in parts:
+        part.before_marshal()
+    collector = _PartCollector()
+    writer: Any = PackageWriter  # its write() less the zip; python-docx is pinned in the locks
+    writer._write_content_types_stream(collector, parts)
+    writer._write_pkg_rels(collector, package.rels)
+    writer._write_parts(collector, parts)
+    return collector.items
+
+
+def stored_zip(items: dict[str, bytes]) -> bytes:
+    """Package items as an uncompressed zip: quick to open, for a package kept in memory."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
+        for name, data in items.items():
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def reproducible_zip(data: bytes | dict[str, bytes], epoch: int) -> bytes:
+    """Pack OOXML items (or re-pack a zip) with fixed dates, attributes and order: same input,
+    same bytes."""
+    if isinstance(data, dict):
+        parts = data
+    else:
+        with zipfile.ZipFile(io.BytesIO(data)) as source:
+            parts = {name: source.read(name) for name in source.namelist()}
     # [Content_Types].xml first, as Office writes it; the rest sorted.
     names = sorted(parts, key=lambda n: (n != "[Content_Types].xml", n))
     out = io.BytesIO()
@@ -196,3 +236,59 @@ def check_package(data: bytes) -> list[str]:
             if value != "0" and value not in nums:
                 problems.append(f"{name}: numId {value} has no w:num in numbering.xml")
     return problems
+
+
+def memoize_style_ids(doc: DocxDocument) -> None:
+    """Look each style name up once per document, not once per paragraph.
+
+    python-docx resolves ``style="List Number"`` by searching styles.xml for the name and then
+    for the type's default style, every time: that was half of a DOCX's CPU. Call this once the
+    styles are all added; a style id never changes after that, so the document is the same.
+    """
+    part: Any = doc.part
+    lookup = part.get_style_id
+    styles: Any = doc.styles
+    cache: dict[tuple[str, Any], str | None] = {}
+    defaults: dict[Any, Any] = {}
+
+    def by_name(name: str, style_type: Any) -> str | None:
+        # python-docx's Styles._get_style_id_from_name, with each type's default style (a
+        # scan of every style) found once.
+        style = styles[name]
+        if style.type != style_type:
+            raise ValueError(f"assigned style is type {style.type}, need type {style_type}")
+        if style_type not in defaults:
+            defaults[style_type] = styles.default(style_type)
+        return None if style == defaults[style_type] else str(style.style_id)
+
+    def get_style_id(style_or_name: Any, style_type: Any) -> str | None:
+        if not isinstance(style_or_name, str):
+            result: str | None = lookup(style_or_name, style_type)
+            return result
+        key = (style_or_name, style_type)
+        if key not in cache:
+            cache[key] = by_name(style_or_name, style_type)
+        return cache[key]
+
+    part.get_style_id = get_style_id  # header and footer parts ask the document part too
+
+
+_SPECIAL_RUN_CHARS = frozenset("\t\r\n")
+_add_text_by_char = _RunContentAppender.add_text
+
+
+def _add_text(self: Any, text: str) -> None:
+    """python-docx's run text appender, with a fast path for text without tab or line break.
+
+    python-docx feeds a run's text through a per-character state machine (a tab becomes
+    <w:tab/>, a line break <w:br/>) even when there is neither: a fifth of a DOCX's CPU. Text
+    with neither is one <w:t>, exactly what the state machine makes of it.
+    """
+    if _SPECIAL_RUN_CHARS.isdisjoint(text):
+        if text:
+            self._r.add_t(text)
+        return
+    _add_text_by_char(self, text)
+
+
+_RunContentAppender.add_text = _add_text  # type: ignore[method-assign]  # pinned in the locks
