@@ -98,8 +98,24 @@ def first_missing_glyph(text: str) -> str | None:
     coverage = installed_coverage()
     if coverage is None:
         return None
-    return next((c for c in text if not c.isascii() and _drawn(c) and not _covered(c, coverage)),
-                None)
+    if _SHOWN[0] is not coverage:
+        _SHOWN[:] = [coverage, set()]
+    shown: set[str] = _SHOWN[1]
+    unknown = set(text) - shown
+    if not unknown:
+        return None  # every character seen before and found in a font (the usual case)
+    missing = set()
+    for char in unknown:
+        if char.isascii() or not _drawn(char) or _covered(char, coverage):
+            shown.add(char)
+        else:
+            missing.add(char)
+    return next((c for c in text if c in missing), None)
+
+
+# Characters that need no glyph or have one, for the coverage they were checked against:
+# each character is looked up once per process, not once per text.
+_SHOWN: list[Any] = [None, set()]
 
 
 @rule("R111", "error", "Varje tecken finns i något installerat typsnitt")
