@@ -130,3 +130,36 @@ def test_cards_that_surely_fit_are_not_laid_out(tmp_path: Path) -> None:
     assert surely_fits(small)
     result = run_check(ROOT / "routines", CheckOptions(today=dt.date(2026, 6, 15)))
     assert not [d for d in result.diagnostics if d.rule == "R501"]
+
+
+def _without_format_12(data: bytes) -> bytes:
+    """The same font with its (3, 10) cmap record renamed, so the format 4 table is read."""
+    import struct
+
+    tables = {data[12 + 16 * i:16 + 16 * i]: struct.unpack_from(">I", data, 20 + 16 * i)[0]
+              for i in range(struct.unpack_from(">H", data, 4)[0])}
+    cmap = tables[b"cmap"]
+    changed = bytearray(data)
+    for i in range(struct.unpack_from(">H", data, cmap + 2)[0]):
+        if struct.unpack_from(">HH", data, cmap + 4 + 8 * i) == (3, 10):
+            struct.pack_into(">HH", changed, cmap + 4 + 8 * i, 3, 99)
+    return bytes(changed)
+
+
+def test_the_font_reader_agrees_with_fonttools() -> None:
+    """cardfit reads advances itself (fontTools costs 0.1 s a check): same widths, both cmap
+    formats, every code point of the Basic Multilingual Plane."""
+    ttlib = pytest.importorskip("fontTools.ttLib")
+    from builder.render.printables.cardfit import FACES, _Face, _resolve
+
+    for pattern in FACES:
+        path = _resolve(pattern)
+        assert path is not None
+        font = ttlib.TTFont(path)
+        cmap, metrics = font.getBestCmap(), font["hmtx"].metrics
+        upm = font["head"].unitsPerEm
+        data = Path(path).read_bytes()
+        for face in (_Face(data), _Face(_without_format_12(data))):
+            for code in range(0x10000):
+                wanted = metrics[cmap[code]][0] / upm if code in cmap else None
+                assert face.advance(code) == wanted, (pattern, hex(code))

@@ -28,13 +28,15 @@ and another lays out random cards near the limit and checks the bound against We
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 import shutil
+import struct
 import subprocess
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from builder.markdown import render_inline
@@ -84,13 +86,89 @@ _ALLOWED_TAGS = {("strong", ""), ("em", ""), ("span", ' class="nowrap"')}
 Run = tuple[str, float, bool]  # text, font size in pt, may break at its spaces
 
 
-@dataclass(frozen=True)
-class Metrics:
-    """Widest advance of each character over the four faces, in em, and the vertical metrics."""
+class _Face:
+    """The few tables of a TrueType file the bound needs, read directly (cmap format 12 or 4,
+    hmtx, head, hhea, OS/2): a font library would cost a tenth of a second per check."""
 
-    advance: dict[str, float]
-    ascent: float  # em, the larger of hhea and OS/2 win
-    descent: float
+    def __init__(self, data: bytes) -> None:
+        tables = {data[12 + 16 * i:16 + 16 * i].decode("latin-1"):
+                  struct.unpack_from(">I", data, 20 + 16 * i)[0]
+                  for i in range(struct.unpack_from(">H", data, 4)[0])}
+        head, hhea, os2 = tables["head"], tables["hhea"], tables["OS/2"]
+        self.upm = float(struct.unpack_from(">H", data, head + 18)[0])
+        ascent, descent = struct.unpack_from(">hh", data, hhea + 4)
+        typo_ascent, typo_descent = struct.unpack_from(">hh", data, os2 + 68)
+        win_ascent, win_descent = struct.unpack_from(">HH", data, os2 + 74)
+        self.ascent: float = max(ascent, typo_ascent, win_ascent) / self.upm
+        self.descent: float = max(-descent, -typo_descent, win_descent) / self.upm
+        metrics = struct.unpack_from(">H", data, hhea + 34)[0]
+        self.advances: tuple[int, ...] = struct.unpack_from(f">{2 * metrics}H", data,
+                                                            tables["hmtx"])[0::2]
+        self.data = data
+        # (first code, last code, glyph or delta, where the glyph array is: 12 = format 12,
+        # -1 = format 4 by delta, else the offset of the segment's glyph array)
+        self.groups: list[tuple[int, int, int, int]] = []
+        cmap = tables["cmap"]
+        records = {struct.unpack_from(">HH", data, cmap + 4 + 8 * i):
+                   cmap + struct.unpack_from(">I", data, cmap + 8 + 8 * i)[0]
+                   for i in range(struct.unpack_from(">H", data, cmap + 2)[0])}
+        if (3, 10) in records and struct.unpack_from(">H", data, records[3, 10])[0] == 12:
+            at = records[3, 10]
+            for i in range(struct.unpack_from(">I", data, at + 12)[0]):
+                start, end, glyph = struct.unpack_from(">III", data, at + 16 + 12 * i)
+                self.groups.append((start, end, glyph, 12))
+        elif (3, 1) in records and struct.unpack_from(">H", data, records[3, 1])[0] == 4:
+            at = records[3, 1]
+            segments = struct.unpack_from(">H", data, at + 6)[0] // 2
+            ends = struct.unpack_from(f">{segments}H", data, at + 14)
+            starts = struct.unpack_from(f">{segments}H", data, at + 16 + 2 * segments)
+            deltas = struct.unpack_from(f">{segments}H", data, at + 16 + 4 * segments)
+            ranges = at + 16 + 6 * segments
+            for i in range(segments):
+                offset = struct.unpack_from(">H", data, ranges + 2 * i)[0]
+                self.groups.append((starts[i], ends[i], deltas[i],
+                                    ranges + 2 * i + offset if offset else -1))
+        else:
+            raise ValueError("no Unicode cmap")
+        self.starts = [group[0] for group in self.groups]
+
+    def glyph(self, code: int) -> int:
+        """The glyph index of a code point, 0 (.notdef) when the font lacks it."""
+        index = bisect.bisect_right(self.starts, code) - 1
+        if index < 0 or code > self.groups[index][1]:
+            return 0
+        start, _, value, where = self.groups[index]
+        if where == 12:
+            return value + code - start
+        if where == -1:
+            return (code + value) & 0xFFFF
+        glyph: int = struct.unpack_from(">H", self.data, where + 2 * (code - start))[0]
+        return (glyph + value) & 0xFFFF if glyph else 0
+
+    def advance(self, code: int) -> float | None:
+        """The advance width in em, None when the font lacks the character."""
+        glyph = self.glyph(code)
+        if glyph == 0:
+            return None
+        return self.advances[min(glyph, len(self.advances) - 1)] / self.upm
+
+
+class Metrics:
+    """Widest advance of each character over the four faces, in em, and the largest ascent
+    and descent any of their tables gives."""
+
+    def __init__(self, faces: list[_Face]) -> None:
+        self.faces = faces
+        self.ascent = max(face.ascent for face in faces)
+        self.descent = max(face.descent for face in faces)
+        self._advance: dict[str, float | None] = {}
+
+    def advance(self, char: str) -> float | None:
+        """The widest advance of ``char`` in any face, None when a face lacks it."""
+        if char not in self._advance:
+            widths = [face.advance(ord(char)) for face in self.faces]
+            self._advance[char] = None if None in widths else max(w or 0.0 for w in widths)
+        return self._advance[char]
 
 
 def _resolve(pattern: str) -> str | None:
@@ -111,30 +189,12 @@ def font_metrics() -> Metrics | None:
     """The metrics of the fonts fontconfig gives the card's CSS, or None (then every card is
     laid out)."""
     paths = [_resolve(face) for face in FACES]
-    if any(p is None for p in paths):
+    if any(path is None for path in paths):
         return None
-    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
-
-    advance: dict[str, float] | None = None
-    ascent = descent = 0.0
     try:
-        for path in paths:
-            font = TTFont(path, lazy=True)
-            upm = float(font["head"].unitsPerEm)
-            metrics = font["hmtx"].metrics
-            widths = {chr(code): metrics[name][0] / upm
-                      for code, name in font.getBestCmap().items()}
-            hhea, os2 = font["hhea"], font["OS/2"]
-            ascent = max(ascent, hhea.ascent / upm, os2.usWinAscent / upm,
-                         os2.sTypoAscender / upm)
-            descent = max(descent, -hhea.descent / upm, os2.usWinDescent / upm,
-                          -os2.sTypoDescender / upm)
-            font.close()
-            advance = widths if advance is None else {
-                c: max(w, widths[c]) for c, w in advance.items() if c in widths}
-    except Exception:  # noqa: BLE001 - an unreadable font only means laying the card out
-        return None
-    return Metrics(advance or {}, ascent, descent)
+        return Metrics([_Face(Path(str(path)).read_bytes()) for path in paths])
+    except (OSError, ValueError, KeyError, IndexError, struct.error):
+        return None  # an unreadable font only means laying the cards out
 
 
 class NoBound(Exception):
@@ -142,10 +202,10 @@ class NoBound(Exception):
 
 
 def _drawable(char: str, metrics: Metrics) -> float:
-    if char not in metrics.advance or not (
-            char == " " or unicodedata.category(char)[0] in "LNPS"):
+    width = metrics.advance(char)
+    if width is None or not (char == " " or unicodedata.category(char)[0] in "LNPS"):
         raise NoBound(char)
-    return metrics.advance[char]
+    return width
 
 
 def _words(run: Run, metrics: Metrics) -> list[tuple[float, float]]:
