@@ -66,6 +66,8 @@ def check_todo_texts(library: Library, options: CheckOptions) -> Iterator[Diagno
         covered: set[YamlPath] | None = None  # made on the first TODO only
         severity: Severity | None = "error" if routine.document.is_in_force else None
         for path, text in string_leaves(routine.source.data):
+            if "TODO" not in text and "FIXME" not in text and "TBD" not in text:
+                continue  # cheaper than the pattern, which needs one of them
             match = TODO.search(text)
             if match is None:
                 continue

@@ -153,6 +153,8 @@ def _items(data: Any, keys: tuple[str, ...], path: YamlPath = ()) -> Iterator[Ya
 
 def _over_limit(routine: RoutineFile, keys: tuple[str, ...], limit: int,
                 what: str) -> Diagnostic | None:
+    if len(routine.source.value_positions) <= limit:
+        return None  # every item is a value with a position: too few values, too few items
     for count, path in enumerate(_items(routine.source.data, keys), 1):
         if count > limit:
             total = sum(1 for _ in _items(routine.source.data, keys))
