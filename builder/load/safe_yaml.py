@@ -228,6 +228,8 @@ class _Converter:
 
 
 _NULL_TAG = "tag:yaml.org,2002:null"
+_PLAIN_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_ALLOWED_TAGS = (None, "!", "tag:yaml.org,2002:str")
 _NULL_TEXTS = frozenset({"", "~", "null", "Null", "NULL"})  # what YAML 1.1 resolves to null
 
 
@@ -268,7 +270,11 @@ class _Direct(_Converter):
         return found, data
 
     def _guard(self, event: Any, depth: int) -> None:
+        """Count the node and refuse it as _Guard.compose_node would."""
         self.nodes += 1
+        if (self.nodes <= MAX_NODES and depth < MAX_DEPTH and type(event) in _PLAIN_EVENTS
+                and event.anchor is None and event.tag in _ALLOWED_TAGS):
+            return  # the usual node: nothing to refuse (the checks below, in their order)
         if self.nodes > MAX_NODES:
             raise _Refused(f"filen har fler än {MAX_NODES} värden; dela upp den",
                           event.start_mark, "R100")
@@ -285,7 +291,7 @@ class _Direct(_Converter):
                 event.start_mark,
             )
         tag = getattr(event, "tag", None)
-        if tag not in (None, "!", "tag:yaml.org,2002:str"):
+        if tag not in _ALLOWED_TAGS:
             raise _Refused(
                 f"YAML-taggen '{_written_tag(tag)}' är inte tillåten; ta bort den "
                 "(endast vanlig text, listor och block med nycklar)",

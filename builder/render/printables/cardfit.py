@@ -162,6 +162,7 @@ class Metrics:
         self.ascent = max(face.ascent for face in faces)
         self.descent = max(face.descent for face in faces)
         self._advance: dict[str, float | None] = {}
+        self.widths: dict[str, float] = {}  # bound per character, see _drawable
 
     def advance(self, char: str) -> float | None:
         """The widest advance of ``char`` in any face, None when a face lacks it."""
@@ -202,9 +203,14 @@ class NoBound(Exception):
 
 
 def _drawable(char: str, metrics: Metrics) -> float:
-    width = metrics.advance(char)
-    if width is None or not (char == " " or unicodedata.category(char)[0] in "LNPS"):
-        raise NoBound(char)
+    """The character's width bound in em (advance plus kerning slack); NoBound when a face
+    lacks it or it is a control, format or combining character."""
+    width = metrics.widths.get(char)
+    if width is None:
+        advance = metrics.advance(char)
+        if advance is None or not (char == " " or unicodedata.category(char)[0] in "LNPS"):
+            raise NoBound(char)
+        width = metrics.widths[char] = advance + KERN_SLACK
     return width
 
 
@@ -215,7 +221,7 @@ def _words(run: Run, metrics: Metrics) -> list[tuple[float, float]]:
     words: list[tuple[float, float]] = []
     space, width, previous = 0.0, 0.0, ""
     for index, char in enumerate(chars):
-        w = (_drawable(char, metrics) + KERN_SLACK) * size
+        w = _drawable(char, metrics) * size
         nxt = chars[index + 1] if index + 1 < len(chars) else ""
         if (char == " " and breakable and nxt.isalnum() and width > 0
                 and previous not in OPENING):
@@ -288,7 +294,7 @@ def _mm(pt: float) -> float:
 
 
 def _text_width(text: str, size: float, metrics: Metrics) -> float:
-    return sum((_drawable(c, metrics) + KERN_SLACK) * size for c in text)
+    return sum(_drawable(c, metrics) * size for c in text)
 
 
 def face_bounds(card: CardContent) -> tuple[float, float] | None:
