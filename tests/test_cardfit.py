@@ -163,3 +163,20 @@ def test_the_font_reader_agrees_with_fonttools() -> None:
             for code in range(0x10000):
                 wanted = metrics[cmap[code]][0] / upm if code in cmap else None
                 assert face.advance(code) == wanted, (pattern, hex(code))
+
+
+def test_plain_points_are_modelled_as_markdown_renders_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Points without Markdown characters skip markdown-it: same runs as the rendered path."""
+    import re
+
+    from builder.render.printables import cardfit
+
+    rng = random.Random(7)
+    alphabet = "abcdefgh åäö ABC ÅÄÖ \"'()-–,.:;→/?%+=#~{}^$@|0123"
+    texts = ["hälso- och sjukvård", 'Ring "NSVT" vid behov', "vård- eller omsorg (dygnet runt)"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))).strip()
+              + rng.choice(["", " hälso- och sjukvård"]) for _ in range(400)]
+    plain = [t for t in texts if t and cardfit._MARKDOWN.search(t) is None]
+    fast = [cardfit._inline_runs(t, 8) for t in plain]
+    monkeypatch.setattr(cardfit, "_MARKDOWN", re.compile(r"(?!)"))  # always render
+    assert fast == [cardfit._inline_runs(t, 8) for t in plain]

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 
 from builder.markdown import render_inline
 from builder.render.document_view import EXAMPLE_MARK
+from builder.typography import SUSPENDED_HYPHEN, swedish_quotes
 from builder.wording import DRAFT_MARK
 
 if TYPE_CHECKING:
@@ -270,10 +271,27 @@ def line_height(metrics: Metrics, *boxes: tuple[float, float]) -> float:
     return above + below + LINE_SLACK_PT
 
 
+# Characters Markdown may act on in a line (escapes, code, emphasis, links, images, autolinks,
+# entities, breaks); a text without them renders as itself (quotes made Swedish).
+_MARKDOWN = re.compile(r"[\\`*_\[\]!<&\n\r]")
+
+
 def _inline_runs(markdown: str, size: float) -> list[Run]:
     """A point's Markdown as runs of text; only emphasis and no-wrap spans are modelled."""
+    if _MARKDOWN.search(markdown) is None:  # plain text: what render_inline makes, unparsed
+        text = swedish_quotes(markdown)
+        runs: list[Run] = []
+        position = 0
+        for together in SUSPENDED_HYPHEN.finditer(text):
+            if together.start() > position:
+                runs.append((text[position:together.start()], size, True))
+            runs.append((together.group(0), size, False))
+            position = together.end()
+        if position < len(text):
+            runs.append((text[position:], size, True))
+        return runs
     rendered = str(render_inline(markdown))
-    runs: list[Run] = []
+    runs = []
     nowrap, position = 0, 0
     for tag in _TAG.finditer(rendered):
         if tag.start() > position:
