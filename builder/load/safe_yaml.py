@@ -38,7 +38,7 @@ NOT_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\
 YamlPath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: made twice per YAML node, twice as fast
 class Position:
     """A place in a YAML file."""
 
