@@ -45,8 +45,11 @@ def inline_files(names: tuple[str, ...]) -> Markup:
 
 def document_html(ctx: RenderContext, *, for_pdf: bool) -> str:
     """The routine as one HTML document; ``for_pdf`` keeps links relative in the PDF."""
-    view = document_view(ctx, for_pdf=for_pdf, css=inline_files(DOCUMENT_CSS))
-    return template_env().get_template(DOCUMENT_TEMPLATE).render(view)
+    # The web page inlines its CSS (it works offline); the PDF links it, and html_to_pdf
+    # serves the linked template stylesheets pre-parsed.
+    css = Markup() if for_pdf else inline_files(DOCUMENT_CSS)
+    view = document_view(ctx, for_pdf=for_pdf, css=css)
+    return template_env().get_template(DOCUMENT_TEMPLATE).render(view, stylesheets=DOCUMENT_CSS)
 
 
 def render_html(ctx: RenderContext) -> list[Artifact]:
