@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from builder.typography import keep_together_html, swedish_quotes
+
+if TYPE_CHECKING:  # markdown-it (45 ms to import) loads when a text needs parsing
+    from markdown_it import MarkdownIt
 
 # Abbreviations (rule R405): capitals (NSVT, SAMSA, SIP) and mixed case with at least two
 # capitals (SoL, SkaS).
@@ -31,6 +34,8 @@ _PHRASE_WORDS = NOT_ABBREVIATIONS - {"OBS", "EJ", "ID"}
 
 @lru_cache(maxsize=1)
 def _renderer() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     # html=False: raw HTML in routine text is shown as text, never passed to the PDF engine.
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
     # A link or image that leaves the routine is never emitted as href/src: it stays text
@@ -41,6 +46,8 @@ def _renderer() -> MarkdownIt:
 
 @lru_cache(maxsize=1)
 def _link_finder() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False})
     md.validateLink = lambda url: True  # type: ignore[method-assign]
     return md
@@ -87,6 +94,8 @@ def find_unsafe_links(text: str) -> list[tuple[str, str, str]]:
 
 @lru_cache(maxsize=1)
 def _detector() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark", {"html": True})
 
 

@@ -82,21 +82,41 @@ def check_library(library: Library, options: CheckOptions | None = None) -> list
     """Run every registered rule over the library."""
     options = options or CheckOptions()
     found: list[Diagnostic] = []
-    for registered in RULES.values():
-        found.extend(registered.function(library, options))
+    _LEAVES.clear()
+    _LEAVES[0] = (None, [])  # while a check runs, each document's texts are listed once
+    try:
+        for registered in RULES.values():
+            found.extend(registered.function(library, options))
+    finally:
+        _LEAVES.clear()
     return found
+
+
+# id(data) → (data, its leaves), only during check_library: seven rules walk every text.
+_LEAVES: dict[int, tuple[object, list[tuple[YamlPath, str]]]] = {}
+
+
+def _walk(data: object, path: YamlPath, out: list[tuple[YamlPath, str]]) -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            _walk(value, path + (key,), out)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            _walk(value, path + (index,), out)
+    elif isinstance(data, str):
+        out.append((path, data))
 
 
 def string_leaves(data: object, path: YamlPath = ()) -> Iterator[tuple[YamlPath, str]]:
     """Every text value in raw YAML data with its path."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield from string_leaves(value, path + (key,))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from string_leaves(value, path + (index,))
-    elif isinstance(data, str):
-        yield path, data
+    cached = _LEAVES.get(id(data)) if _LEAVES and not path else None
+    if cached is not None and cached[0] is data:
+        return iter(cached[1])
+    leaves: list[tuple[YamlPath, str]] = []
+    _walk(data, path, leaves)
+    if _LEAVES and not path:
+        _LEAVES[id(data)] = (data, leaves)
+    return iter(leaves)
 
 
 # Import the rule modules so their decorators register them (order = report order).

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from builder.diagnostics import Diagnostic
 from builder.governance.schedule import next_review
 from builder.load.library import Library
-from builder.markdown import abbreviations
+from builder.markdown import ABBREVIATION, abbreviations
 from builder.model import Arbetsrutin, Samverkansrutin, stated
 from builder.rules import CheckOptions, finding, rule, string_leaves
 from builder.rules.followup import is_placeholder
@@ -75,6 +76,14 @@ IDENTIFIER_KEYS = frozenset({("id",), ("förkortning",), ("referens",), ("diarie
                              ("url",), ("epost",), ("telefon",), ("fil",)})
 
 
+@lru_cache(maxsize=8192)
+def _abbreviations(text: str) -> frozenset[str]:
+    """The abbreviations in a text that are not placeholders (texts recur across routines)."""
+    if ABBREVIATION.search(text) is None:
+        return frozenset()  # no candidate: the phrase scan is not needed either
+    return frozenset(w for w in abbreviations(text) if not is_placeholder(w))
+
+
 @rule("R405", "warning", "Förkortningar i texten förklaras under 'begrepp'")
 def check_abbreviations(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
     """Abbreviations used but not explained in the glossary (own or parent's)."""
@@ -92,7 +101,7 @@ def check_abbreviations(library: Library, options: CheckOptions) -> Iterator[Dia
             if path[:1] == ("begrepp",) or path[-1:] in IDENTIFIER_KEYS:
                 continue
             # TODO/TBD/XXX are placeholders (R201 reports those), not abbreviations to define.
-            found = {w for w in abbreviations(text) if not is_placeholder(w)}
+            found = set(_abbreviations(text))
             for word in sorted(found - defined - reported):
                 reported.add(word)
                 yield finding(routine, path, "R405",

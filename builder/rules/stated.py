@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 
 from pydantic import BaseModel
 
@@ -49,6 +50,7 @@ def is_placeholder(value: str | None) -> bool:
     return words in PLACEHOLDER_WORDS or words.startswith(_PREFIXES) or set(words) <= {"x", " "}
 
 
+@cache
 def accepts_not_stated(model: type[BaseModel], attribute: str) -> bool:
     """Whether the field may hold `ej_angivet` (its type admits NotStated)."""
     from builder.load.to_model import _unwrap
@@ -56,13 +58,28 @@ def accepts_not_stated(model: type[BaseModel], attribute: str) -> bool:
     return NotStated in _unwrap(model.model_fields[attribute].annotation)
 
 
+@cache
+def _plan(model: type[BaseModel]) -> tuple[tuple[str, str, bool], ...]:
+    """(attribute, YAML key, accepts ej_angivet) of each field that may hold a marker or a
+    nested model; the others (plain texts, dates, numbers) need not be visited."""
+    from builder.load.to_model import _unwrap
+
+    plan = []
+    for attribute, field in model.model_fields.items():
+        types = _unwrap(field.annotation)
+        nests = any(not isinstance(t, type) or (issubclass(t, BaseModel) and t is not NotStated)
+                    for t in types)
+        accepts = NotStated in types
+        if nests or accepts:
+            plan.append((attribute, field.alias or attribute, accepts))
+    return tuple(plan)
+
+
 def stated_values(model: BaseModel, path: YamlPath = ()
                   ) -> Iterator[tuple[YamlPath, str | NotStated]]:
     """Every value of a field that may be marked `ej_angivet`, with its YAML path."""
-    cls = type(model)
-    for attribute, field in cls.model_fields.items():
+    for attribute, key, accepts in _plan(type(model)):
         value = getattr(model, attribute)
-        key = field.alias or attribute
         here = path + (key,)
         if isinstance(value, BaseModel) and not isinstance(value, NotStated):
             yield from stated_values(value, here)
@@ -70,9 +87,9 @@ def stated_values(model: BaseModel, path: YamlPath = ()
             for index, item in enumerate(value):
                 if isinstance(item, BaseModel) and not isinstance(item, NotStated):
                     yield from stated_values(item, here + (index,))
-                elif accepts_not_stated(cls, attribute) and isinstance(item, (str, NotStated)):
+                elif accepts and isinstance(item, (str, NotStated)):
                     yield here + (index,), item
-        elif isinstance(value, (str, NotStated)) and accepts_not_stated(cls, attribute):
+        elif accepts and isinstance(value, (str, NotStated)):
             yield here, value
 
 

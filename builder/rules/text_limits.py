@@ -98,8 +98,24 @@ def first_missing_glyph(text: str) -> str | None:
     coverage = installed_coverage()
     if coverage is None:
         return None
-    return next((c for c in text if not c.isascii() and _drawn(c) and not _covered(c, coverage)),
-                None)
+    if _SHOWN[0] is not coverage:
+        _SHOWN[:] = [coverage, set()]
+    shown: set[str] = _SHOWN[1]
+    unknown = set(text) - shown
+    if not unknown:
+        return None  # every character seen before and found in a font (the usual case)
+    missing = set()
+    for char in unknown:
+        if char.isascii() or not _drawn(char) or _covered(char, coverage):
+            shown.add(char)
+        else:
+            missing.add(char)
+    return next((c for c in text if c in missing), None)
+
+
+# Characters that need no glyph or have one, for the coverage they were checked against:
+# each character is looked up once per process, not once per text.
+_SHOWN: list[Any] = [None, set()]
 
 
 @rule("R111", "error", "Varje tecken finns i något installerat typsnitt")
@@ -137,6 +153,8 @@ def _items(data: Any, keys: tuple[str, ...], path: YamlPath = ()) -> Iterator[Ya
 
 def _over_limit(routine: RoutineFile, keys: tuple[str, ...], limit: int,
                 what: str) -> Diagnostic | None:
+    if len(routine.source.value_positions) <= limit:
+        return None  # every item is a value with a position: too few values, too few items
     for count, path in enumerate(_items(routine.source.data, keys), 1):
         if count > limit:
             total = sum(1 for _ in _items(routine.source.data, keys))
