@@ -108,6 +108,33 @@ def _written_tag(tag: str) -> str:
 NESTED_TOO_DEEP = f"filen är nästlad djupare än {MAX_DEPTH} nivåer; gör strukturen plattare"
 
 
+def refuse_node(event: Any, nodes: int, depth: int) -> None:
+    """Refuse the ``nodes``-th node at ``depth``, in this order: too many nodes, too deep,
+    an alias, an anchor, an explicit tag (each a located R100/R105 finding)."""
+    if nodes > MAX_NODES:
+        raise _Refused(f"filen har fler än {MAX_NODES} värden; dela upp den",
+                      event.start_mark, "R100")
+    if depth >= MAX_DEPTH:
+        raise _Refused(NESTED_TOO_DEEP, event.start_mark, "R100")
+    if isinstance(event, yaml.AliasEvent):
+        raise _Refused(
+            f"alias '*{event.anchor}' är inte tillåtet i rutiner; skriv ut värdet", event.start_mark
+        )
+    anchor = getattr(event, "anchor", None)
+    if anchor is not None:
+        raise _Refused(
+            f"ankare '&{anchor}' är inte tillåtet i rutiner; skriv ut värdet där det behövs",
+            event.start_mark,
+        )
+    tag = getattr(event, "tag", None)
+    if tag not in _ALLOWED_TAGS:
+        raise _Refused(
+            f"YAML-taggen '{_written_tag(tag)}' är inte tillåten; ta bort den "
+            "(endast vanlig text, listor och block med nycklar)",
+            event.start_mark,
+        )
+
+
 class _Guard:
     """Composer mixin that refuses anchors, aliases and explicit tags while composing.
 
@@ -122,28 +149,7 @@ class _Guard:
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
         self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _Refused(f"filen har fler än {MAX_NODES} värden; dela upp den",
-                          event.start_mark, "R100")
-        if self.depth >= MAX_DEPTH:
-            raise _Refused(NESTED_TOO_DEEP, event.start_mark, "R100")
-        if isinstance(event, yaml.AliasEvent):
-            raise _Refused(
-                f"alias '*{event.anchor}' är inte tillåtet i rutiner; skriv ut värdet", event.start_mark
-            )
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise _Refused(
-                f"ankare '&{anchor}' är inte tillåtet i rutiner; skriv ut värdet där det behövs",
-                event.start_mark,
-            )
-        tag = getattr(event, "tag", None)
-        if tag not in (None, "!", "tag:yaml.org,2002:str"):
-            raise _Refused(
-                f"YAML-taggen '{_written_tag(tag)}' är inte tillåten; ta bort den "
-                "(endast vanlig text, listor och block med nycklar)",
-                event.start_mark,
-            )
+        refuse_node(event, self.nodes, self.depth)
         self.depth += 1
         try:
             return super().compose_node(parent, index)  # type: ignore[misc]
@@ -274,29 +280,8 @@ class _Direct(_Converter):
         self.nodes += 1
         if (self.nodes <= MAX_NODES and depth < MAX_DEPTH and type(event) in _PLAIN_EVENTS
                 and event.anchor is None and event.tag in _ALLOWED_TAGS):
-            return  # the usual node: nothing to refuse (the checks below, in their order)
-        if self.nodes > MAX_NODES:
-            raise _Refused(f"filen har fler än {MAX_NODES} värden; dela upp den",
-                          event.start_mark, "R100")
-        if depth >= MAX_DEPTH:
-            raise _Refused(NESTED_TOO_DEEP, event.start_mark, "R100")
-        if isinstance(event, yaml.AliasEvent):
-            raise _Refused(
-                f"alias '*{event.anchor}' är inte tillåtet i rutiner; skriv ut värdet", event.start_mark
-            )
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise _Refused(
-                f"ankare '&{anchor}' är inte tillåtet i rutiner; skriv ut värdet där det behövs",
-                event.start_mark,
-            )
-        tag = getattr(event, "tag", None)
-        if tag not in _ALLOWED_TAGS:
-            raise _Refused(
-                f"YAML-taggen '{_written_tag(tag)}' är inte tillåten; ta bort den "
-                "(endast vanlig text, listor och block med nycklar)",
-                event.start_mark,
-            )
+            return  # the usual node: nothing to refuse
+        refuse_node(event, self.nodes, depth)
 
     def node(self, path: YamlPath, depth: int, record: bool) -> Any:
         """Compose one node; ``record``: convert it (False inside a skipped duplicate)."""
