@@ -33,8 +33,10 @@ def fake_render_other(ctx: RenderContext) -> list[Artifact]:
     return [Artifact(f"{ctx.stem}.other", ctx.document.id.encode())]
 
 
-@pytest.fixture()
-def library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def group_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: str,
+                  other: str) -> Path:
+    """One samverkansrutin with two arbetsrutiner in ``tmp_path/routines`` (the working folder),
+    built by two stand-in formats: "fake" and "other", rendered by the functions named."""
     routines = tmp_path / "routines"
     routines.mkdir()
     shutil.copy(ROOT / "routines" / "organisation.yaml", routines)
@@ -43,10 +45,16 @@ def library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (group / "samverkansrutin.yaml").write_text(PARENT, encoding="utf-8")
     for team in ("alfa", "beta"):
         (group / f"{team}.yaml").write_text(CHILD.format(team=team), encoding="utf-8")
-    monkeypatch.setitem(render.RENDERERS, "fake", render.Format(f"{__name__}:fake_render", "Fake"))
-    monkeypatch.setitem(render.RENDERERS, "other",
-                        render.Format(f"{__name__}:fake_render_other", "Other"))
+    monkeypatch.setitem(render.RENDERERS, "fake", render.Format(fake, "Fake"))
+    monkeypatch.setitem(render.RENDERERS, "other", render.Format(other, "Other"))
     monkeypatch.chdir(tmp_path)
+    return routines
+
+
+@pytest.fixture()
+def library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    routines = group_library(tmp_path, monkeypatch, f"{__name__}:fake_render",
+                             f"{__name__}:fake_render_other")
     CALLS.clear()
     FAIL_FOR.clear()
     return routines

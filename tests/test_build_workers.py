@@ -7,19 +7,17 @@ from __future__ import annotations
 import ctypes.util
 import datetime as dt
 import os
-import shutil
 import signal
 from pathlib import Path
 
 import pytest
 
-from builder import render
 from builder.build import run, workers
 from builder.build.run import run_build
 from builder.load.library import load_library
 from builder.options import BuildOptions
 from builder.render import Artifact, RenderContext, get_renderer
-from tests.test_build_incremental import CHILD, PARENT
+from tests.test_build_incremental import group_library
 
 ROOT = Path(__file__).resolve().parents[1]
 DIE_FOR = "beta"
@@ -39,19 +37,8 @@ def dying_render(ctx: RenderContext) -> list[Artifact]:
 
 @pytest.fixture()
 def library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    routines = tmp_path / "routines"
-    routines.mkdir()
-    shutil.copy(ROOT / "routines" / "organisation.yaml", routines)
-    group = routines / "grupp"
-    group.mkdir()
-    (group / "samverkansrutin.yaml").write_text(PARENT, encoding="utf-8")
-    for team in ("alfa", "beta"):
-        (group / f"{team}.yaml").write_text(CHILD.format(team=team), encoding="utf-8")
-    monkeypatch.setitem(render.RENDERERS, "fake", render.Format(f"{__name__}:fake_render", "Fake"))
-    monkeypatch.setitem(render.RENDERERS, "other",
-                        render.Format(f"{__name__}:dying_render", "Other"))
-    monkeypatch.chdir(tmp_path)
-    return routines
+    return group_library(tmp_path, monkeypatch, f"{__name__}:fake_render",
+                         f"{__name__}:dying_render")
 
 
 def options(tmp_path: Path) -> BuildOptions:
