@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,12 +90,16 @@ def measure_print_layout(library: Library, known_faces: KnownFaces | None = None
 
 
 def run_check(path: Path, options: CheckOptions | None = None,
-              known_faces: KnownFaces | None = None) -> CheckResult:
+              known_faces: KnownFaces | None = None,
+              after_load: Callable[[Library, list[Diagnostic]], None] | None = None
+              ) -> CheckResult:
     """Load the library that ``path`` belongs to and run every rule; nothing is written.
 
     A single file or a sub-folder is checked in the context of its whole library
     (cross-references need it), but only the findings inside it are returned. Card faces in
-    ``known_faces`` (the build's measurement cache) are not laid out again.
+    ``known_faces`` (the build's measurement cache) are not laid out again. ``after_load``
+    is called with the library and the loading's findings before the layout and the rules
+    (a build starts rendering there); it must not change them.
     """
     root = find_library_root(path)
     # Loading and the rules make many small objects and few reference cycles: the cyclic
@@ -104,6 +108,8 @@ def run_check(path: Path, options: CheckOptions | None = None,
     gc.disable()
     try:
         library, diagnostics = load_library(root)
+        if after_load is not None:
+            after_load(library, list(diagnostics))
         layout = measure_print_layout(library, known_faces)
         options = dataclasses.replace(options or CheckOptions(), layout=layout)
         diagnostics.extend(check_library(library, options))

@@ -109,14 +109,16 @@ def replayed(inputs: BuildInputs, options: BuildOptions, prune: bool) -> BuildRe
                        orphaned=list(report.orphaned))
 
 
-def build_if_nothing_changed(path: Path, options: BuildOptions,
-                             prune: bool = False) -> tuple[BuildResult | None, list[str]]:
+def build_if_nothing_changed(path: Path, options: BuildOptions, prune: bool = False
+                             ) -> tuple[BuildResult | None, list[str], bool]:
     """Under the output lock: finish what a killed build left (notes for the user), then
     replay the last result if nothing changed. A None result means the full build must run
-    (builder.build.run.run_build); the notes are said either way."""
+    (builder.build.run.run_build); the notes are said either way. The last item says whether
+    the output holds an earlier build (a rebuild: most outputs are likely current)."""
     with output_lock(options.output):
         recovered = recover_output(options.output)
-        result = replayed(read_inputs(path, options), options, prune)
+        inputs = read_inputs(path, options)
+        result = replayed(inputs, options, prune)
     if result is not None:
         result.recovered = recovered
-    return result, recovered
+    return result, recovered, bool(inputs.previous.entries)

@@ -15,6 +15,7 @@ import datetime as dt
 import multiprocessing
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from builder.build.workers import (
     JobResult,
     die_with_parent,
     render_job,
+    start_early_workers,
     warm_up,
 )
 from builder.check import CheckResult, run_check
@@ -102,9 +104,11 @@ def _worker_job(job: Job) -> JobResult:
 
 def plan_build(check: CheckResult, buildable: list[RoutineFile], not_built: list[str],
                previous: Manifest, options: BuildOptions, templates: str,
-               signer: str) -> BuildPlan:
-    """Which (document, format) jobs must render; the rest stay as the manifest records."""
-    prints = Fingerprints(check.library, options, templates, signer)
+               signer: str, prints: Fingerprints | None = None) -> BuildPlan:
+    """Which (document, format) jobs must render; the rest stay as the manifest records.
+    ``prints`` (of this library, options, templates and signer) saves hashing it again."""
+    if prints is None:
+        prints = Fingerprints(check.library, options, templates, signer)
     formats = [f for f in options.formats if f in RENDERERS]
     plan = BuildPlan([], {}, {}, 0)
     for routine in buildable:
@@ -302,14 +306,23 @@ def write_manifest_last(staging: Staging, plan: BuildPlan, stamp: str, index: di
 
 
 def run_build(path: Path, options: BuildOptions, progress: Progress | None = None,
-              prune: bool = False) -> BuildResult:
-    """Build every routine under ``path`` that has no errors into ``options.output``."""
-    with output_lock(options.output):
-        recovered = recover_output(options.output)
-        inputs = read_inputs(path, options)
-        # Byte-identical inputs, tool, options and date: the last build's result stands.
-        result = replayed(inputs, options, prune) or _build_locked(path, options, progress,
-                                                                   prune, inputs)
+              prune: bool = False, early: EarlyWorkers | None = None) -> BuildResult:
+    """Build every routine under ``path`` that has no errors into ``options.output``.
+
+    ``early``: workers the caller started (start_early_workers) before importing the build;
+    this build uses them if it still wants early workers, and stops them in any case."""
+    try:
+        with output_lock(options.output):
+            recovered = recover_output(options.output)
+            inputs = read_inputs(path, options)
+            # Byte-identical inputs, tool, options and date: the last build's result stands.
+            result = replayed(inputs, options, prune)
+            if result is None:
+                result = _build_locked(path, options, progress, prune, inputs, early)
+                early = None  # the build stopped them
+    finally:
+        if early is not None:
+            early.close()
     result.recovered = recovered
     return result
 
@@ -320,23 +333,102 @@ def run_build(path: Path, options: BuildOptions, progress: Progress | None = Non
 EARLY_MAX_JOBS = 48
 
 
-def start_early_workers(options: BuildOptions, previous: Manifest) -> EarlyWorkers | None:
-    """Workers that import the renderers during the check, for a rebuild (the last build's
-    manifest has entries, so most outputs are likely current) with more than one process."""
-    formats = {f for f in options.formats if f in RENDERERS}
-    if options.jobs <= 1 or not previous.entries or not formats:
+class RenderAhead:
+    """Jobs rendered on the early workers, in a thread, from the library as loaded while the
+    build runs the layout and the rules: those of every routine that loaded without errors.
+
+    The build takes only the results of the jobs its plan has after the rules; a routine the
+    rules refuse has its results dropped here, never staged or published.
+    """
+
+    def __init__(self, early: EarlyWorkers, jobs: list[Job], library: Library,
+                 options: BuildOptions, progress: Progress | None) -> None:
+        self.early = early
+        self.jobs = jobs
+        self.done: dict[Job, JobResult] = {}
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._render, name="rutin-render-ahead",
+                                       args=(schedule(jobs, library, options), library,
+                                             options, progress), daemon=True)
+        self.thread.start()
+
+    def _render(self, jobs: list[Job], library: Library, options: BuildOptions,
+                progress: Progress | None) -> None:
+        try:
+            self.done = self.early.render(jobs, library, options, progress, None,
+                                          lambda: kill_point("build:render"))
+        except BaseException as exc:  # noqa: BLE001 - raised again by results()
+            self.error = exc
+
+    def results(self, jobs: list[Job], library: Library, options: BuildOptions,
+                progress: Progress | None) -> list[JobResult]:
+        """The results of ``jobs``, in their order; any not rendered ahead render now."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        missing = [job for job in jobs if job not in self.done]
+        if missing:
+            self.done.update(self.early.render(schedule(missing, library, options), library,
+                                               options, progress, None,
+                                               lambda: kill_point("build:render")))
+        return [self.done[job] for job in jobs]
+
+    def stop(self) -> None:
+        """After a failure: stop the workers (their pipes close), then the thread ends."""
+        if self.thread.is_alive():
+            self.early.process.terminate()
+        self.thread.join()
+
+
+def _early_workers(started: EarlyWorkers | None, options: BuildOptions,
+                   previous: Manifest) -> EarlyWorkers | None:
+    """The caller's early workers, else ones started now, if this build wants them."""
+    if started is None:
+        return start_early_workers(options, bool(previous.entries))
+    if not previous.entries:  # another build changed the output since the caller looked
+        started.close()
         return None
-    return EarlyWorkers(min(options.jobs, len(formats)), formats)
+    return started
+
+
+@dataclass
+class _Ahead:
+    """The build's hook after loading: plans from the library as loaded and starts rendering
+    on the early workers (RenderAhead) if the plan is small enough for them."""
+
+    early: EarlyWorkers | None
+    previous: Manifest
+    options: BuildOptions
+    templates: str
+    signer: str
+    progress: Progress | None
+    prints: Fingerprints | None = None
+    render: RenderAhead | None = None
+
+    def __call__(self, library: Library, loaded: list[Diagnostic]) -> None:
+        if self.early is None:
+            return
+        failing = {d.file for d in loaded if d.is_error}
+        self.prints = Fingerprints(library, self.options, self.templates, self.signer)
+        likely = plan_build(CheckResult(library, loaded),
+                            [r for r in library.routines if r.display not in failing], [],
+                            self.previous, self.options, self.templates, self.signer,
+                            self.prints)
+        if 0 < len(likely.jobs) <= EARLY_MAX_JOBS:
+            self.render = RenderAhead(self.early, likely.jobs, library, self.options,
+                                      self.progress)
 
 
 def _build_locked(path: Path, options: BuildOptions, progress: Progress | None,
-                  prune: bool, inputs: BuildInputs) -> BuildResult:
+                  prune: bool, inputs: BuildInputs,
+                  started: EarlyWorkers | None = None) -> BuildResult:
     output = options.output
     previous, templates, signer, stamp = (inputs.previous, inputs.templates, inputs.signer,
                                           inputs.stamp)
-    early = start_early_workers(options, previous)
+    early = _early_workers(started, options, previous)
+    ahead = _Ahead(early, previous, options, templates, signer, progress)
     try:
-        check = run_check(path, CheckOptions(today=options.today), read_card_cache())
+        check = run_check(path, CheckOptions(today=options.today), read_card_cache(), ahead)
         write_card_cache(check.layout)
         library = check.library
         result = BuildResult(check.documents, list(check.diagnostics), check)
@@ -346,15 +438,23 @@ def _build_locked(path: Path, options: BuildOptions, progress: Progress | None,
                                   if r.display in failing)
 
         plan = plan_build(check, buildable, result.not_built, previous, options, templates,
-                          signer)
+                          signer, ahead.prints)
         result.up_to_date = plan.up_to_date
-        if early is not None and not 0 < len(plan.jobs) <= EARLY_MAX_JOBS:
-            early.close()  # nothing to render, or enough that forking after the check pays
-            early = None
         index_pages: list[EarlyIndex | None] = []
-        results = render_all(plan.jobs, library, options, progress, early, lambda: (
-            index_pages.append(render_index_early(library, plan, previous, options))))
+        if ahead.render is not None:
+            # The index renders here while the workers finish what they began during the rules.
+            index_pages.append(render_index_early(library, plan, previous, options))
+            results = ahead.render.results(plan.jobs, library, options, progress)
+            ahead.render = None
+        else:
+            if early is not None and not 0 < len(plan.jobs) <= EARLY_MAX_JOBS:
+                early.close()  # nothing to render, or enough that forking after the check pays
+                early = None
+            results = render_all(plan.jobs, library, options, progress, early, lambda: (
+                index_pages.append(render_index_early(library, plan, previous, options))))
     finally:
+        if ahead.render is not None:
+            ahead.render.stop()
         if early is not None:
             early.close()
     pending = collect(results, library, plan, result)
@@ -393,10 +493,14 @@ def _prune(output: Path, files: list[str]) -> list[Path]:
 
 def _document_outputs(library: Library,
                       entries: dict[str, ManifestEntry]) -> list[DocumentOutputs]:
+    # One pass over the entries (a build of 200 routines has ~1,200), not one per routine.
+    by_document: dict[str, dict[str, tuple[str, ...]]] = {}
+    for key, entry in entries.items():
+        parts = key.split(":")
+        by_document.setdefault(parts[0], {})[parts[1]] = entry.files
     outputs = []
     for routine in library.routines:
-        files = {key.split(":")[1]: entry.files for key, entry in entries.items()
-                 if key.split(":")[0] == routine.document.id}
+        files = by_document.get(routine.document.id)
         if files:
             outputs.append(DocumentOutputs(routine, output_folder(routine.document), files))
     return outputs

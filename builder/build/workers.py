@@ -23,11 +23,15 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
+from typing import TYPE_CHECKING
 
-from builder.load.library import Library
-from builder.model import Arbetsrutin
-from builder.options import BuildOptions
 from builder.render import RENDERERS, Artifact, RenderContext, get_renderer, group_id
+
+# The model is imported where used: the build command forks the early workers before it
+# imports the model (see EarlyWorkers), so importing this module stays cheap (~0.05 s).
+if TYPE_CHECKING:
+    from builder.load.library import Library
+    from builder.options import BuildOptions
 
 Job = tuple[str, str]  # (document id, format)
 Progress = Callable[[int, int], None]
@@ -116,6 +120,8 @@ def render_job(ctx: RenderContext, fmt: str) -> JobResult:
 def shown_library(library: Library, doc_id: str) -> Library:
     """The part of ``library`` a document's outputs show: its group (the samverkansrutin and
     its arbetsrutiner), in library order, with the organisation."""
+    from builder.model import Arbetsrutin
+
     routine = library.by_id(doc_id)
     assert routine is not None
     group = group_id(routine.document)
@@ -169,6 +175,16 @@ def _forked_worker(connection: Connection, others: list[Connection], parent: int
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _serve(connection)
+
+
+def start_early_workers(options: BuildOptions, has_built: bool) -> EarlyWorkers | None:
+    """Workers that import the renderers while the build loads and checks, for a rebuild (the
+    last build's manifest has entries: most outputs are likely current) with more than one
+    process."""
+    formats = {f for f in options.formats if f in RENDERERS}
+    if options.jobs <= 1 or not has_built or not formats:
+        return None
+    return EarlyWorkers(min(options.jobs, len(formats)), formats)
 
 
 class EarlyWorkers:
