@@ -162,3 +162,30 @@ def test_the_linker_cache_finds_what_find_library_finds() -> None:
         assert ctypes.util.find_library("libgobject-2.0-0.dll") is None
     assert ctypes.util.find_library is original
     assert patched == [original(name) for name in names]
+
+
+def test_a_routine_the_rules_refuse_renders_ahead_but_is_never_published(
+        library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run_build(library, options(tmp_path))
+    before = (tmp_path / "output/grupp/alfa/alfa-v0.1.txt").read_bytes()
+    ahead: list[list[tuple[str, str]]] = []
+    original = run.RenderAhead.__init__
+
+    def spy(self: run.RenderAhead, early: workers.EarlyWorkers, jobs: list[tuple[str, str]],
+            *args: object) -> None:
+        ahead.append(sorted(jobs))
+        original(self, early, jobs, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run.RenderAhead, "__init__", spy)
+    path = library / "grupp" / "alfa.yaml"  # loads, but R201 (a rule) refuses it
+    path.write_text(path.read_text().replace("  när: Vid avslut", "  när: TODO"))
+    _retitle(library, "beta", "Ny titel för beta")
+    result = run_build(library, options(tmp_path))
+    # Rendered during the rules, from the library as loaded: alfa too.
+    assert ahead == [sorted((d, f) for d in ("alfa", "beta", "grupp") for f in ("fake", "other"))]
+    assert result.not_built == ["alfa"]
+    assert sorted(result.rendered) == sorted(
+        (d, f) for d in ("beta", "grupp") for f in ("fake", "other"))
+    written = {p.relative_to(tmp_path / "output").as_posix() for p in result.written}
+    assert not any("alfa/" in name for name in written)
+    assert (tmp_path / "output/grupp/alfa/alfa-v0.1.txt").read_bytes() == before
