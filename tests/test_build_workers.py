@@ -189,3 +189,16 @@ def test_a_routine_the_rules_refuse_renders_ahead_but_is_never_published(
     written = {p.relative_to(tmp_path / "output").as_posix() for p in result.written}
     assert not any("alfa/" in name for name in written)
     assert (tmp_path / "output/grupp/alfa/alfa-v0.1.txt").read_bytes() == before
+
+
+def test_a_build_leaves_the_cyclic_collector_as_it_found_it(
+        library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    frozen: list[int] = []
+    collect = run.collect
+    monkeypatch.setattr(run, "collect", lambda *a: frozen.append(gc.get_freeze_count())
+                        or collect(*a))
+    run_build(library, options(tmp_path))
+    assert frozen and frozen[0] > 0  # the loaded library was frozen during the build
+    assert gc.get_freeze_count() == 0  # and is collectable again after it

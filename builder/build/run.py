@@ -12,6 +12,7 @@ has nothing to do is answered by noop.py before any of this is imported. The who
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing
 import os
 import shutil
@@ -318,7 +319,12 @@ def run_build(path: Path, options: BuildOptions, progress: Progress | None = Non
             # Byte-identical inputs, tool, options and date: the last build's result stands.
             result = replayed(inputs, options, prune)
             if result is None:
-                result = _build_locked(path, options, progress, prune, inputs, early)
+                frozen_by_caller = gc.get_freeze_count() > 0
+                try:
+                    result = _build_locked(path, options, progress, prune, inputs, early)
+                finally:
+                    if not frozen_by_caller:
+                        gc.unfreeze()  # a long-lived caller (tests, a server) frees it later
                 early = None  # the build stopped them
     finally:
         if early is not None:
@@ -430,6 +436,12 @@ def _build_locked(path: Path, options: BuildOptions, progress: Progress | None,
     try:
         check = run_check(path, CheckOptions(today=options.today), read_card_cache(), ahead)
         write_card_cache(check.layout)
+        # The loaded library and the imports live until the build ends: the cyclic collector
+        # need not scan them again at every full collection while the index renders and the
+        # results come in (one change in 200 routines: ~0.2 s of CPU). Later garbage is
+        # collected as before; run_build unfreezes when the build ends.
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
         library = check.library
         result = BuildResult(check.documents, list(check.diagnostics), check)
         failing = {d.file for d in check.diagnostics if d.is_error}
