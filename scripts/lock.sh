@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Refresh the dependency locks from pyproject.toml's ranges (run after changing a dependency):
-#   requirements/runtime.txt  what ./scripts/build.sh installs
+#   requirements.txt          what ./scripts/build.sh installs
 #   requirements/test.txt     runtime + test extras, what ./scripts/test.sh installs
 # Both carry sha256 hashes for every file of every pinned release (pip --require-hashes) and
 # hold for any platform (uv --universal), with Python 3.11 as the floor.
@@ -19,7 +19,7 @@ fi
 export UV_CUSTOM_COMPILE_COMMAND="./scripts/lock.sh"
 common=(pip compile --quiet --universal --python-version 3.11 --generate-hashes
         --no-header --index-url https://pypi.org/simple)
-"$UV" "${common[@]}" "$@" pyproject.toml requirements/build.in -o requirements/runtime.txt
+"$UV" "${common[@]}" "$@" pyproject.toml requirements/build.in -o requirements.txt
 "$UV" "${common[@]}" "$@" --extra test pyproject.toml requirements/build.in \
   -o requirements/test.txt
-echo "Uppdaterade requirements/runtime.txt och requirements/test.txt" >&2
+echo "Uppdaterade requirements.txt och requirements/test.txt" >&2

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up a fresh machine (Debian 12, Python 3.11): system libraries, then a venv with exactly the
-# locked dependencies (requirements/*.txt, sha256-checked) and the project installed.
+# locked dependencies (requirements.txt or requirements/test.txt, sha256-checked) and the project installed.
 # RUTIN_FOR_TESTS=1 adds the test dependencies and, for the editor-schema test, Node.js and
 # yaml-language-server (npm, pinned in tests/lsp/package-lock.json) under .venv/node.
 # Safe to run again: it installs only what is missing or changed.
@@ -51,7 +51,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-LOCK=requirements/runtime.txt
+LOCK=requirements.txt
 if [ "${RUTIN_FOR_TESTS:-0}" = "1" ]; then
   LOCK=requirements/test.txt
 fi
@@ -60,7 +60,7 @@ fi
 want="$(cat "$LOCK" pyproject.toml | sha256sum | cut -c1-64)"
 stamp=.venv/.rutin-installed-$(basename "$LOCK" .txt)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  if [ "$LOCK" = requirements/runtime.txt ] && [ -f .venv/.rutin-installed-test ] \
+  if [ "$LOCK" = requirements.txt ] && [ -f .venv/.rutin-installed-test ] \
      && [ "$(cat .venv/.rutin-installed-test)" = "$(cat requirements/test.txt pyproject.toml | sha256sum | cut -c1-64)" ]; then
     :  # the test install is a superset of the runtime one
   else

@@ -20,7 +20,7 @@ from packaging.version import Version
 from builder import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNTIME_LOCK = ROOT / "requirements" / "runtime.txt"
+RUNTIME_LOCK = ROOT / "requirements.txt"
 TEST_LOCK = ROOT / "requirements" / "test.txt"
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*(?:;\s*([^\\]+?))?\s*\\?$")
 
@@ -115,7 +115,7 @@ def test_setup_installs_from_the_lock_runtime_only_for_the_build_command() -> No
     setup = (ROOT / "scripts" / "setup.sh").read_text(encoding="utf-8")
     assert "--require-hashes -r \"$LOCK\"" in setup
     assert "--no-deps --no-build-isolation -e ." in setup
-    assert "LOCK=requirements/runtime.txt" in setup and "LOCK=requirements/test.txt" in setup
+    assert "LOCK=requirements.txt" in setup and "LOCK=requirements/test.txt" in setup
     assert "[test]" not in setup
     build = (ROOT / "scripts" / "build.sh").read_text(encoding="utf-8")
     assert "RUTIN_FOR_TESTS" not in build
