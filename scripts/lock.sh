@@ -17,8 +17,13 @@ if [ -z "$UV" ]; then
   UV=.venv/lock-tools/bin/uv
 fi
 export UV_CUSTOM_COMPILE_COMMAND="./scripts/lock.sh"
+# --no-strip-extras: a pin keeps the extras its dependents ask for (fonttools[woff]==…). pip before
+# 23.3 (Debian 12 ships 23.0.1) otherwise treats `fonttools[woff]>=…` from WeasyPrint as a new,
+# unpinned requirement and --require-hashes refuses it, or, once upstream releases a newer
+# version, resolves that one and refuses its hash. tests/test_lock_old_pip.py installs both locks
+# with pip 23.0.1.
 common=(pip compile --quiet --universal --python-version 3.11 --generate-hashes
-        --no-header --index-url https://pypi.org/simple)
+        --no-strip-extras --no-header --index-url https://pypi.org/simple)
 "$UV" "${common[@]}" "$@" pyproject.toml requirements/build.in -o requirements.txt
 "$UV" "${common[@]}" "$@" --extra test pyproject.toml requirements/build.in \
   -o requirements/test.txt
