@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from builder.load.safe_yaml import YamlPath
 from builder.model import CardPoint, Document, Section
-from builder.wording import LETTERS
+from builder.text.wording import LETTERS
 
 NOT_STATED = "Ej angivet"
 _NOT_STATED_FORMS = frozenset({"ej_angivet", "ej angivet"})

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from builder.render import RENDERERS
+from builder.formats import RENDERERS
 
 ALL_FORMATS: tuple[str, ...] = tuple(RENDERERS)
 

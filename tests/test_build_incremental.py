@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from builder import render
-from builder.build.manifest import MANIFEST_NAME
-from builder.build.run import run_build
 from builder.options import BuildOptions
+from builder.publish.manifest import MANIFEST_NAME
+from builder.publish.run import run_build
 from builder.render import Artifact, RenderContext
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,7 +106,7 @@ def test_changing_a_template_rerenders_every_document(library: Path, tmp_path: P
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "document.css").write_text("body { color: black }")
-    monkeypatch.setattr("builder.build.manifest.TEMPLATES_DIR", templates)
+    monkeypatch.setattr("builder.publish.manifest.TEMPLATES_DIR", templates)
     run_build(library, options(tmp_path))
     CALLS.clear()
     (templates / "document.css").write_text("body { color: navy }")

@@ -17,8 +17,8 @@ import pytest
 from filelock import FileLock
 from pypdf import PdfReader
 
-from builder.build.manifest import MANIFEST_NAME
 from builder.locking import ENV_KILL_AT, OUTPUT_LOCK
+from builder.publish.manifest import MANIFEST_NAME
 
 BASE = Path(__file__).resolve().parent / "cases" / "_base"
 ROUTINE = Path("bas") / "samverkansrutin.yaml"

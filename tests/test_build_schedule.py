@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builder.build.run import expected_cost, schedule
 from builder.load.library import load_library
 from builder.options import BuildOptions
+from builder.publish.run import expected_cost, schedule
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from builder.build import run, workers
-from builder.build.run import run_build
 from builder.load.library import load_library
 from builder.options import BuildOptions
+from builder.publish import run, workers
+from builder.publish.run import run_build
 from builder.render import Artifact, RenderContext, get_renderer
 from tests.test_build_incremental import group_library
 

@@ -33,7 +33,7 @@ from builder.render.printables.common import (
     find_team,
 )
 from builder.render.weasy import measure_html
-from builder.typography import swedish_quotes
+from builder.text.typography import swedish_quotes
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases"

@@ -22,7 +22,7 @@ from builder.options import BuildOptions
 from builder.render import RenderContext, get_renderer
 from builder.render.word.document import render_docx
 from builder.render.word.ooxml import check_package
-from builder.typography import swedish_quotes
+from builder.text.typography import swedish_quotes
 
 ROOT = Path(__file__).resolve().parent.parent
 KUNGALV = "kungalv-insatser-i-hemmet"
@@ -141,7 +141,7 @@ def test_steps_in_order_with_word_numbering(shipped: Library, kungalv: bytes) ->
         texts.extend(("List Number 2", a.text, 1) for a in step.alternatives or [])
     position = 0
     for style, text, level in texts:
-        text = swedish_quotes(text)  # every output prints ”…” (builder.typography)
+        text = swedish_quotes(text)  # every output prints ”…” (builder.text.typography)
         while text not in numbered[position].text.replace("\n", " "):
             position += 1  # a step made only of alternatives has a line of its own
         assert numbered[position].style.name == style

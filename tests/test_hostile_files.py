@@ -198,7 +198,7 @@ def test_external_link_and_escaping_image_are_flagged_and_not_in_the_html(
     line = (group / "x.yaml").read_text(encoding="utf-8").splitlines()[11]
     assert [(d.line, d.column) for d in found] == [(12, line.index("http") + 1),
                                                    (12, line.index("../") + 1)]
-    from builder.markdown import render_markdown
+    from builder.text.markdown import render_markdown
 
     html = str(render_markdown("Se [sidan](http://example.com/spåra) och "
                                "![bild](../../../../etc/passwd) och [mejl](mailto:a@b.se)."))

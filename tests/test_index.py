@@ -261,7 +261,7 @@ def test_axe_finds_no_violations(tmp_path: Path, browser: object, axe_source: st
 @pytest.mark.slow
 def test_index_of_a_real_build(tmp_path: Path, browser: object) -> None:
     """`run_build` on the shipped routines: the index it writes lists and links everything."""
-    from builder.build.run import run_build
+    from builder.publish.run import run_build
     root = tmp_path / "routines"
     shutil.copytree(ROUTINES, root)
     output = tmp_path / "output"

@@ -28,13 +28,13 @@ from click.testing import CliRunner
 from pydantic import BaseModel
 from pypdf import PdfReader
 
-from builder.build.run import run_build
 from builder.check import run_check
 from builder.cli import cli
 from builder.load.library import load_library
 from builder.load.to_model import _unwrap
 from builder.model import Arbetsrutin, Samverkansrutin
 from builder.options import BuildOptions
+from builder.publish.run import run_build
 
 FIXTURE = Path(__file__).parent / "fixtures" / "regioner"
 TODAY = dt.date(2026, 11, 20)

@@ -23,7 +23,6 @@ from PIL import Image
 from builder.check import run_check
 from builder.load.library import Library, load_library
 from builder.options import BuildOptions
-from builder.phone import format_phone_sv
 from builder.render import RenderContext, get_renderer
 from builder.render.printables.common import checked_pdf
 from builder.render.printables.imposition import A4, CARD, impose
@@ -36,6 +35,7 @@ from builder.render.printables.pocketcard import (
 )
 from builder.render.printables.sheet import impose_cards
 from builder.rules import CheckOptions
+from builder.text.phone import format_phone_sv
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases"
@@ -366,7 +366,7 @@ def test_build_caches_card_measurements_that_check_reuses(tmp_path: Path) -> Non
                            capture_output=True, text=True, cwd=ROOT, env=env, check=False)
     assert built.returncode == 0, built.stdout + built.stderr
     code = ("import sys; from pathlib import Path; from builder.check import run_check;"
-            "from builder.build.card_cache import read_card_cache;"
+            "from builder.publish.card_cache import read_card_cache;"
             f"r = run_check(Path({str(root)!r}), known_faces=read_card_cache());"
             "assert r.layout.card_faces, 'no cards measured';"
             "print('weasyprint' in sys.modules)")

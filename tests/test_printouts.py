@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 import yaml
 
-from builder.build.run import run_build
 from builder.load.library import Library, RoutineFile, load_library
 from builder.model import CardPoint
 from builder.options import BuildOptions
+from builder.publish.run import run_build
 from builder.render import RenderContext, output_folder
 from builder.render.printables.checklist import checklist_html
 from builder.render.printables.common import checklist_rows

@@ -14,7 +14,7 @@ from builder.cli import cli
 from builder.governance.ledger import canonical_content, content_hash, latest_approval
 from builder.load.library import load_library
 from builder.model import Arbetsrutin, NotStated
-from builder.phone import format_phone_sv
+from builder.text.phone import format_phone_sv
 
 REPO = Path(__file__).resolve().parents[1]
 KUNGALV = "kungalv-insatser-i-hemmet"

@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from builder.build import noop
 from builder.cli import cli
 from builder.load.library import Library, load_library
 from builder.options import BuildOptions
+from builder.publish import noop
 from builder.render import Artifact, RenderContext, get_renderer
 from builder.render.weasy import PdfOptions, html_to_pdf
 from builder.signing.keys import (

@@ -10,10 +10,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from builder.cli import cli
-from builder.dates import add_months
 from builder.governance import ledger
 from builder.governance.status import library_status
 from builder.load.library import load_library
+from builder.text.dates import add_months
 
 FIXTURE = Path(__file__).parent / "fixtures" / "status-library"
 TODAY = "2027-03-01"

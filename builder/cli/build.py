@@ -10,18 +10,18 @@ from typing import TYPE_CHECKING
 
 import click
 
-from builder.build.noop import build_if_nothing_changed
 from builder.cli import cli, parse_today
 from builder.cli.recovery import finish_interrupted_decisions
 from builder.diagnostics import has_failures, summary_sv
 from builder.options import ALL_FORMATS, BuildOptions
+from builder.publish.noop import build_if_nothing_changed
 from builder.render import format_named
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from builder.build.result import BuildResult
-    from builder.build.workers import EarlyWorkers
+    from builder.publish.result import BuildResult
+    from builder.publish.workers import EarlyWorkers
 
 # Only what a no-op build needs is imported above: the pipeline (model, rules, renderers) and
 # rich are imported when there is something to build.
@@ -61,7 +61,7 @@ def build_with_bar(path: Path, options: BuildOptions, prune: bool,
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        from builder.build.run import run_build
+        from builder.publish.run import run_build
 
         return run_build(path, options, progress=advance, prune=prune, early=early)
 
@@ -76,7 +76,7 @@ def build_all(path: Path, options: BuildOptions, prune: bool) -> BuildResult:
     # other core while this process imports the rest of the build and loads the library. The
     # model (~0.15 s) is imported first, so they share it instead of importing it again.
     import builder.model  # noqa: F401
-    from builder.build.workers import start_early_workers
+    from builder.publish.workers import start_early_workers
 
     early = start_early_workers(options, rebuild)
     if not options.quiet and sys.stderr.isatty():
@@ -85,7 +85,7 @@ def build_all(path: Path, options: BuildOptions, prune: bool) -> BuildResult:
         result = build_with_bar(path, options, prune, Console(stderr=True, highlight=False),
                                 early)
     else:
-        from builder.build.run import run_build
+        from builder.publish.run import run_build
 
         result = run_build(path, options, prune=prune, early=early)
     result.recovered = recovered + result.recovered

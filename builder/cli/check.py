@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from builder.build.card_cache import read_card_cache
 from builder.check import run_check
 from builder.cli import cli, parse_today
 from builder.cli.recovery import finish_interrupted_decisions
 from builder.diagnostics import format_json, format_sarif, has_failures, summary_sv
 from builder.load.library import find_library_root
+from builder.publish.card_cache import read_card_cache
 from builder.rules import LOAD_RULES, RULES, CheckOptions, rule_summaries
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from builder.build.noop import library_root
+from builder.publish.noop import library_root
 
 JOURNAL_FILE = ".rutin-beslut.json"  # as builder.decision.journal names it (a test checks)
 

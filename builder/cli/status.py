@@ -18,7 +18,7 @@ from builder.governance.status import (
     library_status,
 )
 from builder.load.library import find_library_root, load_library
-from builder.wording import STATUS_LABELS
+from builder.text.wording import STATUS_LABELS
 
 STATUS_SHORT: dict[str, str] = {**STATUS_LABELS, "granskning": "Granskning"}
 WIDE_TABLE = 110  # columns needed to show "Att göra" inside the table

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from builder.check import run_check
-from builder.dates import format_date_sv
 from builder.diagnostics import SEVERITY_SV, Diagnostic
 from builder.governance.diff import DocumentDiff, diff_routine, last_approved_version
 from builder.governance.ledger import ledger_path, version_key
 from builder.load.library import ARCHIVE_DIR, Library, RoutineFile, display_path
 from builder.options import BuildOptions
 from builder.render.html import template_env
+from builder.text.dates import format_date_sv
 
 REDLINE_TEMPLATE = "redline.html.j2"
 

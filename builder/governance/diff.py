@@ -12,7 +12,7 @@ from builder.errors import DiffError
 from builder.governance.ledger import archive_path, entries_for, read_archived, version_key
 from builder.load.library import ARCHIVE_DIR, Library, RoutineFile, display_path
 from builder.model import Bullet, BulletItem, Criteria, Document, NotStated, Section, Step
-from builder.wording import LETTERS
+from builder.text.wording import LETTERS
 
 METADATA = "Dokumentuppgifter"
 # Top-level keys shown as their own section, in this order, with Swedish titles.

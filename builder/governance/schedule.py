@@ -5,8 +5,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
-from builder.dates import add_months
 from builder.model import MONTHS, Document
+from builder.text.dates import add_months
 
 
 def _month_end(year: int, month: int) -> dt.date:

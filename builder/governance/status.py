@@ -7,12 +7,12 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from builder.dates import add_months, has_expired
 from builder.governance.ledger import content_hash, latest_approval
 from builder.governance.schedule import next_review
 from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Document
-from builder.wording import team_label
+from builder.text.dates import add_months, has_expired
+from builder.text.wording import team_label
 
 # VGR starts a revision six months before a routine is due (the lead time asked for in issue 6).
 LEAD_MONTHS = 6

@@ -12,7 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # options derives its default formats from RENDERERS below
+from builder.formats import RENDERERS as RENDERERS
+from builder.formats import Format as Format
+
+if TYPE_CHECKING:
     from builder.load.library import Library, RoutineFile
     from builder.model import Document
     from builder.options import BuildOptions
@@ -58,32 +61,6 @@ class Artifact:
 
 
 Renderer = Callable[[RenderContext], list[Artifact]]
-
-@dataclass(frozen=True)
-class Format:
-    """One output format: its renderer and what the CLI, the index and the manifest say of it."""
-
-    renderer: str  # "module:function", imported on first use (WeasyPrint takes ~1 s)
-    label: str  # link text on the index page
-    aliases: tuple[str, ...] = ()  # other names `rutin build --format` accepts
-    uses_templates: bool = True  # rendered from templates/: their digest is in the fingerprint
-    signed: bool = False  # signed when the document is fastställd
-
-
-# The one list of formats, in the order the index links them and `--format` lists them.
-RENDERERS: dict[str, Format] = {
-    "pdf": Format("builder.render.pdf:render_pdf", "PDF", signed=True),
-    "docx": Format("builder.render.word.document:render_docx", "Word",
-                   uses_templates=False, signed=True),
-    "checklista": Format("builder.render.printables.checklist:render_checklist", "Checklista",
-                         aliases=("checklist",)),
-    "fickkort": Format("builder.render.printables.pocketcard:render_pocketcard", "Fickkort",
-                       aliases=("pocketcard",)),
-    "laskvittens": Format("builder.render.printables.receipt:render_receipt", "Läskvittens",
-                          aliases=("läskvittens",)),
-    "html": Format("builder.render.html:render_html", "Webbsida"),
-}
-
 
 def format_named(name: str) -> str | None:
     """The format a `--format` name (or an alias of it) means; None when there is none."""

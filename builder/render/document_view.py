@@ -7,9 +7,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from builder.dates import format_date_sv, has_expired
 from builder.derived import NOT_STATED, as_text
-from builder.markdown import render_inline, render_markdown
 from builder.model import (
     Arbetsrutin,
     Bullet,
@@ -24,9 +22,11 @@ from builder.model import (
     shown,
     stated,
 )
-from builder.phone import format_phone_sv
 from builder.render import RenderContext
-from builder.wording import DRAFT_MARK, LETTERS, STATUS_LABELS, protocol_phrase
+from builder.text.dates import format_date_sv, has_expired
+from builder.text.markdown import render_inline, render_markdown
+from builder.text.phone import format_phone_sv
+from builder.text.wording import DRAFT_MARK, LETTERS, STATUS_LABELS, protocol_phrase
 
 WATERMARK_DRAFT = DRAFT_MARK
 WATERMARK_REVOKED = "UPPHÄVD"

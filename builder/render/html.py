@@ -10,7 +10,7 @@ from markupsafe import Markup
 from builder.paths import TEMPLATES_DIR
 from builder.render import Artifact, RenderContext
 from builder.render.document_view import document_view
-from builder.wording import DRAFT_MARK
+from builder.text.wording import DRAFT_MARK
 
 DOCUMENT_TEMPLATE = "document.html.j2"
 # Shared base (fonts, colours, @page frame) first, then the document's own rules.

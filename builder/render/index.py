@@ -7,7 +7,6 @@ import posixpath
 import unicodedata
 from dataclasses import dataclass
 
-from builder.dates import format_date_sv
 from builder.governance.status import DocumentStatus, library_status
 from builder.load.library import Library
 from builder.model import Document, Samverkansrutin, shown
@@ -15,7 +14,8 @@ from builder.options import BuildOptions
 from builder.render import RENDERERS, Artifact, DocumentOutputs
 from builder.render.html import inline_files, template_env
 from builder.render.printables.common import find_team
-from builder.wording import STATUS_LABELS
+from builder.text.dates import format_date_sv
+from builder.text.wording import STATUS_LABELS
 
 ORPHANS = "ovriga"  # group for an arbetsrutin whose samverkansrutin is missing
 

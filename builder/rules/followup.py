@@ -10,7 +10,7 @@ from builder.load.safe_yaml import YamlPath
 from builder.model import Arbetsrutin, Document, NotStated, Samverkansrutin, Section
 from builder.rules import CheckOptions, finding, rule
 from builder.rules.stated import is_placeholder, stated_values
-from builder.wording import LETTERS
+from builder.text.wording import LETTERS
 
 __all__ = ["is_placeholder"]
 

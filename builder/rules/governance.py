@@ -8,10 +8,10 @@ from functools import lru_cache
 from builder.diagnostics import Diagnostic
 from builder.governance.schedule import next_review
 from builder.load.library import Library
-from builder.markdown import ABBREVIATION, abbreviations
 from builder.model import Arbetsrutin, Samverkansrutin, stated
 from builder.rules import CheckOptions, finding, rule, string_leaves
 from builder.rules.followup import is_placeholder
+from builder.text.markdown import ABBREVIATION, abbreviations
 
 
 @rule("R401", "error", "En fastställd rutin har godkänt av, datum för godkännande och innehåll")

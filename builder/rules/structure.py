@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from builder.diagnostics import Diagnostic
 from builder.load.library import Library
-from builder.markdown import find_raw_html
 from builder.rules import CheckOptions, finding, rule, string_leaves
+from builder.text.markdown import find_raw_html
 
 
 @rule("R106", "error", "Rå HTML i text är inte tillåtet")

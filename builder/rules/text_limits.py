@@ -6,7 +6,7 @@ R111  every character has a glyph in some installed font (emoji, CJK, right-to-l
       need fonts that are not installed by default); found here at the character, not as a
       failed build at the ``id:`` line.
 R112  documented size limits: below them build time and memory grow linearly (measured with
-      ``python -m builder.bench_limits``); above them a routine is not a routine but a mistake.
+      ``python -m builder.bench.limits``); above them a routine is not a routine but a mistake.
 R113  (warning) a word longer than a line: the page breaks it anywhere (CSS overflow-wrap).
 """
 
@@ -23,8 +23,8 @@ from typing import Any
 from builder.diagnostics import Diagnostic
 from builder.load.library import Library, RoutineFile
 from builder.load.safe_yaml import YamlPath
-from builder.markdown import find_unsafe_links
 from builder.rules import CheckOptions, finding, rule, string_leaves
+from builder.text.markdown import find_unsafe_links
 
 # Documented in README ("Gränser"); the largest shipped routine has 14 steps and 9 sections.
 MAX_SECTIONS = 200  # avsnitt and underavsnitt together

@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from builder.dates import format_date_sv
 from builder.errors import SigningError
 from builder.model import stated
 from builder.paths import cache_dir
 from builder.render import Artifact, RenderContext
 from builder.signing.keys import TEST_TEXT, SigningKey, load_signing_key
-from builder.wording import protocol_phrase
+from builder.text.dates import format_date_sv
+from builder.text.wording import protocol_phrase
 
 FIELD_NAME = "Signatur"
 # Custom document-info keys (WeasyPrint accepts only alphanumeric custom keys).

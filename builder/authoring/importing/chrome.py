@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from builder.render.document_view import EXPIRED_BANNER, REVOKED_BANNER, WATERMARK_REVOKED
-from builder.wording import DRAFT_MARK
+from builder.text.wording import DRAFT_MARK
 
 APPROVAL_STATEMENT = "Rutinbyggarens godkännandemening"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (

@@ -12,7 +12,7 @@ from builder.authoring.importing import labels as L
 from builder.authoring.importing.report import ImportReport
 from builder.authoring.importing.structure import Draft, slugify
 from builder.authoring.scaffold import SCHEMA_LINE
-from builder.typography import SWEDISH_QUOTE
+from builder.text.typography import SWEDISH_QUOTE
 
 # Header fields every routine shows: written as ej_angivet when the source is silent.
 STATED_HEADER = {"dokumenttyp": "Dokumenttyp", "upprättat_av": "Upprättat av",
@@ -55,7 +55,7 @@ def build_mapping(draft: Draft, kind: str, parent: Parent | None, report: Import
 
 def _straight_quotes(value: Any) -> Any:
     """Quotes as authors type them: every output prints straight and English quotes as ”
-    (builder.typography.swedish_quotes), so ” read back is written " and renders the same."""
+    (builder.text.typography.swedish_quotes), so ” read back is written " and renders the same."""
     if isinstance(value, str):
         return value.replace(SWEDISH_QUOTE, '"') if not value.startswith(("http", "../")) \
             else value

@@ -39,10 +39,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from builder.markdown import render_inline
 from builder.render.document_view import EXAMPLE_MARK
-from builder.typography import SUSPENDED_HYPHEN, swedish_quotes
-from builder.wording import DRAFT_MARK
+from builder.text.markdown import render_inline
+from builder.text.typography import SUSPENDED_HYPHEN, swedish_quotes
+from builder.text.wording import DRAFT_MARK
 
 if TYPE_CHECKING:
     from builder.render.printables.pocketcard import CardContent

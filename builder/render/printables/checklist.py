@@ -20,7 +20,7 @@ from builder.render.printables.common import (
     validity_text,
 )
 from builder.render.weasy import PdfOptions, measure_html
-from builder.wording import team_label
+from builder.text.wording import team_label
 
 PX_PER_MM = 96 / 25.4
 HEADER_FIELDS = (("patient", "Patient (initialer/ID)"), ("datum", "Datum"),

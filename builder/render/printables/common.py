@@ -6,11 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from builder.dates import format_date_sv
 from builder.derived import NOT_STATED, step_sources, walk_sections
 from builder.load.library import Library, RoutineFile
 from builder.load.safe_yaml import YamlPath
-from builder.markdown import render_inline
 from builder.model import (
     Arbetsrutin,
     Document,
@@ -20,6 +18,8 @@ from builder.model import (
 )
 from builder.render.document_view import criteria_rule
 from builder.render.html import template_env
+from builder.text.dates import format_date_sv
+from builder.text.markdown import render_inline
 
 
 def checked_pdf(document_id: str, html: str, options: Any = None) -> bytes:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from builder.layout import FaceMeasure
 from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Document, shown, stated
-from builder.phone import format_phone_sv
 from builder.render import Artifact, RenderContext
 from builder.render.document_view import EXAMPLE_MARK
 from builder.render.printables.common import (
@@ -27,6 +26,7 @@ from builder.render.printables.common import (
     validity_text,
 )
 from builder.render.printables.imposition import CARD, impose
+from builder.text.phone import format_phone_sv
 
 if TYPE_CHECKING:  # segno and the sheet's pikepdf load when a card is drawn, not on `rutin check`
     import segno

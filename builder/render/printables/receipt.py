@@ -10,7 +10,7 @@ from builder.render.printables.common import (
     render_template,
     validity_text,
 )
-from builder.wording import team_label
+from builder.text.wording import team_label
 
 ROWS_PER_PAGE = 20
 PAGES = 1  # one page of 20 signatures; a unit prints more copies when it fills up

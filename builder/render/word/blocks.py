@@ -13,7 +13,6 @@ from docx.oxml.ns import nsdecls
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from builder.dates import format_date_sv
 from builder.model import Arbetsrutin, Document, FollowUp, Samverkansrutin, shown
 from builder.render import RenderContext
 from builder.render.document_view import (
@@ -26,7 +25,8 @@ from builder.render.document_view import (
 from builder.render.word.house_style import TABLE_STYLE
 from builder.render.word.markdown import word_text
 from builder.render.word.ooxml import shade_cell
-from builder.wording import STATUS_LABELS
+from builder.text.dates import format_date_sv
+from builder.text.wording import STATUS_LABELS
 
 HEAD_FILL = "DCE6F2"
 BOX_FILL = "EEF3F9"

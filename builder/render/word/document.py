@@ -55,7 +55,7 @@ from builder.render.word.ooxml import (
     shade_paragraph,
     stored_zip,
 )
-from builder.wording import STATUS_LABELS
+from builder.text.wording import STATUS_LABELS
 
 LANGUAGE = "sv-SE"
 MARK_COLOR = RGBColor(0xC0, 0x00, 0x00)

@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from builder.render.word.ooxml import set_numbering
-from builder.typography import keep_together_text, swedish_quotes
+from builder.text.typography import keep_together_text, swedish_quotes
 
 CODE_FONT = "Consolas"
 
@@ -25,7 +25,7 @@ def _parser() -> MarkdownIt:
 
 
 def word_text(text: str) -> str:
-    """Routine text with the typography every output shares (builder.typography)."""
+    """Routine text with the typography every output shares (builder.text.typography)."""
     return keep_together_text(swedish_quotes(text))
 
 

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 from markupsafe import Markup
 
-from builder.typography import keep_together_html, swedish_quotes
+from builder.text.typography import keep_together_html, swedish_quotes
 
 if TYPE_CHECKING:  # markdown-it (45 ms to import) loads when a text needs parsing
     from markdown_it import MarkdownIt
@@ -100,7 +100,7 @@ def _detector() -> MarkdownIt:
 
 
 def render_markdown(text: str) -> Markup:
-    """Markdown to safe HTML, with Swedish typography (builder.typography)."""
+    """Markdown to safe HTML, with Swedish typography (builder.text.typography)."""
     return keep_together_html(_renderer().render(swedish_quotes(text)))
 
 

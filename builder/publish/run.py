@@ -22,9 +22,14 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder.build.card_cache import read_card_cache, write_card_cache
-from builder.build.fingerprint import Fingerprints
-from builder.build.manifest import (
+from builder.check import CheckResult, run_check
+from builder.diagnostics import Diagnostic, sort_diagnostics
+from builder.load.library import Library, RoutineFile
+from builder.locking import kill_point, output_lock
+from builder.options import BuildOptions
+from builder.publish.card_cache import read_card_cache, write_card_cache
+from builder.publish.fingerprint import Fingerprints
+from builder.publish.manifest import (
     MANIFEST_NAME,
     BuildReport,
     FileStamp,
@@ -34,10 +39,10 @@ from builder.build.manifest import (
     manifest_bytes,
     stamp_file,
 )
-from builder.build.noop import BuildInputs, read_inputs, replayed
-from builder.build.publish import Staging, recover_output
-from builder.build.result import BuildResult
-from builder.build.workers import (
+from builder.publish.noop import BuildInputs, read_inputs, replayed
+from builder.publish.publish import Staging, recover_output
+from builder.publish.result import BuildResult
+from builder.publish.workers import (
     EarlyWorkers,
     JobResult,
     die_with_parent,
@@ -45,11 +50,6 @@ from builder.build.workers import (
     start_early_workers,
     warm_up,
 )
-from builder.check import CheckResult, run_check
-from builder.diagnostics import Diagnostic, sort_diagnostics
-from builder.load.library import Library, RoutineFile
-from builder.locking import kill_point, output_lock
-from builder.options import BuildOptions
 from builder.render import (
     RENDERERS,
     Artifact,

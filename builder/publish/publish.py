@@ -14,8 +14,8 @@ import os
 import shutil
 from pathlib import Path
 
-from builder.build.manifest import MANIFEST_NAME, FileStamp, stamp_file
 from builder.locking import kill_point
+from builder.publish.manifest import MANIFEST_NAME, FileStamp, stamp_file
 from builder.write import write_atomic
 
 STAGING_DIR = ".rutin-staging"

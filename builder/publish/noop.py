@@ -16,17 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from builder.build.manifest import (
+from builder.locking import output_lock
+from builder.paths import cache_dir
+from builder.publish.manifest import (
     Manifest,
     library_stamp,
     outputs_exist,
     read_manifest,
     templates_digest,
 )
-from builder.build.publish import recover_output
-from builder.build.result import BuildResult
-from builder.locking import output_lock
-from builder.paths import cache_dir
+from builder.publish.publish import recover_output
+from builder.publish.result import BuildResult
 
 if TYPE_CHECKING:
     from builder.options import BuildOptions
@@ -113,7 +113,7 @@ def build_if_nothing_changed(path: Path, options: BuildOptions, prune: bool = Fa
                              ) -> tuple[BuildResult | None, list[str], bool]:
     """Under the output lock: finish what a killed build left (notes for the user), then
     replay the last result if nothing changed. A None result means the full build must run
-    (builder.build.run.run_build); the notes are said either way. The last item says whether
+    (builder.publish.run.run_build); the notes are said either way. The last item says whether
     the output holds an earlier build (a rebuild: most outputs are likely current)."""
     with output_lock(options.output):
         recovered = recover_output(options.output)

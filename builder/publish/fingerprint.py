@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from builder.build.manifest import digest, tool_digest
-from builder.dates import has_expired
 from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Samverkansrutin
 from builder.options import BuildOptions
+from builder.publish.manifest import digest, tool_digest
 from builder.render import RENDERERS
+from builder.text.dates import has_expired
 
 
 def _summary(routine: RoutineFile) -> dict[str, Any]:

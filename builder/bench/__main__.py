@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from builder.build.run import run_build
 from builder.check import run_check
 from builder.options import BuildOptions
+from builder.publish.run import run_build
 
 T = TypeVar("T")
 ROUTINES = Path(__file__).resolve().parents[1] / "routines"

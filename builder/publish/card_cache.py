@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from builder.build.manifest import templates_digest, tool_digest
 from builder.layout import FaceMeasure, PrintLayout
 from builder.paths import cache_dir
+from builder.publish.manifest import templates_digest, tool_digest
 from builder.write import write_atomic
 
 CACHE_FILE = "fickkort-matt.json"

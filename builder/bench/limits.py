@@ -1,7 +1,7 @@
 """Time and memory of the largest inputs: at the documented limits (R112), half of them (to
 see growth is linear) and far beyond them (refused by `rutin check` before any rendering).
 
-    python -m builder.bench_limits [--formats pdf,checklista] [--keep]
+    python -m builder.bench.limits [--formats pdf,checklista] [--keep]
 
 Each case is one generated routine checked and built in a fresh process (`--jobs 1`, so the
 peak RSS is that of the process that renders); prints wall time and peak RSS per step.
