@@ -145,6 +145,13 @@ RULE_HELP: dict[str, RuleHelp] = {
         "versionen, men rutinens status säger något annat.",
         "Oftast avbröts 'rutin approve' innan rutinfilen uppdaterades: kör samma 'rutin "
         "approve' igen så slutförs beslutet. Har rutinen ändrats, höj versionen."),
+    "R415": RuleHelp(
+        "Teamets del av samverkansrutinen (teamets rad under team, stegen som nämner teamet, "
+        "kontakterna) är densamma som när arbetsrutinen fastställdes eller senast granskades. "
+        "Varning medan den ändrade samverkansrutinen är ett utkast, fel när den gäller.",
+        "Läs ändringen i samverkansrutinen (rutin diff) och anpassa arbetsrutinen och fastställ "
+        "den på nytt, eller registrera att den granskats utan ändring: rutin utvärdera ID --av … "
+        "--datum … --protokoll …"),
     "R501": RuleHelp(
         "Fickkortets innehåll får plats på 85 × 55 mm (mätt i samma layout som bygget).",
         "Korta raderna eller ta bort en punkt eller kontakt under fickkort."),

@@ -30,6 +30,8 @@ COMMAND_MODULES = {
     "schema": "schema",
     "serve": "serve",
     "status": "status",
+    "utvardera": "evaluate",
+    "utvärdera": "evaluate",
     "verify": "verify",
 }
 

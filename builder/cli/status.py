@@ -28,6 +28,7 @@ FLAG_STYLE: dict[str, str] = {
     "utvardering-snart": "yellow",
     "giltighet-upphor": "yellow",
     "andrad-efter-godkannande": "magenta",
+    "samverkansrutin-andrad": "magenta",
     "utkast": "cyan",
     "granskning": "cyan",
 }
@@ -58,14 +59,18 @@ def status_table(statuses: list[DocumentStatus], with_todo: bool) -> Table:
     table.add_column("Version", justify="right", no_wrap=True)
     table.add_column("Godkänd", no_wrap=True)
     table.add_column("Giltig till", no_wrap=True)
+    if with_todo:  # wide terminal: the newest evaluation without change has a column
+        table.add_column("Utvärderad", no_wrap=True)
     table.add_column("Utvärdering", no_wrap=True)
     if with_todo:
         table.add_column("Att göra", overflow="fold", ratio=2, min_width=12)
     for status in statuses:
         doc = status.routine.document
         cells: list[str | Text] = [doc.id, STATUS_SHORT[doc.status], doc.version,
-                                   _date(doc.approval_date), _date(doc.valid_to),
-                                   _date(status.next_review)]
+                                   _date(doc.approval_date), _date(doc.valid_to)]
+        if with_todo:
+            cells.append(_date(status.last_evaluated))
+        cells.append(_date(status.next_review))
         if with_todo:
             cells.append(flag_text(status))
         table.add_row(*cells)
@@ -73,7 +78,13 @@ def status_table(statuses: list[DocumentStatus], with_todo: bool) -> Table:
 
 
 def print_todo_list(console: Console, statuses: list[DocumentStatus]) -> None:
-    """On a narrow terminal the due items are listed under the table instead of in a column."""
+    """On a narrow terminal the due items (and the newest evaluations without change) are
+    listed under the table instead of in columns."""
+    evaluated = [s for s in statuses if s.last_evaluated is not None]
+    if evaluated:
+        console.print("Senast utvärderad utan ändring", style="bold")
+    for status in evaluated:
+        console.print(f"  {status.routine.document.id}: {_date(status.last_evaluated)}")
     flagged = [s for s in statuses if s.flags]
     if flagged:
         console.print("Att göra", style="bold")
@@ -90,11 +101,14 @@ def summary_sv(statuses: list[DocumentStatus]) -> tuple[str, str]:
     soon = sum(s.has("utvardering-snart") or s.has("giltighet-upphor") for s in statuses)
     drafts = sum(s.has("utkast") or s.has("granskning") for s in statuses)
     changed = sum(s.has("andrad-efter-godkannande") for s in statuses)
+    drifted = sum(s.has("samverkansrutin-andrad") for s in statuses)
     parts = [f"{len(statuses)} dokument", f"{overdue} försenade",
              f"{soon} att åtgärda inom {LEAD_MONTHS} månader", f"{drafts} ej fastställda"]
     if changed:
         parts.append(f"{changed} ändrade efter godkännande")
-    style = "bold red" if overdue else ("yellow" if soon or changed else "green")
+    if drifted:
+        parts.append(f"{drifted} med ändrad samverkansrutin")
+    style = "bold red" if overdue else ("yellow" if soon or changed or drifted else "green")
     return ", ".join(parts) + ".", style
 
 

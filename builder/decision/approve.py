@@ -31,6 +31,7 @@ from builder.governance.ledger import (
     sha256_text,
     version_key,
 )
+from builder.governance.teampart import recorded_team_part
 from builder.load.library import ARCHIVE_DIR, RoutineFile, display_path, find_library_root
 from builder.load.safe_yaml import parse_yaml_text
 from builder.locking import kill_point, library_lock
@@ -38,8 +39,9 @@ from builder.model import ApprovingBody, Organisation
 from builder.rules.stated import accountability_gaps
 
 WITHDRAWAL_SUMMARY = "Rutinen upphävs."
-# R408 (fastställd without a ledger entry) is exactly what recording the decision repairs.
-NOT_BLOCKING = {"R408"}
+# R408 (fastställd without a ledger entry) is exactly what recording the decision repairs, and
+# R415 (the samverkansrutin changed the team's part) is what a new approval clears.
+NOT_BLOCKING = {"R408", "R415"}
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,8 @@ def _approval_refusals(routine: RoutineFile, entries: list[LedgerEntry],
 
 def _withdrawal_refusals(routine: RoutineFile, entries: list[LedgerEntry]) -> list[str]:
     doc = routine.document
-    latest = entries[-1] if entries else None
+    decisions = [e for e in entries if not e.is_evaluation]
+    latest = decisions[-1] if decisions else None
     if latest is None or not latest.is_approval:
         return [f"'{doc.id}' har inget gällande beslut om fastställande i liggaren att upphäva"]
     if latest.version != doc.version:
@@ -301,7 +304,9 @@ def plan_decision(root: Path, request: ApprovalRequest) -> tuple[_Plan | None, A
     entry = make_entry(last_digest(entries), document=doc.id, version=doc.version,
                        decision="upphävd" if request.withdraw else "fastställd",
                        body=body_name, date=request.date, protocol=request.protocol.strip(),
-                       summary=summary, content=digest)
+                       summary=summary, content=digest,
+                       team_part=None if request.withdraw
+                       else recorded_team_part(result.library, routine))
     write_snapshot = None if request.withdraw or snapshot.exists() else snapshot
     return _Plan(routine, entry, new_text, write_snapshot, updates), ApprovalOutcome()
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from builder.governance.ledger import (
     ENTRY_KEYS,
+    OPTIONAL_ENTRY_KEYS,
     LedgerEntry,
     last_digest,
     ledger_text_with,
@@ -59,7 +60,12 @@ def latest_as_raw(entry: LedgerEntry) -> dict[str, str]:
     values = (entry.document, entry.version, entry.decision, entry.body, entry.date.isoformat(),
               entry.protocol, entry.summary, entry.content_sha256, entry.previous_sha256,
               entry.digest)
-    return dict(zip(ENTRY_KEYS, values, strict=True))
+    raw = dict(zip(ENTRY_KEYS, values, strict=True))
+    if entry.parent_version is not None and entry.team_part_sha256 is not None:
+        raw["samverkansrutin_version"] = entry.parent_version
+        raw["teamdel_sha256"] = entry.team_part_sha256
+        raw["post_sha256"] = raw.pop("post_sha256")  # last, as make_entry writes it
+    return raw
 
 
 def write_journal(root: Path, journal: Journal) -> None:
@@ -90,7 +96,8 @@ def read_journal(root: Path) -> Journal:
     if not isinstance(raw, dict) or raw.get("version") != 1:
         raise ValueError("okänt format")
     entry = raw["entry"]
-    if entry is not None and (not isinstance(entry, dict) or set(entry) != set(ENTRY_KEYS)):
+    allowed = ({*ENTRY_KEYS}, {*ENTRY_KEYS, *OPTIONAL_ENTRY_KEYS})
+    if entry is not None and (not isinstance(entry, dict) or set(entry) not in allowed):
         raise ValueError("posten är skadad")
     snapshot = raw["snapshot"]
     return Journal(

@@ -103,40 +103,131 @@ def _rows(document: Any) -> list[Any]:
     return checklist_rows(document)
 
 
-def _printout_pages(library: Library, routine: RoutineFile, options: Any) -> list[Any]:
-    """The checklist and the pocket card as they will print, laid out for the packet."""
+# A part after the first continues the packet's page numbers and names the packet's total:
+# WeasyPrint sets `pages` per document, so the total is written in; `counter-set` on the
+# first page (which then skips the automatic increment) starts the part where the last ended.
+PAGE_NUMBERS = """<style>
+@page :first {{ counter-set: page {start}; }}
+@page {{ @bottom-right {{ content: "Sida " counter(page) " av {total}"; }} }}
+.page-footer .pagecount::after {{ content: "{total}"; }}
+</style>
+</head>"""
+REDLINE_ANCHOR = "andringar"
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One part of the packet as HTML, and whether its pages carry page numbers."""
+
+    key: str
+    title: str
+    html: str
+    numbered: bool = True
+
+
+def _printout_parts(library: Library, routine: RoutineFile) -> list[_Part]:
+    """The checklist and the pocket card as they will print, when the routine has them."""
     from builder.render import RenderContext
     from builder.render.printables.checklist import checklist_html
     from builder.render.printables.common import checklist_rows, document_head
     from builder.render.printables.pocketcard import card_content, cards_html
-    from builder.render.weasy import measure_html
 
     ctx = RenderContext(routine, library, BuildOptions(sign=False))
-    pages: list[Any] = []
+    parts: list[_Part] = []
     rows = checklist_rows(routine.document)
     if rows:
-        pages += measure_html(checklist_html(ctx, rows, fillable=False), options).pages
+        parts.append(_Part("checklista", "Checklistan", checklist_html(ctx, rows,
+                                                                       fillable=False)))
     card = card_content(routine, library)
     if card is not None:
         meta = document_head(routine.document, "Fickkort", ctx.options.epoch)
-        pages += measure_html(cards_html([card], "single", meta), options).pages
-    return pages
+        # A card has no room for a page number; its pages still count in the packet's total.
+        parts.append(_Part("fickkort", "Fickkortet, fram- och baksida",
+                           cards_html([card], "single", meta), numbered=False))
+    return parts
 
 
-def _packet_pdf(packet_html: str, library: Library, routine: RoutineFile) -> PdfOut:
-    """Lay out the packet pages and the rendered document, then write them as one PDF."""
+def _numbered(part: _Part, start: int, total: int) -> str:
+    if not part.numbered:
+        return part.html
+    return part.html.replace("</head>", PAGE_NUMBERS.format(start=start, total=total), 1)
+
+
+def _lay_out(parts: list[_Part], options: Any,
+             counts: list[int] | None) -> list[Any]:
+    """Lay every part out; with ``counts`` (pages per part), numbered as one packet."""
+    from builder.render.weasy import measure_html
+
+    if counts is None:
+        return [measure_html(part.html, options) for part in parts]
+    total = sum(counts)
+    starts = [1 + sum(counts[:i]) for i in range(len(parts))]
+    return [measure_html(_numbered(part, start, total), options)
+            for part, start in zip(parts, starts, strict=True)]
+
+
+def packet_parts(parts: list[_Part], counts: list[int],
+                 redline_page: int | None) -> list[dict[str, str]]:
+    """The packet's table of contents: only the parts it has, with their pages."""
+    contents: list[dict[str, str]] = []
+    first = 1
+    for part, count in zip(parts, counts, strict=True):
+        last = first + count - 1
+        if part.key == "underlag" and redline_page is not None and redline_page > 1:
+            contents.append({"title": part.title, "pages": _pages(1, redline_page - 1)})
+            contents.append({"title": "Ändringarna, rödmarkerade",
+                             "pages": _pages(redline_page, last)})
+        else:
+            contents.append({"title": part.title, "pages": _pages(first, last)})
+        first = last + 1
+    return contents
+
+
+def _pages(first: int, last: int) -> str:
+    return f"sida {first}" if first >= last else f"sidorna {first}–{last}"
+
+
+def _redline_page(document: Any) -> int | None:
+    return next((i + 1 for i, page in enumerate(document.pages)
+                 if REDLINE_ANCHOR in page.anchors), None)
+
+
+def _packet_pdf(diff: DocumentDiff, packet: dict[str, Any], library: Library,
+                routine: RoutineFile) -> PdfOut:
+    """Lay out the packet pages, the rendered document and the printouts, numbered as one
+    document (laid out twice: the first pass counts each part's pages), then write one PDF."""
     from builder.render import RenderContext
     from builder.render.html import document_html
     from builder.render.pdf_archival import finalize_pdf
-    from builder.render.weasy import PdfOptions, collect_warnings, measure_html
+    from builder.render.weasy import PdfOptions, collect_warnings
 
     with collect_warnings() as warnings:
         ctx = RenderContext(routine, library, BuildOptions(sign=False))
         options = PdfOptions()
-        packet = measure_html(packet_html, options)
-        document = measure_html(document_html(ctx, for_pdf=True), options)
-        printouts = _printout_pages(library, routine, options)
-        combined = packet.copy(packet.pages + document.pages + printouts)
+        printouts = _printout_parts(library, routine)
+        document_part = _Part("dokument", f"Dokumentet, version {routine.document.version}",
+                              document_html(ctx, for_pdf=True))
+
+        def parts_with(contents: list[dict[str, str]]) -> list[_Part]:
+            packet_html = redline_html(diff, "Granskningsunderlag", {
+                **packet, "contents": contents,
+                "has_checklist": any(p.key == "checklista" for p in printouts),
+                "has_card": any(p.key == "fickkort" for p in printouts)})
+            return [_Part("underlag", "Sammanfattning och granskningsresultat", packet_html),
+                    document_part, *printouts]
+
+        parts = parts_with([{"title": "", "pages": ""}])
+        counts: list[int] | None = None
+        laid: list[Any] = []
+        for _ in range(3):  # the contents' page numbers may move a page; settle in ≤ 3 passes
+            laid = _lay_out(parts, options, counts)
+            found = [len(d.pages) for d in laid]
+            contents = packet_parts(parts, found, _redline_page(laid[0]))
+            if counts == found and parts[0].html == parts_with(contents)[0].html:
+                break
+            counts, parts = found, parts_with(contents)
+        first = laid[0]
+        combined = first.copy([page for d in laid for page in d.pages])
         data = finalize_pdf(combined.write_pdf(pdf_variant=options.variant, pdf_tags=True,
                                                pdf_identifier=b"rutinbyggaren-granskning"))
     return PdfOut(data, tuple(warnings))
@@ -152,8 +243,5 @@ def review_packet(root: Path, doc_id: str) -> PdfOut:
     assert routine is not None  # diff_routine raised otherwise
     packet = {"summary": _summary_rows(routine), "version": routine.document.version,
               "findings": _findings(result.diagnostics, routine),
-              "printouts": printout_rows(routine, library),
-              "document_note": "Det återgivna dokumentet följer efter ändringarna, sist "
-                               "checklistan och fickkortet så som de skrivs ut."}
-    out = _packet_pdf(redline_html(diff, "Granskningsunderlag", packet), library, routine)
-    return out
+              "printouts": printout_rows(routine, library)}
+    return _packet_pdf(diff, packet, library, routine)

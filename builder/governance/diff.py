@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,24 +13,63 @@ from typing import Any
 from builder.errors import DiffError
 from builder.governance.ledger import archive_path, entries_for, read_archived, version_key
 from builder.load.library import ARCHIVE_DIR, Library, RoutineFile, display_path
-from builder.model import Bullet, BulletItem, Criteria, Document, NotStated, Section, Step
-from builder.text.wording import LETTERS
+from builder.model import (
+    NOT_STATED_TOKEN,
+    Bullet,
+    BulletItem,
+    Criteria,
+    Document,
+    NotStated,
+    Section,
+    Step,
+)
+from builder.text.dates import format_date_sv
+from builder.text.wording import LETTERS, STATUS_LABELS
 
 METADATA = "Dokumentuppgifter"
 # Top-level keys shown as their own section, in this order, with Swedish titles.
 BLOCKS: dict[str, str] = {
-    "ändringar": "Ändringar", "begrepp": "Begrepp", "team": "Team",
-    "uppföljning": "Uppföljning", "fickkort": "Fickkort", "bilagor": "Bilagor",
+    "ingress": "Ingress", "ändringar": "Ändringar", "begrepp": "Begrepp", "team": "Team",
+    "uppföljning": "Uppföljning", "kontakter": "Kontakter",
+    "relaterade_dokument": "Relaterade dokument", "fickkort": "Fickkort", "bilagor": "Bilagor",
 }
 NOT_SHOWN = {"id", "typ", "avsnitt"}
+# Labels as the documents print them; any other key reads as Swedish with "_" as a space.
+LABELS: dict[str, str] = {
+    "giltig_från": "Giltigt från och med", "giltig_till": "Giltigt till och med",
+    "utvärdering": "Utvärderas", "källa": "Källa", "övriga_uppgifter": "Övriga uppgifter",
+    "fastställd_annan_instans": "Fastställd av annan instans", "epost": "E-post",
+    "utgår_från": "Utgår från", "egen_arbetsrutin": "Egen arbetsrutin",
+}
+SOURCE_LABELS = {"version": "Version i källan", "datum": "Datum i källan",
+                 "uppdaterad": "Uppdaterad i källan", "referens": "Referens"}
+DATE_KEYS = frozenset({"datum_för_godkännande", "giltig_från", "giltig_till", "datum"})
+NOT_STATED = "Ej angivet"
+STEP_NUMBER = re.compile(r"^(\d+[a-z]?)\. ")
+WORD = re.compile(r"\s+|\w+|[^\w\s]")
+SIMILAR = 0.5  # a removed and an added line this alike are one changed line, marked by word
 
 
 @dataclass(frozen=True)
 class Line:
-    """One line of a diff."""
+    """One line of a diff.
 
-    tag: str  # " " unchanged, "-" removed, "+" added
+    ``tag``: " " unchanged, "-" removed, "+" added, "~" changed within the line (``old`` is
+    the earlier text, ``text`` the new one; ``words`` marks what changed, word by word),
+    ">" a step moved here and "<" where it was moved from (``note`` says from or to where).
+    """
+
+    tag: str
     text: str
+    old: str = ""
+    note: str = ""
+
+    @property
+    def words(self) -> tuple[tuple[str, str], ...]:
+        """A changed line as runs of (" " kept, "-" removed, "+" inserted) text."""
+        if self.tag != "~":
+            return ((self.tag, self.text),)
+        return word_runs(self.old, self.text)
 
 
 @dataclass(frozen=True)
@@ -61,18 +102,75 @@ class DocumentDiff:
         return any(s.changed for s in self.sections)
 
 
+def word_runs(old: str, new: str) -> tuple[tuple[str, str], ...]:
+    """``old`` → ``new`` as runs of kept, removed ("-") and inserted ("+") words: a changed
+    word is struck and inserted as a word, the rest of the line stays as it was."""
+    a, b = WORD.findall(old), WORD.findall(new)
+    runs: list[tuple[str, str]] = []
+
+    def add(tag: str, text: str) -> None:
+        if not text:
+            return
+        if runs and runs[-1][0] == tag:
+            runs[-1] = (tag, runs[-1][1] + text)
+        else:
+            runs.append((tag, text))
+
+    matcher = difflib.SequenceMatcher(lambda t: t.isspace(), a, b, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            add(" ", "".join(b[b1:b2]))
+            continue
+        add("-", "".join(a[a1:a2]))
+        add("+", "".join(b[b1:b2]))
+    return tuple(runs)
+
+
 def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def _inline(value: Any) -> str:
+def _label(key: str) -> str:
+    return LABELS.get(key) or key.replace("_", " ").capitalize()
+
+
+def _value(key: str, value: Any) -> str:
+    """A value as the documents say it: "Ej angivet", dates in words, ja/nej, Swedish labels."""
+    if value == NOT_STATED_TOKEN:
+        return NOT_STATED
+    if isinstance(value, dict) and set(value) == {NOT_STATED_TOKEN}:
+        return f"{NOT_STATED} ({_flat(str(value[NOT_STATED_TOKEN]))})"
+    special = _special_value(key, value)
+    if special is not None:
+        return special
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {_inline(v)}" for k, v in value.items())
+        labels = SOURCE_LABELS if key == "källa" else {}
+        if "etikett" in value and "värde" in value:
+            return f"{_flat(str(value['etikett']))}: {_value('värde', value['värde'])}"
+        return "; ".join(f"{labels.get(k) or _label(k)}: {_value(k, v)}"
+                         for k, v in value.items())
     if isinstance(value, list):
-        return ", ".join(_inline(v) for v in value)
+        return ", ".join(_value(key, v) for v in value)
     if isinstance(value, bool):  # the author wrote true/false; readers of the diff read ja/nej
         return "ja" if value else "nej"
     return _flat(str(value))
+
+
+def _special_value(key: str, value: Any) -> str | None:
+    """Status, evaluation months and dates in the documents' words; None for other keys."""
+    if key == "status" and value in STATUS_LABELS:
+        return STATUS_LABELS[value]
+    if key == "utvärdering" and isinstance(value, dict):
+        months = [str(m) for m in value.get("månader") or []]
+        if months:
+            return months[0] if len(months) == 1 else ", ".join(months[:-1]) + " och " + months[-1]
+        return f"var {value.get('intervall_månader')}:e månad"
+    if key in DATE_KEYS and isinstance(value, str):
+        try:
+            return format_date_sv(dt.date.fromisoformat(value))
+        except ValueError:
+            return _flat(value)
+    return None
 
 
 def _who(responsible: str | NotStated | None, when: str | NotStated | None) -> str:
@@ -124,13 +222,69 @@ def _section_blocks(section: Section, parent: str = "") -> list[tuple[str, list[
     if section.text_after:
         lines += [_flat(p) for p in section.text_after.split("\n\n") if p.strip()]
     if section.empty_in_source:
-        lines.append("(tomt i källan)")
+        lines.append("Avsnittet är tomt i källan.")
     if section.note:
-        lines.append(f"Obs: {_flat(section.note)}")
+        lines.append(f"Observera: {_flat(section.note)}")
     blocks = [(title, lines)]
     for sub in section.subsections or []:
         blocks += _section_blocks(sub, title)
     return blocks
+
+
+def _card_point(point: Any) -> str:
+    """A pocket-card line as a reader names it; its fingerprint (avtryck) is bookkeeping."""
+    if not isinstance(point, dict):
+        return _flat(str(point))
+    where = []
+    if point.get("avsnitt"):
+        where.append(f"avsnitt ”{_flat(point['avsnitt'])}”")
+    if point.get("steg"):
+        where.append(f"steg {point['steg']}")
+    elif point.get("not"):
+        where.append("Observera")
+    prefix = f"{', '.join(where)[:1].upper()}{', '.join(where)[1:]}: " if where else ""
+    return f"{prefix}{_flat(str(point['text']))}"
+
+
+def _contact(value: dict[str, Any]) -> str:
+    return ", ".join(_value(k, v) for k, v in value.items())
+
+
+def _team(value: Any) -> str:
+    if not isinstance(value, dict):
+        return _flat(str(value))
+    name = _flat(str(value["namn"]))
+    if value.get("förkortning"):
+        name += f" ({value['förkortning']})"
+    rest = [f"{_label(k).lower()}: {_value(k, v)}" for k, v in value.items()
+            if k not in ("id", "namn", "förkortning")]
+    return ", ".join([name, *rest])
+
+
+def _block_lines(key: str, value: Any) -> list[str]:
+    """One of the BLOCKS as Swedish lines, never raw keys or fingerprints."""
+    if key == "ingress":
+        return [_flat(p) for p in str(value).split("\n\n") if p.strip()]
+    if key == "ändringar":
+        return [f"Version {r['version']} ({_value('datum', r['datum'])}): "
+                f"{_flat(r['beskrivning'])}" for r in value]
+    if key == "begrepp":
+        return [f"{k}: {_flat(str(v))}" for k, v in value.items()]
+    if key == "team":
+        return [_team(v) for v in (value if isinstance(value, list) else [value])]
+    if key == "uppföljning":
+        lines = [f"{_label(k)}: {_value(k, v)}" for k, v in value.items() if k != "exempel"]
+        return lines + (["Exempel – ska fastställas av teamet"] if value.get("exempel") else [])
+    if key == "fickkort":
+        return ([_card_point(p) for p in value.get("punkter", [])]
+                + [f"Kontakt: {_contact(c)}" for c in value.get("kontakter", [])])
+    if key == "kontakter":
+        return [_contact(c) for c in value]
+    if key in ("relaterade_dokument", "bilagor"):
+        return [_flat(str(v["titel"])) + (f" ({v.get('url') or v.get('fil')})"
+                                          if v.get("url") or v.get("fil") else "")
+                for v in value]
+    return [_value(key, value)]
 
 
 def flatten(document: Document | None) -> list[tuple[str, list[str]]]:
@@ -138,32 +292,73 @@ def flatten(document: Document | None) -> list[tuple[str, list[str]]]:
     if document is None:
         return []
     data = document.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    metadata = [f"{key}: {_inline(value)}" for key, value in data.items()
-                if key not in NOT_SHOWN and key not in BLOCKS]
+    metadata = [f"{_label(key)}: {_value(key, value)}" for key, value in data.items()
+                if key not in NOT_SHOWN and (key not in BLOCKS or (key == "team"
+                                                                   and isinstance(value, str)))]
     blocks: list[tuple[str, list[str]]] = [(METADATA, metadata)]
     for section in document.sections:
         blocks += _section_blocks(section)
     for key, title in BLOCKS.items():
         value = data.get(key)
-        if isinstance(value, dict):
-            blocks.append((title, [f"{k}: {_inline(item)}" for k, v in value.items()
-                                   for item in (v if isinstance(v, list) else [v])]))
-        elif isinstance(value, list):
-            blocks.append((title, [_inline(v) for v in value]))
+        if value and not (key == "team" and isinstance(value, str)):
+            blocks.append((title, _block_lines(key, value)))
     return blocks
+
+
+def _key(line: str) -> str:
+    """What identifies a line across versions: a step without its number (renumbering after
+    an inserted step is no change)."""
+    return STEP_NUMBER.sub("", line, count=1)
+
+
+def _number(line: str) -> str | None:
+    found = STEP_NUMBER.match(line)
+    return found.group(1) if found else None
+
+
+def _pair(old: list[str], new: list[str]) -> list[Line]:
+    """A replaced run: alike lines in order become one changed line, the rest - and +."""
+    result: list[Line] = []
+    j = 0
+    for line in old:
+        match = next((k for k in range(j, len(new)) if difflib.SequenceMatcher(
+            None, _key(line), _key(new[k]), autojunk=False).ratio() >= SIMILAR), None)
+        if match is None:
+            result.append(Line("-", line))
+            continue
+        result += [Line("+", t) for t in new[j:match]]
+        result.append(Line("~", new[match], old=line))
+        j = match + 1
+    return result + [Line("+", t) for t in new[j:]]
+
+
+def _moves(lines: list[Line]) -> list[Line]:
+    """A removed line that comes back elsewhere in the section is a move, not two changes."""
+    removed = {_key(line.text): i for i, line in enumerate(lines) if line.tag == "-"}
+    out = list(lines)
+    for i, line in enumerate(lines):
+        origin = removed.pop(_key(line.text), None) if line.tag == "+" else None
+        if origin is None:
+            continue
+        before, after = _number(lines[origin].text), _number(line.text)
+        came = f"flyttat hit från steg {before}" if before else "flyttat hit"
+        went = f"flyttat till steg {after}" if after else "flyttat längre ned" \
+            if origin < i else "flyttat längre upp"
+        out[i] = Line(">", line.text, note=came)
+        out[origin] = Line("<", lines[origin].text, note=went)
+    return out
 
 
 def _diff_lines(old: list[str], new: list[str]) -> list[Line]:
     result: list[Line] = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    matcher = difflib.SequenceMatcher(None, [_key(t) for t in old], [_key(t) for t in new],
+                                      autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op == "equal":
-            result += [Line(" ", t) for t in old[a1:a2]]
+            result += [Line(" ", t) for t in new[b1:b2]]
             continue
-        # A changed line (a changed step) shows as the old line removed and the new one added.
-        result += [Line("-", t) for t in old[a1:a2]]
-        result += [Line("+", t) for t in new[b1:b2]]
-    return result
+        result += _pair(old[a1:a2], new[b1:b2])
+    return _moves(result)
 
 
 def diff_documents(old: Document | None, new: Document, from_label: str,
@@ -186,6 +381,14 @@ def diff_documents(old: Document | None, new: Document, from_label: str,
     return DocumentDiff(new.id, new.title, from_label, to_label, tuple(sections))
 
 
+def _text_lines(line: Line) -> list[str]:
+    if line.tag == "~":  # as before: the old line removed, the new one added
+        return [f"- {line.old}", f"+ {line.text}"]
+    if line.tag in "<>":
+        return [f"{line.tag} {line.text} ({line.note})"]
+    return [f"{line.tag} {line.text}"]
+
+
 def format_text(diff: DocumentDiff, context: int = 1) -> str:
     """The changed sections only, each changed line with ``context`` unchanged lines around."""
     out = [f"Ändringar i {diff.doc_id}: {diff.from_label} → {diff.to_label}"]
@@ -203,7 +406,7 @@ def format_text(diff: DocumentDiff, context: int = 1) -> str:
         for i in sorted(keep):
             if previous >= 0 and i > previous + 1:
                 out.append("  …")
-            out.append(f"{lines[i].tag} {lines[i].text}")
+            out += _text_lines(lines[i])
             previous = i
     return "\n".join(out) + "\n"
 

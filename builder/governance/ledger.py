@@ -17,6 +17,19 @@ Ledger
     ``post_sha256`` (so an edited entry is caught at its own line); ``föregående_sha256`` is
     the previous entry's ``post_sha256`` (64 zeros for the first entry), so a deleted or
     reordered entry breaks the chain at the entry that follows it.
+
+Evaluations
+    ``beslut: utvärderad`` records an evaluation that ended without a change ("utvärderad utan
+    ändring", written by ``rutin utvärdera``): it is chained like a decision and bound to the
+    content hash of the version in force, but it approves nothing. ``entries_for`` and
+    ``latest_entry`` therefore return decisions only (fastställd, upphävd); evaluations are
+    read with ``evaluations_for`` and ``latest_evaluation``.
+
+Samverkansrutin fingerprint
+    An arbetsrutin's approval (and evaluation) may carry ``samverkansrutin_version`` and
+    ``teamdel_sha256``: the version of its samverkansrutin it was decided against and the
+    fingerprint of its team's part there (``builder.governance.teampart``), so a later change
+    of that part is found (R415). Entries written before this existed lack both keys.
 """
 
 from __future__ import annotations
@@ -42,10 +55,14 @@ from builder.model import Document
 HASH_EXCLUDED: tuple[str, ...] = ("status", "datum_för_godkännande", "godkänt_av", "giltig_från")
 GENESIS = "0" * 64
 DECISIONS: tuple[str, ...] = ("fastställd", "upphävd")
+EVALUATED = "utvärderad"  # an evaluation without change: chained, but not a decision
+ENTRY_KINDS: tuple[str, ...] = (*DECISIONS, EVALUATED)
 ENTRY_KEYS: tuple[str, ...] = (
     "dokument", "version", "beslut", "organ", "datum", "protokoll", "sammanfattning",
     "innehåll_sha256", "föregående_sha256", "post_sha256",
 )
+# Written together or not at all (entries older than the fingerprint have neither).
+OPTIONAL_ENTRY_KEYS: tuple[str, ...] = ("samverkansrutin_version", "teamdel_sha256")
 LEDGER_SCHEMA_FILE = "godkannanden.schema.json"  # in routines/, beside rutin.schema.json
 LEDGER_HEADER = (
     f"# yaml-language-server: $schema=../{LEDGER_SCHEMA_FILE}\n"
@@ -119,11 +136,18 @@ class LedgerEntry:
     digest: str  # post_sha256 as written (verified against the entry's content on load)
     line: int
     file: str
+    parent_version: str | None = None  # samverkansrutin_version, for an arbetsrutin
+    team_part_sha256: str | None = None  # teamdel_sha256: its team's part in that version
 
     @property
     def is_approval(self) -> bool:
         """Whether the entry approves (fastställd) rather than repeals the version."""
         return self.decision == "fastställd"
+
+    @property
+    def is_evaluation(self) -> bool:
+        """Whether the entry records an evaluation without change (not a decision)."""
+        return self.decision == EVALUATED
 
 
 def ledger_path(group_folder: Path) -> Path:
@@ -136,28 +160,40 @@ def archive_path(group_folder: Path, doc_id: str, version: str) -> Path:
     return group_folder / ARCHIVE_DIR / f"{doc_id}-v{version}.yaml"
 
 
+def _shape_problem(raw: dict[str, Any]) -> str | None:
+    """Missing or unknown keys; the optional samverkansrutin keys come both or neither."""
+    missing = [k for k in ENTRY_KEYS if k not in raw]
+    optional = [k for k in OPTIONAL_ENTRY_KEYS if k in raw]
+    if optional and len(optional) != len(OPTIONAL_ENTRY_KEYS):
+        missing += [k for k in OPTIONAL_ENTRY_KEYS if k not in raw]
+    extra = [k for k in raw if k not in ENTRY_KEYS and k not in OPTIONAL_ENTRY_KEYS]
+    if not missing and not extra:
+        return None
+    parts = ([f"saknar {', '.join(missing)}"] if missing else []) + (
+        [f"okända nycklar {', '.join(extra)}"] if extra else [])
+    return f"posten {'; '.join(parts)}"
+
+
 def _entry_problem(raw: Any) -> str | None:
     """What is wrong with one entry's shape, in Swedish, or None."""
     if not isinstance(raw, dict):
         return "posten ska vara ett block med nycklar"
-    missing = [k for k in ENTRY_KEYS if k not in raw]
-    extra = [k for k in raw if k not in ENTRY_KEYS]
-    if missing or extra:
-        parts = ([f"saknar {', '.join(missing)}"] if missing else []) + (
-            [f"okända nycklar {', '.join(extra)}"] if extra else [])
-        return f"posten {'; '.join(parts)}"
+    shape = _shape_problem(raw)
+    if shape is not None:
+        return shape
     if not all(isinstance(v, str) and v.strip() for v in raw.values()):
         return "alla värden i posten ska vara ifylld text"
-    if raw["beslut"] not in DECISIONS:
-        return f"'beslut' ska vara fastställd eller upphävd, inte '{raw['beslut']}'"
-    if not _VERSION.match(raw["version"]):
-        return f"'version' är ogiltig: '{raw['version']}'"
+    if raw["beslut"] not in ENTRY_KINDS:
+        return f"'beslut' ska vara fastställd, upphävd eller utvärderad, inte '{raw['beslut']}'"
+    for key in ("version", "samverkansrutin_version"):
+        if key in raw and not _VERSION.match(raw[key]):
+            return f"'{key}' är ogiltig: '{raw[key]}'"
     try:
         dt.date.fromisoformat(raw["datum"])
     except ValueError:
         return f"'datum' är inget datum: '{raw['datum']}'"
-    for key in ("innehåll_sha256", "föregående_sha256", "post_sha256"):
-        if not _HEX64.match(raw[key]):
+    for key in ("innehåll_sha256", "föregående_sha256", "post_sha256", "teamdel_sha256"):
+        if key in raw and not _HEX64.match(raw[key]):
             return f"'{key}' är ingen SHA-256 (64 hexadecimala tecken)"
     return None
 
@@ -227,7 +263,7 @@ def _verify(path: Path, display: str) -> tuple[list[LedgerEntry], list[Diagnosti
             raw["dokument"], raw["version"], raw["beslut"], raw["organ"],
             dt.date.fromisoformat(raw["datum"]), raw["protokoll"], raw["sammanfattning"],
             raw["innehåll_sha256"], raw["föregående_sha256"], raw["post_sha256"],
-            pos.line, display))
+            pos.line, display, raw.get("samverkansrutin_version"), raw.get("teamdel_sha256")))
     return entries, diagnostics
 
 
@@ -238,13 +274,43 @@ def _group_folder(library_or_folder: Library | Path, doc_id: str) -> Path | None
     return routine.path.parent if routine is not None else None
 
 
-def entries_for(library_or_folder: Library | Path, doc_id: str) -> list[LedgerEntry]:
-    """Every ledger entry about ``doc_id``, oldest first."""
+def _all_entries_for(library_or_folder: Library | Path, doc_id: str) -> list[LedgerEntry]:
     folder = _group_folder(library_or_folder, doc_id)
     if folder is None:
         return []
     entries, _ = load_ledger(folder)
     return [e for e in entries if e.document == doc_id]
+
+
+def entries_for(library_or_folder: Library | Path, doc_id: str) -> list[LedgerEntry]:
+    """Every decision (fastställd, upphävd) about ``doc_id``, oldest first; evaluations are
+    not decisions (see ``evaluations_for``)."""
+    return [e for e in _all_entries_for(library_or_folder, doc_id) if not e.is_evaluation]
+
+
+def evaluations_for(library_or_folder: Library | Path, doc_id: str) -> list[LedgerEntry]:
+    """The evaluations of the version approved last (entries after its approval, bound to the
+    same content), oldest first; none when the newest decision is not an approval."""
+    found = _all_entries_for(library_or_folder, doc_id)
+    approval = next((i for i in range(len(found) - 1, -1, -1)
+                     if not found[i].is_evaluation), None)
+    if approval is None or not found[approval].is_approval:
+        return []
+    approved = found[approval]
+    return [e for e in found[approval + 1:] if e.is_evaluation
+            and e.version == approved.version and e.content_sha256 == approved.content_sha256]
+
+
+def latest_evaluation(library_or_folder: Library | Path, doc_id: str) -> LedgerEntry | None:
+    """The newest evaluation without change of the version in force, or None."""
+    found = evaluations_for(library_or_folder, doc_id)
+    return found[-1] if found else None
+
+
+def last_evaluated(library_or_folder: Library | Path, doc_id: str) -> dt.date | None:
+    """The date of the newest evaluation without change of the approved version, or None."""
+    entry = latest_evaluation(library_or_folder, doc_id)
+    return entry.date if entry is not None else None
 
 
 def latest_entry(library_or_folder: Library | Path, doc_id: str) -> LedgerEntry | None:
@@ -264,13 +330,19 @@ def latest_approval(library_or_folder: Library | Path, doc_id: str) -> LedgerEnt
 
 
 def make_entry(previous: str, *, document: str, version: str, decision: str, body: str,
-               date: dt.date, protocol: str, summary: str, content: str) -> dict[str, str]:
-    """A new ledger entry as the text values written to the file, its own hash included."""
+               date: dt.date, protocol: str, summary: str, content: str,
+               team_part: tuple[str, str] | None = None) -> dict[str, str]:
+    """A new ledger entry as the text values written to the file, its own hash included.
+
+    ``team_part`` is (samverkansrutin version, fingerprint of the team's part) for an
+    arbetsrutin whose samverkansrutin is known."""
     raw = {
         "dokument": document, "version": version, "beslut": decision, "organ": body,
         "datum": date.isoformat(), "protokoll": protocol, "sammanfattning": summary,
         "innehåll_sha256": content, "föregående_sha256": previous,
     }
+    if team_part is not None:
+        raw["samverkansrutin_version"], raw["teamdel_sha256"] = team_part
     raw["post_sha256"] = entry_digest(raw)
     return raw
 
@@ -293,10 +365,11 @@ def ledger_schema() -> dict[str, Any]:
     """JSON Schema of godkannanden.yaml, so an editor flags a hand edit at once."""
     text = {"type": "string", "minLength": 1}
     sha = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
-    properties: dict[str, Any] = {key: dict(text) for key in ENTRY_KEYS}
-    properties["beslut"] = {"enum": list(DECISIONS)}
+    properties: dict[str, Any] = {key: dict(text)
+                                  for key in (*ENTRY_KEYS, *OPTIONAL_ENTRY_KEYS)}
+    properties["beslut"] = {"enum": list(ENTRY_KINDS)}
     properties["datum"] = {"type": "string", "format": "date"}
-    for key in ("innehåll_sha256", "föregående_sha256", "post_sha256"):
+    for key in ("innehåll_sha256", "föregående_sha256", "post_sha256", "teamdel_sha256"):
         properties[key] = dict(sha)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -305,3 +378,9 @@ def ledger_schema() -> dict[str, Any]:
         "items": {"type": "object", "additionalProperties": False,
                   "required": list(ENTRY_KEYS), "properties": properties},
     }
+
+
+def load_archived_copy(group_folder: Path, doc_id: str, version: str) -> Document | None:
+    """The archived copy of an approved version; None when it is missing or unreadable."""
+    path = archive_path(group_folder, doc_id, version)
+    return read_archived(path) if path.is_file() and not path.is_symlink() else None

@@ -7,8 +7,9 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from builder.governance.ledger import content_hash, latest_approval
+from builder.governance.ledger import content_hash, last_evaluated, latest_approval
 from builder.governance.schedule import next_review
+from builder.governance.teampart import TeamPartDrift, team_part_drift
 from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Document
 from builder.text.dates import add_months, has_expired
@@ -28,7 +29,7 @@ LIST_KEYS = frozenset({"granskare", "gäller_för", "övriga_uppgifter"})
 
 FlagCode = Literal[
     "utvardering-forsenad", "utvardering-snart", "giltighet-utgangen", "giltighet-upphor",
-    "utkast", "granskning", "andrad-efter-godkannande",
+    "utkast", "granskning", "andrad-efter-godkannande", "samverkansrutin-andrad",
 ]
 # Flags that make `rutin status --fail-on-overdue` fail: something should already have happened.
 OVERDUE_FLAGS: frozenset[str] = frozenset({"utvardering-forsenad", "giltighet-utgangen"})
@@ -56,6 +57,8 @@ class DocumentStatus:
     team: str | None  # team name (arbetsrutin) or the teams covered (samverkansrutin)
     next_review: dt.date | None
     flags: tuple[Flag, ...]
+    last_evaluated: dt.date | None = None  # newest evaluation without change (rutin utvärdera)
+    team_part_drift: TeamPartDrift | None = None  # the samverkansrutin changed the team's part
 
     @property
     def overdue(self) -> bool:
@@ -113,7 +116,8 @@ def document_status(routine: RoutineFile, library: Library, today: dt.date) -> D
     doc = routine.document
     flags: list[Flag] = []
     # In force here or approved by another body: both are watched for review and validity.
-    due = next_review(doc) if doc.is_in_force else None
+    evaluated = last_evaluated(library, doc.id) if doc.is_approved else None
+    due = next_review(doc, evaluated) if doc.is_in_force else None
     if doc.is_in_force:
         flags += _review_flags(due, today)
         flags += _validity_flags(doc.valid_to, today)
@@ -124,8 +128,18 @@ def document_status(routine: RoutineFile, library: Library, today: dt.date) -> D
         flags.append(Flag("utkast", "Utkast, väntar på fastställande"))
     elif doc.status == "granskning":
         flags.append(Flag("granskning", "Under granskning, väntar på beslut"))
+    drift = team_part_drift(library, routine, today)
+    if drift is not None:
+        flags.append(Flag("samverkansrutin-andrad", drift_text(drift)))
     return DocumentStatus(routine, group_of(routine), team_label(routine, library), due,
-                          tuple(flags))
+                          tuple(flags), evaluated, drift)
+
+
+def drift_text(drift: TeamPartDrift) -> str:
+    """The R415 wording for people: which samverkansrutin version changed the team's part."""
+    where = "gäller nu" if drift.in_force else "ännu inte gäller"
+    return (f"Samverkansrutinen har ändrats för teamet sedan arbetsrutinen fastställdes "
+            f"(version {drift.recorded_version} → {drift.current_version}, som {where})")
 
 
 def library_status(library: Library, today: dt.date) -> list[DocumentStatus]:
@@ -155,7 +169,13 @@ def status_record(status: DocumentStatus) -> dict[str, Any]:
         "datum_för_godkännande": _iso(doc.approval_date),
         "giltig_från": _iso(doc.valid_from),
         "giltig_till": _iso(doc.valid_to),
+        "senast_utvärderad": _iso(status.last_evaluated),
         "nästa_utvärdering": _iso(status.next_review),
+        "samverkansrutin_ändrad": None if status.team_part_drift is None else {
+            "från_version": status.team_part_drift.recorded_version,
+            "till_version": status.team_part_drift.current_version,
+            "gäller": status.team_part_drift.in_force,
+        },
         "försenad": status.overdue,
         **governance_record(doc),
         "att_göra": [{"kod": f.code, "text": f.text} for f in status.flags],

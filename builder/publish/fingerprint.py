@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from builder.governance.ledger import last_evaluated
 from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Samverkansrutin
 from builder.options import BuildOptions
@@ -33,6 +34,9 @@ def dependency_view(routine: RoutineFile, library: Library,
     library per samverkansrutin; without it the library is searched."""
     doc = routine.document
     view: dict[str, Any] = {"document": doc.model_dump(mode="json", by_alias=True)}
+    if doc.is_approved:  # "Senast utvärderad" comes from the ledger (rutin utvärdera)
+        evaluated = last_evaluated(routine.path.parent, doc.id)
+        view["senast_utvärderad"] = evaluated.isoformat() if evaluated else None
     if isinstance(doc, Samverkansrutin):
         kids = children.get(doc.id, []) if children is not None else [
             r for r in library.arbetsrutiner

@@ -8,6 +8,7 @@ from typing import Any
 from markupsafe import Markup
 
 from builder.derived import NOT_STATED, as_text
+from builder.governance.ledger import latest_evaluation
 from builder.model import (
     Arbetsrutin,
     Bullet,
@@ -129,11 +130,23 @@ def metadata_rows(ctx: RenderContext) -> list[dict[str, str]]:
     months = _months(doc)
     if months:
         rows.append(("Utvärderas", months))
+    evaluated = evaluated_on(ctx)
+    if evaluated is not None:
+        rows.append(("Senast utvärderad", format_date_sv(evaluated)))
     if isinstance(doc, Arbetsrutin):
         parent = ctx.library.by_id(doc.parent)
         rows.append(("Samverkansrutin", parent.document.title if parent else doc.parent))
     rows += [(d.label, shown(d.value)) for d in doc.other_details]
     return [{"label": label, "value": value, "key": _css_key(label)} for label, value in rows]
+
+
+def evaluated_on(ctx: RenderContext) -> dt.date | None:
+    """The newest evaluation without change of this approved version (rutin utvärdera)."""
+    doc: Document = ctx.document
+    if not doc.is_approved:
+        return None
+    entry = latest_evaluation(ctx.routine.path.parent, doc.id)
+    return entry.date if entry is not None and entry.version == doc.version else None
 
 
 def _css_key(label: str) -> str:

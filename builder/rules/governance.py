@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from builder.diagnostics import Diagnostic
+from builder.governance.ledger import last_evaluated
 from builder.governance.schedule import next_review
 from builder.load.library import Library
 from builder.model import Arbetsrutin, Samverkansrutin, stated
@@ -65,11 +66,12 @@ def check_review_due(library: Library, options: CheckOptions) -> Iterator[Diagno
         doc = routine.document
         if doc.status != "fastställd":
             continue
-        due = next_review(doc)
+        due = next_review(doc, last_evaluated(library, doc.id))
         if due is not None and due < options.today:
             yield finding(routine, ("utvärdering",), "R404",
                           f"utvärderingen skulle ha gjorts senast {due.isoformat()}; "
-                          "utvärdera rutinen och registrera en ny version")
+                          "utvärdera rutinen och registrera en ny version, eller en utvärdering "
+                          "utan ändring med 'rutin utvärdera'")
 
 
 IDENTIFIER_KEYS = frozenset({("id",), ("förkortning",), ("referens",), ("diarienummer",),

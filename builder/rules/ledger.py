@@ -1,4 +1,5 @@
-"""R406–R409: the approval ledger is intact and agrees with the routines and the archive."""
+"""R406–R410, R415: the approval ledger is intact and agrees with the routines, the archive and
+the samverkansrutin each arbetsrutin was approved against."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from builder.governance.ledger import (
     ledger_path,
     load_ledger,
 )
+from builder.governance.teampart import team_part_drift
 from builder.load.library import ARCHIVE_DIR, LEDGER_FILE, Library, RoutineFile, display_path
 from builder.rules import RULES, CheckOptions, finding, rule
 
@@ -158,3 +160,24 @@ def check_decision_applied(library: Library, options: CheckOptions) -> Iterator[
                       f"liggaren säger att version {doc.version} är {decided} "
                       f"({latest.date.isoformat()}, {where}) men status är '{doc.status}'; "
                       + hint)
+
+
+@rule("R415", "warning",
+      "Samverkansrutinen har inte ändrats för teamet sedan arbetsrutinen fastställdes")
+def check_team_part_unchanged(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """An approved arbetsrutin whose team's part of the samverkansrutin changed afterwards: a
+    warning while the change is a draft, an error once that samverkansrutin is in force."""
+    for routine in library.arbetsrutiner:
+        drift = team_part_drift(library, routine, options.today)
+        if drift is None:
+            continue
+        state = ("som nu gäller; arbetsrutinen bygger på en samverkansrutin som inte längre "
+                 "gäller" if drift.in_force else "som ännu inte gäller")
+        yield finding(
+            routine, ("samverkansrutin",), "R415",
+            f"samverkansrutinen har ändrats för teamet sedan arbetsrutinen fastställdes: "
+            f"teamets del (teamet, stegen som nämner det, kontakterna) är en annan i version "
+            f"{drift.current_version} än i version {drift.recorded_version}, {state}. Anpassa "
+            f"och fastställ arbetsrutinen på nytt, eller registrera 'rutin utvärdera "
+            f"{routine.document.id} …' om den granskats utan ändring",
+            severity="error" if drift.in_force else "warning")

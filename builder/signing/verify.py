@@ -216,8 +216,25 @@ def _ledger_findings(library: Library | None, doc_id: str, version: str,
                                       f"{entry.date.isoformat()}, {entry.protocol})"))
     if entries and not entries[-1].is_approval:
         findings.append(Finding(False, f"Rutinen är upphävd ({entries[-1].date.isoformat()})"))
+    findings.extend(_evaluation_findings(library, doc_id, version, digest))
     findings.append(_currency_finding(routine, entries, version, digest))
     return findings
+
+
+def _evaluation_findings(library: Library, doc_id: str, version: str,
+                         digest: str | None) -> list[Finding]:
+    """Evaluations without change of the signed version: chained in the same verified ledger
+    and bound to the same content hash as its approval."""
+    from builder.governance.ledger import evaluations_for
+
+    found = [e for e in evaluations_for(library, doc_id) if e.version == version
+             and (digest is None or e.content_sha256 == digest)]
+    if not found:
+        return []
+    latest = found[-1]
+    return [Finding(True, f"Utvärderad utan ändring {latest.date.isoformat()} av {latest.body} "
+                          f"({latest.protocol}); posten är kedjad i liggaren och gäller samma "
+                          "innehåll")]
 
 
 def _currency_finding(routine: Any, entries: list[Any], version: str,
