@@ -223,8 +223,10 @@ def _section_blocks(section: Section, parent: str = "") -> list[tuple[str, list[
         lines += [_flat(p) for p in section.text_after.split("\n\n") if p.strip()]
     if section.empty_in_source:
         lines.append("Avsnittet är tomt i källan.")
-    if section.note:
-        lines.append(f"Observera: {_flat(section.note)}")
+    if section.note:  # "Observera att …" in the source is not prefixed a second time
+        note = _flat(section.note)
+        lines.append(note if note.casefold().startswith(("observera", "obs")) else
+                     f"Observera: {note}")
     blocks = [(title, lines)]
     for sub in section.subsections or []:
         blocks += _section_blocks(sub, title)
