@@ -334,33 +334,39 @@ def _pair(old: list[str], new: list[str]) -> list[Line]:
     return result + [Line("+", t) for t in new[j:]]
 
 
-def _moves(lines: list[Line]) -> list[Line]:
-    """A removed line that comes back elsewhere in the section is a move, not two changes."""
-    removed = {_key(line.text): i for i, line in enumerate(lines) if line.tag == "-"}
-    out = list(lines)
-    for i, line in enumerate(lines):
-        origin = removed.pop(_key(line.text), None) if line.tag == "+" else None
-        if origin is None:
-            continue
-        before, after = _number(lines[origin].text), _number(line.text)
-        came = f"flyttat hit från steg {before}" if before else "flyttat hit"
-        went = f"flyttat till steg {after}" if after else "flyttat längre ned" \
-            if origin < i else "flyttat längre upp"
-        out[i] = Line(">", line.text, note=came)
-        out[origin] = Line("<", lines[origin].text, note=went)
-    return out
+def _move_notes(old: list[str], new: list[str], moved: set[str]) -> dict[str, tuple[str, str]]:
+    """Per moved key: (note at its new place, note at its old place)."""
+    before = {_key(t): _number(t) for t in old if _key(t) in moved}
+    after = {_key(t): _number(t) for t in new if _key(t) in moved}
+    notes = {}
+    for key in moved:
+        came = f"flyttat hit från steg {before[key]}" if before[key] else "flyttat hit"
+        went = f"flyttat till steg {after[key]}" if after[key] else "flyttat"
+        notes[key] = (came, went)
+    return notes
 
 
 def _diff_lines(old: list[str], new: list[str]) -> list[Line]:
+    """Lines matched by key; a line removed in one place and added in another is a move, and
+    a removed line alike an added one is one changed line (marked word by word)."""
+    old_keys, new_keys = [_key(t) for t in old], [_key(t) for t in new]
+    matcher = difflib.SequenceMatcher(None, old_keys, new_keys, autojunk=False)
+    opcodes = matcher.get_opcodes()
+    removed = {old_keys[i] for op, a1, a2, _, _ in opcodes if op != "equal"
+               for i in range(a1, a2)}
+    added = {new_keys[j] for op, _, _, b1, b2 in opcodes if op != "equal"
+             for j in range(b1, b2)}
+    notes = _move_notes(old, new, removed & added)
     result: list[Line] = []
-    matcher = difflib.SequenceMatcher(None, [_key(t) for t in old], [_key(t) for t in new],
-                                      autojunk=False)
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+    for op, a1, a2, b1, b2 in opcodes:
         if op == "equal":
             result += [Line(" ", t) for t in new[b1:b2]]
             continue
-        result += _pair(old[a1:a2], new[b1:b2])
-    return _moves(result)
+        result += [Line("<", t, note=notes[_key(t)][1]) for t in old[a1:a2] if _key(t) in notes]
+        result += _pair([t for t in old[a1:a2] if _key(t) not in notes],
+                        [t for t in new[b1:b2] if _key(t) not in notes])
+        result += [Line(">", t, note=notes[_key(t)][0]) for t in new[b1:b2] if _key(t) in notes]
+    return result
 
 
 def diff_documents(old: Document | None, new: Document, from_label: str,
