@@ -121,6 +121,9 @@ def test_the_redline_speaks_swedish_not_model_keys(routines: Path) -> None:
     narsjukvard = " ".join(pdf_pages(redline_pdf(diff_routine(library, "narsjukvardsteam"))
                                      .data))
     assert "Upprättat av: Ej angivet" in narsjukvard
+    # An arbetsrutin's team and samverkansrutin by name, as the document prints them.
+    assert "Team: Närsjukvårdsteam" in narsjukvard
+    assert "Samverkansrutin: Delregional samverkansrutin mobil närvård" in narsjukvard
     kungalv = format_text(diff_routine(library, KUNGALV, "1.0", "1.0"))
     assert "Inga ändringar" in kungalv
 

@@ -289,11 +289,17 @@ def _block_lines(key: str, value: Any) -> list[str]:
     return [_value(key, value)]
 
 
-def flatten(document: Document | None) -> list[tuple[str, list[str]]]:
-    """The document as (section title, lines): metadata, body sections, then other blocks."""
+def flatten(document: Document | None,
+            names: dict[str, str] | None = None) -> list[tuple[str, list[str]]]:
+    """The document as (section title, lines): metadata, body sections, then other blocks.
+
+    ``names`` turns an arbetsrutin's team and samverkansrutin ids into what people call them."""
     if document is None:
         return []
     data = document.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    for key in ("team", "samverkansrutin"):
+        if isinstance(data.get(key), str) and names and data[key] in names:
+            data[key] = names[data[key]]
     metadata = [f"{_label(key)}: {_value(key, value)}" for key, value in data.items()
                 if key not in NOT_SHOWN and (key not in BLOCKS or (key == "team"
                                                                    and isinstance(value, str)))]
@@ -370,9 +376,9 @@ def _diff_lines(old: list[str], new: list[str]) -> list[Line]:
 
 
 def diff_documents(old: Document | None, new: Document, from_label: str,
-                   to_label: str) -> DocumentDiff:
+                   to_label: str, names: dict[str, str] | None = None) -> DocumentDiff:
     """Compare section by section (matched by heading path), line by line within each."""
-    old_blocks, new_blocks = flatten(old), flatten(new)
+    old_blocks, new_blocks = flatten(old, names), flatten(new, names)
     old_titles = [t for t, _ in old_blocks]
     new_titles = [t for t, _ in new_blocks]
     sections: list[SectionDiff] = []
@@ -463,7 +469,20 @@ def diff_routine(library: Library, doc_id: str, from_version: str | None = None,
     else:
         new, to_label = load_archived(folder, doc_id, to_version), f"version {to_version}"
     start = from_version or last_approved_version(routine)
+    names = _names(library, new)
     if start is None:
-        return diff_documents(None, new, "ingen fastställd version", to_label)
+        return diff_documents(None, new, "ingen fastställd version", to_label, names)
     old = load_archived(folder, doc_id, start)
-    return diff_documents(old, new, f"version {start} (arkiv)", to_label)
+    return diff_documents(old, new, f"version {start} (arkiv)", to_label, names)
+
+
+def _names(library: Library, document: Document) -> dict[str, str]:
+    """An arbetsrutin's samverkansrutin title and team name, by id (what the document prints)."""
+    parent_id = getattr(document, "parent", None)
+    parent = library.by_id(parent_id) if isinstance(parent_id, str) else None
+    if parent is None:
+        return {}
+    names = {parent.document.id: parent.document.title}
+    for team in getattr(parent.document, "teams", []):
+        names[team.id] = team.name + (f" ({team.abbreviation})" if team.abbreviation else "")
+    return names
