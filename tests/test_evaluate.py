@@ -176,3 +176,28 @@ def test_evaluation_shows_on_the_documents_and_verify_checks_the_chain(
     assert tampered.exit_code == 1
     assert "Godkännandeliggaren är skadad" in tampered.output
     assert "R406" in run("check", str(routines)).output
+
+
+@pytest.mark.parametrize("step", ["approve:ledger", "approve:routine"])
+def test_an_evaluation_killed_midway_is_finished_by_the_next_check(routines: Path,
+                                                                  step: str) -> None:
+    # The same journaled path as `rutin approve`: killed after the journal, the entry is
+    # written by the next command, once, and the routine's file is never touched.
+    import os
+    import subprocess
+    import sys
+
+    from builder.locking import ENV_KILL_AT
+
+    path = routines / KUNGALV / "samverkansrutin.yaml"
+    before = path.read_bytes()
+    killed = subprocess.run([sys.executable, "-m", "builder", *EVALUATE, "--routines",
+                             str(routines)], check=False, capture_output=True, text=True,
+                            env={**os.environ, ENV_KILL_AT: step})
+    assert killed.returncode == -9
+    check = run("check", str(routines), "--idag", "2027-02-10")
+    assert "Slutförde ett avbrutet beslut" in check.output
+    assert "(utvärderad 2027-01-20)" in check.output
+    entries, problems = load_ledger(routines / KUNGALV)
+    assert problems == [] and [e.decision for e in entries].count("utvärderad") == 1
+    assert path.read_bytes() == before
