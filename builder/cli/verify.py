@@ -6,15 +6,14 @@ from pathlib import Path
 
 import click
 
-from builder.cli import cli
+from builder.cli import cli, library_option
 from builder.load.library import display_path, find_library_root, load_library
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--routines", "root", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("routines"), show_default=True,
-              help="Rutinmappen med godkännandeliggaren att jämföra med.")
+@click.argument("files", nargs=-1, required=True, metavar="FIL...",
+                type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@library_option(must_exist=False)
 @click.pass_context
 def verify(ctx: click.Context, files: tuple[Path, ...], root: Path) -> int:
     """Kontrollera signaturer i PDF- och DOCX-filer och att innehållet stämmer med liggaren."""
