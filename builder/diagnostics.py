@@ -52,10 +52,10 @@ def summary_sv(diagnostics: list[Diagnostic], documents: int) -> str:
     """The Swedish summary line: errors and warnings in so many documents."""
     errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors
-    doc_word = "dokument"
-    err = f"{errors} fel"
-    warn = f"{warnings} {'varning' if warnings == 1 else 'varningar'}"
-    return f"{err}, {warn} i {documents} {doc_word}"
+    from builder.text.plural import count
+
+    return f"{count(errors, 'fel', 'fel')}, {count(warnings, 'varning', 'varningar')} i " \
+        f"{count(documents, 'dokument', 'dokument')}"
 
 
 def format_json(diagnostics: list[Diagnostic]) -> str:

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import importlib
 import sys
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -167,8 +168,17 @@ def echo_err(prefix: str, lines: Iterable[object]) -> None:
         click.echo(f"{prefix}{line}", err=True)
 
 
+def hide_third_party_warnings() -> None:
+    """Python warnings (pyHanko importing DSA from cryptography 51, say) are English notes for
+    developers, not something a routine author can act on; what the author must know is a
+    finding or an error. The command line shows none; PYTHONWARNINGS (or -W) shows them."""
+    if not sys.warnoptions:
+        warnings.simplefilter("ignore")
+
+
 def main() -> None:
     """Entry point: exceptions from a broken environment are caught here, once (exit 2)."""
+    hide_third_party_warnings()
     try:
         code = cli.main(standalone_mode=False)
     except click.exceptions.Abort:

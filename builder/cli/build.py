@@ -16,6 +16,7 @@ from builder.diagnostics import has_failures, summary_sv
 from builder.options import ALL_FORMATS, BuildOptions
 from builder.publish.noop import build_if_nothing_changed
 from builder.render import format_named
+from builder.text.plural import count
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -117,9 +118,10 @@ def build(ctx: click.Context, root: Path, output: Path, formats: str | None, ify
         verb = "flyttade till output/.borttaget/" if prune else "finns kvar; ta bort med --prune"
         say(f"Rutinen '{doc_id}' finns inte längre: utdata {verb}", "yellow")
     if result.nothing_to_do:
-        say(f"Inget att göra: allt är aktuellt ({result.up_to_date} filer, {elapsed:.2f} s).")
+        say(f"Inget att göra: allt är aktuellt ({count(result.up_to_date, 'fil', 'filer')}, "
+            f"{elapsed:.2f} s).")
     else:
-        say(f"Byggde {len(result.rendered)} utdata, skrev {len(result.written)} filer "
+        say(f"Byggde {len(result.rendered)} utdata, skrev {count(len(result.written), 'fil', 'filer')} "
             f"till {output}/ ({result.up_to_date} redan aktuella, {elapsed:.1f} s).")
     failed = has_failures(result.diagnostics, strict)
     style = "bold red" if failed else ("yellow" if result.diagnostics else "green")

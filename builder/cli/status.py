@@ -19,6 +19,7 @@ from builder.governance.status import (
     library_status,
 )
 from builder.load.library import find_library_root, load_library
+from builder.text.plural import count
 from builder.text.wording import STATUS_LABELS
 
 STATUS_SHORT: dict[str, str] = {**STATUS_LABELS, "granskning": "Granskning"}
@@ -91,10 +92,11 @@ def summary_sv(statuses: list[DocumentStatus]) -> tuple[str, str]:
     soon = sum(s.has("utvardering-snart") or s.has("giltighet-upphor") for s in statuses)
     drafts = sum(s.has("utkast") or s.has("granskning") for s in statuses)
     changed = sum(s.has("andrad-efter-godkannande") for s in statuses)
-    parts = [f"{len(statuses)} dokument", f"{overdue} försenade",
-             f"{soon} att åtgärda inom {LEAD_MONTHS} månader", f"{drafts} ej fastställda"]
+    parts = [f"{len(statuses)} dokument", count(overdue, "försenat", "försenade"),
+             f"{soon} att åtgärda inom {LEAD_MONTHS} månader",
+             count(drafts, "ej fastställt", "ej fastställda")]
     if changed:
-        parts.append(f"{changed} ändrade efter godkännande")
+        parts.append(count(changed, "ändrat efter godkännande", "ändrade efter godkännande"))
     style = "bold red" if overdue else ("yellow" if soon or changed else "green")
     return ", ".join(parts) + ".", style
 

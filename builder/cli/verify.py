@@ -8,6 +8,7 @@ import click
 
 from builder.cli import cli, library_option
 from builder.load.library import display_path, find_library_root, load_library
+from builder.text.plural import count
 
 
 @cli.command()
@@ -29,7 +30,8 @@ def verify(ctx: click.Context, files: tuple[Path, ...], root: Path) -> int:
             click.echo(f"  {mark} {finding.text}")
     failed = sum(not r.ok for r in reports)
     if failed:
-        click.echo(f"{failed} av {len(reports)} filer klarade inte kontrollen.", err=True)
+        click.echo(f"{failed} av {count(len(reports), 'fil', 'filer')} klarade inte "
+                   "kontrollen.", err=True)
     else:
         click.echo("Alla kontroller klarade: signerat, oförändrat och fastställt.", err=True)
     code = 1 if failed else 0
