@@ -28,14 +28,14 @@ def _parse_optional_date(ctx: click.Context, param: click.Parameter,
 
 @cli.command()
 @click.argument("doc_id", metavar="ID")
-@click.option("--av", "body", required=True, help="Godkännande organ (id eller namn).")
+@click.option("--av", "body", required=True, metavar="ORGAN", help="Godkännande organ (id eller namn).")
 @click.option("--datum", "date", required=True, callback=_parse_date, metavar="ÅÅÅÅ-MM-DD",
               help="Beslutsdatum.")
-@click.option("--protokoll", "protocol", required=True,
+@click.option("--protokoll", "protocol", required=True, metavar="HÄNVISNING",
               help='Protokollhänvisning, t.ex. "2026-05-29 § 4".')
 @click.option("--upphäv", "--upphav", "withdraw", is_flag=True,
               help="Upphäv rutinen i stället för att fastställa den.")
-@click.option("--sammanfattning", "summary", default=None,
+@click.option("--sammanfattning", "summary", default=None, metavar="MOTIVERING",
               help="Motivering vid upphävande (standard: 'Rutinen upphävs.').")
 @click.option("--idag", "today", default=None, callback=_parse_optional_date, metavar="ÅÅÅÅ-MM-DD",
               help="Dagens datum (standard: systemets); beslutsdatum efter det vägras.")
