@@ -1,4 +1,13 @@
-"""Command line: the `rutin` group. The cli package is the only place that prints."""
+"""Command line: the `rutin` group. The cli package is the only place that prints.
+
+A new command is a module here that registers itself with ``@cli.command()`` (and is named in
+COMMAND_MODULES). It then gets, without doing anything: Swedish help and errors (the catalogue,
+builder/cli/swedish.py), Swedish placeholders, ``[FLAGGOR]`` and ``--no-color`` (SwedishCommand),
+and exit code 2 for usage and environment errors (RutinGroup, main). It names the library with
+``@library_option()`` (``--routines``, passed as ``root``), prints through
+builder/cli/terminal.py (``say``, ``console``), returns 0 or 1 with ``ctx.exit``, and has a row
+in tests/test_cli_terminal.py's SCENARIOS and in the README's "Slutkoder" table.
+"""
 
 from __future__ import annotations
 

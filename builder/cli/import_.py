@@ -8,7 +8,6 @@ import click
 
 from builder.authoring.importing import ImportRefused, import_source, parent_of, target_path
 from builder.cli import cli
-from builder.cli.terminal import say
 from builder.write import write_new
 
 
@@ -27,7 +26,7 @@ def import_(ctx: click.Context, source: Path, folder: Path | None, kind: str | N
         result = import_source(source, kind=kind,
                                parent=parent_of(folder) if folder is not None else None)
     except ImportRefused as exc:
-        say(f"Fel: {exc}", "red")
+        click.echo(f"fel: {exc}", err=True)
         ctx.exit(1)
         return 1
     target = target_path(result.mapping, folder)
