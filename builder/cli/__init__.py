@@ -113,7 +113,7 @@ class RutinGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> object:
-        """Run the command; a RutinError becomes a usage error (exit 2) or an error (exit 1)."""
+        """Run the command; a RutinError becomes a usage or an environment error (both exit 2)."""
         try:
             return super().invoke(ctx)
         except RutinError as exc:
