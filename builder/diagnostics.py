@@ -52,10 +52,10 @@ def summary_sv(diagnostics: list[Diagnostic], documents: int) -> str:
     """The Swedish summary line: errors and warnings in so many documents."""
     errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors
-    doc_word = "dokument"
-    err = f"{errors} fel"
-    warn = f"{warnings} {'varning' if warnings == 1 else 'varningar'}"
-    return f"{err}, {warn} i {documents} {doc_word}"
+    from builder.text.plural import count
+
+    return f"{count(errors, 'fel', 'fel')}, {count(warnings, 'varning', 'varningar')} i " \
+        f"{count(documents, 'dokument', 'dokument')}"
 
 
 def format_json(diagnostics: list[Diagnostic]) -> str:
@@ -68,61 +68,72 @@ def sarif_uri(file: str) -> str:
     return quote(file.replace(os.sep, "/"), safe="/")
 
 
-# The library root (the folder with organisation.yaml) as a SARIF base id: every artifact URI is
-# relative to it, so the log reads the same whether `rutin check` ran from the repository root,
-# from inside routines/ or from elsewhere.
-LIBRARY_BASE_ID = "RUTINBIBLIOTEK"
+# GitHub code scanning reads every artifact URI as relative to the repository root and ignores
+# originalUriBaseIds, so URIs are relative to the git top level of the library (the current
+# folder outside git). The %SRCROOT% base id stays for consumers that resolve it: it names the
+# same folder, so the log reads the same whichever way it is read.
 SOURCE_ROOT_BASE_ID = "%SRCROOT%"
 
 
-def _project_root(library_root: Path) -> Path:
-    """The repository the library lives in (nearest folder with .git), else its parent folder."""
-    for folder in (library_root, *library_root.parents):
-        if (folder / ".git").exists():
-            return folder
-    return library_root.parent
-
-
-def _folder_uri(relative: str) -> str:
-    return sarif_uri(relative).rstrip("/") + "/" if relative not in ("", ".") else ""
-
-
-def _artifact(file: str, library_root: Path | None) -> dict[str, str]:
+def sarif_root(library_root: Path | None) -> Path:
+    """The folder artifact URIs are relative to: the git top level holding the library (a
+    folder with ``.git``, a directory or a worktree's file), else the current folder."""
     if library_root is not None:
-        path = Path(file).resolve()
-        if path.is_relative_to(library_root):
-            return {"uri": sarif_uri(str(path.relative_to(library_root))),
-                    "uriBaseId": LIBRARY_BASE_ID}
+        start = library_root.resolve()
+        for folder in (start, *start.parents):
+            if (folder / ".git").exists():
+                return folder
+    return Path.cwd().resolve()
+
+
+def _artifact(file: str, root: Path) -> dict[str, str]:
+    path = Path(file).resolve()
+    relative = os.path.relpath(path, root) if path.anchor == root.anchor else str(path)
+    if Path(relative).is_absolute():
         return {"uri": path.as_uri()}
-    return {"uri": sarif_uri(file)}
+    return {"uri": sarif_uri(relative), "uriBaseId": SOURCE_ROOT_BASE_ID}
 
 
-def _base_ids(library_root: Path) -> dict[str, dict[str, object]]:
-    project = _project_root(library_root)
-    inside = os.path.relpath(library_root, project)
-    library: dict[str, object] = {
-        "uriBaseId": SOURCE_ROOT_BASE_ID,
-        "description": {"text": "Rutinbiblioteket: mappen med organisation.yaml."},
-    }
-    if _folder_uri(inside):
-        library["uri"] = _folder_uri(inside)
-    return {
-        SOURCE_ROOT_BASE_ID: {
-            "uri": project.as_uri().rstrip("/") + "/",
-            "description": {"text": "Förrådet som rutinbiblioteket ligger i."},
-        },
-        LIBRARY_BASE_ID: library,
-    }
+def _base_ids(root: Path) -> dict[str, dict[str, object]]:
+    return {SOURCE_ROOT_BASE_ID: {
+        "uri": root.as_uri().rstrip("/") + "/",
+        "description": {"text": "Förrådet som rutinbiblioteket ligger i (git-roten), annars "
+                                "mappen rutin check kördes från."},
+    }}
+
+
+def information_uri() -> str:
+    """Where the tool is described: its repository when installed from one (the README's
+    `pip install "rutinbyggaren @ git+https://…"`) or named in the package metadata, else the
+    README of the checkout it runs from."""
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution("rutinbyggaren")
+    except metadata.PackageNotFoundError:
+        dist = None
+    if dist is not None:
+        direct = json.loads(dist.read_text("direct_url.json") or "{}")
+        vcs_url = str(direct.get("url", "")) if "vcs_info" in direct else ""
+        if vcs_url.startswith("https://"):
+            return vcs_url.removesuffix(".git")
+        for entry in dist.metadata.get_all("Project-URL") or []:
+            url = str(entry).partition(",")[2].strip()
+            if url.startswith("https://"):
+                return url
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    return readme.as_uri() if readme.is_file() else Path(__file__).resolve().parent.as_uri()
 
 
 def _rule_descriptor(rule: str, summary: str, level: str | None) -> dict[str, object]:
-    from builder.rule_help import RULE_HELP
+    from builder.rule_help import RULE_HELP, RULE_NAMES
 
     known = RULE_HELP.get(rule)
     full = known.full if known else summary
     fix = known.fix if known else "Läs meddelandet och rätta värdet på den angivna raden."
     descriptor: dict[str, object] = {
         "id": rule,
+        "name": RULE_NAMES.get(rule, f"Regel{rule}"),
         "shortDescription": {"text": summary},
         "fullDescription": {"text": full},
         "help": {"text": f"{full} {fix}", "markdown": f"**{rule}**: {full}\n\n{fix}"},
@@ -137,12 +148,12 @@ def format_sarif(diagnostics: list[Diagnostic], rule_help: dict[str, str], *,
                  rule_levels: dict[str, str] | None = None) -> str:
     """SARIF 2.1.0 so CI systems (GitHub code scanning) annotate the offending YAML lines.
 
-    ``rule_help`` maps every rule to its Swedish one-line summary; ``library_root`` makes artifact
-    URIs relative to the library (with ``originalUriBaseIds`` saying where it is).
+    ``rule_help`` maps every rule to its Swedish one-line summary; artifact URIs are relative to
+    the repository that holds ``library_root`` (see sarif_root).
     """
     from builder import __version__
 
-    root = library_root.resolve() if library_root is not None else None
+    root = sarif_root(library_root)
     levels = rule_levels or {}
     rules = sorted({d.rule for d in diagnostics} | set(rule_help))
     index = {rule: i for i, rule in enumerate(rules)}
@@ -153,6 +164,7 @@ def format_sarif(diagnostics: list[Diagnostic], rule_help: dict[str, str], *,
                 "fullName": "Rutinbyggaren (rutin check)",
                 "version": __version__,
                 "semanticVersion": __version__,
+                "informationUri": information_uri(),
                 "language": "sv-SE",
                 "rules": [_rule_descriptor(r, rule_help.get(r, r), levels.get(r))
                           for r in rules],
@@ -178,8 +190,7 @@ def format_sarif(diagnostics: list[Diagnostic], rule_help: dict[str, str], *,
             for d in diagnostics
         ],
     }
-    if root is not None:
-        run["originalUriBaseIds"] = _base_ids(root)
+    run["originalUriBaseIds"] = _base_ids(root)
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

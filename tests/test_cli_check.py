@@ -195,11 +195,12 @@ def test_sarif_format(library: Path) -> None:
         assert r["message"]["text"]
         (location,) = r["locations"]
         physical = location["physicalLocation"]
-        assert physical["artifactLocation"]["uri"].startswith("bas/")
-        assert physical["artifactLocation"]["uriBaseId"] == "RUTINBIBLIOTEK"
+        # Outside git, relative to the folder rutin check ran from.
+        assert physical["artifactLocation"]["uri"].startswith("routines/bas/")
+        assert physical["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
         assert physical["region"]["startLine"] >= 1 and physical["region"]["startColumn"] >= 1
     first = results[0]["locations"][0]["physicalLocation"]
-    assert first["artifactLocation"]["uri"] == "bas/a-rutin.yaml"
+    assert first["artifactLocation"]["uri"] == "routines/bas/a-rutin.yaml"
     assert first["region"] == {"startLine": 12, "startColumn": 1}
 
 
@@ -210,7 +211,7 @@ def test_sarif_uri_is_percent_encoded(library: Path) -> None:
     result = run("check", "--format", "sarif", "routines")
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             for r in json.loads(result.stdout)["runs"][0]["results"]]
-    assert uris == ["grupp%20med%20%C3%A5%C3%A4%C3%B6/x.yaml"]
+    assert uris == ["routines/grupp%20med%20%C3%A5%C3%A4%C3%B6/x.yaml"]
 
 
 # --- rutin new arbetsrutin -------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import json
 import re
 import shutil
@@ -15,7 +17,7 @@ import yaml
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
-from builder.authoring.editor_schema import organisation_schema, routine_schema
+from builder.authoring.editor_schema import _DATE_PATTERN, organisation_schema, routine_schema
 from builder.check import run_check
 from builder.cli import cli
 from builder.rules import CheckOptions
@@ -163,6 +165,9 @@ TABLE: list[tuple[str, str, str, bool]] = [
     ("date unquoted", "    datum: 2026-11-22", "    datum: 2026-11-21", True),
     ("date quoted", "    datum: 2026-11-22", '    datum: "2026-11-22"', True),
     ("date that does not exist", "    datum: 2026-11-22", "    datum: 2026-02-30", False),
+    ("31 April", "    datum: 2026-11-22", "    datum: 2026-04-31", False),
+    ("29 February in a leap year", "    datum: 2026-11-22", "    datum: 2028-02-29", True),
+    ("29 February in 2100", "    datum: 2026-11-22", "    datum: 2100-02-29", False),
     ("date without zeros", "    datum: 2026-11-22", "    datum: 2026-1-2", False),
     ("date as digits", "    datum: 2026-11-22", "    datum: 20261122", False),
     ("title as number", "titel: Arbetsrutin Närsjukvårdsteam", "titel: 2026", True),
@@ -212,3 +217,21 @@ def test_schema_and_rutin_check_give_the_same_verdict(
         target.write_text(original, encoding="utf-8")
     assert (check_errors == []) is accepted, f"rutin check: {check_errors}"
     assert (schema_errors == []) is accepted, f"schema: {schema_errors}"
+
+
+def test_the_date_pattern_accepts_exactly_the_days_rutin_check_accepts() -> None:
+    """The pattern alone (what yaml-language-server enforces) against date.fromisoformat, every
+    month and day number 00-32 of years around every kind of leap-year rule."""
+    pattern = re.compile(_DATE_PATTERN)
+    years = [1, 4, 99, 100, 400, 1900, 1999, 2000, 2024, 2025, 2026, 2028, 2100, 2400, 9999]
+    wrong = []
+    for year, month, day in itertools.product(years, range(14), range(33)):
+        text = f"{year:04d}-{month:02d}-{day:02d}"
+        try:
+            exists = dt.date.fromisoformat(text) is not None
+        except ValueError:
+            exists = False
+        if exists != bool(pattern.fullmatch(text)):
+            wrong.append(text)
+    assert wrong == []
+    assert not pattern.fullmatch("0000-01-01") and not pattern.fullmatch("0000-02-29")

@@ -149,6 +149,7 @@ def test_wheel_carries_the_templates_inside_the_package(wheel: Path) -> None:
         assert f"builder/templates/{template.name}" in names
     assert not any(n.startswith("templates/") for n in names)
     assert "builder/cli/__init__.py" in names
+    assert "builder/cli/locale/sv/LC_MESSAGES/click.mo" in names  # Click's texts in Swedish
 
 
 @pytest.mark.slow

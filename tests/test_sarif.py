@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from jsonschema import Draft4Validator
 
 from builder import __version__
 from builder.cli import cli
-from builder.rule_help import RULE_HELP
+from builder.rule_help import RULE_HELP, RULE_NAMES
 from builder.rules import rule_summaries
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,12 +67,25 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema(project: Path) -> None:
     assert sarif["runs"][0]["results"], "the log must hold the findings it validates"
 
 
-def test_driver_has_version_and_no_placeholder_uri(project: Path) -> None:
+def test_driver_has_version_and_an_information_uri_that_is_no_placeholder(
+    project: Path
+) -> None:
     sarif = sarif_from(project, "routines")
     driver = sarif["runs"][0]["tool"]["driver"]
     assert driver["version"] == __version__
-    assert "informationUri" not in driver
+    # Installed from a repository (the README's CI recipe) it is that repository; run from
+    # this checkout, the checkout's README.
+    uri = driver["informationUri"]
+    assert uri.startswith("https://") or uri == (ROOT / "README.md").as_uri(), uri
     assert "example" not in json.dumps(sarif) and ".invalid" not in json.dumps(sarif)
+
+
+def test_every_rule_has_a_unique_pascal_case_name(project: Path) -> None:
+    rules = sarif_from(project, "routines")["runs"][0]["tool"]["driver"]["rules"]
+    names = [r["name"] for r in rules]
+    assert all(re.fullmatch(r"[A-ZÅÄÖ][A-Za-zÅÄÖåäö0-9]+", n) for n in names), names
+    assert len(set(names)) == len(names)
+    assert not any(n.startswith("Regel") for n in names), "a rule without a name in RULE_NAMES"
 
 
 def test_every_rule_has_swedish_full_description_and_help(project: Path) -> None:
@@ -90,27 +104,28 @@ def test_every_rule_has_swedish_full_description_and_help(project: Path) -> None
     assert levels["R202"] == "warning" and levels["R201"] == "error"
 
 
-def test_every_rule_rutin_check_knows_has_a_help_text() -> None:
+def test_every_rule_rutin_check_knows_has_a_help_text_and_a_name() -> None:
     missing = sorted(set(rule_summaries()) - set(RULE_HELP))
     assert missing == [], f"regler utan hjälptext i builder/rule_help.py: {missing}"
+    unnamed = sorted(set(rule_summaries()) - set(RULE_NAMES))
+    assert unnamed == [], f"regler utan namn i RULE_NAMES (builder/rule_help.py): {unnamed}"
 
 
 def resolve(sarif: dict[str, Any], location: dict[str, Any]) -> Path:
-    """Resolve an artifact location through originalUriBaseIds, as a SARIF consumer does."""
-    bases = sarif["runs"][0]["originalUriBaseIds"]
-
-    def absolute(entry: dict[str, Any]) -> str:
-        base_id = entry.get("uriBaseId")
-        uri = str(entry.get("uri", ""))
-        return urljoin(absolute(bases[base_id]), uri) if base_id else uri
-
-    uri = absolute(location)
+    """Resolve an artifact location through originalUriBaseIds, as a SARIF consumer may."""
+    base = sarif["runs"][0]["originalUriBaseIds"][location["uriBaseId"]]["uri"]
+    uri = urljoin(base, location["uri"])
     assert uri.startswith("file://")
     return Path(url2pathname(unquote(uri[len("file://"):])))
 
 
+def locations_of(sarif: dict[str, Any]) -> list[dict[str, Any]]:
+    return [loc["physicalLocation"] for r in sarif["runs"][0]["results"]
+            for loc in r["locations"]]
+
+
 @pytest.mark.parametrize("where", ["repository root", "inside routines/", "another folder"])
-def test_artifact_uris_are_relative_to_the_library_wherever_check_runs(
+def test_artifact_uris_name_files_relative_to_the_repository_root_wherever_check_runs(
     project: Path, where: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     cwd, path = {
@@ -119,19 +134,33 @@ def test_artifact_uris_are_relative_to_the_library_wherever_check_runs(
         "another folder": (tmp_path_factory.mktemp("annan"), str(project / "routines")),
     }[where]
     sarif = sarif_from(cwd, path)
-    run = sarif["runs"][0]
-    # The shipped Kungälv routine's one known warning (R202: seed 004 names no one for 2c)
-    # is not this test's concern: only the broken file's findings are.
-    results = [r for r in run["results"] if r["ruleId"] != "R202"]
-    locations = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in results]
-    assert {(a["uri"], a["uriBaseId"]) for a in locations} == {
-        ("sas-mobil-narvard/narsjukvardsteam.yaml", "RUTINBIBLIOTEK")}
-    assert run["originalUriBaseIds"]["RUTINBIBLIOTEK"]["uri"] == "routines/"
-    assert run["originalUriBaseIds"]["RUTINBIBLIOTEK"]["uriBaseId"] == "%SRCROOT%"
+    locations = locations_of(sarif)
+    assert locations
+    # GitHub code scanning reads the URI alone, relative to the repository root.
+    for location in locations:
+        uri = location["artifactLocation"]["uri"]
+        assert not uri.startswith(("/", "file:", "..")), uri
+        assert (project / unquote(uri)).is_file(), uri
+        assert resolve(sarif, location["artifactLocation"]) == project / unquote(uri)
     target = project / "routines" / "sas-mobil-narvard" / "narsjukvardsteam.yaml"
-    assert resolve(sarif, locations[0]) == target
-    assert {r["ruleId"] for r in run["results"]} >= {"R102"}
-    region = next(r for r in run["results"] if r["ruleId"] == "R102")["locations"][0][
-        "physicalLocation"]["region"]
+    r102 = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "R102"]
+    assert r102
+    physical = r102[0]["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == "routines/sas-mobil-narvard/narsjukvardsteam.yaml"
     line = target.read_text(encoding="utf-8").splitlines().index("uppfoljning:") + 1
-    assert region == {"startLine": line, "startColumn": 1}
+    assert physical["region"] == {"startLine": line, "startColumn": 1}
+
+
+def test_outside_git_the_uris_are_relative_to_the_current_folder(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    (project / ".git").rmdir()
+    sarif = sarif_from(project / "routines", ".")
+    locations = locations_of(sarif)
+    assert locations
+    for location in locations:
+        uri = location["artifactLocation"]["uri"]
+        assert (project / "routines" / unquote(uri)).is_file(), uri
+    assert "sas-mobil-narvard/narsjukvardsteam.yaml" in {
+        loc["artifactLocation"]["uri"] for loc in locations}
+

@@ -236,3 +236,25 @@ def test_a_bad_id_gets_the_swedish_pattern_message(server: LanguageServer,
     messages = [d["message"] for d in server.diagnostics_for(uri)
                 if d["range"]["start"]["line"] == line]
     assert any("små bokstäver a–z" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(("date", "marked"), [
+    ("2026-02-30", True), ("2026-04-31", True), ("2025-02-29", True), ("2100-02-29", True),
+    ("2028-02-29", False), ("2026-12-31", False),
+])
+def test_an_impossible_date_is_marked_in_the_editor(server: LanguageServer, library: Path,
+                                                    date: str, marked: bool) -> None:
+    path = library / "sas-mobil-narvard" / "palliativt-team.yaml"
+    text = path.read_text(encoding="utf-8")
+    line_text = next(line for line in text.splitlines() if line.startswith("    datum: "))
+    changed = text.replace(line_text, f"    datum: {date}", 1)
+    uri = path.with_name(f"datum-{date}.yaml").as_uri()
+    server.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri, "languageId": "yaml", "version": 1, "text": changed}})
+    line = changed.splitlines().index(f"    datum: {date}")
+    messages = [d["message"] for d in server.diagnostics_for(uri)
+                if d["range"]["start"]["line"] == line]
+    if marked:
+        assert any("ÅÅÅÅ-MM-DD med ett datum som finns" in m for m in messages), messages
+    else:
+        assert messages == []

@@ -33,7 +33,15 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 # Strings pydantic's lax mode turns into a boolean (any letter case) and an integer.
 _BOOLEAN_WORDS = ("true", "false", "yes", "no", "on", "off", "t", "f", "y", "n", "1", "0")
 _INTEGER_TEXT = r"^\s*[+]?0*({digits})(\.0*)?\s*$"
-_DATE_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+# Exactly the days that exist, as `rutin check` (R104, date.fromisoformat) reads ÅÅÅÅ-MM-DD:
+# month lengths, 29 February only in leap years (divisible by 4, centuries only by 400), years
+# 0001-9999. yaml-language-server checks `format: date` by shape only, so the pattern does it.
+_YEAR = r"(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_LEAP_YEAR = r"([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)"
+_DATE_PATTERN = (
+    "^(" + _YEAR + "-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])"
+    "|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))"
+    "|" + _LEAP_YEAR + "-02-29)$")
 
 
 def _any_case(word: str) -> str:

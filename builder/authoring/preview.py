@@ -25,6 +25,7 @@ from builder.check import run_check
 from builder.diagnostics import Diagnostic
 from builder.load.library import Library, RoutineFile, find_library_root, routine_paths
 from builder.options import BuildOptions
+from builder.text.plural import count
 
 POLL_MS = 250
 PAGE_PREFIX = "/rutin/"
@@ -100,7 +101,8 @@ def panel_html(relative: str, findings: list[Diagnostic]) -> str:
     errors = sum(1 for d in findings if d.is_error)
     css = "rb-errors" if errors else ("rb-clean" if not findings else "")
     heading = ("Inga anmärkningar från rutin check" if not findings
-               else f"rutin check: {errors} fel, {len(findings) - errors} varningar")
+               else f"rutin check: {errors} fel, "
+                  f"{count(len(findings) - errors, 'varning', 'varningar')}")
     items = "".join(f"<li><code>{html.escape(d.format_text())}</code></li>" for d in findings)
     return (f'<aside class="rb-panel {css}" id="rb-fynd" aria-live="polite">'
             f"<h2>{html.escape(heading)}</h2>"

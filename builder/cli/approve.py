@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from builder.cli import cli, echo_err
+from builder.cli import cli, echo_err, library_option
+from builder.cli.terminal import say
 from builder.decision.approve import ApprovalRequest
 from builder.decision.approve import approve as record_decision
 from builder.load.library import display_path
@@ -27,31 +28,28 @@ def _parse_optional_date(ctx: click.Context, param: click.Parameter,
 
 @cli.command()
 @click.argument("doc_id", metavar="ID")
-@click.option("--av", "body", required=True, help="Godkännande organ (id eller namn).")
+@click.option("--av", "body", required=True, metavar="ORGAN", help="Godkännande organ (id eller namn).")
 @click.option("--datum", "date", required=True, callback=_parse_date, metavar="ÅÅÅÅ-MM-DD",
               help="Beslutsdatum.")
-@click.option("--protokoll", "protocol", required=True,
+@click.option("--protokoll", "protocol", required=True, metavar="HÄNVISNING",
               help='Protokollhänvisning, t.ex. "2026-05-29 § 4".')
 @click.option("--upphäv", "--upphav", "withdraw", is_flag=True,
               help="Upphäv rutinen i stället för att fastställa den.")
-@click.option("--sammanfattning", "summary", default=None,
+@click.option("--sammanfattning", "summary", default=None, metavar="MOTIVERING",
               help="Motivering vid upphävande (standard: 'Rutinen upphävs.').")
 @click.option("--idag", "today", default=None, callback=_parse_optional_date, metavar="ÅÅÅÅ-MM-DD",
               help="Dagens datum (standard: systemets); beslutsdatum efter det vägras.")
-@click.option("--routines", "root", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("routines"), show_default=True)
+@library_option()
 @click.pass_context
 def approve(ctx: click.Context, doc_id: str, body: str, date: dt.date, protocol: str,
             withdraw: bool, summary: str | None, today: dt.date | None, root: Path) -> int:
     """Registrera ett beslut om att fastställa (eller upphäva) rutinen ID."""
-    if not root.is_dir():
-        raise click.UsageError(f"'{root}' finns inte")
     outcome = record_decision(root, ApprovalRequest(doc_id, body, date, protocol, withdraw,
                                                     summary, today))
     for note in outcome.notes:
         click.echo(note, err=True)
     if outcome.refusals:
-        click.secho("Beslutet registrerades inte:", fg="red", err=True)
+        say("Beslutet registrerades inte:", "red")
         echo_err("  – ", outcome.refusals)
         echo_err("    ", (d.format_text() for d in outcome.blocking))
         ctx.exit(1)

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from builder.cli import cli, parse_today
+from builder.cli import cli, library_option, parse_today
 from builder.cli.recovery import finish_interrupted_decisions
+from builder.cli.terminal import console, live_display_allowed, say
 from builder.diagnostics import has_failures, summary_sv
 from builder.options import ALL_FORMATS, BuildOptions
 from builder.publish.noop import build_if_nothing_changed
 from builder.render import format_named
+from builder.text.plural import count
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -44,18 +45,9 @@ def parse_formats(value: str | None) -> tuple[str, ...]:
 def build_with_bar(path: Path, options: BuildOptions, prune: bool,
                    console: Console, early: EarlyWorkers | None = None) -> BuildResult:
     """Build with a progress bar that says how long is left (rich estimates from the pace)."""
-    from rich.progress import (  # only a build shown on a terminal needs it
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from builder.cli.progress import build_progress  # only a build on a terminal needs rich
 
-    with Progress(TextColumn("Bygger"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("kvar"), TimeRemainingColumn(), console=console,
-                  transient=True) as bar:
+    with build_progress(console) as bar:
         task = bar.add_task("bygger", total=None)
 
         def advance(done: int, total: int) -> None:
@@ -79,11 +71,8 @@ def build_all(path: Path, options: BuildOptions, prune: bool) -> BuildResult:
     from builder.publish.workers import start_early_workers
 
     early = start_early_workers(options, rebuild)
-    if not options.quiet and sys.stderr.isatty():
-        from rich.console import Console
-
-        result = build_with_bar(path, options, prune, Console(stderr=True, highlight=False),
-                                early)
+    if not options.quiet and live_display_allowed():
+        result = build_with_bar(path, options, prune, console(err=True), early)
     else:
         from builder.publish.run import run_build
 
@@ -92,14 +81,8 @@ def build_all(path: Path, options: BuildOptions, prune: bool) -> BuildResult:
     return result
 
 
-def say(message: str, style: str | None = None) -> None:
-    """One line on stderr, coloured on a terminal (click leaves the colour out elsewhere)."""
-    colour = style.split()[-1] if style else None
-    click.secho(message, err=True, fg=colour, bold=True if style and "bold" in style else None)
-
-
 @cli.command()
-@click.argument("path", default="routines", type=click.Path(path_type=Path))
+@library_option(positional=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
               default=Path("output"), show_default=True, help="Mapp för de byggda filerna.")
 @click.option("--format", "formats", default=None, metavar="LISTA",
@@ -114,11 +97,10 @@ def say(message: str, style: str | None = None) -> None:
 @click.option("--idag", "today", default=None, metavar="ÅÅÅÅ-MM-DD",
               help="Bygg som om det vore detta datum.")
 @click.pass_context
-def build(ctx: click.Context, path: Path, output: Path, formats: str | None, ifyllbar: bool,
+def build(ctx: click.Context, root: Path, output: Path, formats: str | None, ifyllbar: bool,
           jobs: int | None, prune: bool, quiet: bool, strict: bool, today: str | None) -> int:
-    """Kontrollera och bygg alla rutiner under PATH till PDF, DOCX, checklistor och fickkort."""
-    if not path.exists():
-        raise click.UsageError(f"'{path}' finns inte")
+    """Kontrollera och bygg alla rutiner i biblioteket till PDF, DOCX, checklistor och fickkort."""
+    path = root
     options = BuildOptions(output=output, formats=parse_formats(formats), fillable=ifyllbar,
                            jobs=jobs or os.cpu_count() or 1, quiet=quiet,
                            today=parse_today(today))
@@ -136,9 +118,10 @@ def build(ctx: click.Context, path: Path, output: Path, formats: str | None, ify
         verb = "flyttade till output/.borttaget/" if prune else "finns kvar; ta bort med --prune"
         say(f"Rutinen '{doc_id}' finns inte längre: utdata {verb}", "yellow")
     if result.nothing_to_do:
-        say(f"Inget att göra: allt är aktuellt ({result.up_to_date} filer, {elapsed:.2f} s).")
+        say(f"Inget att göra: allt är aktuellt ({count(result.up_to_date, 'fil', 'filer')}, "
+            f"{elapsed:.2f} s).")
     else:
-        say(f"Byggde {len(result.rendered)} utdata, skrev {len(result.written)} filer "
+        say(f"Byggde {len(result.rendered)} utdata, skrev {count(len(result.written), 'fil', 'filer')} "
             f"till {output}/ ({result.up_to_date} redan aktuella, {elapsed:.1f} s).")
     failed = has_failures(result.diagnostics, strict)
     style = "bold red" if failed else ("yellow" if result.diagnostics else "green")

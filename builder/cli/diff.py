@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from builder.cli import cli, echo_err
+from builder.cli import cli, echo_err, library_option
+from builder.cli.terminal import say
 from builder.governance.diff import diff_routine, format_text
 from builder.load.library import load_library
 from builder.write import write_atomic
@@ -20,19 +21,15 @@ from builder.write import write_atomic
               help="Arkiverad version att jämföra med (standard: arbetskopian).")
 @click.option("--pdf", "pdf_path", type=click.Path(path_type=Path, dir_okay=False),
               default=None, help="Skriv också en rödmarkerad PDF (redline) hit.")
-@click.option("--routines", "root", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("routines"), show_default=True)
+@library_option()
 @click.pass_context
 def diff(ctx: click.Context, doc_id: str, from_version: str | None, to_version: str | None,
          pdf_path: Path | None, root: Path) -> int:
     """Visa vad som ändrats i rutinen ID mellan två versioner."""
-    if not root.is_dir():
-        raise click.UsageError(f"'{root}' finns inte")
     library, _ = load_library(root)
     result = diff_routine(library, doc_id, from_version, to_version)
     for line in format_text(result).splitlines():
-        colour = {"+": "green", "-": "red"}.get(line[:1])
-        click.secho(line, fg=colour)
+        say(line, {"+": "green", "-": "red"}.get(line[:1]), err=False)
     if pdf_path is not None:
         from builder.decision.review import redline_pdf
 

@@ -12,7 +12,8 @@ from builder.write import write_new
 
 
 @cli.command("import")
-@click.argument("source", metavar="FIL", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("source", metavar="FIL",
+                type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--till", "folder", type=click.Path(path_type=Path, file_okay=False),
               default=None, metavar="routines/<grupp>/",
               help="Mappen utkastet skrivs till (standard: routines/<id>/).")
@@ -32,9 +33,7 @@ def import_(ctx: click.Context, source: Path, folder: Path | None, kind: str | N
     try:
         write_new(target, result.yaml_text.encode("utf-8"))
     except FileExistsError:
-        click.echo(f"fel: {target} finns redan; ingenting skrevs över", err=True)
-        ctx.exit(1)
-        return 1
+        raise click.UsageError(f"{target} finns redan; ingenting skrevs över") from None
     click.echo(result.report_text(str(target)), nl=False)
     click.echo(f"Skrev {target}. Granska utkastet och kör 'rutin check {target}'.")
     ctx.exit(0)

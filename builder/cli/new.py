@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from builder.authoring.scaffold import scaffold_arbetsrutin
-from builder.cli import cli
+from builder.cli import cli, library_option
 from builder.load.library import find_library_root, load_library
 from builder.model import Samverkansrutin
 from builder.write import write_new
@@ -24,18 +24,12 @@ def new() -> None:
 
 @new.command("arbetsrutin")
 @click.argument("team_id", metavar="TEAM-ID")
-@click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option("--samverkansrutin", "parent_id", required=True, help="Id för samverkansrutinen.")
-@click.option("--routines", "routines", type=click.Path(path_type=Path, file_okay=False),
-              default=None, help="Biblioteket (som PATH; standard: routines/).")
-def new_arbetsrutin(team_id: str, path: Path | None, parent_id: str,
-                    routines: Path | None) -> None:
-    """Skapa en arbetsrutin för TEAM-ID under en samverkansrutin i biblioteket PATH
-    (standard: routines/), som 'rutin check PATH' och 'rutin build PATH'."""
-    given = path or routines or Path("routines")
-    if not given.exists():
-        raise click.UsageError(f"'{given}' finns inte")
-    root = find_library_root(given)
+@library_option(positional=True)
+@click.option("--samverkansrutin", "parent_id", required=True, metavar="ID",
+              help="Id för samverkansrutinen.")
+def new_arbetsrutin(team_id: str, root: Path, parent_id: str) -> None:
+    """Skapa en arbetsrutin för TEAM-ID under en samverkansrutin i biblioteket."""
+    root = find_library_root(root)
     # The id becomes a file name: a slug only, so '../x' cannot write outside routines/.
     if not SLUG.fullmatch(team_id):
         raise click.UsageError(f"TEAM-ID '{team_id}' får bara innehålla små bokstäver a–z, "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from builder.cli import cli, echo_err
+from builder.cli import cli, echo_err, library_option
 from builder.write import write_atomic
 
 
@@ -14,15 +14,12 @@ from builder.write import write_atomic
 @click.argument("doc_id", metavar="ID")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False),
               default=None, help="PDF-fil att skriva (standard: <id>-granskning.pdf).")
-@click.option("--routines", "root", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("routines"), show_default=True)
+@library_option()
 @click.pass_context
 def review(ctx: click.Context, doc_id: str, output: Path | None, root: Path) -> int:
     """Bygg granskningsunderlaget för rutinen ID: sammanfattning, fynd, ändringar, dokument."""
     from builder.decision.review import review_packet
 
-    if not root.is_dir():
-        raise click.UsageError(f"'{root}' finns inte")
     out = review_packet(root, doc_id)
     target = output or Path(f"{doc_id}-granskning.pdf")
     write_atomic(target, out.data)

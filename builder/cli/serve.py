@@ -7,18 +7,18 @@ from pathlib import Path
 import click
 
 from builder.authoring.preview import PAGE_PREFIX, start_preview
-from builder.cli import cli
+from builder.cli import cli, library_option
 from builder.load.library import find_library_root
 
 
 @cli.command()
-@click.argument("path", default="routines", type=click.Path(path_type=Path))
+@library_option(positional=True)
 @click.option("--port", default=0, type=click.IntRange(0, 65535), show_default=True,
               help="Port på 127.0.0.1 (0: en ledig port väljs).")
-def serve(path: Path, port: int) -> None:
-    """Förhandsvisa rutinerna under PATH i webbläsaren medan du redigerar dem."""
-    if not path.exists():
-        raise click.UsageError(f"'{path}' finns inte")
+def serve(root: Path, port: int) -> None:
+    """Förhandsvisa rutinerna i biblioteket (eller en rutinfil, SÖKVÄG) i webbläsaren medan du
+    redigerar dem."""
+    path = root
     root = find_library_root(path) if path.is_file() else path
     server, watcher = start_preview(root, port)
     page = ""

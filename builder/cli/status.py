@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from builder.cli import cli, parse_today
+from builder.cli import cli, library_option, parse_today
+from builder.cli.terminal import console as terminal_console
 from builder.governance.status import (
     LEAD_MONTHS,
     DocumentStatus,
@@ -18,6 +19,7 @@ from builder.governance.status import (
     library_status,
 )
 from builder.load.library import find_library_root, load_library
+from builder.text.plural import count
 from builder.text.wording import STATUS_LABELS
 
 STATUS_SHORT: dict[str, str] = {**STATUS_LABELS, "granskning": "Granskning"}
@@ -102,10 +104,11 @@ def summary_sv(statuses: list[DocumentStatus]) -> tuple[str, str]:
     drafts = sum(s.has("utkast") or s.has("granskning") for s in statuses)
     changed = sum(s.has("andrad-efter-godkannande") for s in statuses)
     drifted = sum(s.has("samverkansrutin-andrad") for s in statuses)
-    parts = [f"{len(statuses)} dokument", f"{overdue} försenade",
-             f"{soon} att åtgärda inom {LEAD_MONTHS} månader", f"{drafts} ej fastställda"]
+    parts = [f"{len(statuses)} dokument", count(overdue, "försenat", "försenade"),
+             f"{soon} att åtgärda inom {LEAD_MONTHS} månader",
+             count(drafts, "ej fastställt", "ej fastställda")]
     if changed:
-        parts.append(f"{changed} ändrade efter godkännande")
+        parts.append(count(changed, "ändrat efter godkännande", "ändrade efter godkännande"))
     if drifted:
         parts.append(f"{drifted} med ändrad samverkansrutin")
     style = "bold red" if overdue else ("yellow" if soon or changed or drifted else "green")
@@ -113,7 +116,7 @@ def summary_sv(statuses: list[DocumentStatus]) -> tuple[str, str]:
 
 
 @cli.command()
-@click.argument("path", default="routines", type=click.Path(path_type=Path))
+@library_option(positional=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               help="Utdataformat.")
 @click.option("--idag", "today", default=None, metavar="ÅÅÅÅ-MM-DD",
@@ -121,18 +124,17 @@ def summary_sv(statuses: list[DocumentStatus]) -> tuple[str, str]:
 @click.option("--fail-on-overdue", is_flag=True,
               help="Slutkod 1 om någon utvärdering är försenad eller giltighet har gått ut.")
 @click.pass_context
-def status(ctx: click.Context, path: Path, fmt: str, today: str | None,
+def status(ctx: click.Context, root: Path, fmt: str, today: str | None,
            fail_on_overdue: bool) -> int:
-    """Visa versioner, godkännanden och vad som förfaller för alla rutiner under PATH."""
-    if not path.exists():
-        raise click.UsageError(f"'{path}' finns inte")
+    """Visa versioner, godkännanden och vad som förfaller för alla rutiner i biblioteket."""
+    path = root
     day = parse_today(today)
     library, _ = load_library(find_library_root(path))
     statuses = library_status(library, day)
     if fmt == "json":
         click.echo(format_status_json(statuses, day))
     else:
-        console = Console(highlight=False)
+        console = terminal_console()
         wide = console.width >= WIDE_TABLE
         console.print(status_table(statuses, with_todo=wide))
         if not wide:

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import click
 
-from builder.cli import cli
+from builder.cli import cli, library_option
 from builder.load.library import display_path, find_library_root, load_library
+from builder.text.plural import count
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--routines", "root", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("routines"), show_default=True,
-              help="Rutinmappen med godkännandeliggaren att jämföra med.")
+@click.argument("files", nargs=-1, required=True, metavar="FIL...",
+                type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@library_option(must_exist=False)
 @click.pass_context
 def verify(ctx: click.Context, files: tuple[Path, ...], root: Path) -> int:
     """Kontrollera signaturer i PDF- och DOCX-filer och att innehållet stämmer med liggaren."""
@@ -30,7 +30,8 @@ def verify(ctx: click.Context, files: tuple[Path, ...], root: Path) -> int:
             click.echo(f"  {mark} {finding.text}")
     failed = sum(not r.ok for r in reports)
     if failed:
-        click.echo(f"{failed} av {len(reports)} filer klarade inte kontrollen.", err=True)
+        click.echo(f"{failed} av {count(len(reports), 'fil', 'filer')} klarade inte "
+                   "kontrollen.", err=True)
     else:
         click.echo("Alla kontroller klarade: signerat, oförändrat och fastställt.", err=True)
     code = 1 if failed else 0

@@ -13,6 +13,7 @@ from builder.governance.teampart import TeamPartDrift, team_part_drift
 from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Document
 from builder.text.dates import add_months, has_expired
+from builder.text.plural import count
 from builder.text.wording import team_label
 
 # VGR starts a revision six months before a routine is due (the lead time asked for in issue 6).
@@ -87,7 +88,8 @@ def _review_flags(due: dt.date | None, today: dt.date) -> list[Flag]:
     if due < today:
         days = (today - due).days
         return [Flag("utvardering-forsenad",
-                     f"Utvärdering försenad {days} dagar (senast {due.isoformat()})")]
+                     f"Utvärdering försenad {count(days, 'dag', 'dagar')} "
+                     f"(senast {due.isoformat()})")]
     if due <= add_months(today, LEAD_MONTHS):
         return [Flag("utvardering-snart", f"Utvärdering senast {due.isoformat()}")]
     return []
