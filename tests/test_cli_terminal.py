@@ -34,12 +34,15 @@ ESCAPE = re.compile(r"\x1b[\[\]()#;?0-9A-Za-z]")
 
 
 def command_paths(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> list[str]:
-    """Every command of the group, subcommands included ("new arbetsrutin"), by name."""
+    """Every command of the group, subcommands included ("new arbetsrutin"), by name; an alias
+    (the same command under a name without å/ä/ö) counts once, under the command's own name."""
     ctx = click.Context(group)
     found: list[str] = []
     for name in group.list_commands(ctx):
         command = group.get_command(ctx, name)
         assert command is not None
+        if command.name != name:
+            continue
         path = (*prefix, name)
         if isinstance(command, click.Group):
             found += command_paths(command, path)
@@ -136,6 +139,14 @@ SCENARIOS: dict[str, Scenarios] = {
         clean=Case(("status", "tillstand", "--idag", "2026-03-01", "--fail-on-overdue")),
         findings=Case(("status", "tillstand", "--idag", "2027-03-01", "--fail-on-overdue")),
         missing=Case(("status", "finns-inte"))),
+    "utvärdera": Scenarios(
+        clean=Case(("utvärdera", KUNGALV, "--av", "Samordningsgruppen", "--datum", "2026-09-01",
+                    "--protokoll", "2026-09-01 § 3", "--idag", "2026-09-02")),
+        findings=Case(("utvärdera", KUNGALV, "--av", "Samordningsgruppen", "--datum",
+                       "2026-09-01", "--protokoll", "2026-09-01 § 3", "--idag", "2026-09-02"),
+                      bump_kungalv_to_1_1),
+        missing=Case(("utvärdera", KUNGALV, "--av", "x", "--datum", "2026-09-01", "--protokoll",
+                      "x", "--routines", "finns-inte"))),
     "verify": Scenarios(
         clean=Case(("verify", "signerad.pdf")),
         findings=Case(("verify", "osignerad.pdf"), write_unsigned_pdf),
@@ -204,7 +215,7 @@ def readme_exit_table() -> dict[str, str]:
     """The README's "Slutkoder" table: command → what exit code 1 means ("–": never 1)."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("### Slutkoder", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `rutin ([a-z ]+)[^`]*` \| (.+?) \|$", section, re.MULTILINE)
+    rows = re.findall(r"^\| `rutin ([a-zåäö ]+)[^`]*` \| (.+?) \|$", section, re.MULTILINE)
     return {command.strip(): meaning.strip() for command, meaning in rows}
 
 

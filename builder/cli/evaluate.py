@@ -7,36 +7,34 @@ from pathlib import Path
 
 import click
 
-from builder.cli import cli, echo_err
+from builder.cli import cli, echo_err, library_option
 from builder.cli.approve import _parse_date, _parse_optional_date
+from builder.cli.terminal import say
 from builder.decision.evaluate import EvaluationRequest, evaluate
 from builder.load.library import display_path
 
 
 @cli.command("utvärdera")
 @click.argument("doc_id", metavar="ID")
-@click.option("--av", "body", required=True, help="Organet som utvärderade (id eller namn).")
+@click.option("--av", "body", required=True, metavar="ORGAN", help="Organet som utvärderade (id eller namn).")
 @click.option("--datum", "date", required=True, callback=_parse_date, metavar="ÅÅÅÅ-MM-DD",
               help="Datum för utvärderingen.")
-@click.option("--protokoll", "protocol", required=True,
+@click.option("--protokoll", "protocol", required=True, metavar="HÄNVISNING",
               help='Protokollhänvisning, t.ex. "2027-01-20 § 3".')
-@click.option("--sammanfattning", "summary", default=None,
+@click.option("--sammanfattning", "summary", default=None, metavar="SLUTSATS",
               help="Vad utvärderingen kom fram till (standard: 'Utvärderad utan ändring.').")
 @click.option("--idag", "today", default=None, callback=_parse_optional_date,
               metavar="ÅÅÅÅ-MM-DD", help="Dagens datum (standard: systemets).")
-@click.option("--routines", "root", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("routines"), show_default=True)
+@library_option()
 @click.pass_context
 def utvardera(ctx: click.Context, doc_id: str, body: str, date: dt.date, protocol: str,
               summary: str | None, today: dt.date | None, root: Path) -> int:
     """Registrera att rutinen ID har utvärderats utan ändring (ingen ny version)."""
-    if not root.is_dir():
-        raise click.UsageError(f"'{root}' finns inte")
     outcome = evaluate(root, EvaluationRequest(doc_id, body, date, protocol, summary, today))
     for note in outcome.notes:
         click.echo(note, err=True)
     if outcome.refusals:
-        click.secho("Utvärderingen registrerades inte:", fg="red", err=True)
+        say("Utvärderingen registrerades inte:", "red")
         echo_err("  – ", outcome.refusals)
         echo_err("    ", (d.format_text() for d in outcome.blocking))
         ctx.exit(1)
