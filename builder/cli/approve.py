@@ -51,7 +51,9 @@ def approve(ctx: click.Context, doc_id: str, body: str, date: dt.date, protocol:
     for note in outcome.notes:
         click.echo(note, err=True)
     if outcome.refusals:
-        click.secho("Beslutet registrerades inte:", fg="red", err=True)
+        click.secho("Beslutet finns i liggaren men rutinfilen uppdaterades inte:"
+                    if outcome.entry is not None else "Beslutet registrerades inte:",
+                    fg="red", err=True)
         echo_err("  – ", outcome.refusals)
         echo_err("    ", (d.format_text() for d in outcome.blocking))
         ctx.exit(1)

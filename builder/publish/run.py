@@ -6,7 +6,7 @@ every job has rendered, and a document with errors keeps its previous outputs un
 The generation is published as a whole (publish.py): every new file goes to a staging folder,
 a publish record lists them, then each is renamed into place, the manifest last. A build that
 has nothing to do is answered by noop.py before any of this is imported. The whole build holds
-``output/.rutin-build.lock``.
+the output lock (``.output.rutin-build.lock`` beside output/: never published with it).
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ from builder.render import (
     output_folder,
 )
 from builder.rules import CheckOptions
+from builder.rules.text_limits import beyond_limits
 
 PRUNE_DIR = ".borttaget"
 Progress = Callable[[int, int], None]
@@ -415,9 +416,11 @@ class _Ahead:
         if self.early is None:
             return
         failing = {d.file for d in loaded if d.is_error}
+        refused = beyond_limits(library)  # R112: never sent to a worker, not even ahead
         self.prints = Fingerprints(library, self.options, self.templates, self.signer)
         likely = plan_build(CheckResult(library, loaded),
-                            [r for r in library.routines if r.display not in failing], [],
+                            [r for r in library.routines
+                             if r.display not in failing and r.document.id not in refused], [],
                             self.previous, self.options, self.templates, self.signer,
                             self.prints)
         if 0 < len(likely.jobs) <= EARLY_MAX_JOBS:
