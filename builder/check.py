@@ -13,7 +13,7 @@ from builder.layout import FaceMeasure, PrintLayout, TallRow
 from builder.load.library import Library, display_path, find_library_root, load_library
 from builder.model import Arbetsrutin, Document
 from builder.rules import CheckOptions, check_library
-from builder.rules.text_limits import beyond_limits
+from builder.rules.text_limits import beyond_limits, limit_findings
 
 # A checklist row with fewer characters than this cannot fill an A4 page: its narrowest text
 # column (När, 27 mm) holds ~14 characters a line and a page ~60 lines, so 600 characters make
@@ -95,6 +95,18 @@ def measure_print_layout(library: Library, known_faces: KnownFaces | None = None
     return PrintLayout(_card_faces(library, known_faces or {}, skip), _tall_rows(library, skip))
 
 
+def set_aside(library: Library, refused: frozenset[str]) -> Library:
+    """The library the rules judge: routines beyond R112's limits are set aside as files that
+    failed validation (their ids still answer references), so a 5,000-step routine gets its
+    one R112 finding instead of thousands of others and seconds of rules (issue 25)."""
+    if not refused:
+        return library
+    return dataclasses.replace(
+        library, routines=tuple(r for r in library.routines if r.document.id not in refused),
+        invalid_sources=library.invalid_sources + tuple(
+            r.source for r in library.routines if r.document.id in refused))
+
+
 def run_check(path: Path, options: CheckOptions | None = None,
               known_faces: KnownFaces | None = None,
               after_load: Callable[[Library, list[Diagnostic]], None] | None = None
@@ -116,9 +128,12 @@ def run_check(path: Path, options: CheckOptions | None = None,
         library, diagnostics = load_library(root)
         if after_load is not None:
             after_load(library, list(diagnostics))
-        layout = measure_print_layout(library, known_faces, beyond_limits(library))
+        refused = beyond_limits(library)
+        layout = measure_print_layout(library, known_faces, refused)
         options = dataclasses.replace(options or CheckOptions(), layout=layout)
-        diagnostics.extend(check_library(library, options))
+        diagnostics.extend(check_library(set_aside(library, refused), options))
+        diagnostics.extend(d for r in library.routines if r.document.id in refused
+                           for d in limit_findings(r))
     finally:
         if collecting:
             gc.enable()

@@ -24,8 +24,10 @@ import html
 import json
 import os
 import queue
+import selectors
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -397,8 +399,115 @@ class PreviewHandler(BaseHTTPRequestHandler):
         return  # quiet: the terminal shows the URL and errors, not every poll
 
 
-TURNED_AWAY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 2\r\n"
-               b"Connection: close\r\n\r\n")
+TURNED_AWAY = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+               f"Content-Length: {len(BUSY.encode())}\r\nRetry-After: 2\r\nConnection: close"
+               f"\r\n\r\n{BUSY}").encode()
+DOORMAN_WAIT_S = 1.0  # how long a turned-away connection may take to send its request
+HEAD_END = b"\r\n\r\n"
+
+
+class Doorman:
+    """One thread that answers 503 to connections the pool has no room for, all at once
+    through a selector: it reads each request's head first (closing a socket with unread
+    data makes the kernel reset the connection, and the client would never see the 503),
+    and closes one that sends nothing within DOORMAN_WAIT_S."""
+
+    def __init__(self) -> None:
+        self.selector = selectors.DefaultSelector()
+        self.lock = threading.Lock()
+        self.arrived: list[socket.socket] = []
+        self.wake_read, self.wake_write = socket.socketpair()
+        self.wake_read.setblocking(False)
+        self.selector.register(self.wake_read, selectors.EVENT_READ, None)
+        self.closed = False
+        threading.Thread(target=self._run, daemon=True, name="rutin-serve-503").start()
+
+    def turn_away(self, connection: socket.socket) -> None:
+        """Answer ``connection`` 503 once its request has arrived (or it gave up)."""
+        with self.lock:
+            self.arrived.append(connection)
+        self._wake()
+
+    def close(self) -> None:
+        """Stop the thread (it closes what it still holds)."""
+        self.closed = True
+        self._wake()
+
+    def _wake(self) -> None:
+        try:
+            self.wake_write.send(b"\0")
+        except OSError:
+            pass
+
+    def _run(self) -> None:
+        heads: dict[socket.socket, tuple[float, bytes]] = {}
+        while not self.closed:
+            now = time.monotonic()
+            for key, _ in self.selector.select(timeout=0.2):
+                if key.fileobj is self.wake_read:
+                    self._take_new(heads, now)
+                    continue
+                connection = key.fileobj
+                assert isinstance(connection, socket.socket)
+                self._read(connection, heads)
+            for connection, (since, _) in list(heads.items()):
+                if now - since > DOORMAN_WAIT_S:
+                    self._finish(connection, heads, answer=False)
+        for connection in list(heads):
+            self._finish(connection, heads, answer=False)
+
+    def _take_new(self, heads: dict[socket.socket, tuple[float, bytes]], now: float) -> None:
+        try:
+            while self.wake_read.recv(4096):
+                pass
+        except OSError:
+            pass
+        with self.lock:
+            arrived, self.arrived = self.arrived, []
+        for connection in arrived:
+            try:
+                connection.setblocking(False)
+                self.selector.register(connection, selectors.EVENT_READ, None)
+                heads[connection] = (now, b"")
+            except (OSError, ValueError):
+                connection.close()
+
+    def _read(self, connection: socket.socket,
+              heads: dict[socket.socket, tuple[float, bytes]]) -> None:
+        since, head = heads[connection]
+        try:
+            data = connection.recv(8192)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._finish(connection, heads, answer=False)
+            return
+        head = (head + data)[-8192:]
+        heads[connection] = (since, head)
+        if HEAD_END in head:
+            self._finish(connection, heads, answer=True)
+
+    def _finish(self, connection: socket.socket,
+                heads: dict[socket.socket, tuple[float, bytes]], answer: bool) -> None:
+        heads.pop(connection, None)
+        try:
+            self.selector.unregister(connection)
+        except (KeyError, ValueError):
+            pass
+        try:
+            if answer:
+                connection.send(TURNED_AWAY)
+                connection.shutdown(socket.SHUT_WR)
+                try:  # a request body still on its way: read it so close() sends no reset
+                    while connection.recv(65536):
+                        pass
+                except OSError:
+                    pass
+        except OSError:
+            pass
+        connection.close()
 
 
 class PreviewHTTPServer(HTTPServer):
@@ -406,9 +515,12 @@ class PreviewHTTPServer(HTTPServer):
     a fixed pool of threads: accepted connections wait in a bounded queue, and one that finds
     the queue full is answered 503 and closed without a thread of its own."""
 
+    request_queue_size = 128  # the listen backlog: a burst is accepted, then queued or answered
+
     def __init__(self, state: PreviewState, port: int = 0,
                  threads: int = POOL_THREADS, queued: int = QUEUED_CONNECTIONS) -> None:
         super().__init__(("127.0.0.1", port), PreviewHandler)
+        self.doorman = Doorman()
         self.state = state
         bound = self.server_address[1]
         self.hosts = frozenset(f"{host}:{bound}" for host in LOCAL_HOSTS)
@@ -429,12 +541,7 @@ class PreviewHTTPServer(HTTPServer):
         try:
             self.waiting.put_nowait((request, client_address))
         except queue.Full:
-            try:
-                request.setblocking(False)
-                request.send(TURNED_AWAY)
-            except OSError:
-                pass
-            self.shutdown_request(request)
+            self.doorman.turn_away(request)
 
     def _serve_waiting(self) -> None:
         while True:
@@ -457,6 +564,7 @@ class PreviewHTTPServer(HTTPServer):
     def server_close(self) -> None:
         """Stop listening and let every pool thread end once the queue is served."""
         super().server_close()
+        self.doorman.close()
         for _ in self.pool:
             try:
                 self.waiting.put_nowait(None)
