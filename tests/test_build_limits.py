@@ -5,6 +5,7 @@ it starts (the early workers), wall time and the peak of their summed resident m
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -18,6 +19,12 @@ from pathlib import Path
 
 import pytest
 from tree_memory import PeakTreeRss
+
+from builder.options import BuildOptions
+from builder.publish import run, workers
+from builder.publish.run import run_build
+from builder.render import Artifact, RenderContext
+from tests.test_build_incremental import group_library
 
 REPO_ROUTINES = Path(__file__).resolve().parents[1] / "routines"
 GROUP = "sas-mobil-narvard"
@@ -114,3 +121,59 @@ def test_an_incremental_build_refuses_5000_steps_before_rendering(built: Path,
     # Nothing of it was rendered or published: its earlier outputs stand, byte for byte.
     assert outputs_of(output, DOC) == before
     assert not list(output.rglob(".rutin-staging"))
+
+
+SLOW_FOR = "alfa"
+SLOW_S = 120.0
+
+
+def slow_render(ctx: RenderContext) -> list[Artifact]:
+    """A stand-in renderer that takes two minutes for one routine (as 5,000 steps did)."""
+    if ctx.document.id == SLOW_FOR and os.environ.get("RUTIN_TEST_SLOW") == "1":
+        time.sleep(SLOW_S)
+    return [Artifact(f"{ctx.stem}.txt", f"{ctx.document.title}".encode())]
+
+
+def quick_render(ctx: RenderContext) -> list[Artifact]:
+    return [Artifact(f"{ctx.stem}.other", ctx.document.id.encode())]
+
+
+def test_early_renders_stop_when_the_rules_refuse_the_routine(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The early workers start rendering what loaded while the rules run; the rules then
+    refuse alfa (R201, found by a rule, not by loading): its renders are cancelled at once,
+    beta is built, and alfa's earlier outputs stand."""
+    routines = group_library(tmp_path, monkeypatch, f"{__name__}:slow_render",
+                             f"{__name__}:quick_render")
+    options = BuildOptions(output=tmp_path / "output", formats=("fake", "other"), jobs=2,
+                           quiet=True, today=dt.date(2026, 11, 1), sign=False)
+    run_build(routines, options)
+    before = (tmp_path / "output/grupp/alfa/alfa-v0.1.txt").read_bytes()
+    ahead: list[list[tuple[str, str]]] = []
+    original = run.RenderAhead.__init__
+
+    def spy(self: run.RenderAhead, early: workers.EarlyWorkers, jobs: list[tuple[str, str]],
+            *args: object) -> None:
+        ahead.append(sorted(jobs))
+        original(self, early, jobs, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run.RenderAhead, "__init__", spy)
+    monkeypatch.setenv("RUTIN_TEST_SLOW", "1")
+    alfa = routines / "grupp" / "alfa.yaml"
+    alfa.write_text(alfa.read_text(encoding="utf-8").replace("  när: Vid avslut", "  när: TODO"),
+                    encoding="utf-8")
+    beta = routines / "grupp" / "beta.yaml"
+    beta.write_text(beta.read_text(encoding="utf-8").replace("Gör det första",
+                                                             "Gör det allra första"),
+                    encoding="utf-8")
+    started = time.monotonic()
+    result = run_build(routines, options)
+    seconds = time.monotonic() - started
+    sys.stderr.write(f"bygge med avbruten tidig rendering: {seconds:.2f} s\n")
+    assert ahead and ("alfa", "fake") in ahead[0]  # it did start rendering ahead
+    assert seconds < SLOW_S / 4, f"{seconds:.1f} s: the refused routine's render ran on"
+    assert result.not_built == ["alfa"]
+    assert sorted(result.rendered) == [("beta", "fake"), ("beta", "other")]
+    assert not [d for d in result.diagnostics if d.rule == "R601"]
+    assert (tmp_path / "output/grupp/alfa/alfa-v0.1.txt").read_bytes() == before
+    assert (tmp_path / "output/grupp/beta/beta-v0.1.other").read_bytes() == b"beta"
