@@ -1,7 +1,9 @@
-"""The size limits (R112) bound every path of a build: a routine beyond them is refused before
-anything of it is rendered or laid out, also on the early workers an incremental build starts
-while the rules run. Measured as a person runs it: one `rutin build` process and every process
-it starts (the early workers), wall time and the peak of their summed resident memory."""
+"""The build against hostile input (issue 25): the size limits (R112) bound every path — a
+routine beyond them is refused before anything of it is rendered or laid out, also on the early
+workers an incremental build starts while the rules run, and early renders of a routine the
+rules refuse are cancelled. Measured as a person runs it: one `rutin build` process and every
+process it starts, wall and CPU time and the peak of their summed resident memory. Nothing but
+the site is published: no lock file, no key path from a failed signing in the manifest."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 from tree_memory import PeakTreeRss
 
+from builder.locking import output_lock_path
 from builder.options import BuildOptions
 from builder.publish import run, workers
 from builder.publish.run import run_build
@@ -177,3 +180,46 @@ def test_early_renders_stop_when_the_rules_refuse_the_routine(
     assert not [d for d in result.diagnostics if d.rule == "R601"]
     assert (tmp_path / "output/grupp/alfa/alfa-v0.1.txt").read_bytes() == before
     assert (tmp_path / "output/grupp/beta/beta-v0.1.other").read_bytes() == b"beta"
+
+
+def test_the_build_lock_is_never_published_with_the_output(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """output/ is the staff site: the build's lock lies beside it, and the lock file an
+    earlier version left inside it is removed."""
+    routines = group_library(tmp_path, monkeypatch, f"{__name__}:quick_render",
+                             f"{__name__}:quick_render")
+    output = tmp_path / "output"
+    output.mkdir()
+    (output / ".rutin-build.lock").write_bytes(b"")  # as the previous version left it
+    options = BuildOptions(output=output, formats=("fake",), jobs=1, quiet=True,
+                           today=dt.date(2026, 11, 1), sign=False)
+    result = run_build(routines, options)
+    assert result.written
+    published = sorted(p.relative_to(output).as_posix() for p in output.rglob("*"))
+    assert not [name for name in published if "lock" in name], published
+    assert not output_lock_path(output).is_relative_to(output)
+    assert output_lock_path(output).parent == tmp_path
+
+
+KEY_PATH = "/home/anna/nycklar/signering.p12"
+
+
+def failing_signer(ctx: RenderContext) -> list[Artifact]:
+    """Fails as a signing step with a missing key file does: the exception names the path."""
+    raise FileNotFoundError(2, "No such file or directory", KEY_PATH)
+
+
+def test_a_failed_signing_never_publishes_the_key_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    routines = group_library(tmp_path, monkeypatch, f"{__name__}:failing_signer",
+                             f"{__name__}:quick_render")
+    output = tmp_path / "output"
+    options = BuildOptions(output=output, formats=("fake",), jobs=1, quiet=True,
+                           today=dt.date(2026, 11, 1), sign=False)
+    result = run_build(routines, options)
+    shown = [d.message for d in result.diagnostics if d.rule == "R601"]
+    assert shown and all(KEY_PATH in m for m in shown)  # the author sees where it failed
+    manifest = (output / ".rutin-manifest.json").read_text(encoding="utf-8")
+    assert "R601" in manifest and "FileNotFoundError" in manifest
+    assert KEY_PATH not in manifest and "/home/anna" not in manifest
+    assert "(sökväg utelämnad)" in manifest
