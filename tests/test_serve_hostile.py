@@ -140,6 +140,7 @@ def test_idle_connections_hold_a_bounded_number_of_threads(
         idle.append(connection)
     time.sleep(1.0)
     during = thread_count(process.pid)
+    sys.stderr.write(f"1 500 tomma anslutningar: {before} trådar före, {during} under\n")
     assert during <= before + POOL_THREADS, (before, during)
     assert during < 40, during
     # A real request gets an answer while the flood lasts or right after the idle timeout.
