@@ -16,7 +16,11 @@ def tree_pids(root: int) -> list[int]:
     while todo:
         pid = todo.pop()
         found.append(pid)
-        for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            continue  # it ended while we looked: it holds no memory now
+        for task in tasks:
             try:
                 todo.extend(int(c) for c in (task / "children").read_text().split())
             except (OSError, ValueError):
@@ -56,7 +60,10 @@ class PeakTreeRss:
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            self.kb = max(self.kb, tree_rss_kb(self.root))
+            try:
+                self.kb = max(self.kb, tree_rss_kb(self.root))
+            except OSError:
+                pass  # a process ended mid-read: the next sample counts the living
             self._stop.wait(self.interval)
 
     def __enter__(self) -> Self:
