@@ -13,6 +13,7 @@ from builder.layout import FaceMeasure, PrintLayout, TallRow
 from builder.load.library import Library, display_path, find_library_root, load_library
 from builder.model import Arbetsrutin, Document
 from builder.rules import CheckOptions, check_library
+from builder.rules.text_limits import beyond_limits, limit_findings
 
 # A checklist row with fewer characters than this cannot fill an A4 page: its narrowest text
 # column (När, 27 mm) holds ~14 characters a line and a page ~60 lines, so 600 characters make
@@ -36,14 +37,16 @@ class CheckResult:
         return self.library.files_seen
 
 
-def _card_faces(library: Library, known: KnownFaces) -> dict[str, tuple[FaceMeasure, ...]]:
-    """Pocket card face heights: ``known`` ones reused, the others laid out by WeasyPrint.
+def _card_faces(library: Library, known: KnownFaces,
+                skip: frozenset[str] = frozenset()) -> dict[str, tuple[FaceMeasure, ...]]:
+    """Pocket card face heights: ``known`` ones reused, the others laid out by WeasyPrint
+    (never those of the routines in ``skip``: R112 refuses them).
 
     A card whose faces provably fit (cardfit's upper bound) is not laid out and has no entry:
     R501 judges only the faces measured, and a card that fits has nothing to report.
     """
-    routines = [r for r in library.routines
-                if r.document.pocket_card is not None or isinstance(r.document, Arbetsrutin)]
+    routines = [r for r in library.routines if r.document.id not in skip and (
+        r.document.pocket_card is not None or isinstance(r.document, Arbetsrutin))]
     if not routines:
         return {}  # WeasyPrint (~1 s to import) stays unloaded
     from builder.render.printables.cardfit import surely_fits
@@ -67,9 +70,10 @@ def _longest_row(document: Document) -> int:
                 for r in checklist_rows(document)), default=0)
 
 
-def _tall_rows(library: Library) -> tuple[TallRow, ...]:
+def _tall_rows(library: Library, skip: frozenset[str] = frozenset()) -> tuple[TallRow, ...]:
     """Checklist rows long enough to possibly overflow a page, laid out and kept if they do."""
-    long_ones = [r for r in library.routines if _longest_row(r.document) >= LONG_ROW_CHARS]
+    long_ones = [r for r in library.routines
+                 if r.document.id not in skip and _longest_row(r.document) >= LONG_ROW_CHARS]
     if not long_ones:
         return ()
     from builder.options import BuildOptions
@@ -84,9 +88,23 @@ def _tall_rows(library: Library) -> tuple[TallRow, ...]:
     return tuple(found)
 
 
-def measure_print_layout(library: Library, known_faces: KnownFaces | None = None) -> PrintLayout:
-    """Ask the renderers how large pocket cards and long checklist steps come out (R501, R502)."""
-    return PrintLayout(_card_faces(library, known_faces or {}), _tall_rows(library))
+def measure_print_layout(library: Library, known_faces: KnownFaces | None = None,
+                         skip: frozenset[str] = frozenset()) -> PrintLayout:
+    """Ask the renderers how large pocket cards and long checklist steps come out (R501, R502),
+    for every routine but those in ``skip`` (beyond R112's limits: nothing of them is laid out)."""
+    return PrintLayout(_card_faces(library, known_faces or {}, skip), _tall_rows(library, skip))
+
+
+def set_aside(library: Library, refused: frozenset[str]) -> Library:
+    """The library the rules judge: routines beyond R112's limits are set aside as files that
+    failed validation (their ids still answer references), so a 5,000-step routine gets its
+    one R112 finding instead of thousands of others and seconds of rules (issue 25)."""
+    if not refused:
+        return library
+    return dataclasses.replace(
+        library, routines=tuple(r for r in library.routines if r.document.id not in refused),
+        invalid_sources=library.invalid_sources + tuple(
+            r.source for r in library.routines if r.document.id in refused))
 
 
 def run_check(path: Path, options: CheckOptions | None = None,
@@ -110,9 +128,12 @@ def run_check(path: Path, options: CheckOptions | None = None,
         library, diagnostics = load_library(root)
         if after_load is not None:
             after_load(library, list(diagnostics))
-        layout = measure_print_layout(library, known_faces)
+        refused = beyond_limits(library)
+        layout = measure_print_layout(library, known_faces, refused)
         options = dataclasses.replace(options or CheckOptions(), layout=layout)
-        diagnostics.extend(check_library(library, options))
+        diagnostics.extend(check_library(set_aside(library, refused), options))
+        diagnostics.extend(d for r in library.routines if r.document.id in refused
+                           for d in limit_findings(r))
     finally:
         if collecting:
             gc.enable()

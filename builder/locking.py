@@ -7,6 +7,7 @@ even by SIGKILL, so a killed ``rutin approve`` or ``rutin build`` never leaves a
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 from collections.abc import Iterator
@@ -16,9 +17,10 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from builder.errors import LockHeldError
+from builder.paths import cache_dir
 
 LIBRARY_LOCK = ".rutin.lock"  # in routines/: hidden, not YAML, so never read as a routine
-OUTPUT_LOCK = ".rutin-build.lock"  # in output/
+OUTPUT_LOCK = ".rutin-build.lock"  # beside output/, never in it: output/ is the staff site
 ENV_TIMEOUT = "RUTIN_LOCK_TIMEOUT"
 DEFAULT_TIMEOUT_S = 60.0
 # Tests only: name a write step ("approve:ledger", "build:manifest", …) and the process
@@ -60,9 +62,25 @@ def library_lock(root: Path) -> AbstractContextManager[None]:
     return _held(root / LIBRARY_LOCK, "Rutinmappen")
 
 
-def output_lock(output: Path) -> AbstractContextManager[None]:
-    """Held for a whole build of ``output`` (plan, write, index, manifest)."""
-    return _held(output / OUTPUT_LOCK, "Utdatamappen")
+def output_lock_path(output: Path) -> Path:
+    """Where a build of ``output`` takes its lock: beside the folder (``.output.rutin-build
+    .lock``), since everything in output/ is published as the staff site; in the user cache
+    when the folder beside it cannot be written (output/ directly under a web server's root)."""
+    folder = Path(os.path.abspath(output))
+    beside = folder.parent / f".{folder.name}{OUTPUT_LOCK}"
+    if os.access(folder.parent, os.W_OK) or beside.exists():
+        return beside
+    digest = hashlib.sha256(str(folder).encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    return cache_dir() / "locks" / f"{digest}{OUTPUT_LOCK}"
+
+
+@contextmanager
+def output_lock(output: Path) -> Iterator[None]:
+    """Held for a whole build of ``output`` (plan, write, index, manifest). A lock file an
+    earlier version left inside output/ is removed: it would be published with the site."""
+    with _held(output_lock_path(output), "Utdatamappen"):
+        (output / OUTPUT_LOCK).unlink(missing_ok=True)
+        yield
 
 
 def kill_point(step: str) -> None:

@@ -18,8 +18,8 @@ class RuleHelp(NamedTuple):
 
 RULE_HELP: dict[str, RuleHelp] = {
     "R100": RuleHelp(
-        "Filen går att läsa: giltig YAML-syntax, UTF-8 utan BOM, högst 1 MB och inte för djupt "
-        "nästlad.",
+        "Filen går att läsa: giltig YAML-syntax, UTF-8 (med eller utan BOM), högst 1 MB och "
+        "inte för djupt nästlad.",
         "Rätta raden som anges: kontrollera indrag (mellanslag, inte tabbar), kolon efter "
         "nycklar och citattecken. Spara filen som UTF-8."),
     "R101": RuleHelp(

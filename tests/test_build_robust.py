@@ -17,7 +17,7 @@ import pytest
 from filelock import FileLock
 from pypdf import PdfReader
 
-from builder.locking import ENV_KILL_AT, OUTPUT_LOCK
+from builder.locking import ENV_KILL_AT, output_lock_path
 from builder.publish.manifest import MANIFEST_NAME
 
 BASE = Path(__file__).resolve().parent / "cases" / "_base"
@@ -47,9 +47,9 @@ def library(tmp_path: Path) -> Path:
 
 
 def snapshot(output: Path) -> dict[str, str]:
-    """Every file under output/ (lock file aside) with its SHA-256."""
+    """Every file under output/ (the build's lock lies beside it) with its SHA-256."""
     return {p.relative_to(output).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(output.rglob("*")) if p.is_file() and p.name != OUTPUT_LOCK}
+            for p in sorted(output.rglob("*")) if p.is_file()}
 
 
 def assert_consistent(output: Path) -> None:
@@ -214,7 +214,7 @@ def test_held_output_lock_gives_a_swedish_message_and_exit_2(library: Path,
                                                              tmp_path: Path) -> None:
     output = tmp_path / "output"
     output.mkdir()
-    with FileLock(str(output / OUTPUT_LOCK)):
+    with FileLock(str(output_lock_path(output))):
         result = build(library, output, env={"RUTIN_LOCK_TIMEOUT": "0.2"})
     assert result.returncode == 2
     assert "Utdatamappen är låst av en annan process" in result.stderr

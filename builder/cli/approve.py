@@ -49,7 +49,8 @@ def approve(ctx: click.Context, doc_id: str, body: str, date: dt.date, protocol:
     for note in outcome.notes:
         click.echo(note, err=True)
     if outcome.refusals:
-        say("Beslutet registrerades inte:", "red")
+        say("Beslutet finns i liggaren men rutinfilen uppdaterades inte:"
+            if outcome.entry is not None else "Beslutet registrerades inte:", "red")
         echo_err("  – ", outcome.refusals)
         echo_err("    ", (d.format_text() for d in outcome.blocking))
         ctx.exit(1)

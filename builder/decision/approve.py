@@ -11,6 +11,7 @@ import yaml
 from builder.check import CheckResult, run_check
 from builder.decision.journal import (
     Journal,
+    RoutineChanged,
     apply_journal,
     journal_path,
     latest_as_raw,
@@ -343,7 +344,11 @@ def record_decision(root: Path, plan: _Plan) -> ApprovalOutcome:
         snapshot=plan.snapshot, snapshot_text=snapshot_text)
     kill_point("approve:journal")
     write_journal(root, journal)
-    written = apply_journal(journal)
+    try:
+        written = apply_journal(journal)
+    except RoutineChanged as exc:  # the ledger holds the decision; the YAML was left alone
+        journal_path(root).unlink()
+        return ApprovalOutcome([str(exc)], entry=entry)
     kill_point("approve:done")
     journal_path(root).unlink()
     return ApprovalOutcome(entry=entry, written=written, completed=plan.entry is None)
@@ -362,9 +367,10 @@ def approve(root: Path, request: ApprovalRequest) -> ApprovalOutcome:
 
 
 def _snapshot_text(text: str, entry: dict[str, str]) -> str:
+    newline = "\r\n" if "\r\n" in text else "\n"  # the copy keeps the file's line endings
     header = (f"# Arkivkopia: {entry['dokument']} version {entry['version']}, fastställd "
-              f"{entry['datum']} av {entry['organ']}.\n"
-              "# Skriven av 'rutin approve'. Ändra aldrig: innehållet styrks av liggaren.\n")
+              f"{entry['datum']} av {entry['organ']}.{newline}"
+              f"# Skriven av 'rutin approve'. Ändra aldrig: innehållet styrks av liggaren.{newline}")
     first, _, rest = text.partition("\n")
     if first.startswith("# yaml-language-server:"):  # keep it first; arkiv/ is one level deeper
         return first.replace("$schema=../", "$schema=../../", 1) + "\n" + header + rest

@@ -27,8 +27,9 @@ from builder.governance.ledger import (
     sha256_text,
 )
 from builder.load.library import display_path
+from builder.load.safe_yaml import UTF8_BOM
 from builder.locking import kill_point, library_lock
-from builder.write import write_atomic, write_new
+from builder.write import stale_temporaries, write_atomic, write_new
 
 JOURNAL_FILE = ".rutin-beslut.json"
 
@@ -48,6 +49,28 @@ class Journal:
 
 class _LedgerMovedOn(Exception):
     """The ledger no longer ends where the journaled entry was chained to."""
+
+
+class RoutineChanged(Exception):
+    """The routine's text is neither the one the decision was made on nor its new text: the
+    ledger holds the decision, the YAML was left alone. The message says what to do."""
+
+
+def read_routine_text(path: Path) -> tuple[str, bytes]:
+    """A routine's text exactly as the loader reads it (line endings kept: Path.read_text
+    would turn CRLF into LF, so the text would never match the one the decision was made on),
+    and the UTF-8 byte order mark it starts with (b"" without one), to write back with it."""
+    raw = path.read_bytes()
+    bom = UTF8_BOM if raw.startswith(UTF8_BOM) else b""
+    return raw[len(bom):].decode("utf-8"), bom
+
+
+def _routine_changed(journal: Journal) -> RoutineChanged:
+    fields = ", ".join(f"{key}: {value}" for key, value in journal.updates.items())
+    return RoutineChanged(
+        f"{display_path(journal.routine)} har ändrats sedan beslutet fattades och uppdaterades "
+        f"inte; beslutet finns i liggaren. Sätt {fields} i filen för hand (eller återställ "
+        "innehållet som beslutades) och kör 'rutin check'")
 
 
 def journal_path(root: Path) -> Path:
@@ -128,11 +151,16 @@ def apply_journal(journal: Journal) -> list[Path]:
                          .encode("utf-8"))
             written.append(journal.ledger)
     kill_point("approve:routine")
-    current = journal.routine.read_text(encoding="utf-8") if journal.routine.is_file() else None
-    if current is not None and current != journal.routine_after \
-            and sha256_text(current) == journal.routine_before:
-        write_atomic(journal.routine, journal.routine_after.encode("utf-8"))
-        written.append(journal.routine)
+    try:
+        current, bom = read_routine_text(journal.routine)
+    except (OSError, UnicodeDecodeError):
+        raise _routine_changed(journal) from None
+    if current == journal.routine_after:
+        return written
+    if sha256_text(current) != journal.routine_before:
+        raise _routine_changed(journal)
+    write_atomic(journal.routine, bom + journal.routine_after.encode("utf-8"))
+    written.append(journal.routine)
     return written
 
 
@@ -144,10 +172,30 @@ def _roll_back(journal: Journal) -> None:
         snapshot.unlink()
 
 
+def remove_stale_temporaries(root: Path) -> list[str]:
+    """Remove the temporary files a killed write left in routines/ (the caller holds the
+    library lock, so no approve is writing one now); a note says how many."""
+    removed = 0
+    for stale in stale_temporaries(root):
+        try:
+            stale.unlink()
+            removed += 1
+        except OSError:
+            continue
+    return [(f"Tog bort {removed} tillfälliga filer som ett avbrutet 'rutin approve' lämnade "
+             f"i {display_path(root)}/")] if removed else []
+
+
 def recover_unlocked(root: Path) -> list[str]:
-    """Finish (or, if impossible, roll back) a decision a killed approve left half-done.
+    """Finish (or, if impossible, roll back) a decision a killed approve left half-done, and
+    remove the temporary files it left.
 
     The caller holds the library lock. Returns Swedish notes for the user."""
+    cleaned = remove_stale_temporaries(root)
+    return cleaned + _recover_journal(root)
+
+
+def _recover_journal(root: Path) -> list[str]:
     path = journal_path(root)
     if not path.is_file():
         return []
@@ -164,6 +212,8 @@ def recover_unlocked(root: Path) -> list[str]:
     try:
         apply_journal(journal)
         note = f"Slutförde ett avbrutet beslut: {what}"
+    except RoutineChanged as exc:
+        note = f"Ett avbrutet beslut ({what}) kunde inte slutföras: {exc}"
     except _LedgerMovedOn:
         _roll_back(journal)
         note = (f"Ett avbrutet beslut ({what}) kunde inte slutföras eftersom liggaren har "
@@ -173,8 +223,9 @@ def recover_unlocked(root: Path) -> list[str]:
 
 
 def recover_pending(root: Path) -> list[str]:
-    """``recover_unlocked`` under the library lock; nothing is locked when no journal exists."""
-    if not journal_path(root).is_file():
+    """``recover_unlocked`` under the library lock; nothing is locked when there is nothing
+    to recover."""
+    if not journal_path(root).is_file() and not stale_temporaries(root):
         return []
     with library_lock(root):
         return recover_unlocked(root)

@@ -338,15 +338,9 @@ class _Direct(_Converter):
 
 
 def _decode(raw: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
-    if raw.startswith(UTF8_BOM):
-        return None, [
-            _diag(
-                display,
-                Position(1, 1),
-                "R100",
-                "filen börjar med ett byte order mark (BOM); spara den som UTF-8 utan BOM",
-            )
-        ]
+    # Windows editors (Notepad before 2019, Excel's "UTF-8" export) start the file with a
+    # byte order mark: it is read past, and `rutin approve` writes it back (issue 25).
+    raw = raw.removeprefix(UTF8_BOM)
     try:
         return raw.decode("utf-8"), []
     except UnicodeDecodeError as exc:
@@ -480,7 +474,8 @@ class NotRegularFileError(OSError):
 
 
 def load_yaml(path: Path, display: str) -> tuple[LoadedYaml | None, list[Diagnostic]]:
-    """Read and parse one YAML file, refusing oversized, non-UTF-8 and BOM-prefixed files,
+    """Read and parse one YAML file (a UTF-8 BOM is read past), refusing oversized, non-UTF-8
+    files,
     and anything that is not a regular file. An unreadable file is a finding, never raised."""
     try:
         raw = read_capped(path, MAX_FILE_BYTES)

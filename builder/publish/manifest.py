@@ -5,8 +5,10 @@ without loading the model, the rules or any renderer (fingerprints are in finger
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -146,6 +148,20 @@ def read_manifest(output: Path) -> Manifest:
         return Manifest()
 
 
+# An absolute path in an error a renderer or signer raised (R601): the key file's, a home
+# folder's. The manifest lies in output/, the staff site, so such paths never go in it.
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])(?:[A-Za-z]:)?[/\\](?:[^\s'\"/\\]+[/\\])*[^\s'\",;)]*")
+
+
+def published(diagnostic: Diagnostic) -> Diagnostic:
+    """The finding as the manifest publishes it: R601's exception text without the absolute
+    paths it may name (the terminal showed them in full)."""
+    if diagnostic.rule != "R601":
+        return diagnostic
+    return dataclasses.replace(diagnostic,
+                               message=_ABSOLUTE_PATH.sub("(sökväg utelämnad)", diagnostic.message))
+
+
 def manifest_bytes(manifest: Manifest) -> bytes:
     """The manifest as written: entries with each file's stamp, and the index pages'."""
     payload = {
@@ -153,7 +169,7 @@ def manifest_bytes(manifest: Manifest) -> bytes:
         "stamp": manifest.stamp,
         "report": {
             "documents": manifest.report.documents,
-            "diagnostics": [asdict(d) for d in manifest.report.diagnostics],
+            "diagnostics": [asdict(published(d)) for d in manifest.report.diagnostics],
             "not_built": list(manifest.report.not_built),
             "orphaned": list(manifest.report.orphaned),
         },

@@ -6,7 +6,7 @@ every job has rendered, and a document with errors keeps its previous outputs un
 The generation is published as a whole (publish.py): every new file goes to a staging folder,
 a publish record lists them, then each is renamed into place, the manifest last. A build that
 has nothing to do is answered by noop.py before any of this is imported. The whole build holds
-``output/.rutin-build.lock``.
+the output lock (``.output.rutin-build.lock`` beside output/: never published with it).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from builder.publish.noop import BuildInputs, read_inputs, replayed
 from builder.publish.publish import Staging, recover_output
 from builder.publish.result import BuildResult
 from builder.publish.workers import (
+    NO_WORKER,
     EarlyWorkers,
     JobResult,
     die_with_parent,
@@ -58,6 +59,7 @@ from builder.render import (
     output_folder,
 )
 from builder.rules import CheckOptions
+from builder.rules.text_limits import beyond_limits
 
 PRUNE_DIR = ".borttaget"
 Progress = Callable[[int, int], None]
@@ -373,11 +375,21 @@ class RenderAhead:
         if self.error is not None:
             raise self.error
         missing = [job for job in jobs if job not in self.done]
-        if missing:
+        if self.early.killed:  # cancel() ended workers: jobs left without one render again
+            missing += [job for job in jobs if job in self.done
+                        and self.done[job].error == NO_WORKER]
+            if missing:
+                self.done.update(zip(missing, render_all(missing, library, options, progress),
+                                     strict=True))
+        elif missing:
             self.done.update(self.early.render(schedule(missing, library, options), library,
                                                options, progress, None,
                                                lambda: kill_point("build:render")))
         return [self.done[job] for job in jobs]
+
+    def cancel(self, doc_ids: set[str]) -> None:
+        """The rules refused ``doc_ids``: stop rendering them now (see EarlyWorkers.cancel)."""
+        self.early.cancel(doc_ids)
 
     def stop(self) -> None:
         """After a failure: stop the workers (their pipes close), then the thread ends."""
@@ -415,9 +427,11 @@ class _Ahead:
         if self.early is None:
             return
         failing = {d.file for d in loaded if d.is_error}
+        refused = beyond_limits(library)  # R112: never sent to a worker, not even ahead
         self.prints = Fingerprints(library, self.options, self.templates, self.signer)
         likely = plan_build(CheckResult(library, loaded),
-                            [r for r in library.routines if r.display not in failing], [],
+                            [r for r in library.routines
+                             if r.display not in failing and r.document.id not in refused], [],
                             self.previous, self.options, self.templates, self.signer,
                             self.prints)
         if 0 < len(likely.jobs) <= EARLY_MAX_JOBS:
@@ -448,6 +462,8 @@ def _build_locked(path: Path, options: BuildOptions, progress: Progress | None,
         buildable = [r for r in library.routines if r.display not in failing]
         result.not_built = sorted(r.document.id for r in library.routines
                                   if r.display in failing)
+        if ahead.render is not None and result.not_built:
+            ahead.render.cancel(set(result.not_built))
 
         plan = plan_build(check, buildable, result.not_built, previous, options, templates,
                           signer, ahead.prints)

@@ -9,6 +9,9 @@ samverkansrutin and that group's arbetsrutiner: what fingerprint.dependency_view
 
 Every worker dies with the build (Linux: the kernel's parent-death signal), ignores Ctrl-C
 (the build stops its workers itself), and a worker that dies mid-job fails only that job.
+Jobs of a routine the rules refuse are cancelled (``EarlyWorkers.cancel``): those not yet sent
+are dropped, and a worker rendering one is killed (issue 25: a routine the rules refuse must
+not keep the build rendering for minutes).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -37,6 +41,16 @@ Job = tuple[str, str]  # (document id, format)
 Progress = Callable[[int, int], None]
 PR_SET_PDEATHSIG = 1
 STOP_TIMEOUT_S = 5.0  # for idle workers to see their pipe close and exit
+CANCELLED = "avbröts: regelkontrollen stoppade rutinen"
+NO_WORKER = "arbetsprocessen avslutades oväntat"
+
+
+@dataclass(frozen=True)
+class WorkerStarted:
+    """A worker's first message: its process id, so that a job can be cancelled by ending
+    the worker that renders it."""
+
+    pid: int
 
 
 @dataclass(frozen=True)
@@ -174,6 +188,10 @@ def _forked_worker(connection: Connection, others: list[Connection], parent: int
         other.close()
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        connection.send(WorkerStarted(os.getpid()))
+    except OSError:
+        return
     _serve(connection)
 
 
@@ -208,6 +226,24 @@ class EarlyWorkers:
             theirs.close()
         self.connections = [ours for ours, _ in pipes]
         self.used = False
+        # Shared with the thread that renders (RenderAhead) and the one that cancels.
+        self.lock = threading.Lock()
+        self.pids: dict[Connection, int] = {}
+        self.busy: dict[Connection, Job] = {}
+        self.cancelled: set[str] = set()
+        self.killed = 0  # workers ended by cancel(): the jobs left need another pool
+
+    def cancel(self, doc_ids: set[str]) -> None:
+        """Render nothing more of ``doc_ids``: their jobs not yet sent are dropped, and each
+        worker rendering one is killed (its job ends as cancelled, never as a failure)."""
+        with self.lock:
+            self.cancelled |= doc_ids
+            for connection, job in self.busy.items():
+                pid = self.pids.get(connection)
+                if job[0] in doc_ids and pid is not None:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+                    self.killed += 1
 
     def render(self, jobs: list[Job], library: Library, options: BuildOptions,
                progress: Progress | None, meanwhile: Callable[[], None] | None = None,
@@ -215,7 +251,7 @@ class EarlyWorkers:
         """Render ``jobs`` in this order, each on the next free worker; ``meanwhile`` runs once
         the first jobs are sent, ``after_each`` after each result."""
         self.used = True
-        run = _Run(list(jobs), list(self.connections), progress, after_each, len(jobs))
+        run = _Run(list(jobs), list(self.connections), progress, after_each, len(jobs), self)
         while run.pending or run.busy:
             run.dispatch(library, options)
             if meanwhile is not None:
@@ -247,8 +283,13 @@ class _Run:
     progress: Progress | None
     after_each: Callable[[], None] | None
     total: int
-    busy: dict[Connection, Job] = field(default_factory=dict)
+    workers: EarlyWorkers
     done: dict[Job, JobResult] = field(default_factory=dict)
+
+    @property
+    def busy(self) -> dict[Connection, Job]:
+        """Jobs on a worker (shared with ``EarlyWorkers.cancel``: changed under its lock)."""
+        return self.workers.busy
 
     def finish(self, job: Job, result: JobResult) -> None:
         self.done[job] = result
@@ -260,14 +301,21 @@ class _Run:
     def dispatch(self, library: Library, options: BuildOptions) -> None:
         """Send the next jobs to idle workers; with no worker left, the rest fail."""
         while self.idle and self.pending:
-            connection, job = self.idle.pop(), self.pending.pop(0)
+            job = self.pending.pop(0)
+            if job[0] in self.workers.cancelled:
+                self.finish(job, JobResult(job[0], job[1], (), CANCELLED))
+                continue
+            connection = self.idle.pop()
             shown = shown_library(library, job[0])
             routine = shown.by_id(job[0])
             assert routine is not None
             try:
+                with self.workers.lock:
+                    self.busy[connection] = job
                 connection.send((RenderContext(routine, shown, options), job[1]))
-                self.busy[connection] = job
             except OSError:
+                with self.workers.lock:
+                    self.busy.pop(connection, None)
                 self.finish(job, _died(job))  # this worker is gone: not put back to work
         if not self.busy:
             for job in self.pending:
@@ -280,15 +328,25 @@ class _Run:
             return
         for ready in wait(list(self.busy)):
             assert isinstance(ready, Connection)
-            job = self.busy.pop(ready)
             try:
                 result = ready.recv()
             except (EOFError, OSError):
-                self.finish(job, _died(job))  # this worker is gone: not put back to work
+                with self.workers.lock:
+                    job = self.busy.pop(ready)
+                cancelled = job[0] in self.workers.cancelled
+                # this worker is gone: not put back to work
+                self.finish(job, JobResult(job[0], job[1], (), CANCELLED) if cancelled
+                            else _died(job))
                 continue
+            if isinstance(result, WorkerStarted):  # its first message: the job is still on
+                with self.workers.lock:
+                    self.workers.pids[ready] = result.pid
+                continue
+            with self.workers.lock:
+                job = self.busy.pop(ready)
             self.idle.append(ready)
             self.finish(job, result)
 
 
 def _died(job: Job) -> JobResult:
-    return JobResult(job[0], job[1], (), "arbetsprocessen avslutades oväntat")
+    return JobResult(job[0], job[1], (), NO_WORKER)

@@ -168,20 +168,32 @@ def _longest_word(text: str) -> str:
     return max(text.split(), key=len, default="")
 
 
+def limit_findings(routine: RoutineFile) -> Iterator[Diagnostic]:
+    """R112 for one routine: sections, steps and text values beyond the documented limits."""
+    for keys, limit, what in ((SECTION_KEYS, MAX_SECTIONS, "avsnitt"),
+                              (STEP_KEYS, MAX_STEPS, "steg")):
+        found = _over_limit(routine, keys, limit, what)
+        if found is not None:
+            yield found
+    for path, text in string_leaves(routine.source.data):
+        if len(text) > MAX_TEXT_CHARS:
+            yield finding(routine, path, "R112",
+                          f"texten är {len(text)} tecken; högst {MAX_TEXT_CHARS} tillåts i "
+                          "ett värde. Dela upp den i avsnitt")
+
+
+def beyond_limits(library: Library) -> frozenset[str]:
+    """Ids of the routines R112 refuses: the build renders and lays out none of them (a
+    5,000-step routine would take minutes and a gigabyte before the rules refused it)."""
+    return frozenset(r.document.id for r in library.routines
+                     if next(limit_findings(r), None) is not None)
+
+
 @rule("R112", "error", "Rutinen håller sig inom de dokumenterade gränserna")
 def check_limits(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
     """R112 for sections, steps and text values beyond the documented limits."""
     for routine in library.routines:
-        for keys, limit, what in ((SECTION_KEYS, MAX_SECTIONS, "avsnitt"),
-                                  (STEP_KEYS, MAX_STEPS, "steg")):
-            found = _over_limit(routine, keys, limit, what)
-            if found is not None:
-                yield found
-        for path, text in string_leaves(routine.source.data):
-            if len(text) > MAX_TEXT_CHARS:
-                yield finding(routine, path, "R112",
-                              f"texten är {len(text)} tecken; högst {MAX_TEXT_CHARS} tillåts i "
-                              "ett värde. Dela upp den i avsnitt")
+        yield from limit_findings(routine)
 
 
 @rule("R113", "warning", "Inga ord är längre än vad en rad rymmer")
