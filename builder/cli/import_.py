@@ -28,7 +28,12 @@ def import_(ctx: click.Context, source: Path, folder: Path | None, kind: str | N
         click.echo(f"fel: {exc}", err=True)
         ctx.exit(1)
         return 1
-    target = target_path(result.mapping, folder)
+    try:
+        target = target_path(result.mapping, folder)
+    except ImportRefused as exc:
+        click.echo(f"fel: {exc}", err=True)
+        ctx.exit(1)
+        return 1
     try:
         write_new(target, result.yaml_text.encode("utf-8"))
     except FileExistsError:

@@ -103,7 +103,7 @@ def _version_and_dates(out: dict[str, Any], draft: Draft, report: ImportReport) 
             f"version {DRAFT_VERSION} är utkastets eget versionsnummer; källans version står "
             "under 'källa'" if draft.meta.source.get("version")
             else f"källan anger ingen version; utkastet får version {DRAFT_VERSION}")
-    out["status"] = "utkast"
+    _status(out, draft, report)
     for key, label in DATE_HEADER.items():
         if key in values:
             out[key] = values[key]
@@ -112,6 +112,37 @@ def _version_and_dates(out: dict[str, Any], draft: Draft, report: ImportReport) 
     for key in ("giltig_till", "utvärdering"):
         if key in values:
             out[key] = values[key]
+
+
+DRAFT_WORDS = ("utkast", "granskning", "förslag", "remiss", "under arbete", "under revidering")
+DECISION_KEYS = ("godkänt_av", "beslutande_organ")
+
+
+def _status(out: dict[str, Any], draft: Draft, report: ImportReport) -> None:
+    """What the source shows: a draft stays a draft; a published document whose decision the
+    source states is fastställd by that body; one in use without a stated decision is
+    i_bruk_enligt_källan (issue 23: neither a draft nor a decision the source never states)."""
+    values, written = draft.meta.values, (draft.meta.source_status or "").lower()
+    if any(word in written for word in DRAFT_WORDS):
+        out["status"] = "utkast"
+        report.notes.append(f"källan kallar sig ”{draft.meta.source_status}”: status utkast")
+        return
+    body = next((values[k] for k in DECISION_KEYS
+                 if isinstance(values.get(k), str) and values[k] != L.NOT_STATED), None)
+    if body is not None:
+        out["status"] = "fastställd_annan_instans"
+        decision: dict[str, Any] = {"organ": body}
+        date = values.get("datum_för_godkännande")
+        if date is not None:
+            decision["datum"] = date.isoformat() if isinstance(date, dt.date) else str(date)
+        out["fastställd_annan_instans"] = decision
+        report.notes.append(f"källan anger beslutet ({body}): status fastställd_annan_instans; "
+                            "ändra till utkast om rutinen ska beslutas på nytt här")
+        return
+    out["status"] = "i_bruk_enligt_källan"
+    report.notes.append("källan anger inget beslut: status i_bruk_enligt_källan (visas som "
+                        "gällande med ”Beslut: ej angivet i källan”; ändra till utkast om "
+                        "rutinen inte används)")
 
 
 def _revisions(out: dict[str, Any], draft: Draft, report: ImportReport, today: dt.date) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builder.authoring.importing import labels as L
-from builder.authoring.importing.blocks import Block
+from builder.authoring.importing.blocks import Block, Dropped
 from builder.authoring.importing.report import ImportReport, Unplaced
 
 
@@ -21,6 +21,7 @@ class Metadata:
     other: list[dict[str, str]] = field(default_factory=list)  # övriga_uppgifter
     parent_title: str | None = None
     empty: set[str] = field(default_factory=set)  # keys whose cell is there but empty ("–")
+    source_status: str | None = None  # the source's own status label ("Utkast", "Gällande")
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,10 @@ def line_pairs(block: Block, *, colon_needed: bool) -> list[Pair]:
 def apply_pairs(pairs: list[Pair], meta: Metadata, report: ImportReport) -> None:
     """Put each pair where it belongs; unknown labels become övriga_uppgifter."""
     for pair in pairs:
+        if L.is_ignored(pair.label):  # page furniture in the header ("Sida 1 av 2")
+            report.dropped.append(Dropped("sidkrom i huvudtabellen",
+                                          f"{pair.label}: {pair.value}", pair.where))
+            continue
         field_ = L.field_for(pair.label)
         value = L.clean_value(pair.value)
         label = L.normalise(pair.label).capitalize()
@@ -191,8 +196,10 @@ def _apply_version(key: str, label: str, value: str, pair: Pair, meta: Metadata,
 
 def _apply_status(key: str, label: str, value: str, pair: Pair, meta: Metadata,
                   report: ImportReport) -> None:
-    report.notes.append(f"{pair.where}: källans status ”{value}” överfördes inte; "
-                        "ett importerat utkast har status utkast")
+    meta.source_status = value
+    meta.other.append({"etikett": label, "värde": value})
+    report.place(pair.where, f"{label} (källans status, som den skrivs)",
+                 ("övriga_uppgifter", len(meta.other) - 1))
 
 
 def _apply_months(key: str, label: str, value: str, pair: Pair, meta: Metadata,

@@ -43,11 +43,11 @@ def render_template(name: str, **context: Any) -> str:
 def validity_text(document: Document) -> str:
     """'Giltigt från och med 1 juni 2026 …' (the seed's words, as the main document's header),
     or the honest absence of a date for drafts."""
-    if document.valid_from is None:
+    if document.valid_from_stated is None:
         return "Giltighetsdatum ej fastställt"
-    text = f"Giltigt från och med {format_date_sv(document.valid_from)}"
-    if document.valid_to is not None:
-        text += f" till och med {format_date_sv(document.valid_to)}"
+    text = f"Giltigt från och med {format_date_sv(document.valid_from_stated)}"
+    if document.valid_to_stated is not None:
+        text += f" till och med {format_date_sv(document.valid_to_stated)}"
     return text
 
 
