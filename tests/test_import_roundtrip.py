@@ -43,6 +43,10 @@ def _export(routine: RoutineFile, library: Library, fmt: str, folder: Path) -> P
     return path
 
 
+IMPORTED_STATUS = {"utkast": "utkast", "granskning": "utkast",
+                   "fastställd": "fastställd_annan_instans",
+                   "fastställd_annan_instans": "fastställd_annan_instans",
+                   "i_bruk_enligt_källan": "i_bruk_enligt_källan"}
 CASES = [(LIBRARY, r) for r in LIBRARY.routines] + [(OTHER_LIBRARY, r)
                                                      for r in OTHER_LIBRARY.routines]
 
@@ -60,7 +64,12 @@ def test_own_export_imports_to_the_same_routine(case: tuple[Library, RoutineFile
         parent = Parent(group.id, tuple((t.id, t.name) for t in group.teams))
     result = run_import(exported, kind=source.kind, parent=parent)
     imported = load_imported(result)
-    assert imported.status == "utkast"
+    # A draft stays a draft; a decided routine's export states its decision, which the draft
+    # keeps as another body's (issue 23: never a decision the source does not state).
+    assert imported.status == IMPORTED_STATUS[source.status]
+    if source.status == "fastställd":
+        assert imported.approved_elsewhere is not None
+        assert imported.approved_elsewhere.body == source.approved_by
     assert imported.id == source.id or source.kind == "samverkansrutin"
     assert metadata_facts(imported) == metadata_facts(source)
     assert [section_facts(s) for s in imported.sections] == [

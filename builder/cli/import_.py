@@ -18,11 +18,15 @@ from builder.write import write_new
               help="Mappen utkastet skrivs till (standard: routines/<id>/).")
 @click.option("--typ", "kind", type=click.Choice(["samverkansrutin", "arbetsrutin"]),
               default=None, help="Rutinens typ (standard: gissas från källan).")
+@click.option("--bas-url", "base_url", default=None, metavar="ADRESS",
+              help="Sidans adress (https://…): relativa länkar görs fullständiga mot den "
+                   "(standard: sidans <base> eller kanoniska adress).")
 @click.pass_context
-def import_(ctx: click.Context, source: Path, folder: Path | None, kind: str | None) -> int:
+def import_(ctx: click.Context, source: Path, folder: Path | None, kind: str | None,
+            base_url: str | None) -> int:
     """Importera en rutin från FIL (.docx eller .html) till ett YAML-utkast."""
     try:
-        result = import_source(source, kind=kind,
+        result = import_source(source, kind=kind, base_url=base_url,
                                parent=parent_of(folder) if folder is not None else None)
     except ImportRefused as exc:
         click.echo(f"fel: {exc}", err=True)

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from builder.authoring.importing.accounting import account
 from builder.authoring.importing.blocks import ReadResult
 from builder.authoring.importing.emit import Parent, build_mapping, to_yaml
 from builder.authoring.importing.html_reader import TooDeep, read_html
+from builder.authoring.importing.issuer import find_issuer
+from builder.authoring.importing.links import fix_links
 from builder.authoring.importing.report import ImportReport, format_report
 from builder.authoring.importing.safety import (
     ImportRefused,
@@ -85,16 +88,19 @@ def guess_kind(mapping_title: str | None, document_type: Any) -> str:
     return "arbetsrutin" if "arbetsrutin" in words.lower() else "samverkansrutin"
 
 
-def import_source(path: Path, *, kind: str | None = None,
-                  parent: Parent | None = None, today: dt.date | None = None) -> ImportResult:
+def import_source(path: Path, *, kind: str | None = None, parent: Parent | None = None,
+                  today: dt.date | None = None, base_url: str | None = None) -> ImportResult:
     """Read and recognise ``path``; raise ImportRefused for a file that is refused."""
     read = _read(path)
     report = ImportReport(path.name)
     draft = recognise(read, report)
+    find_issuer(draft, read, report)
     chosen = kind or guess_kind(draft.title, draft.meta.values.get("dokumenttyp"))
     if kind is None:
         report.notes.append(f"typen gissades till {chosen} (ange --typ för att välja)")
     mapping = build_mapping(draft, chosen, parent, report, slugify(path.stem), today)
+    fix_links(mapping, base_url or read.base_url, report)
+    account(read, report)
     text = to_yaml(mapping, path.name)
     loaded, problems = parse_yaml_text(text, path.name)
     if problems or loaded is None:  # never a draft that `rutin check` refuses for its size

@@ -123,6 +123,9 @@ def _status(out: dict[str, Any], draft: Draft, report: ImportReport) -> None:
     source states is fastställd by that body; one in use without a stated decision is
     i_bruk_enligt_källan (issue 23: neither a draft nor a decision the source never states)."""
     values, written = draft.meta.values, (draft.meta.source_status or "").lower()
+    if "i bruk enligt källan" in written:  # our own output of such a routine
+        out["status"] = "i_bruk_enligt_källan"
+        return
     if any(word in written for word in DRAFT_WORDS):
         out["status"] = "utkast"
         report.notes.append(f"källan kallar sig ”{draft.meta.source_status}”: status utkast")
@@ -168,6 +171,9 @@ def _document_lists(out: dict[str, Any], draft: Draft, kind: str, report: Import
         out["uppföljning"] = {"ansvarig": L.NOT_STATED, "hur": L.NOT_STATED,
                               "när": L.NOT_STATED}
         report.not_stated.append("Uppföljning (ansvarig, hur, när)")
+    for where, text in draft.meta.leftover:  # a header row of text with no label
+        draft.preamble.insert(0, text)
+        report.place(where, "text i huvudtabellen (utan etikett)", ("ingress",))
     if draft.preamble:
         out["ingress"] = "\n\n".join(draft.preamble)
     out["avsnitt"] = draft.sections
