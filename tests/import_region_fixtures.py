@@ -91,27 +91,30 @@ def _docx(facts: dict[str, Any], path: Path) -> Path:
     document.add_paragraph(facts["titel"], style="Title")
     _docx_header(document, facts)
     for part in facts["avsnitt"]:
-        document.add_heading(part["rubrik"], level=1)
-        for text in part.get("text", []):
-            document.add_paragraph(text)
-        for text in part.get("steg", []):
-            document.add_paragraph(text, style="List Number")
-        for text in part.get("punkter", []):
-            document.add_paragraph(text, style="List Bullet")
-        if part.get("ruta"):
-            _box(document, part["ruta"])
-        if part.get("kontakttabell"):
-            rows = part["kontakttabell"]
-            table = document.add_table(rows=1, cols=2)
-            table.style = "Table Grid"
-            table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Namn", "Roll"
-            for contact in rows:
-                cells = table.add_row().cells
-                cells[0].text, cells[1].text = contact["namn"], contact["roll"]
-        for text in part.get("rader", []):
-            document.add_paragraph(text)
+        _docx_section(document, part)
     document.save(str(path))
     return path
+
+
+def _docx_section(document: Any, part: dict[str, Any]) -> None:
+    document.add_heading(part["rubrik"], level=1)
+    for text in part.get("text", []):
+        document.add_paragraph(text)
+    for text in part.get("steg", []):
+        document.add_paragraph(text, style="List Number")
+    for text in part.get("punkter", []):
+        document.add_paragraph(text, style="List Bullet")
+    if part.get("ruta"):
+        _box(document, part["ruta"])
+    if part.get("kontakttabell"):
+        table = document.add_table(rows=1, cols=2)
+        table.style = "Table Grid"
+        table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Namn", "Roll"
+        for contact in part["kontakttabell"]:
+            cells = table.add_row().cells
+            cells[0].text, cells[1].text = contact["namn"], contact["roll"]
+    for text in part.get("rader", []):
+        document.add_paragraph(text)
 
 
 def docx_parts(path: Path) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 
 from builder.authoring.importing import labels as L
 from builder.authoring.importing.blocks import Block, Dropped
-from builder.authoring.importing.report import ImportReport, Unplaced
+from builder.authoring.importing.report import ImportReport
 
 
 @dataclass

@@ -331,16 +331,22 @@ def _content(section: _Section, block: Block, draft: Draft, report: ImportReport
         section.places.append((block.where, "text" if not after else "text efter listan", (key,)))
     elif block.kind == "item":
         _item(section, block)
-    elif block.kind == "table" and _contact_table(block, draft, report):
+    elif block.kind == "table":
+        _table_in_section(section, block, draft, report)
+    else:  # pragma: no cover - images are listed by the reader, not as blocks
+        report.unplaced.append(Unplaced(block.where, block.text, "okänd typ av innehåll"))
+
+
+def _table_in_section(section: _Section, block: Block, draft: Draft, report: ImportReport
+                      ) -> None:
+    if _contact_table(block, draft, report):
         return
-    elif block.kind == "table" and len(block.rows) == 1 and len(block.rows[0]) == 1:
+    if len(block.rows) == 1 and len(block.rows[0]) == 1:
         # A box (a one-cell bordered table) is a note of its section, never its text.
         section.notes.append(_note_text(block.rows[0][0].strip()))
         section.places.append((block.where, "ruta (not)", ("not",)))
-    elif block.kind == "table":
-        section.tables.append(block)
-    else:  # pragma: no cover - images are listed by the reader, not as blocks
-        report.unplaced.append(Unplaced(block.where, block.text, "okänd typ av innehåll"))
+        return
+    section.tables.append(block)
 
 
 def _step_detail_after(section: _Section, block: Block) -> bool:
