@@ -50,52 +50,56 @@ def _section_text(mapping: dict[str, Any], heading: str) -> str:
     return _squash(section) if section is not None else ""
 
 
-def placed_facts(facts: dict[str, Any], mapping: dict[str, Any]) -> tuple[int, int, list[str]]:
-    """(facts placed where they belong, facts in the source, the facts not found)."""
-    missing: list[str] = []
-    total = 0
+Expectation = tuple[str, Any, str]  # (the draft's text where it belongs, the value, label)
 
-    def expect(where: str, value: Any, label: str) -> None:
-        nonlocal total
-        total += 1
-        if _squash(value) not in where:
-            missing.append(label)
 
-    for fact in facts["huvud"]:
-        expect(_field_text(mapping, fact["fält"]), fact["värde"], fact["etikett"])
-    expect(_field_text(mapping, "titel"), facts["titel"], "titel")
+def _header_expectations(facts: dict[str, Any], mapping: dict[str, Any]) -> list[Expectation]:
+    found = [(_field_text(mapping, f["fält"]), f["värde"], f["etikett"]) for f in facts["huvud"]]
+    found.append((_field_text(mapping, "titel"), facts["titel"], "titel"))
     if facts.get("sammanslagen"):
-        expect(_field_text(mapping, "ingress"), facts["sammanslagen"], "sammanslagen cell")
-    contacts = _field_text(mapping, "kontakter")
-    for part in facts["avsnitt"]:
-        heading = part["rubrik"]
-        section = _section_text(mapping, heading)
-        if part.get("kontakttabell") or part.get("rader"):
-            for contact in part.get("kontakttabell", []):
-                expect(contacts, contact["namn"], f"kontakt {contact['namn']}")
-                expect(contacts, contact["roll"], f"roll {contact['roll']}")
-            for line in part.get("rader", []):
-                name = re.split(r"\s+\d", line)[0]
-                expect(contacts, name, f"kontakt {name}")
-            continue
-        expect(_squash([s["rubrik"] for s in mapping.get("avsnitt", [])]), heading, heading)
-        for key in ("text", "steg", "punkter"):
-            for value in part.get(key, []):
-                expect(section, value, f"{heading}: {value[:30]}")
-        if part.get("ruta"):
-            note = _squash(next(s for s in mapping["avsnitt"] if s["rubrik"] == heading)
-                           .get("not", ""))
-            expect(note, part["ruta"], f"{heading}: ruta som not")
-        if part.get("länk"):
-            expect(section, part["länk"]["text"], f"{heading}: länktext")
-    for where, name in (("löpande", "sidhuvud"),):
-        running = (facts.get(where) or {}).get(name)
-        if running and running.startswith("Region"):
-            expect(_field_text(mapping, "organisation"), running, "utfärdare i sidhuvudet")
+        found.append((_field_text(mapping, "ingress"), facts["sammanslagen"], "sammanslagen"))
+    running = (facts.get("löpande") or {}).get("sidhuvud")
+    if running and running.startswith("Region"):
+        found.append((_field_text(mapping, "organisation"), running, "utfärdare i sidhuvudet"))
     if facts.get("sidtitel"):
         issuer = facts["sidtitel"].split("|")[-1].strip()
-        expect(_field_text(mapping, "organisation"), issuer, "utfärdare i sidtiteln")
-    return total - len(missing), total, missing
+        found.append((_field_text(mapping, "organisation"), issuer, "utfärdare i sidtiteln"))
+    return found
+
+
+def _contact_expectations(part: dict[str, Any], contacts: str) -> list[Expectation]:
+    found: list[Expectation] = []
+    for contact in part.get("kontakttabell", []):
+        found += [(contacts, contact["namn"], "kontakt"), (contacts, contact["roll"], "roll")]
+    for line in part.get("rader", []):
+        found.append((contacts, re.split(r"\s+\d", line)[0], f"kontakt {line}"))
+    return found
+
+
+def _section_expectations(part: dict[str, Any], mapping: dict[str, Any]) -> list[Expectation]:
+    heading = part["rubrik"]
+    if part.get("kontakttabell") or part.get("rader"):
+        return _contact_expectations(part, _field_text(mapping, "kontakter"))
+    section = _section_text(mapping, heading)
+    headings = _squash([s["rubrik"] for s in mapping.get("avsnitt", [])])
+    found: list[Expectation] = [(headings, heading, heading)]
+    found += [(section, value, f"{heading}: {value[:30]}")
+              for key in ("text", "steg", "punkter") for value in part.get(key, [])]
+    if part.get("ruta"):
+        note = next((s.get("not", "") for s in mapping["avsnitt"] if s["rubrik"] == heading), "")
+        found.append((_squash(note), part["ruta"], f"{heading}: ruta som not"))
+    if part.get("länk"):
+        found.append((section, part["länk"]["text"], f"{heading}: länktext"))
+    return found
+
+
+def placed_facts(facts: dict[str, Any], mapping: dict[str, Any]) -> tuple[int, int, list[str]]:
+    """(facts placed where they belong, facts in the source, the facts not found)."""
+    expectations = _header_expectations(facts, mapping)
+    for part in facts["avsnitt"]:
+        expectations += _section_expectations(part, mapping)
+    missing = [label for where, value, label in expectations if _squash(value) not in where]
+    return len(expectations) - len(missing), len(expectations), missing
 
 
 def wrongly_not_stated(facts: dict[str, Any], mapping: dict[str, Any]) -> list[str]:
@@ -164,7 +168,7 @@ def test_import_draft_passes_check_and_builds(name: str, tmp_path: Path) -> None
 
 
 def test_issuer_is_never_guessed(tmp_path: Path) -> None:
-    facts, _, result = _import("etikett-over-varde", tmp_path)
+    _, _, result = _import("etikett-over-varde", tmp_path)
     assert result.mapping["organisation"] == "ej_angivet"  # the document names no issuer
     assert "Utfärdare (organisation): källan namnger ingen" in result.report_text("u.yaml")
     _, _, named = _import("par-per-rad", tmp_path)

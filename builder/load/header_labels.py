@@ -54,7 +54,7 @@ _FIELDS: dict[Field, tuple[str, ...]] = {
                                     "ärendenummer", "ärendenr", "registreringsnummer",
                                     "beteckning"),
     Field("version", "version"): ("version", "versionsnummer", "utgåva", "revisionsnummer"),
-    Field("processägare", "text"): ("processägare", "processansvarig"),
+    Field("processägare", "text"): ("processägare", "processansvarig", "dokumentägare"),
     Field("granskare", "list"): ("granskare", "granskad av", "granskat av", "sakgranskare",
                                  "sakgranskad av", "kvalitetsgranskad av"),
     Field("gäller_för", "list"): ("gäller för", "giltighetsområde", "omfattning",
@@ -67,7 +67,7 @@ _FIELDS: dict[Field, tuple[str, ...]] = {
     Field("källa.datum", "text"): ("datum i källan",),
     Field("källa.referens", "text"): ("källa", "referens", "källans adress"),
     Field("uppdrag", "text"): ("uppdrag", "uppdragsgivare"),
-    Field("ägare", "text"): ("ägare", "dokumentägare"),
+    Field("ägare", "text"): ("ägare",),  # older key; "dokumentägare" means processägare
     Field("målgrupp", "text"): ("målgrupp", "målgrupper", "riktar sig till"),
     Field("kontaktperson", "text"): ("kontaktperson", "dokumentansvarig", "frågor besvaras av",
                                      "kontaktperson för dokumentet"),
@@ -90,8 +90,9 @@ _FIELDS: dict[Field, tuple[str, ...]] = {
                             "giltighetstid", "kategori", "ämnesområde", "verksamhetsområde",
                             "ansvarig enhet", "ansvarig verksamhet", "kvalitetsgranskad"),
     # Page furniture: dropped on purpose, listed in the report as such.
-    Field(IGNORED, "ignore"): ("sida", "sidnummer", "antal sidor", "utskriftsdatum",
-                               "utskriven", "filnamn", "mall", "mallversion"),
+    # ("Sida 1 av 3" itself is page chrome: builder.authoring.importing.chrome.)
+    Field(IGNORED, "ignore"): ("antal sidor", "utskriftsdatum", "utskriven", "filnamn", "mall",
+                               "mallversion"),
 }
 LABELS: dict[str, Field] = {label: f for f, labels in _FIELDS.items() for label in labels}
 

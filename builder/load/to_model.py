@@ -192,7 +192,7 @@ KEY_ERRORS = frozenset({"missing", "extra_forbidden"})
 
 
 # pydantic names the union member an error came from inside ``loc``; these are not YAML keys.
-UNION_MEMBERS = frozenset({"str", "constrained-str", "NotStated", "Bullet"})
+UNION_MEMBERS = frozenset({"str", "constrained-str", "NotStated", "Bullet", "date", "bool"})
 TYPE_MISMATCH = frozenset({"model_type", "dict_type", "model_attributes_type", "string_type"})
 
 

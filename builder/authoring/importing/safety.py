@@ -172,6 +172,10 @@ def read_html_bytes(path: Path) -> str:
     data = path.read_bytes()
     text = _decode(path, data)
     text = CONTROL.sub("", text)
+    from builder.authoring.importing.html_reader import MAX_DEPTH, nesting_depth
+
+    if nesting_depth(text) > MAX_DEPTH:  # said first: the page's shape, not its size
+        raise ImportRefused(f"{path.name} är för djupt nästlad för att läsas")
     check_html_counts(path.name, text)
     return text
 
