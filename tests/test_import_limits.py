@@ -104,4 +104,3 @@ def test_import_bomb_is_refused_within_two_seconds_and_200_mb(name: str, tmp_pat
     assert not (tmp_path / "routines").exists()  # nothing written
     assert cpu < CPU_SECONDS, f"{name}: {cpu:.2f} s CPU"
     assert peak < MEMORY_BYTES, f"{name}: {peak / 1024 / 1024:.0f} MB"
-    print(f"{name}: {cpu:.2f} s CPU, {peak / 1024 / 1024:.0f} MB, {run.stderr.strip()}")
