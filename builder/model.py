@@ -175,6 +175,16 @@ class Criteria(Strict):
     # The rule in the source's own words; when absent it is stated from `minst` (rule R108).
     text: Free | None = None
 
+    @property
+    def rule_leads(self) -> bool:
+        """Whether the rule stands before its list in every output: the generated rule ("Minst
+        2 av följande …") and a source rule that introduces the list ("… följande:"); a source
+        rule that sums up ("… av ovanstående …") stands after it, as in the source."""
+        if not self.text:
+            return True
+        words = self.text.strip().lower()
+        return words.endswith(":") or ("följande" in words and "ovan" not in words)
+
 
 class Section(Strict):
     """A body section: heading, Markdown text, bullet points, numbered steps and a note."""

@@ -188,10 +188,11 @@ def criteria_view(criteria: Criteria | None) -> dict[str, Any] | None:
     """Kriterier for the template: the generated rule (lead), the list, the source's rule."""
     if criteria is None:
         return None
-    return {
-        "lead": criteria_rule(criteria),
+    source = render_markdown(criteria.text) if criteria.text else None
+    return {  # the rule where it stands in the source, the same in every output
+        "lead": criteria_rule(criteria) or (source if criteria.rule_leads else None),
         "items": [render_inline(c) for c in criteria.items],
-        "after": render_markdown(criteria.text) if criteria.text else None,
+        "after": None if criteria.rule_leads else source,
         "at_least": criteria.at_least,
         "count": len(criteria.items),
     }

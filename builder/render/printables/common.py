@@ -103,6 +103,7 @@ class CriteriaBlock:
     rule: str | None
     items: tuple[str, ...]
     count_line: str
+    rule_after: bool = False  # the source sums up after its list: printed there, as in the PDF
 
 
 def criteria_blocks(document: Document) -> list[CriteriaBlock]:
@@ -116,7 +117,7 @@ def criteria_blocks(document: Document) -> list[CriteriaBlock]:
         needed = f" (minst {criteria.at_least} krävs)" if criteria.at_least else ""
         blocks.append(CriteriaBlock(
             section.heading, criteria.text or criteria_rule(criteria), tuple(criteria.items),
-            f"Antal uppfyllda: ______ av {count}{needed}"))
+            f"Antal uppfyllda: ______ av {count}{needed}", rule_after=not criteria.rule_leads))
     return blocks
 
 

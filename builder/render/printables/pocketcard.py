@@ -131,6 +131,8 @@ def _row_point(row: ChecklistRow) -> str:
 def _criteria_point(block: CriteriaBlock) -> str:
     """One card line: the rule, then the criteria as a list in a sentence."""
     items = "; ".join(item.strip().rstrip(".") for item in block.items) + "."
+    if block.rule and block.rule_after:  # the rule where the source has it: after the list
+        return f"{items} {block.rule.strip()}"
     return f"{block.rule.strip().rstrip('.:')}: {items}" if block.rule else items
 
 
