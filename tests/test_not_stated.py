@@ -375,3 +375,16 @@ def test_unstated_dates_print_ej_angivet_on_checklist_card_and_index(output: Pat
         assert "Ej angivet" in text, suffix
     index = _html_text(output / DOC_ID / "index.html")
     assert "ej_angivet" not in index
+
+
+def test_diff_and_redline_print_ej_angivet_not_the_marker() -> None:
+    from builder.governance.diff import diff_documents
+    from builder.load.library import load_library
+
+    library, _ = load_library(FIXTURE)
+    document = library.routines[0].document
+    diff = diff_documents(None, document, "–", "1")
+    lines = [line.text for section in diff.sections for line in section.lines]
+    assert "organisation: Ej angivet" in lines
+    assert "datum_för_godkännande: Ej angivet" in lines
+    assert not [line for line in lines if "ej_angivet" in line]

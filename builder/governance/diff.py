@@ -11,7 +11,17 @@ from typing import Any
 from builder.errors import DiffError
 from builder.governance.ledger import archive_path, entries_for, read_archived, version_key
 from builder.load.library import ARCHIVE_DIR, Library, RoutineFile, display_path
-from builder.model import Bullet, BulletItem, Criteria, Document, NotStated, Section, Step
+from builder.model import (
+    NOT_STATED_LABEL,
+    NOT_STATED_TOKEN,
+    Bullet,
+    BulletItem,
+    Criteria,
+    Document,
+    NotStated,
+    Section,
+    Step,
+)
 from builder.text.wording import LETTERS
 
 METADATA = "Dokumentuppgifter"
@@ -66,6 +76,11 @@ def _flat(text: str) -> str:
 
 
 def _inline(value: Any) -> str:
+    # The marker as every output prints it (issue 23), also in the diff and the redline.
+    if value == NOT_STATED_TOKEN:
+        return NOT_STATED_LABEL
+    if isinstance(value, dict) and list(value) == [NOT_STATED_TOKEN]:
+        return f"{NOT_STATED_LABEL} ({_flat(str(value[NOT_STATED_TOKEN]))})"
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_inline(v)}" for k, v in value.items())
     if isinstance(value, list):
