@@ -388,3 +388,18 @@ def test_diff_and_redline_print_ej_angivet_not_the_marker() -> None:
     assert "organisation: Ej angivet" in lines
     assert "datum_för_godkännande: Ej angivet" in lines
     assert not [line for line in lines if "ej_angivet" in line]
+
+
+def test_editor_schema_accepts_the_status_and_every_marker() -> None:
+    import jsonschema
+
+    from builder.authoring.editor_schema import routine_schema
+    from builder.load.safe_yaml import parse_yaml_text
+
+    text = (FIXTURE / "hemgang" / "samverkansrutin.yaml").read_text(encoding="utf-8")
+    loaded, _ = parse_yaml_text(text, "samverkansrutin.yaml")
+    assert loaded is not None
+    validator = jsonschema.Draft202012Validator(routine_schema())
+    assert [e.json_path for e in validator.iter_errors(loaded.data)] == []
+    schema_text = json.dumps(routine_schema(), ensure_ascii=False)
+    assert "i_bruk_enligt_källan" in schema_text and "Beslut: ej angivet i källan" in schema_text
