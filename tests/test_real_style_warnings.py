@@ -39,3 +39,35 @@ def test_explained_abbreviations_and_urls_are_not_warned_about() -> None:
     for word in ("'NLS'", "'MAR'", "'IT'"):
         assert not [m for m in messages if word in m]
     assert not [m for m in messages if "R113" in m or "https://" in m]
+
+
+# Header labels of real routines written as keys, and the key R102 should suggest (issue 23:
+# before, 2 of 17 suggestions were right; "gäller från" got gäller_för, "fastställt" fastställare).
+LABEL_KEYS = {
+    "handläggare": "upprättat_av", "reviderad": "övriga_uppgifter",
+    "dokumentnummer": "diarienummer", "diarienr": "diarienummer", "dnr": "diarienummer",
+    "gäller_från": "giltig_från", "gäller från": "giltig_från", "fastställt": "datum_för_godkännande",
+    "giltigt_till_och_med": "giltig_till", "giltigt från och med": "giltig_från",
+    "dokumentslag": "dokumenttyp", "beslutsinstans": "beslutande_organ",
+    "giltighetsområde": "gäller_för", "dokumentansvarig": "kontaktperson",
+    "sekretessklass": "övriga_uppgifter", "revideringsansvarig": "ansvarig_för_revidering",
+    "beslutsdatum": "datum_för_godkännande", "dokumentägare": "processägare",
+    "utfärdare": "organisation", "sakgranskare": "granskare",
+}
+
+
+def test_key_suggestions_for_real_header_labels() -> None:
+    from builder.load.safe_yaml import parse_yaml_text
+    from builder.load.to_model import validate_routine
+
+    wrong = {}
+    for label, expected in LABEL_KEYS.items():
+        text = (f"id: fall\ntyp: samverkansrutin\ntitel: T\ndokumenttyp: Rutin\n"
+                f"upprättat_av: A\nversion: \"1\"\nstatus: utkast\n\"{label}\": X\n")
+        loaded, _ = parse_yaml_text(text, "fall.yaml")
+        assert loaded is not None
+        _, diagnostics = validate_routine(loaded)
+        messages = [d.message for d in diagnostics if d.rule == "R102"]
+        if not messages or f"menade du '{expected}'?" not in messages[0]:
+            wrong[label] = messages
+    assert wrong == {}
