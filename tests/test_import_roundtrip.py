@@ -82,3 +82,34 @@ def test_own_export_imports_to_the_same_routine(case: tuple[Library, RoutineFile
         assert (imported.follow_up.responsible, imported.follow_up.when) == (
             source.follow_up.responsible, source.follow_up.when)
     assert not result.report.unplaced
+
+
+def test_own_exports_import_to_drafts_that_pass_the_suggested_check(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 24 item 6: a draft imported from our own HTML/DOCX passes `rutin check`, and the
+    command the report suggests works as written (the arbetsrutin finds its group by title)."""
+    import re
+    import shutil
+
+    from click.testing import CliRunner
+
+    from builder.cli import cli
+
+    sources = tmp_path / "källor"
+    sources.mkdir()
+    files = [_export(ROUTINES[doc_id], LIBRARY, fmt, sources) for doc_id, fmt in (
+        ("sas-mobil-narvard", "html"), ("narsjukvardsteam", "docx"),
+        ("kungalv-insatser-i-hemmet", "docx"))]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "routines").mkdir()
+    shutil.copy(ROOT / "routines" / "organisation.yaml", tmp_path / "routines")
+    runner = CliRunner()
+    for path in files:
+        result = runner.invoke(cli, ["import", str(path)])
+        assert result.exit_code == 0, result.output
+        command = re.search(r"kör '(rutin [^']+)'", result.output)
+        assert command is not None, result.output
+        checked = runner.invoke(cli, command[1].split()[1:])
+        assert checked.exit_code == 0, checked.output
+    whole = runner.invoke(cli, ["check", "routines"])
+    assert whole.exit_code == 0, whole.output

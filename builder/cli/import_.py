@@ -6,9 +6,21 @@ from pathlib import Path
 
 import click
 
-from builder.authoring.importing import ImportRefused, import_source, parent_of, target_path
+from builder.authoring.importing import (
+    ImportRefused,
+    ImportResult,
+    import_source,
+    parent_of,
+    parent_titled,
+    target_path,
+)
 from builder.cli import cli
 from builder.write import write_new
+
+
+def _needs_parent(result: ImportResult) -> bool:
+    return (result.mapping.get("typ") == "arbetsrutin"
+            and result.mapping.get("samverkansrutin") == "ej_angivet")
 
 
 @cli.command("import")
@@ -28,6 +40,18 @@ def import_(ctx: click.Context, source: Path, folder: Path | None, kind: str | N
     try:
         result = import_source(source, kind=kind, base_url=base_url,
                                parent=parent_of(folder) if folder is not None else None)
+        if folder is None and _needs_parent(result):
+            # The source names its samverkansrutin: found in routines/ by its title, the
+            # draft goes beside it; otherwise it cannot pass `rutin check` yet (R101, R301).
+            folder = parent_titled(result.parent_title, Path("routines"))
+            if folder is None:
+                named = f" ”{result.parent_title}”" if result.parent_title else ""
+                raise ImportRefused(
+                    f"arbetsrutinen hör till samverkansrutinen{named}, som inte finns i "
+                    "routines/; importera den först, eller ange dess mapp med --till "
+                    "routines/<grupp>/")
+            result = import_source(source, kind=kind, base_url=base_url,
+                                   parent=parent_of(folder))
     except ImportRefused as exc:
         click.echo(f"fel: {exc}", err=True)
         ctx.exit(1)

@@ -37,7 +37,8 @@ from builder.rules.text_limits import (
     STEP_KEYS,
 )
 
-__all__ = ["ImportRefused", "ImportResult", "Parent", "import_source", "parent_of", "target_path"]
+__all__ = ["ImportRefused", "ImportResult", "Parent", "import_source", "parent_of",
+           "parent_titled", "target_path"]
 SUFFIXES = {".docx": "docx", ".html": "html", ".htm": "html", ".xhtml": "html"}
 
 
@@ -49,6 +50,7 @@ class ImportResult:
     yaml_text: str
     report: ImportReport
     loaded: LoadedYaml | None  # the YAML re-read with positions (the report's line numbers)
+    parent_title: str | None = None  # the samverkansrutin the source names, by its title
 
     def report_text(self, target: str) -> str:
         """The Swedish import report, each item pointing at a line in ``target``."""
@@ -107,7 +109,7 @@ def import_source(path: Path, *, kind: str | None = None, parent: Parent | None 
         first = problems[0].message if problems else "utkastet gick inte att läsa tillbaka"
         raise ImportRefused(f"{path.name}: utkastet blev för stort för en rutin ({first})")
     check_draft_limits(path.name, mapping)
-    return ImportResult(mapping, text, report, loaded)
+    return ImportResult(mapping, text, report, loaded, draft.meta.parent_title)
 
 
 def check_draft_limits(name: str, mapping: dict[str, Any]) -> None:
@@ -132,6 +134,18 @@ def check_draft_limits(name: str, mapping: dict[str, Any]) -> None:
         if counts[key] > limit:
             raise ImportRefused(f"{name}: utkastet skulle få {counts[key]} {key}; högst {limit} "
                                 "ryms i en rutin – dela upp källan")
+
+
+def parent_titled(title: str | None, routines: Path) -> Path | None:
+    """The folder of the samverkansrutin in ``routines`` whose title is ``title``."""
+    if not title or not routines.is_dir():
+        return None
+    for candidate in sorted(routines.glob("*/samverkansrutin.yaml")):
+        loaded, _ = parse_yaml_text(candidate.read_text(encoding="utf-8"), str(candidate))
+        data = loaded.data if loaded is not None and isinstance(loaded.data, dict) else {}
+        if data.get("titel") == title:
+            return candidate.parent
+    return None
 
 
 def parent_of(folder: Path) -> Parent | None:

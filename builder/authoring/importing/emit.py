@@ -165,6 +165,10 @@ def _document_lists(out: dict[str, Any], draft: Draft, kind: str, report: Import
         ("team", draft.teams if kind == "samverkansrutin" else None),
     ]
     out.update((key, value) for key, value in optional if value)
+    if kind == "samverkansrutin" and draft.teams:
+        report.notes.append("teamens arbetsrutiner importeras var för sig (rutin import FIL "
+                            "--till <samverkansrutinens mapp>); 'egen_arbetsrutin' är "
+                            "ej_angivet tills de finns – skriv true eller false då")
     if draft.follow_up is not None:
         out["uppföljning"] = draft.follow_up
     elif kind == "arbetsrutin":

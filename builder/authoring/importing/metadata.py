@@ -254,7 +254,7 @@ def _apply_months(key: str, label: str, value: str, pair: Pair, meta: Metadata,
 
 def _apply_parent(key: str, label: str, value: str, pair: Pair, meta: Metadata,
                   report: ImportReport) -> None:
-    meta.parent_title = value
+    meta.parent_title = L.clean_value(value.split("\n")[0]) or value
     report.covered.add(pair.where)  # said in the notes: the id is set with --till
     report.notes.append(f"{pair.where}: samverkansrutin ”{value}” (ange id i "
                         "'samverkansrutin')")

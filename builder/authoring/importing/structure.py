@@ -630,6 +630,9 @@ def _teams(section: _Section, draft: Draft, report: ImportReport) -> bool:
             team["förkortning"] = values["förkortning"] or ""
         if values.get("utgår från"):
             team["utgår_från"] = values["utgår från"] or ""
+        # Whether the team's own arbetsrutin is in the library is not for the source to say:
+        # each is imported by itself (R301 then waits for it instead of failing the draft).
+        team["egen_arbetsrutin"] = L.NOT_STATED
         draft.teams.append(team)
         report.place(places[0], "team", ("team", len(draft.teams) - 1))
     report.covered.update(where for places in table.cell_where for where in places)
