@@ -71,3 +71,31 @@ def test_key_suggestions_for_real_header_labels() -> None:
         if not messages or f"menade du '{expected}'?" not in messages[0]:
             wrong[label] = messages
     assert wrong == {}
+
+
+def test_card_back_says_where_each_contact_is() -> None:
+    """Issue 23 item 6: one unit with three numbers is told apart by its area (område)."""
+    from builder.load.library import load_library
+    from builder.render.printables.common import document_head
+    from builder.render.printables.pocketcard import card_content, cards_html
+
+    library, _ = load_library(LIBRARY)
+    routine = next(r for r in library.routines if r.document.id == "kontakter-hemsjukvard")
+    card = card_content(routine, library)
+    assert card is not None
+    details = [c.role or "" for c in card.contacts]
+    assert any("Alingsås och Lerum" in d for d in details)
+    assert any("Lerum" in d and "kvällar och helger" in d for d in details)
+    page = cards_html([card], "single", document_head(routine.document, "Fickkort", 0))
+    assert "Alingsås och Lerum" in page
+
+
+def test_samverkansrutin_with_criteria_or_contacts_gets_a_card_without_a_block() -> None:
+    from builder.load.library import load_library
+    from builder.render.printables.pocketcard import card_content
+
+    library, _ = load_library(Path(__file__).parent / "fixtures" / "i-bruk")
+    routine = library.routines[0]
+    assert routine.document.pocket_card is None and routine.document.contacts
+    card = card_content(routine, library)
+    assert card is not None and card.contacts
