@@ -67,9 +67,11 @@ def _straight_quotes(value: Any) -> Any:
 
 
 def _title_and_header(out: dict[str, Any], draft: Draft, report: ImportReport) -> None:
-    out["titel"] = draft.title or L.NOT_STATED
+    # Every document needs a name (`titel` cannot be ej_angivet): without one in the source
+    # the file's own name is used, and the report says so.
+    out["titel"] = draft.title or report.source.rsplit(".", 1)[0]
     if not draft.title:
-        report.not_stated.append("Titel")
+        report.not_stated.append(f"Titel (filnamnet ”{out['titel']}” används)")
     values = draft.meta.values
     for key in ORDER:
         if key in values:
