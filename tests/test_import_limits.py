@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import subprocess
 import sys
@@ -81,19 +82,26 @@ BOMBS: dict[str, Callable[[Path], Path]] = {
 }
 
 
+# A small Python process runs the import and reports its child's usage: a child forked from
+# the (large) test process would count the test process's pages in its peak memory.
+MEASURE = """
+import json, resource, subprocess, sys
+run = subprocess.run(sys.argv[1:], capture_output=True, text=True, check=False)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"code": run.returncode, "out": run.stdout, "err": run.stderr,
+                  "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss * 1024}))
+"""
+
+
 def _run_measured(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess[str], float,
                                                          int]:
-    """Run a child; its CPU seconds and peak resident memory in bytes (Linux: ru_maxrss KB).
-
-    os.wait4 gives the usage of that one child: RUSAGE_CHILDREN would report the largest of
-    every child the test session ever had."""
-    with subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}) as child:
-        _, status, usage = os.wait4(child.pid, 0)
-        stdout, stderr = child.stdout.read(), child.stderr.read()  # type: ignore[union-attr]
-        child.returncode = os.waitstatus_to_exitcode(status)
-    run = subprocess.CompletedProcess(args, child.returncode, stdout, stderr)
-    return run, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
+    """Run ``args``; its CPU seconds and peak resident memory in bytes (ru_maxrss is KB)."""
+    wrapper = subprocess.run([sys.executable, "-c", MEASURE, *args], cwd=cwd,
+                             capture_output=True, text=True, timeout=120, check=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    found = json.loads(wrapper.stdout)
+    run = subprocess.CompletedProcess(args, found["code"], found["out"], found["err"])
+    return run, float(found["cpu"]), int(found["rss"])
 
 
 @pytest.mark.parametrize("name", sorted(BOMBS))
