@@ -99,3 +99,21 @@ def test_samverkansrutin_with_criteria_or_contacts_gets_a_card_without_a_block()
     assert routine.document.pocket_card is None and routine.document.contacts
     card = card_content(routine, library)
     assert card is not None and card.contacts
+
+
+def test_header_vocabulary_maps_every_label_somewhere_real() -> None:
+    """At least 60 labels; each goes to a model key, to övriga_uppgifter, or is ignored."""
+    from builder.load.header_labels import IGNORED, LABELS, OTHER
+    from builder.model import Samverkansrutin
+    from tests.test_model_fields import model_keys
+
+    keys = model_keys(Samverkansrutin) | {"samverkansrutin"}
+    assert len(LABELS) >= 60
+    for label, field in LABELS.items():
+        assert field.key in (OTHER, IGNORED) or field.key in keys, label
+    assert LABELS["gäller från"].key == "giltig_från"
+    assert LABELS["fastställt"].key == "datum_för_godkännande"
+    for label in ("handläggare", "reviderad", "dokumentnummer", "diarienr", "processägare",
+                  "granskare", "fastställare", "gäller för", "giltigt till och med",
+                  "ansvarig för revidering"):
+        assert label in LABELS, label
