@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -21,9 +22,27 @@ Version = Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.[0-9]+){0,2}$")]
 # Ids become folder and file names, so they are restricted to a safe slug.
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
 # A required text must say something: empty and whitespace-only values are schema errors (R101).
-Text = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
+NOT_STATED_TOKEN = "ej_angivet"
 
-Status = Literal["utkast", "granskning", "fastställd", "upphävd", "fastställd_annan_instans"]
+
+def _refuse_token(value: str) -> str:
+    """A text that cannot be "not stated" (or where leaving the key out says it): the marker
+    is refused instead of being printed raw as "ej_angivet" (issue 23)."""
+    if value.strip() == NOT_STATED_TOKEN:
+        raise ValueError("ej_angivet går inte här: utelämna nyckeln (det källan inte anger "
+                         "skrivs inte ut)")
+    return value
+
+
+Text = Annotated[str, StringConstraints(min_length=1, pattern=r"\S"), AfterValidator(_refuse_token)]
+# Free text where absence is the truthful "not stated": the marker itself is refused.
+Free = Annotated[str, AfterValidator(_refuse_token)]
+
+Status = Literal["utkast", "granskning", "fastställd", "upphävd", "fastställd_annan_instans",
+                 "i_bruk_enligt_källan"]
+# In use at the source (a published routine) whose decision the source does not state: shown
+# as in force, with the decision "ej angivet i källan", never as a draft or as decided.
+IN_USE_AT_SOURCE = "i_bruk_enligt_källan"
 Month = Literal[
     "januari", "februari", "mars", "april", "maj", "juni",
     "juli", "augusti", "september", "oktober", "november", "december",
@@ -38,7 +57,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-NOT_STATED_TOKEN = "ej_angivet"
 NOT_STATED_LABEL = "Ej angivet"
 
 
@@ -70,6 +88,15 @@ def _bare_not_stated(value: object) -> object:
 # A text field the source may leave silent.
 Stated = Annotated[Text | NotStated, BeforeValidator(_bare_not_stated)]
 OptionalStated = Annotated[str | NotStated | None, BeforeValidator(_bare_not_stated)]
+# A date the source may leave silent ("datum_för_godkännande: ej_angivet").
+DateStated = Annotated[dt.date | NotStated | None, BeforeValidator(_bare_not_stated)]
+# A yes/no the source may leave silent (a team's own routine: "egen_arbetsrutin: ej_angivet").
+BoolStated = Annotated[bool | NotStated, BeforeValidator(_bare_not_stated)]
+
+
+def _day(value: dt.date | NotStated | None) -> dt.date | None:
+    """The date when the source states one; None when absent or not stated."""
+    return value if isinstance(value, dt.date) else None
 
 
 def _as_list(value: object) -> object:
@@ -107,7 +134,7 @@ class Revision(Strict):
 class Alternative(Strict):
     """A lettered sub-step (the seed's 2a/2b/2c): a condition and what then happens."""
 
-    condition: str | None = Field(default=None, alias="villkor")
+    condition: Free | None = Field(default=None, alias="villkor")
     text: Text
     responsible: OptionalStated = Field(default=None, alias="ansvarig")
     when: OptionalStated = Field(default=None, alias="när")
@@ -116,7 +143,7 @@ class Alternative(Strict):
 class Step(Strict):
     """A numbered step; either its own text or a set of alternatives (or both)."""
 
-    text: str | None = None
+    text: Free | None = None
     responsible: OptionalStated = Field(default=None, alias="ansvarig")
     when: OptionalStated = Field(default=None, alias="när")
     alternatives: list[Alternative] | None = Field(default=None, alias="alternativ", min_length=1)
@@ -146,19 +173,29 @@ class Criteria(Strict):
     at_least: int | None = Field(default=None, alias="minst")
     items: list[Text] = Field(alias="lista", min_length=1)
     # The rule in the source's own words; when absent it is stated from `minst` (rule R108).
-    text: str | None = None
+    text: Free | None = None
+
+    @property
+    def rule_leads(self) -> bool:
+        """Whether the rule stands before its list in every output: the generated rule ("Minst
+        2 av följande …") and a source rule that introduces the list ("… följande:"); a source
+        rule that sums up ("… av ovanstående …") stands after it, as in the source."""
+        if not self.text:
+            return True
+        words = self.text.strip().lower()
+        return words.endswith(":") or ("följande" in words and "ovan" not in words)
 
 
 class Section(Strict):
     """A body section: heading, Markdown text, bullet points, numbered steps and a note."""
 
     heading: Text = Field(alias="rubrik")
-    text: str | None = None
+    text: Free | None = None
     bullets: list[BulletItem] | None = Field(default=None, alias="punkter")
     criteria: Criteria | None = Field(default=None, alias="kriterier")
     steps: list[Step] | None = Field(default=None, alias="steg")
-    text_after: str | None = Field(default=None, alias="text_efter")
-    note: str | None = Field(default=None, alias="not")
+    text_after: Free | None = Field(default=None, alias="text_efter")
+    note: Free | None = Field(default=None, alias="not")
     subsections: list[Section] | None = Field(default=None, alias="underavsnitt")
     # The source has the heading and nothing under it (rendered as such; rule R107 warns).
     empty_in_source: bool = Field(default=False, alias="tomt_i_källan")
@@ -169,18 +206,20 @@ class TeamEntry(Strict):
 
     id: Slug
     name: Text = Field(alias="namn")
-    abbreviation: str | None = Field(default=None, alias="förkortning")
+    abbreviation: Free | None = Field(default=None, alias="förkortning")
     # One origin as text, or several as a list ("SÄS" or [SÄS, Alingsås lasarett]).
-    based_at: Text | list[Text] | None = Field(default=None, alias="utgår_från")
+    based_at: Annotated[Text | NotStated | list[Text] | None, BeforeValidator(
+        _bare_not_stated)] = Field(default=None, alias="utgår_från")
     # Free-text name of the work routine as the source lists it in Bilagor.
-    routine_title: str | None = Field(default=None, alias="arbetsrutin")
+    routine_title: OptionalStated = Field(default=None, alias="arbetsrutin")
     # false: the source says the team has no arbetsrutin of its own (R301 then expects none).
-    own_routine: bool = Field(default=True, alias="egen_arbetsrutin")
+    # ej_angivet: the source does not say whether the team has one (R301 then expects none).
+    own_routine: BoolStated = Field(default=True, alias="egen_arbetsrutin")
 
     @property
     def origins(self) -> list[str]:
         """The team's origins as a list, whether `utgår_från` is one text or several."""
-        if self.based_at is None:
+        if self.based_at is None or isinstance(self.based_at, NotStated):
             return []
         return [self.based_at] if isinstance(self.based_at, str) else list(self.based_at)
 
@@ -203,8 +242,8 @@ class Contact(Strict):
     """A person or function to contact, with role and phone."""
 
     name: Text = Field(alias="namn")
-    role: str | None = Field(default=None, alias="roll")
-    phone: str | None = Field(default=None, alias="telefon")
+    role: Free | None = Field(default=None, alias="roll")
+    phone: Free | None = Field(default=None, alias="telefon")
 
 
 class CardPoint(Strict):
@@ -218,7 +257,7 @@ class CardPoint(Strict):
 
     text: Text
     step: str | None = Field(default=None, alias="steg", pattern=r"^[1-9][0-9]{0,2}[a-z]?$")
-    section: str | None = Field(default=None, alias="avsnitt")
+    section: Free | None = Field(default=None, alias="avsnitt")
     note: bool = Field(default=False, alias="not")
     fingerprint: str | None = Field(default=None, alias="avtryck", pattern=r"^[0-9a-f]{8}$")
 
@@ -234,12 +273,12 @@ class DocumentContact(Strict):
     """kontakter: who to call, as the source's contact block lists them (document level)."""
 
     name: Stated | None = Field(default=None, alias="namn")
-    role: str | None = Field(default=None, alias="roll")
-    unit: str | None = Field(default=None, alias="enhet")
+    role: Free | None = Field(default=None, alias="roll")
+    unit: Free | None = Field(default=None, alias="enhet")
     phone: Stated | None = Field(default=None, alias="telefon")
-    email: str | None = Field(default=None, alias="epost")
-    hours: str | None = Field(default=None, alias="tider")  # "vardagar kl 07.30–16"
-    area: str | None = Field(default=None, alias="område")  # "Alingsås och Lerum"
+    email: Free | None = Field(default=None, alias="epost")
+    hours: Free | None = Field(default=None, alias="tider")  # "vardagar kl 07.30–16"
+    area: Free | None = Field(default=None, alias="område")  # "Alingsås och Lerum"
 
     @model_validator(mode="after")
     def _names_someone(self) -> DocumentContact:
@@ -252,7 +291,7 @@ class RelatedDocument(Strict):
     """relaterade_dokument: a document referred to by title, with an optional link (no file)."""
 
     title: Text = Field(alias="titel")
-    url: str | None = None
+    url: Free | None = None
 
 
 class OtherDetail(Strict):
@@ -292,7 +331,8 @@ class Document(Strict):
     id: Slug
     title: Text = Field(alias="titel")
     document_type: Stated = Field(alias="dokumenttyp")
-    organisation: str | None = None
+    # The issuer as the document names it; ej_angivet when it names none (never guessed).
+    organisation: OptionalStated = None
     prepared_by: Stated = Field(alias="upprättat_av")
     approved_by: OptionalStated = Field(default=None, alias="godkänt_av")
     assignment: OptionalStated = Field(default=None, alias="uppdrag")
@@ -303,7 +343,7 @@ class Document(Strict):
     reviewers: Annotated[list[Stated], BeforeValidator(_as_list)] = Field(
         default_factory=list, alias="granskare")
     approver: OptionalStated = Field(default=None, alias="fastställare")
-    applies_to: Annotated[list[Text], BeforeValidator(_as_list)] = Field(
+    applies_to: Annotated[list[Stated], BeforeValidator(_as_list)] = Field(
         default_factory=list, alias="gäller_för")
     audience: OptionalStated = Field(default=None, alias="målgrupp")
     contact_person: OptionalStated = Field(default=None, alias="kontaktperson")
@@ -316,16 +356,18 @@ class Document(Strict):
     # The tool's own version (approve orders by it); the source's label is källa.version.
     version: Version
     status: Status
-    approval_date: dt.date | None = Field(default=None, alias="datum_för_godkännande")
-    valid_from: dt.date | None = Field(default=None, alias="giltig_från")
-    valid_to: dt.date | None = Field(default=None, alias="giltig_till")
+    # Dates may be ej_angivet; code reads the date through the properties below (None when
+    # absent or not stated) and outputs print the stated form (builder.text.dates.shown_date).
+    approval_date_stated: DateStated = Field(default=None, alias="datum_för_godkännande")
+    valid_from_stated: DateStated = Field(default=None, alias="giltig_från")
+    valid_to_stated: DateStated = Field(default=None, alias="giltig_till")
     evaluation: Evaluation | None = Field(default=None, alias="utvärdering")
     revisions: list[Revision] = Field(default_factory=list, alias="ändringar")
     # Older name for the process owner; still accepted and shown as "Ägare".
     owner: OptionalStated = Field(default=None, alias="ägare")
     glossary: dict[str, Text] = Field(default_factory=dict, alias="begrepp")
     # Text under the title, before the first heading.
-    preamble: str | None = Field(default=None, alias="ingress")
+    preamble: Free | None = Field(default=None, alias="ingress")
     sections: list[Section] = Field(default_factory=list, alias="avsnitt")
     contacts: list[DocumentContact] = Field(default_factory=list, alias="kontakter")
     related_documents: list[RelatedDocument] = Field(
@@ -333,6 +375,21 @@ class Document(Strict):
     attachments: list[Attachment] = Field(default_factory=list, alias="bilagor")
     follow_up: FollowUp | None = Field(default=None, alias="uppföljning")
     pocket_card: PocketCard | None = Field(default=None, alias="fickkort")
+
+    @property
+    def approval_date(self) -> dt.date | None:
+        """datum_för_godkännande when stated."""
+        return _day(self.approval_date_stated)
+
+    @property
+    def valid_from(self) -> dt.date | None:
+        """giltig_från when stated."""
+        return _day(self.valid_from_stated)
+
+    @property
+    def valid_to(self) -> dt.date | None:
+        """giltig_till when stated."""
+        return _day(self.valid_to_stated)
 
     @property
     def is_approved(self) -> bool:
@@ -346,7 +403,13 @@ class Document(Strict):
 
     @property
     def is_in_force(self) -> bool:
-        """Fastställd by our body or by another one: the document applies (not a draft)."""
+        """Fastställd by our body or by another one, or in use at the source: it applies."""
+        return self.status in ("fastställd", "fastställd_annan_instans", IN_USE_AT_SOURCE)
+
+    @property
+    def has_decision(self) -> bool:
+        """Whether a decision is stated (ours or another body's): not for drafts, and not for
+        a routine in use at the source whose decision the source does not state."""
         return self.status in ("fastställd", "fastställd_annan_instans")
 
     @property

@@ -277,7 +277,7 @@ def test_status_marks(shipped: Library, status: str, mark: str) -> None:
 
 def test_expired_validity_shown(shipped: Library) -> None:
     routine = _routine(shipped, KUNGALV)
-    expired = routine.document.model_copy(update={"valid_to": dt.date(2026, 12, 31)})
+    expired = routine.document.model_copy(update={"valid_to_stated": dt.date(2026, 12, 31)})
     changed = RoutineFile(routine.path, routine.source, expired)
     data = _render(shipped, changed, today=dt.date(2027, 1, 10))
     assert "OBS: giltighetstiden har passerat" in _header_text(_open(data))

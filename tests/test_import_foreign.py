@@ -39,7 +39,10 @@ def _report(path: Path, *, loads: bool = True, **kwargs: Any) -> tuple[dict[str,
     result = import_source(path, today=TODAY, **kwargs)
     if loads:
         document = load_imported(result)
-        assert document.status == "utkast" and document.title == result.mapping["titel"]
+        # A source that shows no decision is in use at its source (issue 23), never a draft
+        # that claims "gäller inte förrän"; one that states a decision keeps it as written.
+        assert document.status in ("utkast", "i_bruk_enligt_källan", "fastställd_annan_instans")
+        assert document.title == result.mapping["titel"]
     return result.mapping, result.report_text("utkast.yaml")
 
 
@@ -48,9 +51,10 @@ def test_word_numbering_and_built_in_styles(tmp_path: Path) -> None:
     assert mapping == {
         "id": "lakemedelsgenomgang-i-hemsjukvarden", "typ": "samverkansrutin",
         "titel": "Läkemedelsgenomgång i hemsjukvården", "dokumenttyp": "Rutin",
+        "organisation": "Region Exempel",  # named in the running header
         "upprättat_av": "Anna Berg, utvecklingsledare", "godkänt_av": NOT_STATED,
         "diarienummer": "RS 2024-00123", "processägare": "Hälso- och sjukvårdsdirektör",
-        "version": "0.1", "status": "utkast", "giltig_till": dt.date(2026, 12, 31),
+        "version": "0.1", "status": "i_bruk_enligt_källan", "giltig_till": dt.date(2026, 12, 31),
         "ändringar": _imported("lakemedel.docx"), "källa": {"version": "B.2"},
         "avsnitt": [
             {"rubrik": "Syfte",
@@ -78,9 +82,9 @@ def test_label_row_over_values_typed_numbering_bold_headings(tmp_path: Path) -> 
     assert mapping == {
         "id": "inskrivning-i-mobilt-team", "typ": "samverkansrutin",
         "titel": "Inskrivning i mobilt team", "dokumenttyp": NOT_STATED,
-        "upprättat_av": NOT_STATED, "godkänt_av": NOT_STATED,
+        "organisation": NOT_STATED, "upprättat_av": NOT_STATED, "godkänt_av": NOT_STATED,
         "fastställare": "Närvårdsgruppen", "gäller_för": ["Alingsås", "Lerum"],
-        "version": "0.1", "status": "utkast", "giltig_från": dt.date(2025, 2, 1),
+        "version": "0.1", "status": "i_bruk_enligt_källan", "giltig_från": dt.date(2025, 2, 1),
         "ändringar": _imported("inskrivning.docx"),
         "avsnitt": [
             {"rubrik": "Bakgrund",
@@ -146,9 +150,10 @@ def test_intranet_page_drops_navigation_and_keeps_content(tmp_path: Path) -> Non
     mapping, report = _report(page)
     assert mapping["titel"] == "Vårdplanering vid utskrivning"
     assert mapping["källa"] == {"uppdaterad": "2024-03-12"}
-    assert mapping["ingress"] == (  # the link kept, as Markdown
+    # The link's address kept in words: a link in a routine's text stays inside it (R110).
+    assert mapping["ingress"] == (
         "Rutinen gäller när en patient skrivs ut från slutenvården till hemmet, enligt "
-        "[lagen om samverkan](https://example.org/lagen).")
+        "lagen om samverkan (https://example.org/lagen).")
     assert mapping["avsnitt"] == [
         {"rubrik": "Ansvar", "punkter": [
             {"text": "Avdelningen skickar inskrivningsmeddelande.",
@@ -221,9 +226,10 @@ def test_cli_writes_the_draft_and_prints_the_report(tmp_path: Path) -> None:
     again = subprocess.run([sys.executable, "-m", "builder", "import", str(source),
                             "--till", "routines/mobil/"], cwd=tmp_path, capture_output=True,
                            text=True, timeout=60, check=False)
-    # A second import goes beside the first (<id>.yaml), never over it.
-    assert again.returncode == 0
-    assert (tmp_path / "routines" / "mobil" / "inskrivning-i-mobilt-team.yaml").is_file()
+    # A second import of the same file is refused: two files with one id would break R302.
+    assert again.returncode == 1
+    assert "har redan id ”inskrivning-i-mobilt-team”" in again.stderr
+    assert not (tmp_path / "routines" / "mobil" / "inskrivning-i-mobilt-team.yaml").exists()
 
 
 @pytest.mark.parametrize("typ", ["arbetsrutin"])

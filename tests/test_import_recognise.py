@@ -124,9 +124,10 @@ def test_notes_and_text_after_the_list(tmp_path: Path) -> None:
 
 def test_nothing_invented_for_an_empty_page(tmp_path: Path) -> None:
     mapping, report = _import(tmp_path, "<p>Sida 1 av 3</p>")
-    assert mapping["titel"] == "ej_angivet"
+    assert mapping["titel"] == "sida"  # the file's name: a title cannot be ej_angivet
     assert mapping["avsnitt"] == []
-    for label in ("Titel", "Dokumenttyp", "Upprättat av", "Godkänt av"):
+    assert "  Titel (filnamnet ”sida” används)\n" in report
+    for label in ("Dokumenttyp", "Upprättat av", "Godkänt av"):
         assert f"  {label}\n" in report
     assert "sidnummer: ”Sida 1 av 3”" in report
 

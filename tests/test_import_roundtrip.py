@@ -43,6 +43,10 @@ def _export(routine: RoutineFile, library: Library, fmt: str, folder: Path) -> P
     return path
 
 
+IMPORTED_STATUS = {"utkast": "utkast", "granskning": "utkast",
+                   "fastställd": "fastställd_annan_instans",
+                   "fastställd_annan_instans": "fastställd_annan_instans",
+                   "i_bruk_enligt_källan": "i_bruk_enligt_källan"}
 CASES = [(LIBRARY, r) for r in LIBRARY.routines] + [(OTHER_LIBRARY, r)
                                                      for r in OTHER_LIBRARY.routines]
 
@@ -60,7 +64,12 @@ def test_own_export_imports_to_the_same_routine(case: tuple[Library, RoutineFile
         parent = Parent(group.id, tuple((t.id, t.name) for t in group.teams))
     result = run_import(exported, kind=source.kind, parent=parent)
     imported = load_imported(result)
-    assert imported.status == "utkast"
+    # A draft stays a draft; a decided routine's export states its decision, which the draft
+    # keeps as another body's (issue 23: never a decision the source does not state).
+    assert imported.status == IMPORTED_STATUS[source.status]
+    if source.status == "fastställd":
+        assert imported.approved_elsewhere is not None
+        assert imported.approved_elsewhere.body == source.approved_by
     assert imported.id == source.id or source.kind == "samverkansrutin"
     assert metadata_facts(imported) == metadata_facts(source)
     assert [section_facts(s) for s in imported.sections] == [
@@ -73,3 +82,34 @@ def test_own_export_imports_to_the_same_routine(case: tuple[Library, RoutineFile
         assert (imported.follow_up.responsible, imported.follow_up.when) == (
             source.follow_up.responsible, source.follow_up.when)
     assert not result.report.unplaced
+
+
+def test_own_exports_import_to_drafts_that_pass_the_suggested_check(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 24 item 6: a draft imported from our own HTML/DOCX passes `rutin check`, and the
+    command the report suggests works as written (the arbetsrutin finds its group by title)."""
+    import re
+    import shutil
+
+    from click.testing import CliRunner
+
+    from builder.cli import cli
+
+    sources = tmp_path / "källor"
+    sources.mkdir()
+    files = [_export(ROUTINES[doc_id], LIBRARY, fmt, sources) for doc_id, fmt in (
+        ("sas-mobil-narvard", "html"), ("narsjukvardsteam", "docx"),
+        ("kungalv-insatser-i-hemmet", "docx"))]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "routines").mkdir()
+    shutil.copy(ROOT / "routines" / "organisation.yaml", tmp_path / "routines")
+    runner = CliRunner()
+    for path in files:
+        result = runner.invoke(cli, ["import", str(path)])
+        assert result.exit_code == 0, result.output
+        command = re.search(r"kör '(rutin [^']+)'", result.output)
+        assert command is not None, result.output
+        checked = runner.invoke(cli, command[1].split()[1:])
+        assert checked.exit_code == 0, checked.output
+    whole = runner.invoke(cli, ["check", "routines"])
+    assert whole.exit_code == 0, whole.output

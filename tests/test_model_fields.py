@@ -46,6 +46,7 @@ GROUP = {  # document id -> its group folder in output/
     "annan-instans-trygg-hemgang": "annan-instans-trygg-hemgang",
     "mobila-team-syd": "mobila-team-syd",
     "mobila-hemsjukvardslakare-syd": "mobila-team-syd",
+    "rehab-norra-lanet": "rehab-norra-lanet",
 }
 # Values in the YAML that a source never states and the tool never invents.
 INVENTED = ("Ej angivet i källan", "Samordningsgruppen", "samordningsgruppen", "TODO")
@@ -310,7 +311,8 @@ def test_fixture_library_checks_with_no_errors_and_no_invented_values() -> None:
     assert [d.format_text() for d in result.diagnostics if d.is_error] == []
     # The warnings are the gaps the sources really have, each said once.
     assert sorted({(Path(d.file).parent.name, d.rule) for d in result.diagnostics}) == [
-        ("annan-instans", "R203"), ("ingress", "R107"), ("mobila-team", "R203")]
+        ("annan-instans", "R203"), ("ingress", "R107"), ("mobila-team", "R203"),
+        ("rehab-norra", "R405")]
     for path in FIXTURE.rglob("*.yaml"):
         body = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
                          if not line.lstrip().startswith("#"))

@@ -234,7 +234,7 @@ def with_document(ctx: RenderContext, **update: Any) -> RenderContext:
 def test_expired_banner(rendered: dict[str, Any]) -> None:
     ctx, data = rendered["kungalv-insatser-i-hemmet"]
     assert EXPIRED_BANNER not in body_text(ctx, data)
-    expired = with_document(ctx, valid_to=TODAY - dt.timedelta(days=1))
+    expired = with_document(ctx, valid_to_stated=TODAY - dt.timedelta(days=1))
     text = body_text(expired, document_pdf(expired).data)
     assert EXPIRED_BANNER in text and "Giltigt till och med" in text
 

@@ -237,6 +237,9 @@ VALUES: dict[str, str] = {
     "upphävd": "Upphävd: gäller inte längre (`rutin approve --upphäv`).",
     "fastställd_annan_instans": "Fastställd av en annan instans; beslutet står i "
                                 "`fastställd_annan_instans`.",
+    "i_bruk_enligt_källan": "I bruk enligt källan: dokumentet används där det kommer ifrån, "
+                            "men källan anger inget beslut. Visas som gällande med \"Beslut: "
+                            "ej angivet i källan\", utan vattenstämpel och utan läskvittens.",
     "ej_angivet": "Källan anger inte värdet; visas som \"Ej angivet\".",
     "B-LT": "PAdES B-LT: certifikatkedja och spärrinformation inbäddade.",
     "B-LTA": "PAdES B-LTA: som B-LT plus en dokumenttidsstämpel över allt.",

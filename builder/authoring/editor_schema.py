@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from builder.authoring import descriptions as sv
-from builder.model import Organisation, Routine
+from builder.model import NOT_STATED_TOKEN, Organisation, Routine
 from builder.write import write_atomic
 
 SCHEMA_ID = "https://rutinbyggaren.invalid/rutin.schema.json"
@@ -103,9 +103,16 @@ def _relax(node: Any) -> Any:
     replaced = _scalar_as_loaded(node)
     if replaced is not None:
         return replaced
-    return {key: (_relax(value) if key in ("anyOf", "oneOf", "allOf", "items",
-                                            "additionalProperties") else value)
-            for key, value in node.items()}
+    relaxed = {key: (_relax(value) if key in ("anyOf", "oneOf", "allOf", "items",
+                                               "additionalProperties") else value)
+               for key, value in node.items()}
+    options = relaxed.get("anyOf")
+    if isinstance(options, list) and any(str(o.get("$ref", "")).endswith("/NotStated")
+                                         for o in options if isinstance(o, dict)):
+        # The bare marker, as the loader reads it, where a date or yes/no may be unstated.
+        options.append({"const": NOT_STATED_TOKEN,
+                        "description": sv.VALUES[NOT_STATED_TOKEN]})
+    return relaxed
 
 
 def _enums(node: Any) -> None:

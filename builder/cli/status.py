@@ -37,6 +37,8 @@ FLAG_STYLE: dict[str, str] = {
 
 
 def _date(value: object) -> str:
+    if value is not None and not hasattr(value, "isoformat"):
+        return str(value)  # ej_angivet: "Ej angivet"
     return value.isoformat() if hasattr(value, "isoformat") else "–"
 
 
@@ -69,7 +71,7 @@ def status_table(statuses: list[DocumentStatus], with_todo: bool) -> Table:
     for status in statuses:
         doc = status.routine.document
         cells: list[str | Text] = [doc.id, STATUS_SHORT[doc.status], doc.version,
-                                   _date(doc.approval_date), _date(doc.valid_to)]
+                                   _date(doc.approval_date_stated), _date(doc.valid_to_stated)]
         if with_todo:
             cells.append(_date(status.last_evaluated))
         cells.append(_date(status.next_review))

@@ -11,7 +11,7 @@ from builder.governance.ledger import content_hash, last_evaluated, latest_appro
 from builder.governance.schedule import next_review
 from builder.governance.teampart import TeamPartDrift, team_part_drift
 from builder.load.library import Library, RoutineFile
-from builder.model import Arbetsrutin, Document
+from builder.model import NOT_STATED_TOKEN, Arbetsrutin, Document, NotStated
 from builder.text.dates import add_months, has_expired
 from builder.text.plural import count
 from builder.text.wording import team_label
@@ -31,6 +31,7 @@ LIST_KEYS = frozenset({"granskare", "gäller_för", "övriga_uppgifter"})
 FlagCode = Literal[
     "utvardering-forsenad", "utvardering-snart", "giltighet-utgangen", "giltighet-upphor",
     "utkast", "granskning", "andrad-efter-godkannande", "samverkansrutin-andrad",
+    "beslut-ej-angivet",
 ]
 # Flags that make `rutin status --fail-on-overdue` fail: something should already have happened.
 OVERDUE_FLAGS: frozenset[str] = frozenset({"utvardering-forsenad", "giltighet-utgangen"})
@@ -126,6 +127,9 @@ def document_status(routine: RoutineFile, library: Library, today: dt.date) -> D
         if doc.is_approved and changed_since_approval(routine, library):
             flags.append(Flag("andrad-efter-godkannande",
                               "Ändrad efter godkännandet"))
+        if not doc.has_decision:  # i_bruk_enligt_källan: watched, but no decision claimed
+            flags.append(Flag("beslut-ej-angivet",
+                              "I bruk enligt källan; beslut ej angivet i källan"))
     elif doc.status == "utkast":
         flags.append(Flag("utkast", "Utkast, väntar på fastställande"))
     elif doc.status == "granskning":
@@ -152,7 +156,9 @@ def library_status(library: Library, today: dt.date) -> list[DocumentStatus]:
                                            s.routine.document.title.casefold()))
 
 
-def _iso(day: dt.date | None) -> str | None:
+def _iso(day: dt.date | NotStated | None) -> str | None:
+    if isinstance(day, NotStated):
+        return NOT_STATED_TOKEN  # as the routine writes it
     return day.isoformat() if day else None
 
 
@@ -168,9 +174,9 @@ def status_record(status: DocumentStatus) -> dict[str, Any]:
         "fil": status.routine.display,
         "status": doc.status,
         "version": doc.version,
-        "datum_för_godkännande": _iso(doc.approval_date),
-        "giltig_från": _iso(doc.valid_from),
-        "giltig_till": _iso(doc.valid_to),
+        "datum_för_godkännande": _iso(doc.approval_date_stated),
+        "giltig_från": _iso(doc.valid_from_stated),
+        "giltig_till": _iso(doc.valid_to_stated),
         "senast_utvärderad": _iso(status.last_evaluated),
         "nästa_utvärdering": _iso(status.next_review),
         "samverkansrutin_ändrad": None if status.team_part_drift is None else {

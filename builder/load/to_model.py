@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from builder.diagnostics import Diagnostic
+from builder.load.header_labels import key_for_label
 from builder.load.safe_yaml import LoadedYaml, YamlPath
 from builder.model import ROUTINE_CLASSES, Document
 
@@ -168,7 +169,9 @@ SYNONYMS: dict[str, str] = {
 
 
 def _by_meaning(key: str, candidates: list[str]) -> list[str]:
-    wanted = SYNONYMS.get(key.casefold().replace(" ", "_"))
+    # The header vocabulary the importer uses first ("gäller från" → giltig_från,
+    # "fastställt" → datum_för_godkännande), then the other words authors use.
+    wanted = key_for_label(key) or SYNONYMS.get(key.casefold().replace(" ", "_"))
     return [wanted] if wanted in candidates else []
 
 
@@ -189,7 +192,7 @@ KEY_ERRORS = frozenset({"missing", "extra_forbidden"})
 
 
 # pydantic names the union member an error came from inside ``loc``; these are not YAML keys.
-UNION_MEMBERS = frozenset({"str", "constrained-str", "NotStated", "Bullet"})
+UNION_MEMBERS = frozenset({"str", "constrained-str", "NotStated", "Bullet", "date", "bool"})
 TYPE_MISMATCH = frozenset({"model_type", "dict_type", "model_attributes_type", "string_type"})
 
 

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from builder.derived import NOT_STATED, as_text
 from builder.governance.ledger import latest_evaluation
 from builder.model import (
+    IN_USE_AT_SOURCE,
     Arbetsrutin,
     Bullet,
     BulletItem,
@@ -20,6 +21,7 @@ from builder.model import (
     Samverkansrutin,
     Section,
     Step,
+    TeamEntry,
     shown,
     stated,
 )
@@ -27,7 +29,13 @@ from builder.render import RenderContext
 from builder.text.dates import format_date_sv, has_expired
 from builder.text.markdown import render_inline, render_markdown
 from builder.text.phone import format_phone_sv
-from builder.text.wording import DRAFT_MARK, LETTERS, STATUS_LABELS, protocol_phrase
+from builder.text.wording import (
+    DECISION_NOT_STATED,
+    DRAFT_MARK,
+    LETTERS,
+    STATUS_LABELS,
+    protocol_phrase,
+)
 
 WATERMARK_DRAFT = DRAFT_MARK
 WATERMARK_REVOKED = "UPPHÄVD"
@@ -42,6 +50,7 @@ CHANGES_HEADING = "Ändringar sedan föregående version"
 EXAMPLE_MARK = "Exempel – ska fastställas av teamet"
 COPY_NOTICE = "Utskriven kopia – kontrollera att du har den aktuella versionen"
 MISSING = "–"
+NOT_STATED_AT_SOURCE = "Ej angivet i källan"
 # Id of the reserved area where the signing step places the visible signature stamp, and of
 # the zero-size marker in its lower right corner: both become PDF named destinations.
 APPROVAL_BOX_ID = "godkannande"
@@ -104,8 +113,12 @@ def _approval(doc: Document) -> tuple[str, str]:
     """Godkänt av and its date: our body's decision, or the other body's as it writes it."""
     elsewhere = doc.approved_elsewhere
     if doc.approved_by is None and elsewhere is not None:
-        return elsewhere.body, elsewhere.date or format_date_sv(doc.approval_date, MISSING)
-    return shown(doc.approved_by, MISSING), format_date_sv(doc.approval_date, MISSING)
+        return elsewhere.body, elsewhere.date or format_date_sv(doc.approval_date_stated, MISSING)
+    if doc.status == IN_USE_AT_SOURCE and not doc.has_decision:
+        # In use at the source, its decision not stated there: say so, claim nothing.
+        return (shown(doc.approved_by, NOT_STATED_AT_SOURCE),
+                format_date_sv(doc.approval_date_stated, NOT_STATED_AT_SOURCE))
+    return shown(doc.approved_by, MISSING), format_date_sv(doc.approval_date_stated, MISSING)
 
 
 def metadata_rows(ctx: RenderContext) -> list[dict[str, str]]:
@@ -118,10 +131,10 @@ def metadata_rows(ctx: RenderContext) -> list[dict[str, str]]:
         ("Godkänt av", approved_by),
         ("Uppdrag", shown(doc.assignment, MISSING)),
         ("Datum för godkännande", approved_on),
-        ("Giltigt från och med", format_date_sv(doc.valid_from, MISSING)),
+        ("Giltigt från och med", format_date_sv(doc.valid_from_stated, MISSING)),
     ]
-    if doc.valid_to is not None:
-        rows.append(("Giltigt till och med", format_date_sv(doc.valid_to)))
+    if doc.valid_to_stated is not None:
+        rows.append(("Giltigt till och med", format_date_sv(doc.valid_to_stated)))
     if doc.approved_elsewhere is not None and doc.approved_elsewhere.reference:
         rows.append(("Beslutsreferens", doc.approved_elsewhere.reference))
     rows += governance_rows(doc)
@@ -188,10 +201,11 @@ def criteria_view(criteria: Criteria | None) -> dict[str, Any] | None:
     """Kriterier for the template: the generated rule (lead), the list, the source's rule."""
     if criteria is None:
         return None
-    return {
-        "lead": criteria_rule(criteria),
+    source = render_markdown(criteria.text) if criteria.text else None
+    return {  # the rule where it stands in the source, the same in every output
+        "lead": criteria_rule(criteria) or (source if criteria.rule_leads else None),
         "items": [render_inline(c) for c in criteria.items],
-        "after": render_markdown(criteria.text) if criteria.text else None,
+        "after": None if criteria.rule_leads else source,
         "at_least": criteria.at_least,
         "count": len(criteria.items),
     }
@@ -260,8 +274,11 @@ def team_rows(ctx: RenderContext) -> list[dict[str, Any]]:
         return []
     return [
         {"name": t.name, "abbreviation": t.abbreviation or MISSING,
-         "based_at": ", ".join(t.origins) or MISSING,
-         "own_routine": None if t.own_routine else "Ingen egen arbetsrutin"}
+         "based_at": (shown(t.based_at) if isinstance(t.based_at, NotStated)
+                      else ", ".join(t.origins) or MISSING),
+         "own_routine": None if t.own_routine is True else (
+             "Ingen egen arbetsrutin" if t.own_routine is False
+             else f"Egen arbetsrutin: {shown(t.own_routine)}")}
         for t in doc.teams
     ]
 
@@ -297,6 +314,13 @@ def related_view(doc: Document) -> list[dict[str, str | None]]:
     return [{"title": d.title, "url": d.url} for d in doc.related_documents]
 
 
+def team_routine_title(team: TeamEntry, routine: Document | None) -> str:
+    """The team's arbetsrutin as Bilagor lists it; "ej angivet" said with the team's name."""
+    if isinstance(team.routine_title, NotStated):
+        return f"Arbetsrutin för {team.name}: {shown(team.routine_title)}"
+    return team.routine_title or (routine.title if routine else team.name)
+
+
 def appendix_rows(ctx: RenderContext) -> list[dict[str, Any]]:
     """Bilagor: each team's arbetsrutin (linked PDF) or the parent routine, then attachments."""
     doc = ctx.document
@@ -308,7 +332,7 @@ def appendix_rows(ctx: RenderContext) -> list[dict[str, Any]]:
                             and r.document.parent == doc.id), None)  # type: ignore[attr-defined]
             if routine is None and team.routine_title is None:
                 continue  # the team keeps no arbetsrutin of its own (the Kungälv seed)
-            title = team.routine_title or routine.title  # type: ignore[union-attr]
+            title = team_routine_title(team, routine)
             rows.append({
                 "title": title,
                 "href": pdf_link(routine) if routine else None,
@@ -423,11 +447,21 @@ def approval_hint(doc: Document) -> str | None:
     """What the signature box says when our body has not signed the document."""
     if doc.is_draft:
         return "Ej fastställd – underskrift saknas"
+    if doc.status == IN_USE_AT_SOURCE:
+        return DECISION_NOT_STATED
     elsewhere = doc.approved_elsewhere
     if doc.status == "fastställd_annan_instans" and elsewhere is not None:
         when = f" ({elsewhere.date})" if elsewhere.date else ""
         return f"Fastställd av {elsewhere.body}{when} – ingen elektronisk underskrift"
     return None
+
+
+def issuer_text(doc: Document, library_name: str | None) -> str | None:
+    """The issuer every document shows: its own, "Utfärdare: Ej angivet" when the source names
+    none (issue 23: never the library's name in its place), else the library's."""
+    if isinstance(doc.organisation, NotStated):
+        return f"Utfärdare: {shown(doc.organisation)}"
+    return doc.organisation or library_name
 
 
 def document_view(ctx: RenderContext, *, for_pdf: bool, css: Markup) -> dict[str, Any]:
@@ -439,7 +473,7 @@ def document_view(ctx: RenderContext, *, for_pdf: bool, css: Markup) -> dict[str
         "css": css,
         "head": head_view(ctx),
         # The issuing organisation is shown on every document: its own, else the library's.
-        "organisation": doc.organisation or (organisation.name if organisation else None),
+        "organisation": issuer_text(doc, organisation.name if organisation else None),
         "kind": "Samverkansrutin" if isinstance(doc, Samverkansrutin) else "Arbetsrutin",
         "title": doc.title,
         "version": doc.version,

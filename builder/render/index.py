@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from builder.governance.status import DocumentStatus, library_status
 from builder.load.library import Library
-from builder.model import Document, Samverkansrutin, shown
+from builder.model import Document, NotStated, Samverkansrutin, shown
 from builder.options import BuildOptions
 from builder.render import RENDERERS, Artifact, DocumentOutputs
 from builder.render.html import inline_files, template_env
@@ -69,7 +69,7 @@ class Group:
     rows: tuple[Row, ...]
 
 
-def _day(value: dt.date | None) -> str:
+def _day(value: dt.date | NotStated | None) -> str:
     """Long Swedish dates, as every document says them (ISO only where machines read)."""
     return format_date_sv(value)
 
@@ -139,10 +139,10 @@ def _marks(status: DocumentStatus) -> tuple[str, ...]:
 
 def issuer_and_scope(doc: Document) -> tuple[str | None, str | None]:
     """Who issues the document and whom it covers, as the index shows them."""
-    issuers = [doc.organisation] if doc.organisation else []
+    issuers = [shown(doc.organisation)] if doc.organisation is not None else []
     if doc.approved_elsewhere is not None:
         issuers.append(f"fastställd av {doc.approved_elsewhere.body}")
-    scope = [", ".join(doc.applies_to)] if doc.applies_to else []
+    scope = [", ".join(map(str, doc.applies_to))] if doc.applies_to else []
     if doc.audience is not None:
         scope.append(f"målgrupp: {shown(doc.audience)}")
     return (", ".join(issuers) or None), ("; ".join(scope) or None)
@@ -155,12 +155,14 @@ def _row(status: DocumentStatus, outputs: DocumentOutputs | None, prefix: str,
     marks = _marks(status)
     team, words = _team_and_origin(status, library)
     issuer, scope = issuer_and_scope(doc)
-    organisation = doc.organisation or (library.organisation.name if library.organisation else "")
+    organisation = shown(doc.organisation) if doc.organisation is not None else (
+        library.organisation.name if library.organisation else "")
     search = fold(" ".join([doc.title, doc.id, team, kind, STATUS_LABELS[doc.status], *marks,
                             *words, group_title, organisation, issuer or "", scope or ""]))
     return Row(
         id=doc.id, title=doc.title, kind=kind, team=team, status=STATUS_LABELS[doc.status],
-        version=doc.version, valid_from=_day(doc.valid_from), valid_to=_day(doc.valid_to),
+        version=doc.version, valid_from=_day(doc.valid_from_stated),
+        valid_to=_day(doc.valid_to_stated),
         next_review=_day(status.next_review), issuer=issuer, scope=scope, marks=marks,
         notes=tuple(f.text for f in status.flags if f.code not in ("utkast", "granskning")),
         links=_links(outputs, prefix), search=search,

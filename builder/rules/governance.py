@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -86,6 +87,52 @@ def _abbreviations(text: str) -> frozenset[str]:
     return frozenset(w for w in abbreviations(text) if not is_placeholder(w))
 
 
+# Abbreviations every Swedish reader knows (Språkrådet's common list): never asked for.
+COMMON_ABBREVIATIONS = frozenset({"IT", "EU", "TV", "PC", "SMS", "PDF", "USB", "GPS", "CD",
+                                  "DVD", "FN", "AB", "VD", "WHO", "HR", "IVA", "ID", "OBS",
+                                  "BankID", "PIN", "QR", "URL", "CE", "KL"})
+# "Norra länssjukhuset (NLS)" or "NLS (Norra länssjukhuset)": the text explains it itself.
+IN_PARENTHESES = re.compile(r"\(([A-ZÅÄÖ][A-Za-zÅÄÖåäö]{1,9})\)")
+BEFORE_PARENTHESES = re.compile(
+    r"(?<![\w-])([A-ZÅÄÖ][A-Za-zÅÄÖåäö]{1,9})\s\(([^()]{4,120})\)")
+
+
+def _spells(abbreviation: str, words: list[str], *, from_first: bool = False) -> bool:
+    """Whether words, from one that starts with the abbreviation's first letter, contain its
+    letters in order ("Norra länssjukhuset" spells NLS; "se bilaga" does not spell SAMSA)."""
+    letters = abbreviation.casefold()
+    for start, word in enumerate(words[:1] if from_first else words):
+        if not word.casefold().startswith(letters[0]):
+            continue
+        rest = "".join(words[start:]).casefold()
+        position = 0
+        for letter in letters:
+            position = rest.find(letter, position)
+            if position < 0:
+                break
+            position += 1
+        else:
+            return True
+    return False
+
+
+def explained_in_text(texts: list[str]) -> set[str]:
+    """Abbreviations a routine explains in its own text, either way round."""
+    found: set[str] = set()
+    for text in texts:
+        if "(" not in text:
+            continue
+        for match in IN_PARENTHESES.finditer(text):
+            before = re.findall(r"[\wåäöÅÄÖ-]+", text[max(0, match.start() - 80):match.start()])
+            if _spells(match[1], before[-5:]):
+                found.add(match[1])
+        for match in BEFORE_PARENTHESES.finditer(text):
+            words = re.findall(r"[\wåäöÅÄÖ-]+", match[2])
+            if len(words) >= 2 and _spells(match[1], words[:6], from_first=True):
+                found.add(match[1])
+    return found
+
+
 @rule("R405", "warning", "Förkortningar i texten förklaras under 'begrepp'")
 def check_abbreviations(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
     """Abbreviations used but not explained in the glossary (own or parent's)."""
@@ -97,8 +144,11 @@ def check_abbreviations(library: Library, options: CheckOptions) -> Iterator[Dia
             defined |= set(parents[doc.parent].glossary)
         if isinstance(doc, Samverkansrutin):
             defined |= {t.abbreviation for t in doc.teams if t.abbreviation}
+        defined |= COMMON_ABBREVIATIONS
+        leaves = list(string_leaves(routine.source.data))
+        defined |= explained_in_text([text for _, text in leaves])
         reported: set[str] = set()
-        for path, text in string_leaves(routine.source.data):
+        for path, text in leaves:
             # Identifiers, not prose: ids, references, document numbers, links, addresses.
             if path[:1] == ("begrepp",) or path[-1:] in IDENTIFIER_KEYS:
                 continue

@@ -25,8 +25,9 @@ def check_team_routines(library: Library, options: CheckOptions) -> Iterator[Dia
         for index, team in enumerate(doc.teams):
             if covered_by_self and (doc.follow_up and doc.follow_up.team in (None, team.id)):
                 continue
-            if not team.own_routine:
-                continue  # the source says the team keeps no arbetsrutin of its own
+            if team.own_routine is not True:
+                # The source says the team keeps no arbetsrutin of its own, or does not say.
+                continue
             has_routine = any(
                 isinstance(r.document, Arbetsrutin)
                 and r.document.team == team.id and r.document.parent == doc.id

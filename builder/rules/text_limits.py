@@ -13,6 +13,7 @@ R113  (warning) a word longer than a line: the page breaks it anywhere (CSS over
 from __future__ import annotations
 
 import bisect
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -196,11 +197,18 @@ def check_limits(library: Library, options: CheckOptions) -> Iterator[Diagnostic
         yield from limit_findings(routine)
 
 
+# Keys whose value is a link or a reference: a long URL there is expected (issue 23).
+URL_KEYS = frozenset({("url",), ("referens",), ("publicerings_url",), ("tidsstämpel_url",)})
+URL = re.compile(r"^(https?|ftp)://\S+$|^www\.\S+$", re.IGNORECASE)
+
+
 @rule("R113", "warning", "Inga ord är längre än vad en rad rymmer")
 def check_word_length(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
     """R113 (warning) for a word longer than a line."""
     for routine in library.routines:
         for path, text in string_leaves(routine.source.data):
+            if path[-1:] in URL_KEYS and URL.match(text.strip()):
+                continue  # a URL in a field made for URLs is no typo (the outputs still wrap it)
             word = _longest_word(text) if len(text) > MAX_WORD_CHARS else ""
             if MAX_WORD_CHARS < len(word) and len(text) <= MAX_TEXT_CHARS:
                 yield finding(routine, path, "R113",

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from builder.model import NotStated
 
 
-def format_date_sv(value: dt.date | None, missing: str = "–") -> str:
-    """A date in long Swedish form ("1 juni 2026"); ``missing`` when there is none."""
+def format_date_sv(value: dt.date | NotStated | None, missing: str = "–") -> str:
+    """A date in long Swedish form ("1 juni 2026"); ``missing`` when there is none, and
+    "Ej angivet" for a date the source does not state (``ej_angivet``)."""
     if value is None:
         return missing
+    if not isinstance(value, dt.date):
+        return str(value)
     from babel.dates import format_date  # 25 ms to import: not for checks that show no date
 
     return str(format_date(value, format="long", locale="sv_SE"))

@@ -16,7 +16,11 @@ STATUS_LABELS: dict[str, str] = {
     "fastställd": "Fastställd",
     "upphävd": "Upphävd",
     "fastställd_annan_instans": "Fastställd av annan instans",
+    "i_bruk_enligt_källan": "I bruk enligt källan",
 }
+
+# The approval box of a routine in use at the source whose decision the source does not state.
+DECISION_NOT_STATED = "Beslut: ej angivet i källan"
 
 # The decision's record when the ledger names no protocol paragraph (the Kungälv seed).
 NO_PROTOCOL = "protokoll ej angivet"

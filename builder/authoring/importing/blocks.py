@@ -49,3 +49,6 @@ class ReadResult:
     dropped: list[Dropped] = field(default_factory=list)
     images: list[Dropped] = field(default_factory=list)
     page_title: str | None = None
+    # The page's own address (<base href>, the canonical link or og:url): links resolve to it.
+    base_url: str | None = None
+    page_title_full: str | None = None  # the <title> as written, site name included

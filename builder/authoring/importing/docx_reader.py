@@ -43,7 +43,7 @@ def read_docx(path: Path) -> ReadResult:
             handle, style_map=STYLE_MAP, ignore_empty_paragraphs=False,
             convert_image=mammoth.images.img_element(_image_placeholder))
     read = read_html(f"<html><body>{result.value}</body></html>")
-    read.page_title = None
+    read.page_title = read.page_title_full = None
     read.dropped.extend(_running_texts(path))
     return read
 

@@ -67,9 +67,11 @@ def _straight_quotes(value: Any) -> Any:
 
 
 def _title_and_header(out: dict[str, Any], draft: Draft, report: ImportReport) -> None:
-    out["titel"] = draft.title or L.NOT_STATED
+    # Every document needs a name (`titel` cannot be ej_angivet): without one in the source
+    # the file's own name is used, and the report says so.
+    out["titel"] = draft.title or report.source.rsplit(".", 1)[0]
     if not draft.title:
-        report.not_stated.append("Titel")
+        report.not_stated.append(f"Titel (filnamnet ”{out['titel']}” används)")
     values = draft.meta.values
     for key in ORDER:
         if key in values:
@@ -103,7 +105,7 @@ def _version_and_dates(out: dict[str, Any], draft: Draft, report: ImportReport) 
             f"version {DRAFT_VERSION} är utkastets eget versionsnummer; källans version står "
             "under 'källa'" if draft.meta.source.get("version")
             else f"källan anger ingen version; utkastet får version {DRAFT_VERSION}")
-    out["status"] = "utkast"
+    _status(out, draft, report)
     for key, label in DATE_HEADER.items():
         if key in values:
             out[key] = values[key]
@@ -112,6 +114,40 @@ def _version_and_dates(out: dict[str, Any], draft: Draft, report: ImportReport) 
     for key in ("giltig_till", "utvärdering"):
         if key in values:
             out[key] = values[key]
+
+
+DRAFT_WORDS = ("utkast", "granskning", "förslag", "remiss", "under arbete", "under revidering")
+DECISION_KEYS = ("godkänt_av", "beslutande_organ")
+
+
+def _status(out: dict[str, Any], draft: Draft, report: ImportReport) -> None:
+    """What the source shows: a draft stays a draft; a published document whose decision the
+    source states is fastställd by that body; one in use without a stated decision is
+    i_bruk_enligt_källan (issue 23: neither a draft nor a decision the source never states)."""
+    values, written = draft.meta.values, (draft.meta.source_status or "").lower()
+    if "i bruk enligt källan" in written:  # our own output of such a routine
+        out["status"] = "i_bruk_enligt_källan"
+        return
+    if any(word in written for word in DRAFT_WORDS):
+        out["status"] = "utkast"
+        report.notes.append(f"källan kallar sig ”{draft.meta.source_status}”: status utkast")
+        return
+    body = next((values[k] for k in DECISION_KEYS
+                 if isinstance(values.get(k), str) and values[k] != L.NOT_STATED), None)
+    if body is not None:
+        out["status"] = "fastställd_annan_instans"
+        decision: dict[str, Any] = {"organ": body}
+        date = values.get("datum_för_godkännande")
+        if date is not None:
+            decision["datum"] = date.isoformat() if isinstance(date, dt.date) else str(date)
+        out["fastställd_annan_instans"] = decision
+        report.notes.append(f"källan anger beslutet ({body}): status fastställd_annan_instans; "
+                            "ändra till utkast om rutinen ska beslutas på nytt här")
+        return
+    out["status"] = "i_bruk_enligt_källan"
+    report.notes.append("källan anger inget beslut: status i_bruk_enligt_källan (visas som "
+                        "gällande med ”Beslut: ej angivet i källan”; ändra till utkast om "
+                        "rutinen inte används)")
 
 
 def _revisions(out: dict[str, Any], draft: Draft, report: ImportReport, today: dt.date) -> None:
@@ -131,12 +167,19 @@ def _document_lists(out: dict[str, Any], draft: Draft, kind: str, report: Import
         ("team", draft.teams if kind == "samverkansrutin" else None),
     ]
     out.update((key, value) for key, value in optional if value)
+    if kind == "samverkansrutin" and draft.teams:
+        report.notes.append("teamens arbetsrutiner importeras var för sig (rutin import FIL "
+                            "--till <samverkansrutinens mapp>); 'egen_arbetsrutin' är "
+                            "ej_angivet tills de finns – skriv true eller false då")
     if draft.follow_up is not None:
         out["uppföljning"] = draft.follow_up
     elif kind == "arbetsrutin":
         out["uppföljning"] = {"ansvarig": L.NOT_STATED, "hur": L.NOT_STATED,
                               "när": L.NOT_STATED}
         report.not_stated.append("Uppföljning (ansvarig, hur, när)")
+    for where, text in draft.meta.leftover:  # a header row of text with no label
+        draft.preamble.insert(0, text)
+        report.place(where, "text i huvudtabellen (utan etikett)", ("ingress",))
     if draft.preamble:
         out["ingress"] = "\n\n".join(draft.preamble)
     out["avsnitt"] = draft.sections

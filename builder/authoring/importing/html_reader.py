@@ -322,17 +322,32 @@ def read_html(text: str) -> ReadResult:
     walk = _Walk()
     title_node = tree.css_first("title")
     page_title = _squash(title_node.text() or "") if title_node is not None else None
+    full_title = page_title
     if page_title:  # "Vårdplanering vid utskrivning | Intranätet": the site's name goes
         page_title = re.split(r"\s+[|–-]\s+", page_title)[0]
+    base_url = _page_address(tree)
     body = tree.body
     if body is None:
-        return ReadResult([], page_title=page_title)
+        return ReadResult([], page_title=page_title, base_url=base_url,
+                          page_title_full=full_title)
     main = tree.css_first("main, [role=main]")
     if main is not None:
         _mark_outside(body, main, walk)
     else:
         _walk(body.iter(include_text=True), walk, "", 0)
-    return ReadResult(walk.blocks, images=walk.images, page_title=page_title or None)
+    return ReadResult(walk.blocks, images=walk.images, page_title=page_title or None,
+                      base_url=base_url, page_title_full=full_title)
+
+
+def _page_address(tree: LexborHTMLParser) -> str | None:
+    """Where the page says it lives: <base href>, the canonical link, or og:url."""
+    for selector, attribute in (("base[href]", "href"), ("link[rel=canonical]", "href"),
+                                ("meta[property='og:url']", "content")):
+        node = tree.css_first(selector)
+        value = (node.attributes.get(attribute) or "").strip() if node is not None else ""
+        if value.startswith(("http://", "https://")):
+            return value
+    return None
 
 
 def _mark_outside(body: LexborNode, main: LexborNode, walk: _Walk) -> None:

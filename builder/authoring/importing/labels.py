@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
+from builder.load.header_labels import IGNORED, LABELS, OTHER, Field
+
+__all__ = ["LABELS", "Field"]
 from builder.model import MONTHS
 
 NOT_STATED = "ej_angivet"
@@ -15,52 +17,7 @@ ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 SWEDISH_DATE = re.compile(r"^(\d{1,2})\s+([a-zåäö]+)\s+(\d{4})$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Field:
-    """The YAML key a header label fills and how its value is read."""
-
-    key: str  # top-level YAML key; "källa.uppdaterad" for a nested one
-    kind: str  # text | list | date | version | title | status | months | parent
-
-
-_FIELDS: dict[Field, tuple[str, ...]] = {
-    Field("dokumenttyp", "text"): ("dokumenttyp", "typ av dokument"),
-    Field("titel", "title"): ("dokumentnamn", "dokumentets namn", "titel"),
-    Field("upprättat_av", "text"): ("upprättat av", "upprättad av", "framtagen av",
-                                    "framtaget av", "författare"),
-    Field("godkänt_av", "text"): ("godkänt av", "godkänd av"),
-    Field("fastställare", "text"): ("fastställt av", "fastställd av", "fastställare"),
-    Field("datum_för_godkännande", "date"): (
-        "datum för godkännande", "godkänt datum", "godkännandedatum", "beslutsdatum",
-        "datum för fastställande", "fastställt datum", "fastställd datum"),
-    Field("giltig_från", "date"): ("giltigt från och med", "giltig från och med", "giltigt från",
-                                   "giltig från", "gäller från", "gäller från och med"),
-    Field("giltig_till", "date"): ("giltigt till och med", "giltig till och med", "giltigt till",
-                                   "giltig till", "gäller till", "gäller till och med"),
-    Field("diarienummer", "text"): ("diarienr", "diarienummer", "dnr", "dokumentnr",
-                                    "dokumentnummer", "dokument-id", "dokumentid", "id-nr"),
-    Field("version", "version"): ("version", "versionsnummer", "utgåva"),
-    Field("processägare", "text"): ("processägare",),
-    Field("granskare", "list"): ("granskare", "granskad av", "granskat av"),
-    Field("gäller_för", "list"): ("gäller för",),
-    Field("källa.uppdaterad", "text"): ("senast uppdaterad", "uppdaterad", "senast ändrad",
-                                        "uppdaterad i källan",
-                                        "sidan uppdaterades", "senast uppdaterat"),
-    Field("källa.version", "text"): ("version i källan",),
-    Field("källa.datum", "text"): ("datum i källan",),
-    Field("källa.referens", "text"): ("källa", "referens", "källans adress"),
-    Field("uppdrag", "text"): ("uppdrag",),
-    Field("ägare", "text"): ("ägare", "dokumentägare"),
-    Field("målgrupp", "text"): ("målgrupp",),
-    Field("kontaktperson", "text"): ("kontaktperson",),
-    Field("ansvarig_för_revidering", "text"): ("ansvarig för revidering",),
-    Field("beslutande_organ", "text"): ("beslutande organ", "beslutsinstans"),
-    Field("organisation", "text"): ("organisation", "förvaltning"),
-    Field("status", "status"): ("status",),
-    Field("utvärdering", "months"): ("utvärderas",),
-    Field("samverkansrutin", "parent"): ("samverkansrutin",),
-}
-LABELS: dict[str, Field] = {label: f for f, labels in _FIELDS.items() for label in labels}
+# The vocabulary is shared with R102's key suggestions (builder.load.header_labels).
 # Longest first, so "giltigt från och med" wins over "giltigt från" in a flattened line.
 _ALTERNATION = "|".join(re.escape(label) for label in sorted(LABELS, key=len, reverse=True))
 FLATTENED = re.compile(rf"(?<![\wåäö])({_ALTERNATION})\s*:\s*", re.IGNORECASE)
@@ -74,13 +31,20 @@ def normalise(label: str) -> str:
 
 
 def field_for(label: str) -> Field | None:
-    """The field a header label means, or None."""
-    return LABELS.get(normalise(label))
+    """The field a header label means (None for labels kept as övriga_uppgifter)."""
+    field = LABELS.get(normalise(label))
+    return None if field is None or field.key == OTHER else field
+
+
+def is_ignored(label: str) -> bool:
+    """A label of page furniture ("Sida"): dropped on purpose, listed in the report."""
+    field = LABELS.get(normalise(label))
+    return field is not None and field.key == IGNORED
 
 
 def is_label(text: str) -> bool:
-    """Whether the text is one of the known header labels."""
-    return field_for(text) is not None
+    """Whether the text is one of the known header labels (also those kept as övriga)."""
+    return normalise(text) in LABELS
 
 
 def clean_value(value: str) -> str | None:

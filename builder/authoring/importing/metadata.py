@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builder.authoring.importing import labels as L
-from builder.authoring.importing.blocks import Block
-from builder.authoring.importing.report import ImportReport, Unplaced
+from builder.authoring.importing.blocks import Block, Dropped
+from builder.authoring.importing.report import ImportReport
 
 
 @dataclass
@@ -21,6 +21,9 @@ class Metadata:
     other: list[dict[str, str]] = field(default_factory=list)  # övriga_uppgifter
     parent_title: str | None = None
     empty: set[str] = field(default_factory=set)  # keys whose cell is there but empty ("–")
+    # Header-table cells that hold no label and no value (a merged row of text): the ingress.
+    leftover: list[tuple[str, str]] = field(default_factory=list)
+    source_status: str | None = None  # the source's own status label ("Utkast", "Gällande")
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Pair:
     label: str
     value: str
     where: str
+    label_where: str = ""  # the label's own cell, when it is not the value's
 
 
 def table_pairs(block: Block) -> list[Pair]:
@@ -41,6 +45,11 @@ def table_pairs(block: Block) -> list[Pair]:
     while r < len(rows):
         row = rows[r]
         labels = [is_cell_label(cell) for cell in row]
+        if _pairs_row(row, labels):  # "Label | value | Label | value": a value may be a word
+            pairs += [Pair(row[c], row[c + 1], places[r][c + 1], places[r][c])
+                      for c in range(0, len(row), 2) if row[c].strip()]
+            r += 1
+            continue
         filled = [cell for cell in row if cell.strip()]
         following = rows[r + 1] if r + 1 < len(rows) else None
         if (following is not None and len(following) == len(row) and filled
@@ -48,25 +57,42 @@ def table_pairs(block: Block) -> list[Pair]:
                 and not any(is_cell_label(cell) for cell in following)):
             for c, cell in enumerate(row):  # a row of labels over a row of values
                 if cell.strip():
-                    pairs.append(Pair(cell, following[c], places[r + 1][c]))
+                    pairs.append(Pair(cell, following[c], places[r + 1][c], places[r][c]))
             r += 2
             continue
         c = 0
         while c < len(row):
             cell = row[c]
-            inside = _pair_in_cell(cell)
-            if inside is not None:
-                pairs.append(Pair(inside[0], inside[1], places[r][c]))
+            inside = _pairs_in_cell(cell)
+            if inside:
+                pairs += [Pair(label, value, places[r][c]) for label, value in inside]
                 c += 1
             elif ((labels[c] or _unknown_label(row, c)) and c + 1 < len(row)
-                  and not labels[c + 1]):
-                pairs.append(Pair(cell, row[c + 1], places[r][c + 1]))
+                  and (not labels[c + 1] or len(row) == 2)):
+                # In a label|value row the value may be a word that is also a label
+                # ("Status | Fastställd", "Samverkansrutin | …").
+                pairs.append(Pair(cell, row[c + 1], places[r][c + 1], places[r][c]))
                 c += 2
             else:
                 c += 1
         r += 1
     known = sum(1 for p in pairs if L.is_label(p.label))
     return pairs if known >= 2 else []
+
+
+def _pairs_row(row: list[str], labels: list[bool]) -> bool:
+    """A row of label/value pairs side by side: every even cell a label (or empty)."""
+    return (len(row) >= 4 and len(row) % 2 == 0 and any(labels[0::2])
+            and not all(labels[1::2])  # a row of labels only stands over its values
+            and all(labels[c] or not row[c].strip() for c in range(0, len(row), 2)))
+
+
+def leftover_cells(block: Block, pairs: list[Pair]) -> list[tuple[str, str]]:
+    """Cells of a header table no pair read (a merged row of text), with their places."""
+    used = {p.where for p in pairs} | {p.label_where for p in pairs}
+    return [(where, cell) for row, places in zip(block.rows, block.cell_where, strict=False)
+            for cell, where in zip(row, places, strict=False)
+            if cell.strip() and where not in used and not is_cell_label(cell)]
 
 
 def _unknown_label(row: list[str], c: int) -> bool:
@@ -78,6 +104,17 @@ def _unknown_label(row: list[str], c: int) -> bool:
 def is_cell_label(cell: str) -> bool:
     """A cell that holds only a known label."""
     return L.is_label(cell) and "\n" not in cell.strip()
+
+
+def _pairs_in_cell(cell: str) -> list[tuple[str, str]]:
+    """One cell's pairs: "Label" over its value, or one or several "Label: value" lines."""
+    lines = [line.replace("**", "").strip() for line in cell.split("\n") if line.strip()]
+    if len(lines) >= 2:
+        found = [L.LEADING.match(line) for line in lines]
+        if all(found) and all(":" in line for line in lines):
+            return [(m[1], m[2]) for m in found if m is not None]
+    single = _pair_in_cell(cell)
+    return [single] if single is not None else []
 
 
 def _pair_in_cell(cell: str) -> tuple[str, str] | None:
@@ -117,6 +154,12 @@ def line_pairs(block: Block, *, colon_needed: bool) -> list[Pair]:
 def apply_pairs(pairs: list[Pair], meta: Metadata, report: ImportReport) -> None:
     """Put each pair where it belongs; unknown labels become övriga_uppgifter."""
     for pair in pairs:
+        if pair.label_where:  # the label cell is read together with its value
+            report.covered.add(pair.label_where)
+        if L.is_ignored(pair.label):  # page furniture in the header ("Sida 1 av 2")
+            report.dropped.append(Dropped("sidkrom i huvudtabellen",
+                                          f"{pair.label}: {pair.value}", pair.where))
+            continue
         field_ = L.field_for(pair.label)
         value = L.clean_value(pair.value)
         label = L.normalise(pair.label).capitalize()
@@ -129,11 +172,15 @@ def apply_pairs(pairs: list[Pair], meta: Metadata, report: ImportReport) -> None
             continue
         if value is None:
             meta.empty.add(field_.key)  # an empty cell: the field stays absent
+            report.covered.add(pair.where)
             continue
         if field_.key in meta.values or field_.key.removeprefix("källa.") in meta.source:
             if meta.values.get(field_.key) != value:
-                report.unplaced.append(Unplaced(pair.where, f"{pair.label}: {pair.value}",
-                                                "fältet fanns redan med ett annat värde"))
+                # Kept with its own label rather than lost: the source says it twice.
+                _as_other(" ".join(pair.label.split()).rstrip(":"), value, pair, meta, report,
+                          " (fältet fanns redan med ett annat värde)")
+            else:
+                report.covered.add(pair.where)  # the same value again (a repeated header)
             continue
         _apply(field_, label, value, pair, meta, report)
 
@@ -191,8 +238,8 @@ def _apply_version(key: str, label: str, value: str, pair: Pair, meta: Metadata,
 
 def _apply_status(key: str, label: str, value: str, pair: Pair, meta: Metadata,
                   report: ImportReport) -> None:
-    report.notes.append(f"{pair.where}: källans status ”{value}” överfördes inte; "
-                        "ett importerat utkast har status utkast")
+    meta.source_status = value  # read by emit._status: a draft stays a draft
+    report.place(pair.where, f"{label} ”{value}” (avgör status)", ("status",))
 
 
 def _apply_months(key: str, label: str, value: str, pair: Pair, meta: Metadata,
@@ -207,7 +254,8 @@ def _apply_months(key: str, label: str, value: str, pair: Pair, meta: Metadata,
 
 def _apply_parent(key: str, label: str, value: str, pair: Pair, meta: Metadata,
                   report: ImportReport) -> None:
-    meta.parent_title = value
+    meta.parent_title = L.clean_value(value.split("\n")[0]) or value
+    report.covered.add(pair.where)  # said in the notes: the id is set with --till
     report.notes.append(f"{pair.where}: samverkansrutin ”{value}” (ange id i "
                         "'samverkansrutin')")
 

@@ -10,10 +10,16 @@ from typing import Any
 from builder.authoring.importing import labels as L
 from builder.authoring.importing.blocks import Block, Dropped, ReadResult
 from builder.authoring.importing.chrome import APPROVAL_STATEMENT, chrome_words
-from builder.authoring.importing.metadata import Metadata, apply_pairs, line_pairs, table_pairs
+from builder.authoring.importing.metadata import (
+    Metadata,
+    apply_pairs,
+    leftover_cells,
+    line_pairs,
+    table_pairs,
+)
 from builder.authoring.importing.report import ImportReport, Unplaced
 from builder.derived import NOT_STATED as NOT_STATED_SHOWN
-from builder.render.document_view import when_label
+from builder.render.document_view import EXAMPLE_MARK, when_label
 
 TYPED_STEP = re.compile(r"^(\d{1,2})\s*([a-zåäö])?\s*[.):]?\s+(?=\S)(.*)$", re.DOTALL)
 TYPED_STEP_STRICT = re.compile(r"^(\d{1,2})(\s*[a-zåäö]\s*[.)]?|\s*[.)])\s+(?=\S)(.*)$", re.DOTALL)
@@ -40,7 +46,8 @@ GLOSSARY_HEADINGS = ("begrepp och förkortningar", "begrepp", "förkortningar", 
                      "ordlista", "begrepp och definitioner")
 RELATED_HEADINGS = ("bilagor", "bilaga", "relaterade dokument", "relaterad information",
                     "relaterade länkar", "länkar", "referenser", "dokument")
-CONTACT_HEADINGS = ("kontakt", "kontakter", "kontaktuppgifter", "kontaktpersoner")
+CONTACT_HEADINGS = ("kontakt", "kontakter", "kontaktuppgifter", "kontaktpersoner", "telefon",
+                    "telefonnummer", "viktiga telefonnummer", "telefonlista")
 REVISION_HEADINGS = ("ändringar sedan föregående version", "versionshistorik",
                      "revisionshistorik", "ändringshistorik", "dokumenthistorik")
 # What our own outputs print for a section the source leaves empty, and the k-of-n rule they
@@ -116,6 +123,7 @@ def _take_metadata(blocks: list[Block], meta: Metadata, report: ImportReport) ->
             pairs = table_pairs(block)
             if pairs and (front or block.chrome):
                 apply_pairs(pairs, meta, report)
+                meta.leftover += leftover_cells(block, pairs)
                 continue
         elif block.kind == "paragraph" and (front or block.chrome) and (
                 chrome_words(block.text) != APPROVAL_STATEMENT):  # ours, dropped as chrome
@@ -323,12 +331,22 @@ def _content(section: _Section, block: Block, draft: Draft, report: ImportReport
         section.places.append((block.where, "text" if not after else "text efter listan", (key,)))
     elif block.kind == "item":
         _item(section, block)
-    elif block.kind == "table" and _contact_table(block, draft, report):
-        return
     elif block.kind == "table":
-        section.tables.append(block)
+        _table_in_section(section, block, draft, report)
     else:  # pragma: no cover - images are listed by the reader, not as blocks
         report.unplaced.append(Unplaced(block.where, block.text, "okänd typ av innehåll"))
+
+
+def _table_in_section(section: _Section, block: Block, draft: Draft, report: ImportReport
+                      ) -> None:
+    if _contact_table(block, draft, report):
+        return
+    if len(block.rows) == 1 and len(block.rows[0]) == 1:
+        # A box (a one-cell bordered table) is a note of its section, never its text.
+        section.notes.append(_note_text(block.rows[0][0].strip()))
+        section.places.append((block.where, "ruta (not)", ("not",)))
+        return
+    section.tables.append(block)
 
 
 def _step_detail_after(section: _Section, block: Block) -> bool:
@@ -485,6 +503,8 @@ def _contact_table(block: Block, draft: Draft, report: ImportReport) -> bool:
         if contact:
             draft.contacts.append(contact)
             report.place(places[0], "kontakt", ("kontakter", len(draft.contacts) - 1))
+            report.covered.update(places[1:])  # the row's other cells are the contact's
+    report.covered.update(block.cell_where[0])  # the header row names the columns
     return True
 
 
@@ -524,12 +544,18 @@ def _special_sections(roots: list[_Section], draft: Draft, report: ImportReport)
             taken = _teams(section, draft, report)
         elif name in CONTACT_HEADINGS and not section.text and draft.contacts:
             taken = not (section.bullets or section.steps or section.tables)
-        elif name == "uppföljning" and section.tables and _follow_up(section.tables[0]):
+        elif (name == "uppföljning" and section.tables and _follow_up(section.tables[0])
+              and all(_plain(t) == EXAMPLE_MARK for t in section.text)):
             draft.follow_up = _follow_up(section.tables[0])
+            if section.text and draft.follow_up is not None:  # our box's "Exempel – …" line
+                draft.follow_up["exempel"] = True
+                report.covered.update(where for where, _, _ in section.places)
             report.place(section.tables[0].where, "uppföljning", ("uppföljning",))
             taken = True
         if taken:
             roots.remove(section)
+            # The heading named the list it stood over: read with it, not lost.
+            report.covered.add(section.where)
 
 
 def _glossary(section: _Section, draft: Draft, report: ImportReport) -> bool:
@@ -540,6 +566,10 @@ def _glossary(section: _Section, draft: Draft, report: ImportReport) -> bool:
             if len(row) == 2 and row[0].strip() and row[1].strip():
                 draft.glossary[_plain(row[0])] = _plain(row[1])
                 report.place(places[0], "begrepp", ("begrepp", _plain(row[0])))
+            elif any(cell.strip() for cell in row):
+                report.unplaced.append(Unplaced(places[0], " | ".join(row),
+                                                "begreppsraden har inte två celler"))
+        report.covered.update(where for places in table.cell_where for where in places)
     return bool(draft.glossary)
 
 
@@ -575,10 +605,13 @@ def _revisions(section: _Section, draft: Draft, report: ImportReport) -> bool:
         for row, places in zip(table.rows[1:], table.cell_where[1:], strict=False):
             date = L.parse_date(_plain(row[1])) if len(row) == 3 else None
             if date is None:
+                report.unplaced.append(Unplaced(places[0], " | ".join(row),
+                                                "ändringsraden kunde inte läsas"))
                 continue
             draft.revisions.append({"version": _plain(row[0]), "datum": date,
                                     "beskrivning": row[2].strip()})
             report.place(places[0], "ändring", ("ändringar", len(draft.revisions) - 1))
+        report.covered.update(where for places in table.cell_where for where in places)
     return True
 
 
@@ -597,8 +630,12 @@ def _teams(section: _Section, draft: Draft, report: ImportReport) -> bool:
             team["förkortning"] = values["förkortning"] or ""
         if values.get("utgår från"):
             team["utgår_från"] = values["utgår från"] or ""
+        # Whether the team's own arbetsrutin is in the library is not for the source to say:
+        # each is imported by itself (R301 then waits for it instead of failing the draft).
+        team["egen_arbetsrutin"] = L.NOT_STATED
         draft.teams.append(team)
         report.place(places[0], "team", ("team", len(draft.teams) - 1))
+    report.covered.update(where for places in table.cell_where for where in places)
     return True
 
 

@@ -43,11 +43,11 @@ def render_template(name: str, **context: Any) -> str:
 def validity_text(document: Document) -> str:
     """'Giltigt från och med 1 juni 2026 …' (the seed's words, as the main document's header),
     or the honest absence of a date for drafts."""
-    if document.valid_from is None:
+    if document.valid_from_stated is None:
         return "Giltighetsdatum ej fastställt"
-    text = f"Giltigt från och med {format_date_sv(document.valid_from)}"
-    if document.valid_to is not None:
-        text += f" till och med {format_date_sv(document.valid_to)}"
+    text = f"Giltigt från och med {format_date_sv(document.valid_from_stated)}"
+    if document.valid_to_stated is not None:
+        text += f" till och med {format_date_sv(document.valid_to_stated)}"
     return text
 
 
@@ -103,6 +103,7 @@ class CriteriaBlock:
     rule: str | None
     items: tuple[str, ...]
     count_line: str
+    rule_after: bool = False  # the source sums up after its list: printed there, as in the PDF
 
 
 def criteria_blocks(document: Document) -> list[CriteriaBlock]:
@@ -116,7 +117,7 @@ def criteria_blocks(document: Document) -> list[CriteriaBlock]:
         needed = f" (minst {criteria.at_least} krävs)" if criteria.at_least else ""
         blocks.append(CriteriaBlock(
             section.heading, criteria.text or criteria_rule(criteria), tuple(criteria.items),
-            f"Antal uppfyllda: ______ av {count}{needed}"))
+            f"Antal uppfyllda: ______ av {count}{needed}", rule_after=not criteria.rule_leads))
     return blocks
 
 

@@ -94,7 +94,11 @@ def wants_card(routine: RoutineFile) -> bool:
     staff carry (without ``fickkort.punkter`` its first six steps are the points). A document
     with neither points nor contacts still gets no card (see card_content)."""
     doc = routine.document
-    return doc.pocket_card is not None or isinstance(doc, Arbetsrutin)
+    if doc.pocket_card is not None or isinstance(doc, Arbetsrutin):
+        return True
+    # A samverkansrutin with criteria or contacts: its card holds those (issue 23), with no
+    # empty `fickkort:` block needed.
+    return bool(doc.contacts) or bool(criteria_blocks(doc))
 
 
 def _points(routine: RoutineFile) -> tuple[str, ...]:
@@ -108,6 +112,8 @@ def _points(routine: RoutineFile) -> tuple[str, ...]:
         return tuple(p if isinstance(p, str) else p.text for p in card.points)
     # Inclusion criteria first (who the routine is for), stated once with their rule.
     criteria = tuple(_criteria_point(b) for b in criteria_blocks(routine.document))
+    if card is None and not isinstance(routine.document, Arbetsrutin):
+        return criteria  # a samverkansrutin's own card: who it is for, and whom to call
     rows = checklist_rows(routine.document)
     room = max(0, MAX_POINTS_FROM_STEPS - len(criteria))
     points = [_row_point(r) for r in rows[:room]]
@@ -125,6 +131,8 @@ def _row_point(row: ChecklistRow) -> str:
 def _criteria_point(block: CriteriaBlock) -> str:
     """One card line: the rule, then the criteria as a list in a sentence."""
     items = "; ".join(item.strip().rstrip(".") for item in block.items) + "."
+    if block.rule and block.rule_after:  # the rule where the source has it: after the list
+        return f"{items} {block.rule.strip()}"
     return f"{block.rule.strip().rstrip('.:')}: {items}" if block.rule else items
 
 
@@ -154,7 +162,9 @@ def card_contacts(doc: Document) -> tuple[CardContact, ...]:
     for contact in doc.contacts:
         # Named by the first of namn, roll, enhet; the others (and the hours) follow once.
         who = [shown(v) for v in (contact.name, contact.role, contact.unit) if v is not None]
-        name, detail = who[0], [*who[1:], *([contact.hours] if contact.hours else [])]
+        # Hours and area (område) follow: three numbers for one unit differ by place.
+        extra = [v for v in (contact.hours, contact.area) if v]
+        name, detail = who[0], [*who[1:], *extra]
         phone = stated(contact.phone)
         found.append(CardContact(name, ", ".join(detail) or None,
                                  format_phone_sv(phone) if phone else None))

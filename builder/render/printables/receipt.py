@@ -37,7 +37,9 @@ def render_receipt(ctx: RenderContext) -> list[Artifact]:
     and a draft does not apply yet. A "för kännedom" receipt for drafts was the alternative;
     it would collect signatures nobody may act on, and a new version needs new ones anyway.
     """
-    if not ctx.document.is_in_force:
+    # A decision must be stated: a routine in use at the source whose decision the source does
+    # not state gets no receipt until the region approves it itself (issue 23).
+    if not ctx.document.has_decision:
         return []
     data = checked_pdf(ctx.document.id, receipt_html(ctx))
     return [Artifact(f"{ctx.stem}-laskvittens.pdf", data)]

@@ -20,6 +20,7 @@ from builder.render.document_view import (
     MISSING,
     metadata_rows,
     revision_view,
+    team_routine_title,
     team_rows,
 )
 from builder.render.word.house_style import TABLE_STYLE
@@ -153,7 +154,8 @@ def appendix_entries(ctx: RenderContext) -> list[tuple[str, str | None]]:
         routines = team_routines(ctx, document)
         for team in document.teams:
             routine = routines.get(team.id)
-            title = team.routine_title or (routine.title if routine else None)
+            title = (team_routine_title(team, routine) if team.routine_title is not None
+                     else routine.title if routine else None)
             if title is not None:
                 link = docx_link(routine) if routine else None
                 entries.append((f"{title} ({_detail(routine)})", link))

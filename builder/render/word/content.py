@@ -25,6 +25,9 @@ def add_bullets(doc: DocxDocument, bullets: list[BulletItem], depth: int = 0) ->
             add_bullets(doc, item.bullets, depth + 1)
 
 
+SHORT_LIST = 8  # points; as `ul.short` in templates/document.css
+
+
 def add_section_body(doc: DocxDocument, section: Section) -> None:
     """What a section holds besides text and steps: the empty-in-source mark, bullets and
     criteria (the rule stated once: the source's sentence after the list, or ours before)."""
@@ -37,9 +40,18 @@ def add_section_body(doc: DocxDocument, section: Section) -> None:
     lead = criteria_rule(criteria)
     if lead:
         doc.add_paragraph().add_run(lead).bold = True
+    if criteria.text and criteria.rule_leads:  # the source's rule introduces its list
+        rule = doc.add_paragraph()
+        add_inline(rule, criteria.text)
+        rule.paragraph_format.keep_with_next = True
+    items = []
     for item in criteria.items:
-        add_inline(doc.add_paragraph(style="List Bullet"), item)
-    if criteria.text:
+        items.append(doc.add_paragraph(style="List Bullet"))
+        add_inline(items[-1], item)
+    if len(items) <= SHORT_LIST:  # a short list stays on one page, as in the PDF
+        for paragraph in items[:-1]:
+            paragraph.paragraph_format.keep_with_next = True
+    if criteria.text and not criteria.rule_leads:
         add_inline(doc.add_paragraph(), criteria.text)
 
 

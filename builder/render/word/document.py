@@ -22,6 +22,7 @@ from builder.render.document_view import (
     NOTE_PREFIXES,
     approval_statement,
     head_view,
+    issuer_text,
     status_view,
     step_view,
 )
@@ -172,7 +173,7 @@ def _add_header_footer(doc: DocxDocument, ctx: RenderContext) -> None:
         run.bold, run.font.size, run.font.color.rgb = True, Pt(12), MARK_COLOR
     footer = section.footer.paragraphs[0]
     validity = f" · {validity_text(document)}"
-    footer.add_run(f"Version {document.version}{validity if document.valid_from else ''}\tSida ")
+    footer.add_run(f"Version {document.version}{validity if document.valid_from_stated else ''}\tSida ")
     add_field(footer, "PAGE")
     footer.add_run(" av ")
     add_field(footer, "NUMPAGES")
@@ -188,8 +189,8 @@ def _add_front(out: _Out, ctx: RenderContext) -> None:
     paragraph.add_run("Godkännande: ").bold = True
     paragraph.add_run(statement)
     # The issuing organisation on every document (the PDF's masthead), above the title.
-    organisation = document.organisation or (
-        ctx.library.organisation.name if ctx.library.organisation else None)
+    organisation = issuer_text(document, ctx.library.organisation.name
+                               if ctx.library.organisation else None)
     if organisation:
         doc.add_paragraph().add_run(organisation).bold = True
     for banner in status_view(ctx)["banners"]:  # above the title, as in the PDF
