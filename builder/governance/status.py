@@ -7,12 +7,13 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from builder.governance.ledger import content_hash, latest_approval
+from builder.governance.ledger import approval_of, content_hash
+from builder.governance.lifecycle import Lifecycle, Version, lifecycle
 from builder.governance.schedule import next_review
 from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Document
-from builder.text.dates import add_months, has_expired
-from builder.text.wording import team_label
+from builder.text.dates import add_months, format_date_sv, has_expired
+from builder.text.wording import STATUS_LABELS, team_label
 
 # VGR starts a revision six months before a routine is due (the lead time asked for in issue 6).
 LEAD_MONTHS = 6
@@ -56,6 +57,13 @@ class DocumentStatus:
     team: str | None  # team name (arbetsrutin) or the teams covered (samverkansrutin)
     next_review: dt.date | None
     flags: tuple[Flag, ...]
+    life: Lifecycle | None = None  # the version in force, a coming one, earlier ones
+
+    @property
+    def versions(self) -> str:
+        """Both versions in words: "Gällande version 1.0 (fastställd 29 maj 2026); under
+        revidering: utkast 1.1 (ej fastställd)"."""
+        return versions_text(self.life, self.routine.document) if self.life else ""
 
     @property
     def overdue(self) -> bool:
@@ -102,7 +110,7 @@ def _validity_flags(valid_to: dt.date | None, today: dt.date) -> list[Flag]:
 
 def changed_since_approval(routine: RoutineFile, library: Library) -> bool | None:
     """True when the content differs from the ledger's approved hash; None when unknown."""
-    entry = latest_approval(library, routine.document.id)
+    entry = approval_of(library, routine.document.id, routine.document.version)
     if entry is None:
         return None
     return content_hash(routine.document) != entry.content_sha256
@@ -125,7 +133,7 @@ def document_status(routine: RoutineFile, library: Library, today: dt.date) -> D
     elif doc.status == "granskning":
         flags.append(Flag("granskning", "Under granskning, väntar på beslut"))
     return DocumentStatus(routine, group_of(routine), team_label(routine, library), due,
-                          tuple(flags))
+                          tuple(flags), lifecycle(library, doc.id, today))
 
 
 def library_status(library: Library, today: dt.date) -> list[DocumentStatus]:
@@ -156,9 +164,54 @@ def status_record(status: DocumentStatus) -> dict[str, Any]:
         "giltig_från": _iso(doc.valid_from),
         "giltig_till": _iso(doc.valid_to),
         "nästa_utvärdering": _iso(status.next_review),
+        **lifecycle_record(status.life),
         "försenad": status.overdue,
         **governance_record(doc),
         "att_göra": [{"kod": f.code, "text": f.text} for f in status.flags],
+    }
+
+
+def versions_text(life: Lifecycle, working: Document) -> str:
+    """The version in force and the working copy, apart: a draft never borrows a decision."""
+    parts = []
+    if life.in_force is not None:
+        parts.append(f"Gällande version {life.in_force.version} (fastställd "
+                     f"{format_date_sv(life.in_force.entry.date)}, giltig från "
+                     f"{format_date_sv(life.in_force.valid_from)})")
+    elif life.withdrawal is not None:
+        parts.append(f"Upphävd {format_date_sv(life.withdrawal.date)} av "
+                     f"{life.withdrawal.body}; ingen gällande version")
+    elif working.status == "fastställd_annan_instans":
+        return ""
+    elif not life.coming:
+        parts.append("Ingen gällande version")
+    parts += [f"kommande version {v.version} gäller från {format_date_sv(v.valid_from)}"
+              for v in life.coming]
+    if working.is_draft:
+        prefix = "under revidering: " if life.in_force is not None else ""
+        parts.append(f"{prefix}{STATUS_LABELS[working.status].lower()} {working.version} "
+                     "(ej fastställd)")
+    return "; ".join(parts)
+
+
+def _version_record(version: Version | None) -> dict[str, Any] | None:
+    if version is None:
+        return None
+    return {"version": version.version, "beslut": version.entry.date.isoformat(),
+            "organ": version.entry.body, "giltig_från": version.valid_from.isoformat(),
+            "läge": version.state}
+
+
+def lifecycle_record(life: Lifecycle | None) -> dict[str, Any]:
+    """The versions of a routine for `rutin status --format json`."""
+    if life is None:
+        return {}
+    return {
+        "gällande_version": _version_record(life.in_force),
+        "kommande_versioner": [_version_record(v) for v in life.coming],
+        "tidigare_versioner": [_version_record(v) for v in life.earlier],
+        "under_revidering": life.under_revision,
+        "upphävd": life.withdrawal.date.isoformat() if life.withdrawal else None,
     }
 
 
