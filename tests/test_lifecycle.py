@@ -194,3 +194,68 @@ def test_version_in_force_stays_in_force_through_a_routines_life(workspace: Path
     assert page.splitlines()[2].startswith("Rutinen är upphävd och gäller inte längre")
     assert "Version 1.1 – upphävd 5 mars 2027" in page
     assert "Version 1.0 – ersatt" in page
+
+
+def raise_to_next_draft(path: Path) -> str:
+    """The routine file as a draft of its next version: version raised, status utkast, a line
+    in ändringar; the last decision's fields are left as an author would leave them."""
+    text = path.read_text(encoding="utf-8")
+    match = re.search(r'^version: "(\d+)\.(\d+)"$', text, re.MULTILINE)
+    assert match is not None, path
+    new = f"{match[1]}.{int(match[2]) + 1}"
+    text = text.replace(match[0], f'version: "{new}"', 1)
+    text = re.sub(r"^status: \S+$", "status: utkast", text, count=1, flags=re.MULTILINE)
+    text = text.replace("ändringar:\n", f'ändringar:\n  - {{version: "{new}", datum: 2026-11-30, '
+                        "beskrivning: Nästa version.}\n", 1)
+    path.write_text(text, encoding="utf-8")
+    return new
+
+
+def test_every_shipped_routine_as_a_draft_of_its_next_version_passes_check(
+        workspace: Path) -> None:
+    """The draft marking takes no room on the card (R501 judges the card once in force)."""
+    raised = {f"{path.parent.name}/{path.stem}": raise_to_next_draft(path)
+              for path in sorted((workspace / "routines").glob("*/*.yaml"))
+              if path.name != "godkannanden.yaml"}
+    assert len(raised) == 7 and raised[f"{DOC}/samverkansrutin"] == "1.1"
+    checked = rutin("check", "routines", "--idag", "2026-12-01")
+    assert checked.exit_code == 0, checked.output
+    assert "R501" not in checked.output
+
+
+def test_a_draft_card_lays_out_exactly_as_the_card_in_force() -> None:
+    """Drawn across the face out of the flow, the draft mark moves no line of text."""
+    import dataclasses
+
+    from builder.load.library import load_library
+    from builder.render.printables.pocketcard import card_content, measure_cards
+
+    library, _ = load_library(ROOT / "routines")
+    cards = [card for r in library.routines
+             if (card := card_content(r, library)) is not None]
+    assert len(cards) >= 3
+    as_drafts = [dataclasses.replace(card, draft=True) for card in cards]
+    assert [(f.side, f.height_mm) for f in measure_cards(as_drafts)] == [
+        (f.side, f.height_mm) for f in measure_cards(cards)]
+
+
+def test_every_shipped_routine_builds_with_a_publication_url(workspace: Path) -> None:
+    """The QR code floats beside the text: no routine is refused for printing it (issue 21,
+    point 4: the Kungälv card back overflowed and the routine was not built)."""
+    organisation = workspace / "routines" / "organisation.yaml"
+    text = organisation.read_text(encoding="utf-8")
+    assert "# publicerings_url: https://rutiner.region.se/" in text
+    organisation.write_text(text.replace("# publicerings_url:", "publicerings_url:"),
+                            encoding="utf-8")
+    checked = rutin("check", "routines")
+    assert checked.exit_code == 0 and "R501" not in checked.output, checked.output
+    result = rutin("build", "routines", "--format", "pdf,fickkort", "-j", "2", "-q")
+    assert result.exit_code == 0, result.output
+    index = (workspace / "output" / "index.html").read_text(encoding="utf-8")
+    assert "Inga filer byggda" not in index
+    cards = sorted((workspace / "output").glob("*/*/*-fickkort.pdf"))
+    assert len(cards) >= 6
+    for card in cards:
+        back = PdfReader(card).pages[1]
+        images = back["/Resources"].get("/XObject") or {}
+        assert images, f"no QR code on the back of {card.name}"

@@ -61,7 +61,7 @@ def _what_to_shorten(routine: RoutineFile, library: Library, side: str) -> str:
     advice = f"korta {' eller '.join(parts)}"
     organisation = library.organisation
     if organisation is not None and organisation.publication_url:
-        advice += " (QR-koden för publiceringsadressen tar 20 × 23 mm uppe till höger)"
+        advice += " (QR-koden för publiceringsadressen tar 17,5 mm av bredden uppe till höger)"
     return advice
 
 

@@ -56,23 +56,20 @@ CSS_ASSUMED = (
     "padding-bottom: 1mm; margin-bottom: 1.5mm; }",
     ".band .abbr { font-size: 13pt; font-weight: bold; line-height: 1.1; margin-right: 1.5mm; }",
     ".band .team { font-size: 8pt; font-weight: bold; }",
-    ".band .draft { float: right; margin-top: 1mm; }",
-    ".band .draft, .back .draft { font-size: 7pt; font-weight: bold; border: 0.6pt solid #000;",
-    "padding: 0 1mm; white-space: nowrap; }",
+    ".draft-mark { position: absolute; left: 0; right: 0; top: 21mm; margin: 0; z-index: -1;",
     "ul.points { margin: 0; padding: 0 0 0 3mm; }",
     "ul.points li { margin: 0 0 1mm 0; }",
     ".owner { margin-top: 1mm; padding-top: 1mm; font-size: 7.5pt; border-top: 0.5pt solid #000; }",
     ".more { margin: 1mm 0 0 0; font-size: 7pt; font-style: italic; text-align: right; }",
     ".back .title { font-size: 7.5pt; font-weight: bold; margin: 0 0 1.2mm 0; line-height: 1.2; }",
-    ".back .cols { min-height: 24mm; }",
     ".back h2 { font-size: 7.5pt; margin: 0 0 0.6mm 0; text-transform: uppercase;",
     "letter-spacing: 0.05em; }",
     ".back ul.contacts-list { list-style: none; margin: 0; padding: 0; }",
     ".back ul.contacts-list li { margin: 0 0 0.6mm 0; }",
     ".back .phone { font-weight: bold; white-space: nowrap; }",
-    ".back figure { float: right; margin: 0 0 0 2.5mm; width: 20mm; text-align: center;",
+    ".back figure { float: right; margin: 0 0 0.5mm 2.5mm; width: 15mm; text-align: center;",
     "font-size: 7pt; }",
-    ".back figure img { width: 20mm; height: 20mm; display: block;",
+    ".back figure img { width: 15mm; height: 15mm; display: block;",
     ".back .version { clear: both; margin-top: 1mm; padding-top: 1mm; font-size: 7pt;",
     "border-top: 0.5pt solid #000; }",
 )
@@ -370,7 +367,7 @@ def _back(card: CardContent, metrics: Metrics) -> float:
     # The QR code floats at the top right; bounding every line by the width beside it
     # over-estimates the text below it, never under-estimates (this is an upper bound).
     qr = card.qr_url is not None
-    width = inner - (22.5 * PT_PER_MM if qr else 0)
+    width = inner - (17.5 * PT_PER_MM if qr else 0)
     text = 0.0
     title = lines([(card.title, 7.5, True)], width, metrics)
     text += title * line_height(metrics, (7.5, 7.5 * 1.2)) + 1.2 * PT_PER_MM
@@ -392,8 +389,8 @@ def _back(card: CardContent, metrics: Metrics) -> float:
             text += lines(runs, width, metrics) * body + 0.6 * PT_PER_MM
     figure = 0.0
     if qr:
-        caption = lines([("Aktuell version", 7, True)], 20 * PT_PER_MM, metrics)
-        figure = 20.5 * PT_PER_MM + caption * line_height(metrics, (7, 7 * 1.22))
+        caption = lines([("Aktuell version", 7, True)], 15 * PT_PER_MM, metrics)
+        figure = 15.5 * PT_PER_MM + caption * line_height(metrics, (7, 7 * 1.22))
     height = 6 * PT_PER_MM + max(text, figure)
     # The draft mark is drawn across the face, out of the flow: it takes no line here.
     version: list[Run] = [(f"Version {card.version} · {card.validity} · Utskriven kopia", 7, True)]
