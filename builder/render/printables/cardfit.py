@@ -56,7 +56,7 @@ CSS_ASSUMED = (
     "padding-bottom: 1mm; margin-bottom: 1.5mm; }",
     ".band .abbr { font-size: 13pt; font-weight: bold; line-height: 1.1; margin-right: 1.5mm; }",
     ".band .team { font-size: 8pt; font-weight: bold; }",
-    ".draft-mark { position: absolute; left: 0; right: 0; top: 21mm; margin: 0; z-index: -1;",
+    ".draft-mark { position: absolute; left: 85mm; top: 0; width: 55mm; height: 3.5mm; margin: 0;",
     "ul.points { margin: 0; padding: 0 0 0 3mm; }",
     "ul.points li { margin: 0 0 1mm 0; }",
     ".owner { margin-top: 1mm; padding-top: 1mm; font-size: 7.5pt; border-top: 0.5pt solid #000; }",
@@ -341,7 +341,7 @@ def _front(card: CardContent, metrics: Metrics) -> float:
     height = 6 * PT_PER_MM
     # The band: an optional 13 pt abbreviation and the team (or title), beside the draft mark.
     band_width = inner
-    runs: list[Run] = []  # the draft mark is drawn across the face: it moves no text
+    runs: list[Run] = []  # the draft mark runs along the right edge: it moves no text
     boxes = [(8.0, 8 * 1.22)]
     if card.abbreviation:
         runs.append((card.abbreviation, 13, True))
@@ -392,7 +392,7 @@ def _back(card: CardContent, metrics: Metrics) -> float:
         caption = lines([("Aktuell version", 7, True)], 15 * PT_PER_MM, metrics)
         figure = 15.5 * PT_PER_MM + caption * line_height(metrics, (7, 7 * 1.22))
     height = 6 * PT_PER_MM + max(text, figure)
-    # The draft mark is drawn across the face, out of the flow: it takes no line here.
+    # The draft mark is turned along the right edge, out of the flow: it takes no line here.
     version: list[Run] = [(f"Version {card.version} · {card.validity} · Utskriven kopia", 7, True)]
     rows = lines(version, inner, metrics)
     height += 2 * PT_PER_MM + 0.5 + rows * line_height(metrics, (7, 7 * 1.22))
