@@ -22,7 +22,7 @@ from builder.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 DOC = "kungalv-insatser-i-hemmet"
 FOLDER = Path(DOC) / DOC  # output/<group>/<document>/
-RELOCATED_STEP = "Syftet med rutinen"
+PURPOSE = "klargöra hur ansvaret fördelas"
 
 
 def record(text: str) -> None:
@@ -89,7 +89,8 @@ def draft_next_version(workspace: Path) -> Path:
     text = text.replace("status: fastställd", "status: utkast", 1)
     text = text.replace("ändringar:\n", 'ändringar:\n  - {version: "1.1", datum: 2026-11-30, '
                         "beskrivning: Syftet förtydligat.}\n", 1)
-    text = text.replace(RELOCATED_STEP, "Syftet med den här rutinen", 1)
+    assert PURPOSE in text
+    text = text.replace(PURPOSE, "klargöra hur ansvaret är fördelat", 1)
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -259,3 +260,29 @@ def test_every_shipped_routine_builds_with_a_publication_url(workspace: Path) ->
         back = PdfReader(card).pages[1]
         images = back["/Resources"].get("/XObject") or {}
         assert images, f"no QR code on the back of {card.name}"
+
+
+def test_the_version_in_force_renders_once_and_a_draft_change_renders_only_the_draft(
+        workspace: Path) -> None:
+    """Publishing two versions does not cost two builds: the day the draft begins, the
+    version in force keeps the outputs it had; a change to the draft renders only the draft."""
+    import datetime as dt
+
+    from builder.options import BuildOptions
+    from builder.publish.run import run_build
+
+    options = BuildOptions(output=workspace / "output", formats=("pdf", "html"), jobs=1,
+                           quiet=True, today=dt.date(2026, 12, 1))
+    run_build(workspace / "routines", options)
+    path = draft_next_version(workspace)
+    first = run_build(workspace / "routines", options)
+    assert sorted(first.rendered) == [(DOC, "html"), (DOC, "pdf")]  # 1.0 kept as built
+    assert (workspace / "output" / FOLDER / f"{DOC}-v1.0.pdf").is_file()
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "klargöra hur ansvaret är fördelat", "tydliggöra hur ansvaret är fördelat", 1),
+        encoding="utf-8")
+    second = run_build(workspace / "routines", options)
+    assert sorted(second.rendered) == [(DOC, "html"), (DOC, "pdf")]
+    assert is_signed(workspace / "output" / FOLDER / f"{DOC}-v1.0.pdf")
+    links = (workspace / "output" / FOLDER / "index.html").read_text(encoding="utf-8")
+    assert f"{DOC}-v1.0.pdf" in links and f"{DOC}-v1.1.pdf" in links

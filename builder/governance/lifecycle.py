@@ -212,3 +212,11 @@ def in_force_line(library: Library, doc_id: str, today: dt.date) -> str:
     if life.withdrawal is not None:
         return f"ingen (upphävd {format_date_sv(life.withdrawal.date)})"
     return "ingen"
+
+
+def decided_dates(library: Library, doc_id: str, today: dt.date) -> set[dt.date]:
+    """Every start date and decision date of the routine's approved versions: a draft that
+    still carries one of them carries an earlier decision, never its own."""
+    life = lifecycle(library, doc_id, today)
+    versions = [v for v in (life.in_force, *life.coming, *life.earlier) if v is not None]
+    return {v.valid_from for v in versions} | {v.entry.date for v in versions}

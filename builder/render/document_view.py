@@ -114,10 +114,17 @@ def metadata_rows(ctx: RenderContext) -> list[dict[str, str]]:
     approved_by, approved_on = _approval(doc)
     valid_from = format_date_sv(doc.valid_from, MISSING)
     if doc.is_draft:
-        # A draft never wears an earlier version's decision as its own (issue 21).
+        # A draft never wears an earlier version's decision as its own (issue 21); a start
+        # date of its own (planned, not yet decided) is shown as such.
+        from builder.governance.lifecycle import decided_dates
+
         body = doc.approving_body
         approved_by = f"{NOT_APPROVED} (beslutas av {body})" if body else NOT_APPROVED
-        approved_on = valid_from = NOT_APPROVED
+        approved_on = NOT_APPROVED
+        inherited = decided_dates(ctx.library, doc.id, ctx.options.today)
+        valid_from = (f"{valid_from} (planerat, {NOT_APPROVED.lower()})"
+                      if doc.valid_from is not None and doc.valid_from not in inherited
+                      else NOT_APPROVED)
     rows = [
         ("Dokumenttyp", shown(doc.document_type)),
         ("Upprättat av", shown(doc.prepared_by)),
