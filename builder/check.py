@@ -52,7 +52,9 @@ def _card_faces(library: Library, known: KnownFaces,
     from builder.render.printables.cardfit import surely_fits
     from builder.render.printables.pocketcard import card_content, measure_cards
 
-    cards = {card.key: card for r in routines if (card := card_content(r, library)) is not None}
+    # Measured as they will print once in force (no draft mark; issue 21).
+    cards = {card.key: card for r in routines
+             if (card := card_content(r, library, once_in_force=True)) is not None}
     cards = {key: card for key, card in cards.items() if key in known or not surely_fits(card)}
     missing = [card for key, card in cards.items() if key not in known]
     fresh: dict[str, list[FaceMeasure]] = {}

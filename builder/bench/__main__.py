@@ -25,7 +25,7 @@ from builder.options import BuildOptions
 from builder.publish.run import run_build
 
 T = TypeVar("T")
-ROUTINES = Path(__file__).resolve().parents[1] / "routines"
+ROUTINES = Path(__file__).resolve().parents[2] / "routines"  # builder/bench/ → the checkout
 TODAY = "2026-11-01"
 # LibreOffice's archival export, the fair peer of our PDF/A-3a + tagged + PDF/UA documents
 # (GUIDE "Known pitfalls": about 11 % slower than its plain export).
@@ -239,6 +239,26 @@ def approve_some(root: Path, ids: list[str]) -> int:
     return done
 
 
+def revise_some(root: Path, ids: list[str]) -> int:
+    """Raise approved samverkansrutiner to drafts of their next version (issue 21): the build
+    then publishes each one's version in force (from its archive copy) beside its draft."""
+    done = 0
+    for doc_id in ids:
+        path = root / doc_id / "samverkansrutin.yaml"
+        text = path.read_text(encoding="utf-8")
+        if 'version: "1.0"\nstatus: fastställd\n' not in text:
+            continue
+        text = text.replace('version: "1.0"\nstatus: fastställd\n',
+                            'version: "1.1"\nstatus: utkast\n', 1)
+        text = text.replace("ändringar:\n", 'ändringar:\n  - {version: "1.1", datum: 2026-10-20, '
+                            "beskrivning: Uppföljningen förtydligad}\n", 1)
+        text = text.replace("  - rubrik: Avvikelser och utvärdering\n",
+                            "  - rubrik: Avvikelser och uppföljning\n", 1)
+        path.write_text(text, encoding="utf-8")
+        done += 1
+    return done
+
+
 def bench_library(title: str, root: Path, work: Path, jobs: int, formats: tuple[str, ...],
                   change: Path | None) -> list[Row]:
     """Time check and build (full, no-op, after one change) over one library."""
@@ -369,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--approved", type=int, default=10,
                         help="antal genererade rutiner som fastställs (och signeras)")
+    parser.add_argument("--under-revision", type=int, default=10,
+                        help="antal fastställda rutiner som görs till utkast av nästa version "
+                             "(gällande version och utkast publiceras bredvid varandra)")
     parser.add_argument("--formats", default=None, help="kommaseparerad lista (standard: alla)")
     parser.add_argument("--skip-shipped", action="store_true")
     parser.add_argument("--no-libreoffice", action="store_true", help="hoppa över jämförelsen")
@@ -397,8 +420,13 @@ def main(argv: list[str] | None = None) -> int:
         count = generate_library(generated, args.n)
         ids = [f"samverkan-{g:03d}" for g in range(min(args.approved, count // 3))]
         approved = approve_some(generated, ids) if ids else 0
-        change = generated / "samverkan-000" / "team-000-1.yaml"
-        bench_library(f"Genererat bibliotek: {count} rutiner ({approved} fastställda)",
+        revised = revise_some(generated, ids[:args.under_revision])
+        # With routines under revision the one change is to such a draft: its version in
+        # force stays as built, only the draft renders again.
+        change = (generated / "samverkan-000" / "samverkansrutin.yaml" if revised
+                  else generated / "samverkan-000" / "team-000-1.yaml")
+        bench_library(f"Genererat bibliotek: {count} rutiner ({approved} fastställda, "
+                      f"{revised} under revidering)",
                       generated, generated.parent, args.jobs, formats, change)
         if not args.no_cpu:
             per_format_cpu(generated, generated.parent, args.jobs, formats, count)

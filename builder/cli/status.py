@@ -70,8 +70,13 @@ def status_table(statuses: list[DocumentStatus], with_todo: bool) -> Table:
         table.add_column("Att göra", overflow="fold", ratio=2, min_width=12)
     for status in statuses:
         doc = status.routine.document
-        cells: list[str | Text] = [doc.id, STATUS_SHORT[doc.status], doc.version,
-                                   _date(doc.approval_date_stated), _date(doc.valid_to_stated)]
+        # A draft shows no decision of its own; the version in force is named beside it.
+        name = Text(doc.id)
+        if status.versions:
+            name.append(f"\n{status.versions}", style="dim")
+        cells: list[str | Text] = [name, STATUS_SHORT[doc.status], doc.version,
+                                   "–" if doc.is_draft else _date(doc.approval_date_stated),
+                                   _date(doc.valid_to_stated)]
         if with_todo:
             cells.append(_date(status.last_evaluated))
         cells.append(_date(status.next_review))

@@ -329,6 +329,14 @@ def latest_approval(library_or_folder: Library | Path, doc_id: str) -> LedgerEnt
     return entry if entry is not None and entry.is_approval else None
 
 
+def approval_of(library_or_folder: Library | Path, doc_id: str,
+                version: str) -> LedgerEntry | None:
+    """The decision that approved ``version`` of ``doc_id`` (the newest such), or None. A
+    version stays approved by its own decision while a newer version is drafted or coming."""
+    return next((e for e in reversed(entries_for(library_or_folder, doc_id))
+                 if e.is_approval and e.version == version), None)
+
+
 def make_entry(previous: str, *, document: str, version: str, decision: str, body: str,
                date: dt.date, protocol: str, summary: str, content: str,
                team_part: tuple[str, str] | None = None) -> dict[str, str]:

@@ -7,14 +7,15 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from builder.governance.ledger import content_hash, last_evaluated, latest_approval
+from builder.governance.ledger import approval_of, content_hash, last_evaluated
+from builder.governance.lifecycle import Lifecycle, Version, lifecycle
 from builder.governance.schedule import next_review
 from builder.governance.teampart import TeamPartDrift, team_part_drift
 from builder.load.library import Library, RoutineFile
 from builder.model import NOT_STATED_TOKEN, Arbetsrutin, Document, NotStated
-from builder.text.dates import add_months, has_expired
+from builder.text.dates import add_months, format_date_sv, has_expired
 from builder.text.plural import count
-from builder.text.wording import team_label
+from builder.text.wording import STATUS_LABELS, team_label
 
 # VGR starts a revision six months before a routine is due (the lead time asked for in issue 6).
 LEAD_MONTHS = 6
@@ -61,6 +62,13 @@ class DocumentStatus:
     flags: tuple[Flag, ...]
     last_evaluated: dt.date | None = None  # newest evaluation without change (rutin utvärdera)
     team_part_drift: TeamPartDrift | None = None  # the samverkansrutin changed the team's part
+    life: Lifecycle | None = None  # the version in force, a coming one, earlier ones
+
+    @property
+    def versions(self) -> str:
+        """Both versions in words: "Gällande version 1.0 (fastställd 29 maj 2026); under
+        revidering: utkast 1.1 (ej fastställd)"."""
+        return versions_text(self.life, self.routine.document) if self.life else ""
 
     @property
     def overdue(self) -> bool:
@@ -108,7 +116,7 @@ def _validity_flags(valid_to: dt.date | None, today: dt.date) -> list[Flag]:
 
 def changed_since_approval(routine: RoutineFile, library: Library) -> bool | None:
     """True when the content differs from the ledger's approved hash; None when unknown."""
-    entry = latest_approval(library, routine.document.id)
+    entry = approval_of(library, routine.document.id, routine.document.version)
     if entry is None:
         return None
     return content_hash(routine.document) != entry.content_sha256
@@ -138,7 +146,7 @@ def document_status(routine: RoutineFile, library: Library, today: dt.date) -> D
     if drift is not None:
         flags.append(Flag("samverkansrutin-andrad", drift_text(drift)))
     return DocumentStatus(routine, group_of(routine), team_label(routine, library), due,
-                          tuple(flags), evaluated, drift)
+                          tuple(flags), evaluated, drift, lifecycle(library, doc.id, today))
 
 
 def drift_text(drift: TeamPartDrift) -> str:
@@ -184,9 +192,54 @@ def status_record(status: DocumentStatus) -> dict[str, Any]:
             "till_version": status.team_part_drift.current_version,
             "gäller": status.team_part_drift.in_force,
         },
+        **lifecycle_record(status.life),
         "försenad": status.overdue,
         **governance_record(doc),
         "att_göra": [{"kod": f.code, "text": f.text} for f in status.flags],
+    }
+
+
+def versions_text(life: Lifecycle, working: Document) -> str:
+    """The version in force and the working copy, apart: a draft never borrows a decision."""
+    parts = []
+    if life.in_force is not None:
+        parts.append(f"Gällande version {life.in_force.version} (fastställd "
+                     f"{format_date_sv(life.in_force.entry.date)}, giltig från "
+                     f"{format_date_sv(life.in_force.valid_from)})")
+    elif life.withdrawal is not None:
+        parts.append(f"Upphävd {format_date_sv(life.withdrawal.date)} av "
+                     f"{life.withdrawal.body}; ingen gällande version")
+    elif working.status == "fastställd_annan_instans":
+        return ""
+    elif not life.coming:
+        parts.append("Ingen gällande version")
+    parts += [f"kommande version {v.version} gäller från {format_date_sv(v.valid_from)}"
+              for v in life.coming]
+    if working.is_draft:
+        prefix = "under revidering: " if life.in_force is not None else ""
+        parts.append(f"{prefix}{STATUS_LABELS[working.status].lower()} {working.version} "
+                     "(ej fastställd)")
+    return "; ".join(parts)
+
+
+def _version_record(version: Version | None) -> dict[str, Any] | None:
+    if version is None:
+        return None
+    return {"version": version.version, "beslut": version.entry.date.isoformat(),
+            "organ": version.entry.body, "giltig_från": version.valid_from.isoformat(),
+            "läge": version.state}
+
+
+def lifecycle_record(life: Lifecycle | None) -> dict[str, Any]:
+    """The versions of a routine for `rutin status --format json`."""
+    if life is None:
+        return {}
+    return {
+        "gällande_version": _version_record(life.in_force),
+        "kommande_versioner": [_version_record(v) for v in life.coming],
+        "tidigare_versioner": [_version_record(v) for v in life.earlier],
+        "under_revidering": life.under_revision,
+        "upphävd": life.withdrawal.date.isoformat() if life.withdrawal else None,
     }
 
 

@@ -18,6 +18,8 @@ ORGANISATION_FILE = "organisation.yaml"
 LEDGER_FILE = "godkannanden.yaml"
 ARCHIVE_DIR = "arkiv"
 NOT_ROUTINES = {ORGANISATION_FILE, LEDGER_FILE}
+# A build key "<id>@v<version>" names a version built from its archive copy (Library.versions).
+UNIT_SEPARATOR = "@v"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class Library:
     invalid_sources: tuple[LoadedYaml, ...] = ()
     # Files that could not be read or parsed at all: what they still say (id, team).
     unparsed_fields: tuple[dict[str, str], ...] = ()
+    # Archive copies of versions in force that their working copy no longer is (a draft of
+    # the next version beside them): the build publishes both (governance.lifecycle).
+    versions: tuple[RoutineFile, ...] = ()
 
     def invalid_field_values(self, key: str) -> set[str]:
         """The raw values of ``key`` in files that failed validation or parsing."""
@@ -58,6 +63,26 @@ class Library:
     def by_id(self, doc_id: str) -> RoutineFile | None:
         """The routine with id ``doc_id``, if any."""
         return next((r for r in self.routines if r.document.id == doc_id), None)
+
+    def unit(self, key: str) -> RoutineFile | None:
+        """The routine a build key names: a working copy by its id, an archived version in
+        force by ``<id>@v<version>``."""
+        if UNIT_SEPARATOR not in key:
+            return self.by_id(key)
+        doc_id, version = key.split(UNIT_SEPARATOR, 1)
+        return next((r for r in self.versions
+                     if r.document.id == doc_id and r.document.version == version), None)
+
+    def unit_key(self, routine: RoutineFile) -> str:
+        """The build key of ``routine``: its id, or ``<id>@v<version>`` for an archive copy."""
+        doc = routine.document
+        archived = any(routine is v or routine == v for v in self.versions)
+        return f"{doc.id}{UNIT_SEPARATOR}{doc.version}" if archived else doc.id
+
+    @property
+    def units(self) -> tuple[RoutineFile, ...]:
+        """Everything the build renders: every working copy, then the archived versions."""
+        return self.routines + self.versions
 
     @property
     def samverkansrutiner(self) -> list[RoutineFile]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from builder.governance.ledger import last_evaluated
+from builder.governance.lifecycle import in_force_marker
 from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Samverkansrutin
 from builder.options import BuildOptions
@@ -72,12 +73,15 @@ class Fingerprints:
 
     def inputs(self, routine: RoutineFile) -> str:
         """The digest of what the routine's documents show (see dependency_view)."""
-        doc_id = routine.document.id
-        if doc_id not in self._inputs:
+        key = self.library.unit_key(routine)
+        if key not in self._inputs:
             view = dependency_view(routine, self.library, self.children)
             view["organisation"] = self.organisation
-            self._inputs[doc_id] = digest(view)
-        return self._inputs[doc_id]
+            if routine.document.is_draft:  # a draft names the version in force beside it
+                view["in_force"] = in_force_marker(self.library, routine.document.id,
+                                                   self.options.today)
+            self._inputs[key] = digest(view)
+        return self._inputs[key]
 
     def of(self, routine: RoutineFile, fmt: str) -> str:
         """Everything one output depends on, hashed: equal prints mean the output is current."""

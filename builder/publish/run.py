@@ -11,6 +11,7 @@ the output lock (``.output.rutin-build.lock`` beside output/: never published wi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import multiprocessing
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from builder.check import CheckResult, run_check
 from builder.diagnostics import Diagnostic, sort_diagnostics
+from builder.governance.lifecycle import in_force_units, unit_document_id
 from builder.load.library import Library, RoutineFile
 from builder.locking import kill_point, output_lock
 from builder.options import BuildOptions
@@ -63,7 +65,7 @@ from builder.rules.text_limits import beyond_limits
 
 PRUNE_DIR = ".borttaget"
 Progress = Callable[[int, int], None]
-Job = tuple[str, str]  # (document id, format)
+Job = tuple[str, str]  # (build key: document id, or "<id>@v<version>" of an archive copy; format)
 
 
 @dataclass
@@ -93,7 +95,7 @@ def _init_worker(state: _WorkerState, parent: int) -> None:
 
 
 def _run_job(state: _WorkerState, job: Job) -> JobResult:
-    routine = state.library.by_id(job[0])
+    routine = state.library.unit(job[0])
     assert routine is not None
     return render_job(RenderContext(routine, state.library, state.options), job[1])
 
@@ -112,15 +114,18 @@ def plan_build(check: CheckResult, buildable: list[RoutineFile], not_built: list
     ``prints`` (of this library, options, templates and signer) saves hashing it again."""
     if prints is None:
         prints = Fingerprints(check.library, options, templates, signer)
+    library = prints.library
     formats = [f for f in options.formats if f in RENDERERS]
     plan = BuildPlan([], {}, {}, 0)
-    for routine in buildable:
+    for routine in [*buildable, *library.versions]:
+        unit = library.unit_key(routine)
         for fmt in formats:
-            job = (routine.document.id, fmt)
-            key = f"{job[0]}:{fmt}"
+            job = (unit, fmt)
+            key = f"{unit}:{fmt}"
             plan.prints[job] = prints.of(routine, fmt)
-            if is_current(previous.entries.get(key), plan.prints[job], options.output):
-                plan.entries[key] = previous.entries[key]
+            kept = _kept_entry(previous, key, plan.prints[job], options)
+            if kept is not None:
+                plan.entries[key] = kept
                 plan.up_to_date += 1
             else:
                 plan.jobs.append(job)
@@ -129,6 +134,23 @@ def plan_build(check: CheckResult, buildable: list[RoutineFile], not_built: list
         if key.split(":")[0] in not_built:
             plan.entries[key] = entry
     return plan
+
+
+def _kept_entry(previous: Manifest, key: str, print_: str,
+                options: BuildOptions) -> ManifestEntry | None:
+    """The previous entry still current for ``key``; for the archive copy of a version in
+    force, also the working copy's entry when that rendered exactly this version (the day a
+    draft of the next version begins, the version in force is not rendered again)."""
+    entry = previous.entries.get(key)
+    if is_current(entry, print_, options.output):
+        return entry
+    unit, fmt = key.split(":")
+    doc_id = unit_document_id(unit)
+    if doc_id != unit:
+        entry = previous.entries.get(f"{doc_id}:{fmt}")
+        if is_current(entry, print_, options.output):
+            return entry
+    return None
 
 
 # CPU per routine of each format relative to the main PDF (measured with `python -m builder.bench`:
@@ -141,7 +163,7 @@ SIGNED_WEIGHT = 0.3  # signing adds about a third of a PDF render
 def expected_cost(job: Job, library: Library, options: BuildOptions) -> float:
     """A job's expected render time, in arbitrary units: format weight × source size."""
     doc_id, fmt = job
-    routine = library.by_id(doc_id)
+    routine = library.unit(doc_id)
     size = len(routine.source.text) if routine is not None else 0
     signed = (routine is not None and options.sign and routine.document.is_approved
               and RENDERERS[fmt].signed)
@@ -204,13 +226,14 @@ def collect(results: list[JobResult], library: Library, plan: BuildPlan,
     folders = {r.document.id: output_folder(r.document) for r in library.routines}
     pending: list[tuple[str, bytes]] = []
     for job in results:
-        routine = library.by_id(job.doc_id)
+        routine = library.unit(job.doc_id)
         assert routine is not None
         if job.error is not None:
             result.diagnostics.append(_failure(routine, job.fmt, job.error))
             continue
         result.rendered.append((job.doc_id, job.fmt))
-        files = tuple(f"{folders[job.doc_id]}/{a.filename}" for a in job.artifacts)
+        folder = folders[unit_document_id(job.doc_id)]
+        files = tuple(f"{folder}/{a.filename}" for a in job.artifacts)
         plan.entries[f"{job.doc_id}:{job.fmt}"] = ManifestEntry(plan.prints[(job.doc_id,
                                                                             job.fmt)], files)
         pending.extend(zip(files, (a.data for a in job.artifacts), strict=True))
@@ -219,12 +242,19 @@ def collect(results: list[JobResult], library: Library, plan: BuildPlan,
 
 def orphans(previous: Manifest, library: Library, plan: BuildPlan, prune: bool,
             result: BuildResult) -> list[str]:
-    """Outputs whose routine no longer exists: reported, moved aside only with --prune."""
+    """Outputs whose routine no longer exists: reported, moved aside only with --prune.
+    Earlier versions of a routine that exists are kept (its page lists them)."""
     known = {r.document.id for r in library.routines}
     files: list[str] = []
     for key, entry in previous.entries.items():
-        doc_id = key.split(":")[0]
-        if doc_id not in known:
+        doc_id = unit_document_id(key.split(":")[0])
+        if key in plan.entries:
+            continue
+        unit = key.split(":")[0]
+        if doc_id in known:
+            if unit != doc_id and library.unit(unit) is None:
+                plan.entries[key] = entry  # an earlier version's files, still on disk
+        else:
             result.orphaned.append(doc_id)
             files.extend(entry.files)
             if not prune:
@@ -428,6 +458,7 @@ class _Ahead:
             return
         failing = {d.file for d in loaded if d.is_error}
         refused = beyond_limits(library)  # R112: never sent to a worker, not even ahead
+        library = _with_versions(library, self.options)
         self.prints = Fingerprints(library, self.options, self.templates, self.signer)
         likely = plan_build(CheckResult(library, loaded),
                             [r for r in library.routines
@@ -456,7 +487,7 @@ def _build_locked(path: Path, options: BuildOptions, progress: Progress | None,
         # collected as before; run_build unfreezes when the build ends.
         if gc.get_freeze_count() == 0:
             gc.freeze()
-        library = check.library
+        library = _with_versions(check.library, options)
         result = BuildResult(check.documents, list(check.diagnostics), check)
         failing = {d.file for d in check.diagnostics if d.is_error}
         buildable = [r for r in library.routines if r.display not in failing]
@@ -465,8 +496,10 @@ def _build_locked(path: Path, options: BuildOptions, progress: Progress | None,
         if ahead.render is not None and result.not_built:
             ahead.render.cancel(set(result.not_built))
 
+        prints = ahead.prints if ahead.prints is not None else Fingerprints(
+            library, options, templates, signer)
         plan = plan_build(check, buildable, result.not_built, previous, options, templates,
-                          signer, ahead.prints)
+                          signer, prints)
         result.up_to_date = plan.up_to_date
         index_pages: list[EarlyIndex | None] = []
         if ahead.render is not None:
@@ -499,6 +532,12 @@ def _build_locked(path: Path, options: BuildOptions, progress: Progress | None,
 
 # --- helpers ------------------------------------------------------------------------------------
 
+def _with_versions(library: Library, options: BuildOptions) -> Library:
+    """The library with the archive copies of versions in force that their working copy no
+    longer is: both are published (a routine under revision stays in force for staff)."""
+    return dataclasses.replace(library, versions=in_force_units(library, options.today))
+
+
 def _failure(routine: RoutineFile, fmt: str, error: str) -> Diagnostic:
     pos = routine.source.position(("id",))
     return Diagnostic(routine.display, pos.line, pos.column, "R601", "error",
@@ -527,10 +566,17 @@ def _document_outputs(library: Library,
         parts = key.split(":")
         by_document.setdefault(parts[0], {})[parts[1]] = entry.files
     outputs = []
-    for routine in library.routines:
-        files = by_document.get(routine.document.id)
+    for routine in library.units:
+        files = by_document.get(library.unit_key(routine))
         if files:
             outputs.append(DocumentOutputs(routine, output_folder(routine.document), files))
+    # Earlier versions' files still on disk (kept entries without a routine of their own).
+    for unit, files in by_document.items():
+        doc_id = unit_document_id(unit)
+        working = library.by_id(doc_id)
+        if unit != doc_id and library.unit(unit) is None and working is not None:
+            outputs.append(DocumentOutputs(working, output_folder(working.document), files,
+                                           unit.split("@v", 1)[1]))
     return outputs
 
 

@@ -119,7 +119,7 @@ def warm_up(formats: set[str]) -> None:
 
 def render_job(ctx: RenderContext, fmt: str) -> JobResult:
     """Render and sign one output; an exception becomes the job's error."""
-    doc_id = ctx.document.id
+    doc_id = ctx.library.unit_key(ctx.routine)
     try:
         artifacts = list(get_renderer(fmt)(ctx))
         if ctx.options.sign and ctx.document.is_approved and RENDERERS[fmt].signed:
@@ -136,13 +136,14 @@ def shown_library(library: Library, doc_id: str) -> Library:
     its arbetsrutiner), in library order, with the organisation."""
     from builder.model import Arbetsrutin
 
-    routine = library.by_id(doc_id)
+    routine = library.unit(doc_id)
     assert routine is not None
     group = group_id(routine.document)
     kept = tuple(r for r in library.routines
                  if r.document.id == group
                  or (isinstance(r.document, Arbetsrutin) and r.document.parent == group))
-    return dataclasses.replace(library, routines=kept)
+    versions = tuple(v for v in library.versions if v is routine)
+    return dataclasses.replace(library, routines=kept, versions=versions)
 
 
 def _serve(connection: Connection) -> None:
@@ -307,7 +308,7 @@ class _Run:
                 continue
             connection = self.idle.pop()
             shown = shown_library(library, job[0])
-            routine = shown.by_id(job[0])
+            routine = shown.unit(job[0])
             assert routine is not None
             try:
                 with self.workers.lock:

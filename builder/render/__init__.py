@@ -85,3 +85,4 @@ class DocumentOutputs:
     routine: RoutineFile
     folder: str  # relative to output/: "<samverkansrutin-id>/<document-id>"
     files: dict[str, tuple[str, ...]]  # format -> file paths relative to output/
+    earlier: str | None = None  # files of this earlier version of the routine, kept on disk

@@ -51,6 +51,7 @@ EXAMPLE_MARK = "Exempel – ska fastställas av teamet"
 COPY_NOTICE = "Utskriven kopia – kontrollera att du har den aktuella versionen"
 MISSING = "–"
 NOT_STATED_AT_SOURCE = "Ej angivet i källan"
+NOT_APPROVED = "Ej fastställd"
 # Id of the reserved area where the signing step places the visible signature stamp, and of
 # the zero-size marker in its lower right corner: both become PDF named destinations.
 APPROVAL_BOX_ID = "godkannande"
@@ -125,13 +126,26 @@ def metadata_rows(ctx: RenderContext) -> list[dict[str, str]]:
     """The header block, in the seed's order (Dokumenttyp … Giltigt från och med), then more."""
     doc: Document = ctx.document
     approved_by, approved_on = _approval(doc)
+    valid_from = format_date_sv(doc.valid_from_stated, MISSING)
+    if doc.is_draft:
+        # A draft never wears an earlier version's decision as its own (issue 21); a start
+        # date of its own (planned, not yet decided) is shown as such.
+        from builder.governance.lifecycle import decided_dates
+
+        body = doc.approving_body
+        approved_by = f"{NOT_APPROVED} (beslutas av {body})" if body else NOT_APPROVED
+        approved_on = NOT_APPROVED
+        inherited = decided_dates(ctx.library, doc.id, ctx.options.today)
+        valid_from = (f"{valid_from} (planerat, {NOT_APPROVED.lower()})"
+                      if doc.valid_from is not None and doc.valid_from not in inherited
+                      else NOT_APPROVED)
     rows = [
         ("Dokumenttyp", shown(doc.document_type)),
         ("Upprättat av", shown(doc.prepared_by)),
         ("Godkänt av", approved_by),
         ("Uppdrag", shown(doc.assignment, MISSING)),
         ("Datum för godkännande", approved_on),
-        ("Giltigt från och med", format_date_sv(doc.valid_from_stated, MISSING)),
+        ("Giltigt från och med", valid_from),
     ]
     if doc.valid_to_stated is not None:
         rows.append(("Giltigt till och med", format_date_sv(doc.valid_to_stated)))
@@ -140,6 +154,10 @@ def metadata_rows(ctx: RenderContext) -> list[dict[str, str]]:
     rows += governance_rows(doc)
     rows += [("Version", doc.version)] + source_rows(doc)
     rows.append(("Status", STATUS_LABELS[doc.status]))
+    if doc.is_draft:
+        from builder.governance.lifecycle import in_force_line
+
+        rows.append(("Gällande version", in_force_line(ctx.library, doc.id, ctx.options.today)))
     months = _months(doc)
     if months:
         rows.append(("Utvärderas", months))
@@ -406,13 +424,13 @@ def approval_statement(ctx: RenderContext) -> str:
     """"Fastställd av Samordningsgruppen 29 maj 2026, § 4" from the ledger entry for this
     version; for drafts the absence of a decision. The PDF shows it under its approval box,
     the DOCX under its header table."""
-    from builder.governance.ledger import latest_approval
+    from builder.governance.ledger import approval_of
 
     doc: Document = ctx.document
     if not doc.is_approved:
         return approval_hint(doc) or STATUS_LABELS[doc.status]
-    entry = latest_approval(ctx.library, doc.id)
-    if entry is not None and entry.version == doc.version:
+    entry = approval_of(ctx.library, doc.id, doc.version)
+    if entry is not None:
         return (f"Fastställd av {entry.body} {format_date_sv(entry.date)}, "
                 f"{protocol_phrase(entry.protocol)}")
     if doc.approved_by and doc.approval_date:

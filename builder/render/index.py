@@ -7,17 +7,22 @@ import posixpath
 import unicodedata
 from dataclasses import dataclass
 
+from builder.governance.lifecycle import Lifecycle, Version
+from builder.governance.schedule import next_review
 from builder.governance.status import DocumentStatus, library_status
-from builder.load.library import Library
+from builder.load.library import ARCHIVE_DIR, Library
 from builder.model import Document, NotStated, Samverkansrutin, shown
 from builder.options import BuildOptions
 from builder.render import RENDERERS, Artifact, DocumentOutputs
 from builder.render.html import inline_files, template_env
 from builder.render.printables.common import find_team
 from builder.text.dates import format_date_sv
-from builder.text.wording import STATUS_LABELS
+from builder.text.wording import STATUS_LABELS, protocol_phrase
 
+MISSING = "–"
 ORPHANS = "ovriga"  # group for an arbetsrutin whose samverkansrutin is missing
+WITHDRAWN = "upphavda"  # the section upphävda routines move to, after every group
+NO_VERSION_IN_FORCE = "Ingen gällande version"
 
 # Link text per output format, in the order the links are shown.
 FORMAT_LABELS: dict[str, str] = {fmt: spec.label for fmt, spec in RENDERERS.items()}
@@ -35,6 +40,14 @@ class Link:
     label: str
     href: str
     kind: str  # file extension, shown to say what opens
+
+
+@dataclass(frozen=True)
+class Beside:
+    """A version shown beside the one in force: a draft under revision or a coming version."""
+
+    text: str  # "Under revidering: utkast 1.1 (gäller inte)", "Kommande version 1.1 gäller …"
+    links: tuple[Link, ...]
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,8 @@ class Row:
     links: tuple[Link, ...]
     search: str  # lower-case text the search box matches against
     inactive: bool  # draft, expired or upphävd: styled apart, and marked in text
+    beside: tuple[Beside, ...] = ()  # the next version, shown beside the one in force
+    withdrawn: str | None = None  # "Upphävd 3 april 2027 av Samordningsgruppen, § 7"
 
 
 @dataclass(frozen=True)
@@ -125,11 +140,14 @@ def _links(outputs: DocumentOutputs | None, prefix: str) -> tuple[Link, ...]:
     return tuple(links)
 
 
-def _marks(status: DocumentStatus) -> tuple[str, ...]:
-    doc = status.routine.document
+def _marks(status: DocumentStatus, doc: Document) -> tuple[str, ...]:
     marks = []
     if doc.is_draft or doc.status == "upphävd":
         marks.append(STATUS_LABELS[doc.status])
+    life = status.life
+    if (doc.is_draft and life is not None and life.in_force is None and not life.coming
+            and life.withdrawal is None):
+        marks.append(NO_VERSION_IN_FORCE)
     if status.expired:
         marks.append("Utgången")
     if status.has("utvardering-forsenad"):
@@ -148,26 +166,105 @@ def issuer_and_scope(doc: Document) -> tuple[str | None, str | None]:
     return (", ".join(issuers) or None), ("; ".join(scope) or None)
 
 
-def _row(status: DocumentStatus, outputs: DocumentOutputs | None, prefix: str,
+def beside_text(life: Lifecycle, working: Document) -> str | None:
+    """What the working copy is beside the version in force, in words staff cannot misread."""
+    if life.working_is_coming:
+        return coming_text(working.version, working.valid_from)
+    if working.is_draft and life.in_force is not None:
+        return (f"Under revidering: {STATUS_LABELS[working.status].lower()} {working.version} "
+                "(gäller inte)")
+    return None
+
+
+def coming_text(version: str, valid_from: dt.date | None) -> str:
+    """"Kommande version 1.1 gäller från 1 mars 2027"."""
+    return f"Kommande version {version} gäller från {_day(valid_from)}"
+
+
+def withdrawal_text(life: Lifecycle) -> str | None:
+    """"Upphävd 3 april 2027 av Samordningsgruppen, § 7" from the ledger's decision."""
+    entry = life.withdrawal
+    if entry is None:
+        return None
+    return f"Upphävd {_day(entry.date)} av {entry.body}, {protocol_phrase(entry.protocol)}"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a routine's row and page lead with: the version in force (or the working copy
+    when there is none), its outputs, and what stands beside it."""
+
+    document: Document
+    outputs: DocumentOutputs | None
+    beside: tuple[tuple[str, DocumentOutputs | None], ...]
+    earlier: tuple[tuple[Version, DocumentOutputs | None], ...]
+
+
+def shown_versions(status: DocumentStatus, by_unit: dict[str, DocumentOutputs]) -> Shown:
+    """The lead version and the versions beside and before it, with their outputs."""
+    working = status.routine.document
+    life = status.life
+    own = by_unit.get(working.id)
+    if life is None:
+        return Shown(working, own, (), ())
+    earlier = tuple((v, by_unit.get(f"{working.id}@v{v.version}")) for v in life.earlier)
+    lead: Document = working
+    outputs = own
+    beside: list[tuple[str, DocumentOutputs | None]] = []
+    if life.under_revision and life.in_force is not None:
+        frozen = by_unit.get(f"{working.id}@v{life.in_force.version}")
+        lead = life.in_force.document or working
+        outputs = frozen
+        text = beside_text(life, working)
+        if text is not None:
+            beside.append((text, own))
+    for version in life.coming:
+        if not (life.working_is_coming and version.version == working.version):
+            beside.append((coming_text(version.version, version.valid_from), None))
+    return Shown(lead, outputs, tuple(beside), earlier)
+
+
+def _row(status: DocumentStatus, by_unit: dict[str, DocumentOutputs], prefix: str,
          library: Library, group_title: str) -> Row:
-    doc = status.routine.document
+    shown_ = shown_versions(status, by_unit)
+    doc = shown_.document
     kind = "Samverkansrutin" if isinstance(doc, Samverkansrutin) else "Arbetsrutin"
-    marks = _marks(status)
+    marks = _marks(status, doc)
     team, words = _team_and_origin(status, library)
     issuer, scope = issuer_and_scope(doc)
     organisation = shown(doc.organisation) if doc.organisation is not None else (
         library.organisation.name if library.organisation else "")
+    beside = tuple(Beside(text, _links(outputs, prefix)) for text, outputs in shown_.beside)
+    withdrawn = withdrawal_text(status.life) if status.life is not None else None
     search = fold(" ".join([doc.title, doc.id, team, kind, STATUS_LABELS[doc.status], *marks,
-                            *words, group_title, organisation, issuer or "", scope or ""]))
+                            *words, group_title, organisation, issuer or "", scope or "",
+                            *(b.text for b in beside)]))
+    # A draft has no validity and no decision of its own: never the previous version's dates.
     return Row(
         id=doc.id, title=doc.title, kind=kind, team=team, status=STATUS_LABELS[doc.status],
-        version=doc.version, valid_from=_day(doc.valid_from_stated),
+        version=doc.version, valid_from=MISSING if doc.is_draft else _day(doc.valid_from_stated),
         valid_to=_day(doc.valid_to_stated),
-        next_review=_day(status.next_review), issuer=issuer, scope=scope, marks=marks,
+        next_review=_day(status.next_review if doc is status.routine.document
+                         else next_review(doc)), issuer=issuer, scope=scope, marks=marks,
         notes=tuple(f.text for f in status.flags if f.code not in ("utkast", "granskning")),
-        links=_links(outputs, prefix), search=search,
+        links=_links(shown_.outputs, prefix), search=search,
         inactive=doc.is_draft or status.expired or doc.status == "upphävd",
+        beside=beside, withdrawn=withdrawn,
     )
+
+
+def _by_unit(outputs: list[DocumentOutputs]) -> dict[str, DocumentOutputs]:
+    """Outputs by build key: a working copy's id, ``<id>@v<version>`` for other versions."""
+    found: dict[str, DocumentOutputs] = {}
+    for output in outputs:
+        doc = output.routine.document
+        if output.earlier is not None:
+            found[f"{doc.id}@v{output.earlier}"] = output
+        elif output.routine.path.parent.name == ARCHIVE_DIR:
+            found[f"{doc.id}@v{doc.version}"] = output
+        else:
+            found[doc.id] = output
+    return found
 
 
 def _group_titles(library: Library) -> dict[str, str]:
@@ -178,24 +275,31 @@ def build_groups(library: Library, statuses: list[DocumentStatus],
                  outputs: list[DocumentOutputs], prefix: str,
                  only: str | None = None) -> list[Group]:
     """Rows grouped by samverkansrutin (the samverkansrutin first, then its arbetsrutiner)."""
-    by_id = {o.routine.document.id: o for o in outputs}
+    by_unit = _by_unit(outputs)
     titles = _group_titles(library)
     grouped: dict[str, list[Row]] = {}
+    withdrawn: list[Row] = []
     for status in statuses:
         group = status.group if status.group in titles else ORPHANS
         if only is not None and group != only:
             continue
-        row = _row(status, by_id.get(status.routine.document.id), prefix, library,
-                   titles.get(group, ""))
-        grouped.setdefault(group, []).append(row)
-    approved = {s.group for s in statuses if s.routine.document.is_approved}
+        row = _row(status, by_unit, prefix, library, titles.get(group, ""))
+        if row.withdrawn is not None:
+            withdrawn.append(row)  # out of the staff list, into "Upphävda"
+        else:
+            grouped.setdefault(group, []).append(row)
+    approved = {s.group for s in statuses if s.routine.document.is_approved
+                or (s.life is not None and s.life.in_force is not None)}
     # Groups with a routine in force first: what staff may act on leads, drafts follow.
     order = sorted(grouped, key=lambda g: (g == ORPHANS, g not in approved,
                                            titles.get(g, "").casefold(), g))
     here = "" if only is None else "../"
-    return [Group(g, titles.get(g, "Övriga rutiner"),
-                  here + f"{g}/index.html" if g != ORPHANS else "", tuple(grouped[g]))
-            for g in order]
+    groups = [Group(g, titles.get(g, "Övriga rutiner"),
+                    here + f"{g}/index.html" if g != ORPHANS else "", tuple(grouped[g]))
+              for g in order]
+    if withdrawn:
+        groups.append(Group(WITHDRAWN, "Upphävda", "", tuple(withdrawn)))
+    return groups
 
 
 def _page(title: str, heading: str, groups: list[Group], home: str | None, organisation: str,
@@ -217,7 +321,7 @@ def render_index(library: Library, outputs: list[DocumentOutputs],
     all_groups = build_groups(library, statuses, outputs, prefix="")
     artifacts = [Artifact("index.html", _page(f"Rutiner – {organisation}", "Rutiner", all_groups,
                                               None, organisation, options.today))]
-    artifacts += landing_pages(outputs, organisation)
+    artifacts += landing_pages(library, statuses, outputs, organisation)
     for group in all_groups:
         if group.id == ORPHANS:
             continue
@@ -229,18 +333,74 @@ def render_index(library: Library, outputs: list[DocumentOutputs],
     return artifacts
 
 
-def landing_pages(outputs: list[DocumentOutputs], organisation: str) -> list[Artifact]:
-    """``<group>/<id>/index.html``: one stable address per document that always links its
-    current version (pocket-card QR codes and Bilaga links point here, never at a file name
-    that carries a version)."""
+@dataclass(frozen=True)
+class EarlierView:
+    """One earlier version on a document's fixed page."""
+
+    text: str  # "Version 1.0 – ersatt (fastställd 29 maj 2026, gällde från 1 juni 2026)"
+    links: tuple[Link, ...]
+
+
+def _relative(links: tuple[Link, ...], folder: str) -> list[Link]:
+    return [Link(link.label, posixpath.relpath(link.href, folder), link.kind) for link in links]
+
+
+def earlier_text(version: Version) -> str:
+    """An earlier version as its fixed page lists it, marked ersatt or upphävd."""
+    entry = version.entry
+    mark = "upphävd" if version.state == "upphävd" else "ersatt"
+    if version.withdrawal is not None:
+        mark += f" {_day(version.withdrawal.date)}"
+    return (f"Version {version.version} – {mark} (fastställd {_day(entry.date)} av "
+            f"{entry.body}, gällde från {_day(version.valid_from)})")
+
+
+def _lead_text(doc: Document, life: Lifecycle | None) -> str:
+    """The fixed page's first line: the version in force, or that there is none."""
+    if life is not None and life.withdrawal is not None:
+        return (f"Rutinen är upphävd och gäller inte längre: {withdrawal_text(life)}. "
+                "Ingen version gäller.")
+    if life is not None and life.in_force is not None:
+        entry = life.in_force.entry
+        return (f"Gällande version: {life.in_force.version} · fastställd {_day(entry.date)} av "
+                f"{entry.body} · giltigt från och med {_day(life.in_force.valid_from)}")
+    if doc.status == "fastställd_annan_instans":
+        return (f"Gällande version: {doc.version} · {STATUS_LABELS[doc.status]} · giltigt "
+                f"från och med {_day(doc.valid_from)}")
+    if life is not None and life.coming:
+        return f"{NO_VERSION_IN_FORCE} ännu."
+    return f"{NO_VERSION_IN_FORCE}: rutinen är inte fastställd."
+
+
+def landing_pages(library: Library, statuses: list[DocumentStatus],
+                  outputs: list[DocumentOutputs], organisation: str) -> list[Artifact]:
+    """``<group>/<id>/index.html``: one stable address per document that always leads with
+    the version in force (pocket-card QR codes and Bilaga links point here, never at a file
+    name that carries a version), with a draft or coming version beside it and earlier
+    versions below."""
     template = template_env().get_template("landing.html.j2")
+    by_unit = _by_unit(outputs)
+    folders = {o.routine.document.id: o.folder for o in outputs}
     pages = []
-    for output in outputs:
-        doc = output.routine.document
-        links = [Link(link.label, posixpath.relpath(link.href, output.folder), link.kind)
-                 for link in _links(output, "")]
-        html = template.render(doc=doc, status=STATUS_LABELS[doc.status], links=links,
-                               valid_from=_day(doc.valid_from), organisation=organisation,
+    for status in statuses:
+        working = status.routine.document
+        folder = folders.get(working.id)
+        if folder is None:
+            continue  # nothing built for it
+        shown_ = shown_versions(status, by_unit)
+        doc = shown_.document
+        lead_in_force = (status.life is not None and status.life.in_force is not None) or (
+            doc.is_in_force and status.life is not None and not status.life.coming)
+        beside = [Beside(text, tuple(_relative(_links(o, ""), folder)))
+                  for text, o in shown_.beside]
+        earlier = [EarlierView(earlier_text(v), tuple(_relative(_links(o, ""), folder)))
+                   for v, o in shown_.earlier]
+        withdrawn = status.life is not None and status.life.withdrawal is not None
+        links = _relative(_links(shown_.outputs, ""), folder)
+        html = template.render(doc=doc, lead=_lead_text(doc, status.life), links=links,
+                               lead_in_force=lead_in_force and not withdrawn,
+                               draft_only=doc.is_draft, beside=beside, earlier=earlier,
+                               withdrawn=withdrawn, organisation=organisation,
                                css=inline_files(("index.css",)))
-        pages.append(Artifact(f"{output.folder}/index.html", html.encode("utf-8")))
+        pages.append(Artifact(f"{folder}/index.html", html.encode("utf-8")))
     return pages

@@ -32,12 +32,37 @@ def check_pocket_card_fits(library: Library, options: CheckOptions) -> Iterator[
         if face.overflow_mm <= 0.05 or routine is None:
             continue
         lines = max(1, round(face.overflow_mm / face.line_mm))
-        what = "punkterna" if face.side == "framsida" else "kontakterna"
         yield finding(routine, _card_location(routine), "R501",
                       f"fickkortets {face.side} får inte plats: innehållet är "
                       f"{_mm(face.height_mm)} mm högt men kortet är {face.card_mm:g} mm, "
                       f"{_mm(face.overflow_mm)} mm (ungefär {lines} rader) för mycket; "
-                      f"korta {what} eller ta bort några")
+                      f"{_what_to_shorten(routine, library, face.side)}")
+
+
+# As many points as the front holds before they continue on the back (pocketcard.FRONT_POINTS).
+FRONT_POINTS = 4
+
+
+def _what_to_shorten(routine: RoutineFile, library: Library, side: str) -> str:
+    """Name what actually is on the face that overflows (never "kontakterna" on a card that
+    has none)."""
+    doc = routine.document
+    card = doc.pocket_card
+    points = len(card.points) if card is not None and card.points else None
+    if side == "framsida":
+        return "korta punkterna eller ta bort några"
+    parts = []
+    if points is None or points > FRONT_POINTS:
+        parts.append("punkterna som fortsätter på baksidan")
+    if (card is not None and card.contacts) or doc.contacts:
+        parts.append("kontakterna")
+    if not parts:
+        parts.append("titeln")
+    advice = f"korta {' eller '.join(parts)}"
+    organisation = library.organisation
+    if organisation is not None and organisation.publication_url:
+        advice += " (QR-koden för publiceringsadressen tar 17,5 mm av bredden uppe till höger)"
+    return advice
 
 
 @rule("R502", "error", "Varje steg i checklistan får plats på en sida")

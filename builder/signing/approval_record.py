@@ -8,7 +8,7 @@ signed document is the independent evidence, and the attacker does not hold the 
 
 from __future__ import annotations
 
-from builder.governance.ledger import latest_approval
+from builder.governance.ledger import approval_of
 from builder.load.library import Library
 from builder.model import Document
 
@@ -21,8 +21,8 @@ LABELS = {META_DATE: "beslutsdatum", META_BODY: "beslutande organ",
 
 def approval_metadata(library: Library, document: Document) -> dict[str, str]:
     """The ledger entry approving this very version, as document-info values (or nothing)."""
-    entry = latest_approval(library, document.id)
-    if entry is None or entry.version != document.version:
+    entry = approval_of(library, document.id, document.version)
+    if entry is None:
         return {}
     return {META_DATE: entry.date.isoformat(), META_BODY: entry.body,
             META_PROTOCOL: entry.protocol, META_ENTRY: entry.digest}

@@ -450,11 +450,13 @@ def sign_docx(docx_bytes: bytes, key: SigningKey | None = None) -> bytes:
 
 def _approval_facts(ctx: RenderContext) -> tuple[str | None, dt.date | None, str | None]:
     """(approving body's name, decision date, protocol) from the ledger entry for this version."""
-    from builder.governance.ledger import latest_approval
+    from builder.governance.ledger import approval_of
 
     document = ctx.document
-    entry = latest_approval(ctx.library, document.id)  # R406 in `rutin check` guards the chain
-    if entry is None or entry.version != document.version:
+    # R406 in `rutin check` guards the chain; a version in force keeps its own decision while
+    # the next one is drafted or approved to start later.
+    entry = approval_of(ctx.library, document.id, document.version)
+    if entry is None:
         return None, None, None
     organisation = ctx.library.organisation
     bodies = {b.id: b.name for b in organisation.approving_bodies} if organisation else {}
@@ -482,11 +484,11 @@ def signer_fingerprint() -> str:
 
 def _approving_body(ctx: RenderContext) -> Any:
     """The organisation's ApprovingBody named by this version's ledger entry, if any."""
-    from builder.governance.ledger import latest_approval
+    from builder.governance.ledger import approval_of
 
-    entry = latest_approval(ctx.library, ctx.document.id)
+    entry = approval_of(ctx.library, ctx.document.id, ctx.document.version)
     organisation = ctx.library.organisation
-    if entry is None or entry.version != ctx.document.version or organisation is None:
+    if entry is None or organisation is None:
         return None
     return next((b for b in organisation.approving_bodies
                  if entry.body in (b.id, b.name)), None)

@@ -240,10 +240,23 @@ def _evaluation_findings(library: Library, doc_id: str, version: str,
 def _currency_finding(routine: Any, entries: list[Any], version: str,
                       digest: str | None) -> Finding:
     """Is the signed version still the routine's current, unchanged approved version?"""
+    import datetime as dt
+
     from builder.governance.ledger import content_hash
+    from builder.governance.lifecycle import archived_routine, lifecycle
+    from builder.load.library import Library
 
     document = routine.document
     latest = next((e for e in reversed(entries) if e.is_approval), None)
+    life = lifecycle(Library(routine.path.parent, (routine,), None, None, 1),
+                     document.id, dt.date.today())
+    if (life.in_force is not None and life.in_force.version == version
+            and latest is not None and latest.version != version):
+        # Approved to take effect later: the signed version is still the one in force.
+        frozen = archived_routine(life.in_force.archive)
+        coming = ", ".join(f"{v.version} från {v.valid_from.isoformat()}" for v in life.coming)
+        if frozen is not None and (digest is None or content_hash(frozen.document) == digest):
+            return Finding(True, f"Gällande version; kommande version {coming}")
     if latest is not None and latest.version != version:
         return Finding(False, f"Inaktuell: version {latest.version} fastställdes "
                               f"{latest.date.isoformat()}, filen är version {version}")

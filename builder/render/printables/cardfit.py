@@ -42,7 +42,6 @@ from typing import TYPE_CHECKING
 from builder.render.document_view import EXAMPLE_MARK
 from builder.text.markdown import render_inline
 from builder.text.typography import SUSPENDED_HYPHEN, swedish_quotes
-from builder.text.wording import DRAFT_MARK
 
 if TYPE_CHECKING:
     from builder.render.printables.pocketcard import CardContent
@@ -57,23 +56,20 @@ CSS_ASSUMED = (
     "padding-bottom: 1mm; margin-bottom: 1.5mm; }",
     ".band .abbr { font-size: 13pt; font-weight: bold; line-height: 1.1; margin-right: 1.5mm; }",
     ".band .team { font-size: 8pt; font-weight: bold; }",
-    ".band .draft { float: right; margin-top: 1mm; }",
-    ".band .draft, .back .draft { font-size: 7pt; font-weight: bold; border: 0.6pt solid #000;",
-    "padding: 0 1mm; white-space: nowrap; }",
+    ".draft-mark { position: absolute; left: 85mm; top: 0; width: 55mm; height: 3.5mm; margin: 0;",
     "ul.points { margin: 0; padding: 0 0 0 3mm; }",
     "ul.points li { margin: 0 0 1mm 0; }",
     ".owner { margin-top: 1mm; padding-top: 1mm; font-size: 7.5pt; border-top: 0.5pt solid #000; }",
     ".more { margin: 1mm 0 0 0; font-size: 7pt; font-style: italic; text-align: right; }",
     ".back .title { font-size: 7.5pt; font-weight: bold; margin: 0 0 1.2mm 0; line-height: 1.2; }",
-    ".back .cols { min-height: 24mm; }",
     ".back h2 { font-size: 7.5pt; margin: 0 0 0.6mm 0; text-transform: uppercase;",
     "letter-spacing: 0.05em; }",
     ".back ul.contacts-list { list-style: none; margin: 0; padding: 0; }",
     ".back ul.contacts-list li { margin: 0 0 0.6mm 0; }",
     ".back .phone { font-weight: bold; white-space: nowrap; }",
-    ".back figure { float: right; margin: 0 0 0 2.5mm; width: 20mm; text-align: center;",
+    ".back figure { float: right; margin: 0 0 0.5mm 2.5mm; width: 15mm; text-align: center;",
     "font-size: 7pt; }",
-    ".back figure img { width: 20mm; height: 20mm; display: block;",
+    ".back figure img { width: 15mm; height: 15mm; display: block;",
     ".back .version { clear: both; margin-top: 1mm; padding-top: 1mm; font-size: 7pt;",
     "border-top: 0.5pt solid #000; }",
 )
@@ -340,16 +336,12 @@ def _owner(card: CardContent, width: float, metrics: Metrics) -> float:
     return 2 * PT_PER_MM + 0.5 + rows * line_height(metrics, (7.5, 7.5 * 1.22))
 
 
-def _draft_width(metrics: Metrics) -> float:
-    return _text_width(DRAFT_MARK, 7, metrics) + 2 * PT_PER_MM + 1.2
-
-
 def _front(card: CardContent, metrics: Metrics) -> float:
     inner = (CARD_W_MM - 7) * PT_PER_MM
     height = 6 * PT_PER_MM
     # The band: an optional 13 pt abbreviation and the team (or title), beside the draft mark.
-    band_width = inner - (_draft_width(metrics) if card.draft else 0)
-    runs: list[Run] = []  # the draft mark floats: out of the flow, it moves no text
+    band_width = inner
+    runs: list[Run] = []  # the draft mark runs along the right edge: it moves no text
     boxes = [(8.0, 8 * 1.22)]
     if card.abbreviation:
         runs.append((card.abbreviation, 13, True))
@@ -358,12 +350,9 @@ def _front(card: CardContent, metrics: Metrics) -> float:
         band_width -= 1.5 * PT_PER_MM  # the abbreviation's right margin
     runs.append((card.team_name or card.title, 8, True))
     band_lines = lines(runs, band_width, metrics) * line_height(metrics, *boxes)
-    draft_h = (1 * PT_PER_MM + line_height(metrics, (7, 7 * 1.22)) + 1.2) if card.draft else 0
     band_below = 1 * PT_PER_MM + 0.8 + 1.5 * PT_PER_MM
-    height += max(band_lines, draft_h) + band_below
+    height += band_lines + band_below
     points_width = inner - 3 * PT_PER_MM
-    if draft_h > band_lines + 1 * PT_PER_MM:  # the draft mark could reach beside the points
-        points_width -= _draft_width(metrics)
     height += _points(card.front_points, points_width, metrics)
     if card.back_points:
         more = lines([("Fortsättning på baksidan →", 7, True)], inner, metrics)
@@ -375,39 +364,37 @@ def _front(card: CardContent, metrics: Metrics) -> float:
 
 def _back(card: CardContent, metrics: Metrics) -> float:
     inner = (CARD_W_MM - 7) * PT_PER_MM
-    height = 6 * PT_PER_MM
-    title = lines([(card.title, 7.5, True)], inner, metrics)
-    height += title * line_height(metrics, (7.5, 7.5 * 1.2)) + 1.2 * PT_PER_MM
+    # The QR code floats at the top right; bounding every line by the width beside it
+    # over-estimates the text below it, never under-estimates (this is an upper bound).
+    qr = card.qr_url is not None
+    width = inner - (17.5 * PT_PER_MM if qr else 0)
+    text = 0.0
+    title = lines([(card.title, 7.5, True)], width, metrics)
+    text += title * line_height(metrics, (7.5, 7.5 * 1.2)) + 1.2 * PT_PER_MM
     if card.back_points:
-        height += _points(card.back_points, inner - 3 * PT_PER_MM, metrics)
+        text += _points(card.back_points, width - 3 * PT_PER_MM, metrics)
         if card.follow_up_owner:
-            height += _owner(card, inner, metrics)
-    if card.qr_url or card.contacts:
-        qr = card.qr_url is not None
-        width = inner - (22.5 * PT_PER_MM if qr else 0)
-        column = 0.0
-        if card.contacts:
-            heading = _text_width("KONTAKTER", 7.5, metrics) + 9 * 0.05 * 7.5
-            if heading > width:
-                raise NoBound("heading")
-            column += line_height(metrics, (7.5, 7.5 * 1.22)) + 0.6 * PT_PER_MM
-            body = line_height(metrics, (8, 8 * 1.22))
-            for contact in card.contacts:
-                runs: list[Run] = [(contact.name + (f", {contact.role}" if contact.role else "")
-                                    + " ", 8, True)]
-                if contact.phone:
-                    runs.append((contact.phone, 8, False))
-                column += lines(runs, width, metrics) * body + 0.6 * PT_PER_MM
-        figure = 0.0
-        if qr:
-            caption = lines([("Aktuell version", 7, True)], 20 * PT_PER_MM, metrics)
-            figure = 20 * PT_PER_MM + caption * line_height(metrics, (7, 7 * 1.22))
-        height += max(24 * PT_PER_MM, column, figure)
-    head = f"Version {card.version} · {card.validity} · "
-    version: list[Run] = ([(head, 7, True), (DRAFT_MARK, 7, False), (" · Utskriven kopia", 7, True)]
-                          if card.draft else [(head + "Utskriven kopia", 7, True)])
-    version_width = inner - (2 * PT_PER_MM + 1.2 if card.draft else 0)
-    rows = lines(version, version_width, metrics)
+            text += _owner(card, width, metrics)
+    if card.contacts:
+        heading = _text_width("KONTAKTER", 7.5, metrics) + 9 * 0.05 * 7.5
+        if heading > width:
+            raise NoBound("heading")
+        text += line_height(metrics, (7.5, 7.5 * 1.22)) + 0.6 * PT_PER_MM
+        body = line_height(metrics, (8, 8 * 1.22))
+        for contact in card.contacts:
+            runs: list[Run] = [(contact.name + (f", {contact.role}" if contact.role else "")
+                                + " ", 8, True)]
+            if contact.phone:
+                runs.append((contact.phone, 8, False))
+            text += lines(runs, width, metrics) * body + 0.6 * PT_PER_MM
+    figure = 0.0
+    if qr:
+        caption = lines([("Aktuell version", 7, True)], 15 * PT_PER_MM, metrics)
+        figure = 15.5 * PT_PER_MM + caption * line_height(metrics, (7, 7 * 1.22))
+    height = 6 * PT_PER_MM + max(text, figure)
+    # The draft mark is turned along the right edge, out of the flow: it takes no line here.
+    version: list[Run] = [(f"Version {card.version} · {card.validity} · Utskriven kopia", 7, True)]
+    rows = lines(version, inner, metrics)
     height += 2 * PT_PER_MM + 0.5 + rows * line_height(metrics, (7, 7 * 1.22))
     return _mm(height)
 

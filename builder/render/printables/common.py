@@ -43,11 +43,29 @@ def render_template(name: str, **context: Any) -> str:
 def validity_text(document: Document) -> str:
     """'Giltigt från och med 1 juni 2026 …' (the seed's words, as the main document's header),
     or the honest absence of a date for drafts."""
+    if document.is_draft:
+        return "Ej fastställd"  # never the previous version's date (issue 21)
     if document.valid_from_stated is None:
         return "Giltighetsdatum ej fastställt"
     text = f"Giltigt från och med {format_date_sv(document.valid_from_stated)}"
     if document.valid_to_stated is not None:
         text += f" till och med {format_date_sv(document.valid_to_stated)}"
+    return text
+
+
+# The widest date a validity line can carry ("30 september"): a draft's card is measured with
+# it when it states no giltig_från of its own.
+WIDEST_DAY = (9, 30)
+
+
+def validity_once_in_force(document: Document) -> str:
+    """The validity line as the card will print once the draft is fastställd: R501 judges
+    that card, not the draft's shorter "Ej fastställd" (issue 21)."""
+    start = document.valid_from or dt.date(document.revisions[0].date.year
+                                           if document.revisions else 2026, *WIDEST_DAY)
+    text = f"Giltigt från och med {format_date_sv(start)}"
+    if document.valid_to is not None:
+        text += f" till och med {format_date_sv(document.valid_to)}"
     return text
 
 

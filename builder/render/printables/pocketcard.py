@@ -23,6 +23,7 @@ from builder.render.printables.common import (
     find_team,
     publication_link,
     render_template,
+    validity_once_in_force,
     validity_text,
 )
 from builder.render.printables.imposition import CARD, impose
@@ -171,8 +172,11 @@ def card_contacts(doc: Document) -> tuple[CardContact, ...]:
     return tuple(found)
 
 
-def card_content(routine: RoutineFile, library: Library) -> CardContent | None:
-    """The card for a document, or None when it gets none (see the module docstring)."""
+def card_content(routine: RoutineFile, library: Library,
+                 once_in_force: bool = False) -> CardContent | None:
+    """The card for a document, or None when it gets none (see the module docstring).
+    ``once_in_force``: the card as it will print when the draft is fastställd (what R501
+    measures): no draft mark, the validity line of a version in force."""
     if not wants_card(routine):
         return None
     doc = routine.document
@@ -190,8 +194,9 @@ def card_content(routine: RoutineFile, library: Library) -> CardContent | None:
         follow_up_owner=shown(doc.follow_up.responsible) if doc.follow_up
         and doc.follow_up.responsible else None,
         follow_up_example=bool(doc.follow_up and doc.follow_up.example),
-        contacts=contacts, version=doc.version, validity=validity_text(doc),
-        draft=doc.is_draft, qr_url=url,
+        contacts=contacts, version=doc.version,
+        validity=validity_once_in_force(doc) if once_in_force else validity_text(doc),
+        draft=doc.is_draft and not once_in_force, qr_url=url,
     )
 
 
