@@ -106,6 +106,17 @@ def test_in_use_at_source_index_row_claims_no_decision(output: Path) -> None:
         assert claim not in text, claim
 
 
+def test_in_use_at_source_fixed_page_leads_with_it_as_in_use(output: Path) -> None:
+    # The fixed page (QR and bilaga target) shows the routine as the version in use, with no
+    # decision claimed and without saying that no version applies.
+    text = _html_text(output / DOC_ID / DOC_ID / "index.html")
+    assert "Gällande version: " in text and "I bruk enligt källan" in text
+    assert "beslut ej angivet i källan" in text
+    assert "Ingen gällande version" not in text
+    for claim in DECIDED:
+        assert claim not in text, claim
+
+
 def test_in_use_at_source_is_watched_by_status_without_a_decision() -> None:
     runner = CliRunner()
     table = runner.invoke(cli, ["status", str(FIXTURE), "--idag", "2028-01-01"])

@@ -366,7 +366,10 @@ def _lead_text(doc: Document, life: Lifecycle | None) -> str:
                 f"{entry.body} · giltigt från och med {_day(life.in_force.valid_from)}")
     if doc.status == "fastställd_annan_instans":
         return (f"Gällande version: {doc.version} · {STATUS_LABELS[doc.status]} · giltigt "
-                f"från och med {_day(doc.valid_from)}")
+                f"från och med {_day(doc.valid_from_stated)}")
+    if doc.is_in_force and not doc.has_decision:  # i_bruk_enligt_källan: in use, no decision
+        return (f"Gällande version: {doc.version} · {STATUS_LABELS[doc.status]} (beslut ej "
+                f"angivet i källan) · giltigt från och med {_day(doc.valid_from_stated)}")
     if life is not None and life.coming:
         return f"{NO_VERSION_IN_FORCE} ännu."
     return f"{NO_VERSION_IN_FORCE}: rutinen är inte fastställd."
