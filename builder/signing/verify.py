@@ -144,7 +144,32 @@ def _signer(cert: Any) -> str:
     return str(name.get("common_name") or cert.subject.human_friendly)
 
 
-def _signature_findings(status: Any, roots: TrustRoots) -> list[Finding]:
+def _revocation_problem(status: Any, embedded: Any, context: Any) -> Finding | None:
+    """Why an untrusted signer certificate failed, when it is its revocation status: pyHanko
+    reports a revocation source that does not answer only as a general chain failure, so
+    the path is validated again here and the error read."""
+    from pyhanko_certvalidator import CertificateValidator
+    from pyhanko_certvalidator.errors import InsufficientRevinfoError, RevokedError
+
+    certificates = list(embedded.signed_data["certificates"] or [])
+    others = [c.chosen for c in certificates if c.name == "certificate"]
+    validator = CertificateValidator(status.signing_cert, others, validation_context=context)
+    try:
+        asyncio.run(validator.async_validate_usage(set()))  # type: ignore[no-untyped-call]
+    except RevokedError:
+        return Finding(False, "Certifikatet är spärrat (återkallat) enligt utfärdarens "
+                              "spärrlista eller OCSP-svar")
+    except InsufficientRevinfoError:
+        return Finding(False, "Certifikatet: kunde inte kontrollera spärrstatus (spärrlistan "
+                              "eller OCSP-tjänsten svarar inte och filen bär ingen "
+                              "spärrinformation)")
+    except Exception:  # noqa: BLE001 - any other failure is reported as untrusted below
+        return None
+    return None
+
+
+def _signature_findings(status: Any, roots: TrustRoots,
+                        revocation: Finding | None = None) -> list[Finding]:
     """intact / valid / trusted / signer / time, shared by PDF and CMS signatures."""
     if not status.intact:
         findings = [Finding(False, "Signaturen är bruten: det signerade innehållet har ändrats")]
@@ -153,7 +178,7 @@ def _signature_findings(status: Any, roots: TrustRoots) -> list[Finding]:
                                    "det signerade innehållet (eller otillåten algoritm)")]
     else:
         findings = [Finding(True, "Signaturen är intakt och kryptografiskt giltig")]
-        revocation = _revocation_finding(status)
+        revocation = _revocation_finding(status) or revocation
         if status.trusted:
             findings.append(Finding(True, f"Certifikatet är betrott ({roots.source}) och inte "
                                           "spärrat"))
@@ -637,7 +662,11 @@ def _embedded_findings(embedded: Any, number: int, total: int, roots: TrustRoots
     if total > 1:
         findings.append(Finding(None, f"Signatur {number} av {total} "
                                       f"(fält ”{embedded.field_name}”):"))
-    findings.extend(_signature_findings(status, roots))
+    revoked = None
+    if status.intact and status.valid and not status.trusted:
+        with _quiet_pyhanko():
+            revoked = _revocation_problem(status, embedded, _context(roots, revocation))
+    findings.extend(_signature_findings(status, roots, revoked))
     findings.append(_coverage_finding(status, embedded, size))
     return status, findings
 
