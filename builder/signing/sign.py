@@ -277,9 +277,11 @@ def _add_tagged_field(writer: Any, spec: Any, alt: str) -> None:
     from pyhanko.sign import fields
 
     generic: Any = pyhanko_generic  # its object constructors carry no annotations
-    form = writer.root["/AcroForm"] if "/AcroForm" in writer.root else None
-    if form is not None and any(ref.get_object().get("/T") == spec.sig_field_name
-                                for ref in (form["/Fields"] if "/Fields" in form else [])):
+    try:  # pyHanko's .get would leave an indirect /AcroForm or /Fields unresolved
+        existing = list(writer.root["/AcroForm"]["/Fields"])
+    except KeyError:
+        existing = []
+    if any(ref.get_object().get("/T") == spec.sig_field_name for ref in existing):
         return  # a field made earlier (and tagged then) is signed as it is
     fields.append_signature_field(writer, spec)
     if spec.box is None:  # an invisible field (the document timestamp): hidden, printed never

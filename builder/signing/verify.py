@@ -276,10 +276,15 @@ def _tagged_widget_rule() -> Any:
                 if (before.get(name) != ref or _get(field, "/FT") != "/Sig"
                         or "/V" not in field or "/V" in old(ref.reference)):
                     continue
+                # An invisible document timestamp is an LTA update, as pyHanko rates it.
+                level = (ModificationLevel.LTA_UPDATES
+                         if _get(field["/V"], "/Type") == "/DocTimeStamp"
+                         and not any(float(v) for v in _get(field, "/Rect", []))
+                         else ModificationLevel.FORM_FILLING)
                 old._load_reverse_xref_cache()
                 for path in old._get_usages_of_ref(ref.reference):
                     if path.path[:2] == ("/Root", "/StructTreeRoot") and path.path[-1] == "/Obj":
-                        yield ModificationLevel.FORM_FILLING, ReferenceUpdate(
+                        yield level, ReferenceUpdate(
                             ref.reference, context_checked=Context.from_absolute(old, path))
 
     return TaggedSignatureWidgetRule()
@@ -296,7 +301,10 @@ def _sig_field_refs(resolver: Any) -> dict[str, Any]:
 
 def _get(pdf_dict: Any, key: str, default: Any = None) -> Any:
     """A PDF dictionary's value, indirect references resolved (pyHanko's .get leaves them)."""
-    return pdf_dict[key] if key in pdf_dict else default
+    try:
+        return pdf_dict[key]
+    except KeyError:
+        return default
 
 
 def _sig_fields(resolver: Any) -> dict[str, Any]:
