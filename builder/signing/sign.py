@@ -283,12 +283,7 @@ def _add_tagged_field(writer: Any, spec: Any, alt: str) -> None:
         existing = []
     if any(ref.get_object().get("/T") == spec.sig_field_name for ref in existing):
         return  # a field made earlier (and tagged then) is signed as it is
-    fields.append_signature_field(writer, spec)
-    if spec.box is None:  # an invisible field (the document timestamp): hidden, printed never
-        hidden = next(ref.get_object() for ref in writer.root["/AcroForm"]["/Fields"]
-                      if ref.get_object().get("/T") == spec.sig_field_name)
-        hidden[generic.NameObject("/F")] = generic.NumberObject(2)  # Hidden
-        writer.update_container(hidden)
+    fields.append_signature_field(writer, spec)  # an invisible one: zero size, /F Print (PDF/A)
     if "/StructTreeRoot" not in writer.root:
         return
     widget_ref = next(ref for ref in writer.root["/AcroForm"]["/Fields"]
