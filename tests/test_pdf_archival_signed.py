@@ -64,9 +64,8 @@ def pdfs(pki: LocalPki, tmp_path_factory: pytest.TempPathFactory) -> dict[str, b
     urls = {"crl_url": f"{pki.base_url}/crl", "ocsp_url": f"{pki.base_url}/ocsp"}
     parties = {body: issue(pki.root, name, **urls) for body, name in PARTIES.items()}
     made: dict[str, bytes] = {}
-    for kind, extra in (("medsignerad", ""),
-                        ("medsignerad-b-lta", f"tidsstämpel_url: {pki.tsa_url}\n"
-                                              "långtidsvalidering: B-LTA\n")):
+    lta = f"tidsstämpel_url: {pki.tsa_url}\nlångtidsvalidering: B-LTA\n"
+    for kind, extra in (("medsignerad", ""), ("medsignerad-b-lta", lta)):
         folder = tmp_path_factory.mktemp(kind)
         with cosigning_library(folder, pki.root, extra, parties) as library:
             made[kind] = signed_files(library, "pdf", folder)["pdf"].read_bytes()
