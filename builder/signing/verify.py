@@ -663,8 +663,7 @@ def _embedded_findings(embedded: Any, number: int, total: int, roots: TrustRoots
                              f"{status.timestamp:%Y-%m-%d %H:%M:%S %Z}")]
         revoked = _revocation_finding(status)
         if not ok and revoked is not None:
-            found.append(Finding(False, f"Tidsstämpelns {revoked.text[0].lower()}"
-                                        f"{revoked.text[1:]}"))
+            found.append(Finding(False, f"Tidsstämpeln: {revoked.text}"))
         return None, found
     findings: list[Finding] = []
     if total > 1:
@@ -742,7 +741,13 @@ def _certificate_trusted(certificates: tuple[Any, ...], roots: TrustRoots) -> st
     from asn1crypto import x509 as asn1_x509
     from cryptography.hazmat.primitives import serialization
     from pyhanko_certvalidator import CertificateValidator
-    from pyhanko_certvalidator.errors import PathBuildingError, PathError, ValidationError
+    from pyhanko_certvalidator.errors import (
+        InsufficientRevinfoError,
+        PathBuildingError,
+        PathError,
+        RevokedError,
+        ValidationError,
+    )
 
     der = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
            for c in certificates]
@@ -752,6 +757,11 @@ def _certificate_trusted(certificates: tuple[Any, ...], roots: TrustRoots) -> st
             {"digital_signature"}))
     except PathBuildingError:
         return f"det kedjar inte till ett betrott rotcertifikat ({roots.source})"
+    except RevokedError:
+        return "det är spärrat (återkallat) enligt utfärdarens spärrlista eller OCSP-svar"
+    except InsufficientRevinfoError:
+        return ("kunde inte kontrollera spärrstatus (spärrlistan eller OCSP-tjänsten svarar "
+                "inte)")
     except (PathError, ValidationError) as exc:
         return str(exc)
     return None
@@ -810,11 +820,17 @@ def _docx_party_findings(signatures: list[Any], library: Library | None, doc_id:
         return []
     findings = [Finding(None, "Beslutet kräver underskrift av: "
                               + ", ".join(p.name for p in parties))]
-    signed = [s.comment for s in signatures if not s.problems]
+    intact = [s for s in signatures if not s.problems]
+
+    def signed_by(party: Party, signature: Any) -> bool:
+        comment = signature.comment
+        return (len(parties) == 1  # the body alone: any intact signature of the package
+                or comment.startswith(f"Fastställd av {party.name} ")
+                or f" – Fastställd av {party.name} " in comment
+                or _subject_name(signature.certificates[0]) == party.name)
+
     findings.extend(Finding(False, f"Saknar underskrift från {party.name}")
-                    for party in parties
-                    if not any(c.startswith(f"Fastställd av {party.name} ")
-                               or f" – Fastställd av {party.name} " in c for c in signed))
+                    for party in parties if not any(signed_by(party, s) for s in intact))
     return findings
 
 
