@@ -31,6 +31,7 @@ ENV_PIN = "RUTIN_PKCS11_PIN"
 
 _PINS: dict[tuple[str, str], str] = {}  # asked once per process tree (workers fork after it)
 _SESSIONS: dict[tuple[int, str, str], Any] = {}  # (pid, module, token): a session per process
+_REFUSED: dict[tuple[str, str], str] = {}  # (module, token) → why its PIN was refused
 
 
 class PinError(SigningError):
@@ -118,12 +119,16 @@ def open_session(config: Pkcs11Config) -> Any:
     slot = (os.getpid(), config.module, config.token)
     if slot in _SESSIONS:
         return _SESSIONS[slot]
+    token_key = (config.module, config.token)
+    if token_key in _REFUSED:  # this process (or the one it forked from) was refused
+        raise PinError(_REFUSED[token_key])
     with _one_attempt(config) as refused:
         if refused is not None and refused.is_file():
             raise PinError(refused.read_text(encoding="utf-8"))
         try:
             session = _login(config)
         except PinError as exc:
+            _REFUSED[token_key] = str(exc)
             if refused is not None:
                 refused.write_text(str(exc), encoding="utf-8")
             raise
