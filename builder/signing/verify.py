@@ -426,9 +426,11 @@ def _revision_findings(reader: Any, signatures: list[Any],
     last_signer = max(signers, default=first)
     policy = strict_diff_policy()
     problems: list[str] = []
+    new = reader.get_historical_resolver(first)
     for revision in range(first + 1, total):
-        old, new = (reader.get_historical_resolver(revision - 1),
-                    reader.get_historical_resolver(revision))
+        # Each revision's resolver is the next one's base: its reverse-reference table, the
+        # costly part of pyHanko's analysis, is built once.
+        old, new = new, reader.get_historical_resolver(revision)
         signature = by_revision.get(revision)
         index = signers.index(revision) if revision in signers else -1
         party = parties[index] if 0 <= index < len(parties) else None
@@ -648,7 +650,8 @@ def _embedded_findings(embedded: Any, number: int, total: int, roots: TrustRoots
     try:
         with _quiet_pyhanko():
             if is_timestamp:
-                status = validate_pdf_timestamp(embedded, _context(roots, revocation))
+                status = validate_pdf_timestamp(embedded, _context(roots, revocation),
+                                                skip_diff=True)
             else:
                 # Changes after signing are judged by _revision_findings, revision by revision.
                 status = validate_pdf_signature(embedded, _context(roots, revocation),
