@@ -39,6 +39,14 @@ class LocalPki:
     responder: Issued
     requests: list[str]  # "GET /crl", "POST /ocsp", "POST /tsa" as served
     revoked: dict[int, dt.datetime]  # serial → revocation time: on the CRL, REVOKED by OCSP
+    issued: dict[int, x509.Certificate]  # what the OCSP responder answers for (see issue())
+
+    def issue(self, common_name: str, **kwargs: object) -> Issued:
+        """A certificate from this root whose CRL and OCSP are served here."""
+        made = issue(self.root, common_name, crl_url=f"{self.base_url}/crl",
+                     ocsp_url=f"{self.base_url}/ocsp", **kwargs)  # type: ignore[arg-type]
+        self.issued[made.certificate.serial_number] = made.certificate
+        return made
 
     @property
     def tsa_url(self) -> str:
@@ -124,7 +132,7 @@ def local_pki() -> Iterator[LocalPki]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield LocalPki(base, root, signer, tsa, responder, requests, revoked)
+        yield LocalPki(base, root, signer, tsa, responder, requests, revoked, issued)
     finally:
         server.shutdown()
         server.server_close()

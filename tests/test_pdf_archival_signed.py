@@ -27,7 +27,6 @@ from builder.signing.keys import ENV_P12, ENV_PASSWORD
 from builder.signing.verify import load_trust_roots, verify_file
 from tests.cosign_helpers import PARTIES, ROOT, cosigning_library, signed_files
 from tests.ltv_pki import LocalPki, local_pki
-from tests.pki_helpers import issue
 from tests.test_pdf_accessibility import elements, validator_problems, xmp_values
 
 KINDS = ("medsignerad", "b-lt", "b-lta", "medsignerad-b-lta")
@@ -61,8 +60,7 @@ def _single(pki: LocalPki, folder: Path, level: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def pdfs(pki: LocalPki, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    urls = {"crl_url": f"{pki.base_url}/crl", "ocsp_url": f"{pki.base_url}/ocsp"}
-    parties = {body: issue(pki.root, name, **urls) for body, name in PARTIES.items()}
+    parties = {body: pki.issue(name) for body, name in PARTIES.items()}
     made: dict[str, bytes] = {}
     lta = f"tidsstämpel_url: {pki.tsa_url}\nlångtidsvalidering: B-LTA\n"
     for kind, extra in (("medsignerad", ""), ("medsignerad-b-lta", lta)):

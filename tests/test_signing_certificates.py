@@ -74,8 +74,7 @@ def _closed_port() -> int:
 
 def test_a_good_certificate_is_checked_against_its_revocation_service(
         pki: LocalPki, library: Library, tmp_path: Path) -> None:
-    signer = issue(pki.root, "Samordningsgruppen (god)", crl_url=f"{pki.base_url}/crl",
-                   ocsp_url=f"{pki.base_url}/ocsp")
+    signer = pki.issue("Samordningsgruppen (god)")
     path = _pdf(tmp_path, _key(signer, pki))
     served = len(pki.requests)
     texts = _texts(path, library)
@@ -87,8 +86,7 @@ def test_a_good_certificate_is_checked_against_its_revocation_service(
 
 def test_revoked_certificate_is_refused_by_verify(pki: LocalPki, library: Library,
                                                   tmp_path: Path) -> None:
-    signer = issue(pki.root, "Samordningsgruppen (spärrad)", crl_url=f"{pki.base_url}/crl",
-                   ocsp_url=f"{pki.base_url}/ocsp")
+    signer = pki.issue("Samordningsgruppen (spärrad)")
     path = _pdf(tmp_path, _key(signer, pki))
     pki.revoked[signer.certificate.serial_number] = NOW
     try:
@@ -161,8 +159,7 @@ def test_signing_refuses_expired_not_yet_valid_and_revoked_certificates(
         check_signing_key(_key(_expired(pki), pki), None, roots)
     with pytest.raises(SigningError, match="det är inte giltigt förrän"):
         check_signing_key(_key(_not_yet_valid(pki), pki), None, roots)
-    revoked = issue(pki.root, "Samordningsgruppen (spärrad vid signering)",
-                    crl_url=f"{pki.base_url}/crl", ocsp_url=f"{pki.base_url}/ocsp")
+    revoked = pki.issue("Samordningsgruppen (spärrad vid signering)")
     pki.revoked[revoked.certificate.serial_number] = NOW
     try:
         with pytest.raises(SigningError, match="det är spärrat"):
