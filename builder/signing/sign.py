@@ -615,8 +615,14 @@ def _revocation_problem(key: SigningKey, roots: Sequence[x509.Certificate]) -> s
         allow_fetching=True, revocation_mode="hard-fail")
     validator = CertificateValidator(asn1_x509.Certificate.load(key.certificate.public_bytes(der)),
                                      validation_context=context)
+    async def validate() -> None:
+        try:
+            await validator.async_validate_usage(set())  # type: ignore[no-untyped-call]
+        finally:  # the fetcher's HTTP session, or aiohttp warns at exit
+            await context.aclose()  # type: ignore[no-untyped-call]
+
     try:
-        asyncio.run(validator.async_validate_usage(set()))  # type: ignore[no-untyped-call]
+        asyncio.run(validate())
     except RevokedError:
         return "det är spärrat (återkallat) enligt utfärdarens spärrlista eller OCSP"
     except InsufficientRevinfoError:
