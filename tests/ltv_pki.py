@@ -3,7 +3,8 @@
 Root CA (ten years) issues: a short-lived signer certificate (expires in two days, so a
 validation "after expiry" can be run by moving the validation clock), a TSA certificate and
 an OCSP responder certificate. Served by http.server in a thread: GET /crl, POST /ocsp,
-POST /tsa (pyHanko's DummyTimeStamper answering RFC 3161 requests).
+POST /tsa (pyHanko's DummyTimeStamper answering RFC 3161 requests). A serial put in
+``revoked`` is listed on the CRL and answered REVOKED by the OCSP responder from then on.
 """
 
 from __future__ import annotations
@@ -37,6 +38,15 @@ class LocalPki:
     tsa: Issued
     responder: Issued
     requests: list[str]  # "GET /crl", "POST /ocsp", "POST /tsa" as served
+    revoked: dict[int, dt.datetime]  # serial → revocation time: on the CRL, REVOKED by OCSP
+    issued: dict[int, x509.Certificate]  # what the OCSP responder answers for (see issue())
+
+    def issue(self, common_name: str, **kwargs: object) -> Issued:
+        """A certificate from this root whose CRL and OCSP are served here."""
+        made = issue(self.root, common_name, crl_url=f"{self.base_url}/crl",
+                     ocsp_url=f"{self.base_url}/ocsp", **kwargs)  # type: ignore[arg-type]
+        self.issued[made.certificate.serial_number] = made.certificate
+        return made
 
     @property
     def tsa_url(self) -> str:
@@ -63,6 +73,7 @@ def local_pki() -> Iterator[LocalPki]:
                                tsa_key=asn1_keys.PrivateKeyInfo.load(tsa_key),
                                certs_to_embed=[_asn1(root.certificate)])
     requests: list[str] = []
+    revoked: dict[int, dt.datetime] = {}
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:  # quiet test output
@@ -78,11 +89,16 @@ def local_pki() -> Iterator[LocalPki]:
         def do_GET(self) -> None:
             requests.append(f"GET {self.path}")
             now = dt.datetime.now(dt.UTC)
-            crl = (x509.CertificateRevocationListBuilder()
-                   .issuer_name(root.certificate.subject).last_update(now - dt.timedelta(hours=1))
-                   .next_update(now + dt.timedelta(days=7))
-                   .add_extension(x509.CRLNumber(1), critical=False)
-                   .sign(root.key, hashes.SHA256()))
+            builder = (x509.CertificateRevocationListBuilder()
+                       .issuer_name(root.certificate.subject)
+                       .last_update(now - dt.timedelta(hours=1))
+                       .next_update(now + dt.timedelta(days=7))
+                       .add_extension(x509.CRLNumber(1 + len(revoked)), critical=False))
+            for serial, when in revoked.items():
+                builder = builder.add_revoked_certificate(
+                    x509.RevokedCertificateBuilder().serial_number(serial)
+                    .revocation_date(when).build())
+            crl = builder.sign(root.key, hashes.SHA256())
             self._reply(crl.public_bytes(DER), "application/pkix-crl")
 
         def do_POST(self) -> None:
@@ -97,9 +113,13 @@ def local_pki() -> Iterator[LocalPki]:
             now = dt.datetime.now(dt.UTC)
             builder = (ocsp.OCSPResponseBuilder().add_response(
                 cert=issued[request.serial_number], issuer=root.certificate,
-                algorithm=request.hash_algorithm, cert_status=ocsp.OCSPCertStatus.GOOD,
+                algorithm=request.hash_algorithm,
+                cert_status=(ocsp.OCSPCertStatus.REVOKED if request.serial_number in revoked
+                             else ocsp.OCSPCertStatus.GOOD),
                 this_update=now - dt.timedelta(minutes=1), next_update=now + dt.timedelta(days=7),
-                revocation_time=None, revocation_reason=None)
+                revocation_time=revoked.get(request.serial_number),
+                revocation_reason=(x509.ReasonFlags.key_compromise
+                                   if request.serial_number in revoked else None))
                 .responder_id(ocsp.OCSPResponderEncoding.HASH, responder.certificate)
                 .certificates([responder.certificate]))
             for extension in request.extensions:
@@ -112,7 +132,7 @@ def local_pki() -> Iterator[LocalPki]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield LocalPki(base, root, signer, tsa, responder, requests)
+        yield LocalPki(base, root, signer, tsa, responder, requests, revoked, issued)
     finally:
         server.shutdown()
         server.server_close()

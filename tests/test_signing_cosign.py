@@ -134,7 +134,7 @@ def test_verify_reports_every_signer(library: Library, signed_pdf: Path) -> None
     assert result.exit_code == 0, result.output
     assert "Signatur 1 av 2" in result.output and "Signatur 2 av 2" in result.output
     assert f"Undertecknare (2): {', '.join(PARTIES.values())}" in result.output
-    assert "senare tillägg är medundertecknares signaturer" in result.output
+    assert "bara nästa parts signaturfält fyllts i" in result.output
     assert "lösen-" not in result.output
 
 

@@ -41,6 +41,7 @@ from builder.options import BuildOptions
 from builder.render import RenderContext, get_renderer
 from builder.signing.keys import ENV_P12, ENV_PASSWORD, SigningKey
 from builder.signing.sign import sign_artifacts, sign_pdf
+from builder.signing.verify import strict_diff_policy
 from tests.ltv_pki import EXPIRED_AT, LocalPki, local_pki
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,10 +104,13 @@ def _offline_lta(data: bytes, pki: LocalPki, when: dt.datetime) -> object:
     ts_policy = CertValidationPolicySpec(trust_manager=trust, revinfo_policy=CertRevTrustPolicy(
         REQUIRE_REVINFO, freshness=dt.timedelta(days=365),
         freshness_req_type=FreshnessReqType.MAX_DIFF_REVOCATION_VALIDATION))
+    # The difference analysis is `rutin verify`'s: pyHanko's own default has no rule for the
+    # structure tree's reference to the (tagged, PDF/UA) document-timestamp widget.
     spec = PdfSignatureValidationSpec(SignatureValidationSpec(
         cert_validation_policy=policy, ts_cert_validation_policy=ts_policy,
         revinfo_gathering_policy=RevocationInfoGatheringSpec(
-            online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY)))
+            online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY)),
+        diff_policy=strict_diff_policy())
     signature = PdfFileReader(io.BytesIO(data)).embedded_signatures[0]
     timing = ValidationTimingInfo(validation_time=when, best_signature_time=when,
                                   point_in_time_validation=False)

@@ -162,3 +162,38 @@ def test_parallel_build_signs_with_an_ec_token_key(library: Library, tmp_path: P
     result = CliRunner().invoke(cli, ["verify", "--routines", str(library.root), *map(str, files)])
     assert result.exit_code == 0, result.output
     assert result.output.count(f"Signerad av: {EC_SUBJECT}") == 2
+
+
+SPY_MODULES = ("/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so",
+               "/usr/lib/x86_64-linux-gnu/pkcs11-spy.so")
+
+
+def test_a_wrong_pin_is_tried_once_in_a_whole_build_and_stops_it(
+        library: Library, tmp_path: Path) -> None:
+    """A SITHS card locks after three wrong PINs: `rutin build -j 2` (a checking process and
+    forked workers, a PDF and a DOCX to sign) makes one C_Login, counted by OpenSC's
+    pkcs11-spy between the build and SoftHSM, and stops with the token's tries state."""
+    import os
+    import sys
+
+    spy = next((m for m in SPY_MODULES if Path(m).is_file()), None)
+    if spy is None:
+        pytest.fail("pkcs11-spy saknas (Debian: opensc-pkcs11): kör RUTIN_FOR_TESTS=1 "
+                    "./scripts/setup.sh")
+    log = tmp_path / "spy.log"
+    env = {**os.environ, ENV_MODULE: spy, ENV_PIN: "999999",
+           "PKCS11SPY": os.environ[ENV_MODULE], "PKCS11SPY_OUTPUT": str(log)}
+    output = tmp_path / "ut"
+    build = subprocess.run(
+        [sys.executable, "-m", "builder", "build", "-q", "--format", "pdf,docx", "-j", "2",
+         "--output", str(output)], cwd=library.root.parent, env=env,
+        capture_output=True, text=True, timeout=600, check=False, stdin=subprocess.DEVNULL)
+    said = build.stdout + build.stderr
+    assert build.returncode == 2, said  # an environment error: no document was judged
+    assert "fel PIN-kod för PKCS#11-token ”rutin-test”" in said and "Bygget avbryts" in said
+    # SoftHSM raises CKF_USER_PIN_COUNT_LOW after a wrong PIN (it keeps no exact count).
+    assert "minst ett felaktigt försök har gjorts; få försök återstår" in said
+    assert "999999" not in said
+    logins = log.read_text(encoding="utf-8", errors="replace").count("C_Login")
+    assert logins == 1
+    assert not list(output.rglob(f"{APPROVED}-v*"))  # nothing rendered after the refusal

@@ -60,7 +60,14 @@ def build_with_bar(path: Path, options: BuildOptions, prune: bool,
 
 def build_all(path: Path, options: BuildOptions, prune: bool) -> BuildResult:
     """The last build's result if nothing changed since, else a build (with a bar on a
-    terminal)."""
+    terminal). A PKCS#11 PIN is tried at most once in the whole build (login_scope)."""
+    from builder.signing.login_scope import login_scope
+
+    with login_scope():
+        return _build_all(path, options, prune)
+
+
+def _build_all(path: Path, options: BuildOptions, prune: bool) -> BuildResult:
     result, recovered, rebuild = build_if_nothing_changed(path, options, prune)
     if result is not None:
         return result

@@ -14,6 +14,9 @@ from builder.model import Document
 
 META_DATE, META_BODY = "RutinBeslutsdatum", "RutinBeslutsorgan"
 META_PROTOCOL, META_ENTRY = "RutinProtokoll", "RutinPostSha256"
+# The approving parties' ids in signing order (a joint body's `parter`, else the body itself):
+# whose signatures the decision requires. Not compared with the ledger (it names the body).
+META_PARTIES = "RutinParter"
 APPROVAL_KEYS = (META_DATE, META_BODY, META_PROTOCOL, META_ENTRY)
 LABELS = {META_DATE: "beslutsdatum", META_BODY: "beslutande organ",
           META_PROTOCOL: "protokoll", META_ENTRY: "postens kontrollsumma (post_sha256)"}

@@ -60,22 +60,25 @@ def load_signing_key() -> SigningKey:
     p12 = os.environ.get(ENV_P12, "")
     if not p12:
         return _cached_test_key(str(local_key_dir()))
-    return _load_pkcs12(p12, ENV_PASSWORD)
+    return _load_pkcs12(p12, ENV_PASSWORD, f"nyckelfilen i {ENV_P12}")
 
 
-def _load_pkcs12(p12: str, password_variable: str) -> SigningKey:
+def _load_pkcs12(p12: str, password_variable: str, named: str) -> SigningKey:
+    """The key and certificates of a PKCS#12 file. Messages name the file by where it is
+    configured (``named``), never by its path: they reach the build report, which is
+    published with the output (output/.rutin-manifest.json)."""
     password = os.environ.get(password_variable)
     try:
         data = Path(p12).read_bytes()
         key, cert, extra = pkcs12.load_key_and_certificates(
             data, password.encode() if password else None)
     except OSError as exc:
-        raise SigningError(f"kan inte läsa nyckelfilen {p12}: {exc.strerror}") from None
+        raise SigningError(f"kan inte läsa {named}: {exc.strerror}") from None
     except ValueError:
-        raise SigningError(f"nyckelfilen {p12} kunde inte öppnas: fel lösenord i "
+        raise SigningError(f"{named} kunde inte öppnas: fel lösenord i "
                            f"{password_variable} eller ingen PKCS#12-fil") from None
     if key is None or cert is None:
-        raise SigningError(f"nyckelfilen {p12} saknar privat nyckel eller certifikat")
+        raise SigningError(f"{named} saknar privat nyckel eller certifikat")
     return SigningKey(key, cert, tuple(extra), is_test=False)
 
 
@@ -205,5 +208,6 @@ def load_body_key(body: Any) -> SigningKey:
             secret_variable("RUTIN_SIGN_PIN", body.id)))
         return SigningKey(handle, cert, chain, is_test=False)
     if config.pkcs12:
-        return _load_pkcs12(config.pkcs12, secret_variable(ENV_PASSWORD, body.id))
+        return _load_pkcs12(config.pkcs12, secret_variable(ENV_PASSWORD, body.id),
+                            f"nyckelfilen för organet {body.id} (pkcs12 i organisation.yaml)")
     raise SigningError(f"organet {body.id}: nyckel anger varken pkcs11_modul eller pkcs12")

@@ -20,7 +20,7 @@ import io
 import posixpath
 import zipfile
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -90,6 +90,92 @@ def _read_package(data: bytes) -> dict[str, bytes]:
     return parts
 
 
+# What verification reads whole: the XML parts it parses (relationships, content types,
+# signatures). Every other part is hashed as it streams, never held.
+MAX_XML_PART_BYTES = 16_000_000
+CHUNK = 1 << 20
+
+
+class StreamedPackage:
+    """A DOCX package opened for verification: each part hashed as it streams, the XML parts
+    verification parses read whole (capped). Duplicate names (OPC part names compare without
+    case) and parts that unpack beyond the limits are refused before anything is checked."""
+
+    def __init__(self, source: Any) -> None:
+        try:
+            self._archive = zipfile.ZipFile(source)
+            infos = [i for i in self._archive.infolist() if not i.is_dir()]
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
+                OSError, ValueError) as exc:
+            raise OoxmlError(f"filen är inget giltigt DOCX-paket (zip): {exc}") from None
+        seen: dict[str, str] = {}
+        for info in infos:
+            folded = info.filename.lower()
+            if folded in seen:
+                raise OoxmlError(f"paketet har två delar med namnet {info.filename}: vilken "
+                                 "som visas beror på läsaren")
+            seen[folded] = info.filename
+        for info in infos:
+            if info.file_size > MAX_PART_BYTES:
+                raise OoxmlError(f"{info.filename} är {info.file_size} byte uppackad; högst "
+                                 f"{MAX_PART_BYTES} tillåts")
+        total = sum(i.file_size for i in infos)
+        if total > MAX_PACKAGE_BYTES:
+            raise OoxmlError(f"paketet är {total} byte uppackat; högst {MAX_PACKAGE_BYTES} "
+                             "tillåts")
+        self._infos = {i.filename: i for i in infos}
+        self._xml: dict[str, bytes] = {}
+        self._digests: dict[str, str] = {}
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._infos
+
+    def __iter__(self) -> Any:
+        return iter(sorted(self._infos))
+
+    def get(self, name: str, default: bytes, /) -> bytes:
+        """A part read whole, or ``default`` when the package has none by that name."""
+        return self[name] if name in self._infos else default
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self._xml:
+            info = self._infos[name]
+            if info.file_size > MAX_XML_PART_BYTES:
+                raise OoxmlError(f"{name} är {info.file_size} byte; högst {MAX_XML_PART_BYTES} "
+                                 "läses")
+            self._xml[name] = self._stream(name, keep=True)
+        return self._xml[name]
+
+    def digest(self, name: str) -> str:
+        """The part's SHA-256 (base64), computed as it streams."""
+        if name not in self._digests:
+            self._stream(name, keep=False)
+        return self._digests[name]
+
+    def _stream(self, name: str, *, keep: bool) -> bytes:
+        info = self._infos[name]
+        limit = MAX_XML_PART_BYTES if keep else MAX_PART_BYTES
+        digest = hashlib.sha256()
+        kept: list[bytes] = []
+        size = 0
+        try:
+            with self._archive.open(info) as handle:
+                while chunk := handle.read(CHUNK):
+                    size += len(chunk)
+                    if size > limit:
+                        raise OoxmlError(f"{name} är större uppackad än dess huvud anger")
+                    digest.update(chunk)
+                    if keep:
+                        kept.append(chunk)
+        except (zipfile.BadZipFile, NotImplementedError, EOFError, OSError, ValueError,
+                RuntimeError) as exc:
+            if isinstance(exc, OoxmlError):
+                raise
+            raise OoxmlError(f"{name} kan inte packas upp: {exc}") from None
+        self._digests[name] = base64.b64encode(digest.digest()).decode("ascii")
+        return b"".join(kept)
+
+
 def _parse(data: bytes, what: str) -> Any:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
@@ -98,7 +184,18 @@ def _parse(data: bytes, what: str) -> Any:
         raise OoxmlError(f"{what} är ingen giltig XML: {exc}") from None
 
 
-def _content_types(parts: dict[str, bytes]) -> tuple[dict[str, str], dict[str, str]]:
+class PartSource(Protocol):
+    """A package's parts by name: a dict when signing, a StreamedPackage when verifying."""
+
+    def __contains__(self, name: object, /) -> bool: ...
+
+    def __getitem__(self, name: str, /) -> bytes: ...
+
+    def get(self, name: str, default: bytes, /) -> bytes:
+        """The part, or ``default`` when absent."""
+
+
+def _content_types(parts: PartSource) -> tuple[dict[str, str], dict[str, str]]:
     """(defaults by lower-case extension, overrides by part name without leading slash)."""
     if CONTENT_TYPES not in parts:
         raise OoxmlError(f"paketet saknar {CONTENT_TYPES}")
@@ -352,9 +449,10 @@ class OoxmlSignature:
     signing_time: str | None
     problems: tuple[str, ...]  # Swedish: each a reason the signature does not hold
     covered: int  # manifest references checked
+    comment: str = ""  # SignatureComments: "Fastställd av <party> …" (covered by the signature)
 
 
-def _find_signature_parts(parts: dict[str, bytes]) -> list[str]:
+def _find_signature_parts(parts: PartSource) -> list[str]:
     """Signature parts reached from the package's origin relationship (OPC §13.2.5)."""
     names: list[str] = []
     for rel in _relationships(parts.get("_rels/.rels", b"<x/>"), "_rels/.rels"):
@@ -394,13 +492,17 @@ def _check_core(xml: bytes, certificate: x509.Certificate) -> list[str]:
     return []
 
 
-def verify_ooxml(docx_bytes: bytes) -> list[OoxmlSignature]:
-    """The package's OPC signatures, each checked part by part; empty if it has none."""
-    parts = _read_package(docx_bytes)
-    return [_verify_signature_part(parts, name) for name in _find_signature_parts(parts)]
+def verify_ooxml(source: Any) -> list[OoxmlSignature]:
+    """The package's OPC signatures, each checked part by part; empty if it has none.
+
+    ``source`` is the DOCX's bytes or a path or file: parts are hashed as they stream."""
+    parts = StreamedPackage(io.BytesIO(source) if isinstance(source, bytes) else source)
+    names = _find_signature_parts(parts)
+    return [_verify_signature_part(parts, name, names) for name in names]
 
 
-def _verify_signature_part(parts: dict[str, bytes], name: str) -> OoxmlSignature:
+def _verify_signature_part(parts: StreamedPackage, name: str,
+                           signature_parts: list[str]) -> OoxmlSignature:
     if name not in parts:
         raise OoxmlError(f"signaturdelen {name} saknas i paketet")
     problems: list[str] = []
@@ -418,13 +520,14 @@ def _verify_signature_part(parts: dict[str, bytes], name: str) -> OoxmlSignature
     manifest = root.find(f"{{{DSIG}}}Object[@Id='idPackageObject']/{{{DSIG}}}Manifest")
     if manifest is None:
         raise OoxmlError("signaturen saknar paketobjektets manifest")
-    covered = _check_manifest(parts, manifest, problems)
+    covered = _check_manifest(parts, manifest, problems, signature_parts)
     when = root.find(f".//{{{MDSSI}}}SignatureTime/{{{MDSSI}}}Value")
+    comment = root.findtext(f".//{{{OFFICE_DSIG}}}SignatureComments", default="")
     return OoxmlSignature(certificates, when.text if when is not None else None,
-                          tuple(problems), covered)
+                          tuple(problems), covered, comment)
 
 
-def _check_reference(parts: dict[str, bytes], ref: Any, content_types: tuple[
+def _check_reference(parts: StreamedPackage, ref: Any, content_types: tuple[
         dict[str, str], dict[str, str]], problems: list[str]) -> tuple[str, set[str] | None]:
     """Check one manifest reference; (part name, relationship Ids it selects, if any)."""
     path, _, query = str(ref.get("URI", "")).partition("?")
@@ -434,23 +537,36 @@ def _check_reference(parts: dict[str, bytes], ref: Any, content_types: tuple[
     transform = ref.find(f"{{{DSIG}}}Transforms/{{{DSIG}}}Transform[@Algorithm="
                          f"'{REL_TRANSFORM}']")
     ids: set[str] | None = None
-    data = parts[name]
     if transform is not None:
         ids = {str(e.get("SourceId")) for e in transform.iter(f"{{{MDSSI}}}RelationshipReference")}
         if any(True for _ in transform.iter(f"{{{MDSSI}}}RelationshipsGroupReference")):
             problems.append(f"{name}: relationsurval per typ stöds inte")
-        data = relationship_transform(data, name, ids)
+        actual = _digest(relationship_transform(parts[name], name, ids))
+    else:
+        actual = parts.digest(name)
     expected = ref.findtext(f"{{{DSIG}}}DigestValue", default="").strip()
     algorithm = ref.find(f"{{{DSIG}}}DigestMethod")
     if algorithm is None or algorithm.get("Algorithm") != SHA256:
         problems.append(f"{name}: okänd eller svag kontrollsummealgoritm")
-    elif _digest(data) != expected:
+    elif actual != expected:
         problems.append(f"{name} har ändrats efter signering")
     return name, ids
 
 
-def _check_manifest(parts: dict[str, bytes], manifest: Any, problems: list[str]) -> int:
-    """Every reference's digest, then that every part and relationship is covered."""
+def _origin_problems(parts: StreamedPackage) -> list[str]:
+    """The signature origin may relate only to signature parts."""
+    return [f"{ORIGIN_RELS} har en relation som inte är en signatur "
+            f"({rel.get('Id')}: {rel.get('Type')})"
+            for rel in _relationships(parts.get(ORIGIN_RELS, b"<x/>"), ORIGIN_RELS)
+            if rel.get("Type") != SIGNATURE_TYPE]
+
+
+def _check_manifest(parts: StreamedPackage, manifest: Any, problems: list[str],
+                    signature_parts: list[str]) -> int:
+    """Every reference's digest, then that every part and relationship is covered: all but
+    the content types, the signature origin and its relationships, and the signature parts
+    the origin names (OPC §13.2.4). Anything else a reader could load, under
+    `_xmlsignatures/` too, is a part no signature vouches for."""
     content_types = _content_types(parts)
     signed: dict[str, set[str] | None] = {}
     for ref in manifest.iter(f"{{{DSIG}}}Reference"):
@@ -460,8 +576,10 @@ def _check_manifest(parts: dict[str, bytes], manifest: Any, problems: list[str])
             continue
         name, ids = _check_reference(parts, ref, content_types, problems)
         signed[name] = ids
+    unsigned = {CONTENT_TYPES, ORIGIN_PART, ORIGIN_RELS, *signature_parts}
+    problems.extend(_origin_problems(parts))
     for name in sorted(parts):
-        if name == CONTENT_TYPES or _is_signature_part(name):
+        if name in unsigned:
             continue
         if name not in signed:
             problems.append(f"delen {name} täcks inte av signaturen")

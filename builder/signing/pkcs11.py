@@ -15,12 +15,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 
 from builder.errors import SigningError
 from builder.signing.algorithms import ECDSA_SHA256, RSA_SHA256
+from builder.signing.login_scope import ENV_LOGIN_SCOPE
 
 ENV_MODULE = "RUTIN_PKCS11_MODULE"
 ENV_TOKEN = "RUTIN_PKCS11_TOKEN"
@@ -29,6 +31,44 @@ ENV_PIN = "RUTIN_PKCS11_PIN"
 
 _PINS: dict[tuple[str, str], str] = {}  # asked once per process tree (workers fork after it)
 _SESSIONS: dict[tuple[int, str, str], Any] = {}  # (pid, module, token): a session per process
+_REFUSED: dict[tuple[str, str], str] = {}  # (module, token) → why its PIN was refused
+
+
+class PinError(SigningError):
+    """The token refused the PIN (or is locked): the build stops, the PIN is not tried again."""
+
+
+@contextmanager
+def _one_attempt(config: Pkcs11Config) -> Iterator[Path | None]:
+    """Serialise logins to a token across the build's processes; the marker of a refused
+    login (None outside a login scope)."""
+    import fcntl
+
+    scope = os.environ.get(ENV_LOGIN_SCOPE)
+    if not scope or not Path(scope).is_dir():
+        yield None
+        return
+    key = hashlib.sha256(f"{config.module}\0{config.token}".encode()).hexdigest()[:24]
+    with open(Path(scope) / f"{key}.lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield Path(scope) / f"{key}.refused"
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _tries_left(token: Any) -> str:
+    """What the token says of the PIN's remaining tries (PKCS#11 token flags)."""
+    from pkcs11 import TokenFlag
+
+    flags = token.flags
+    if flags & TokenFlag.USER_PIN_LOCKED:
+        return "PIN-koden är nu låst (kortet måste låsas upp med PUK-koden)"
+    if flags & TokenFlag.USER_PIN_FINAL_TRY:
+        return "ett försök återstår innan PIN-koden låses"
+    if flags & TokenFlag.USER_PIN_COUNT_LOW:
+        return "minst ett felaktigt försök har gjorts; få försök återstår"
+    return "kortet anger inte hur många försök som återstår"
 
 
 @dataclass(frozen=True)
@@ -74,34 +114,58 @@ def _pin(config: Pkcs11Config) -> str:
 
 
 def open_session(config: Pkcs11Config) -> Any:
-    """A logged-in session in this process (a forked build worker opens its own)."""
-    import pkcs11
-    from pkcs11 import exceptions
-
+    """A logged-in session in this process (a forked build worker opens its own). Within a
+    login scope (a build) a PIN the token refused is never tried again, by any process."""
     slot = (os.getpid(), config.module, config.token)
     if slot in _SESSIONS:
         return _SESSIONS[slot]
+    token_key = (config.module, config.token)
+    if token_key in _REFUSED:  # this process (or the one it forked from) was refused
+        raise PinError(_REFUSED[token_key])
+    with _one_attempt(config) as refused:
+        if refused is not None and refused.is_file():
+            raise PinError(refused.read_text(encoding="utf-8"))
+        try:
+            session = _login(config)
+        except PinError as exc:
+            _REFUSED[token_key] = str(exc)
+            if refused is not None:
+                refused.write_text(str(exc), encoding="utf-8")
+            raise
+    _SESSIONS[slot] = session
+    return session
+
+
+def _login(config: Pkcs11Config) -> Any:
+    """Open the token and log in: the one C_Login this process makes."""
+    import pkcs11
+    from pkcs11 import exceptions
+
     try:
         lib = pkcs11.lib(config.module)
     except exceptions.PKCS11Error as exc:
         raise SigningError(f"PKCS#11-modulen {config.module} kan inte laddas: {exc}") from None
+    token = None
     try:
         if any(pid != os.getpid() for pid, module, _ in _SESSIONS if module == config.module):
             lib.reinitialize()  # inherited through fork: PKCS#11 state is per process
         token = lib.get_token(token_label=config.token)
+        if token.flags & pkcs11.TokenFlag.USER_PIN_LOCKED:
+            raise PinError(f"PIN-koden för {config.description} är låst; inget försök gjordes")
         try:
-            session = token.open(user_pin=_pin(config))
+            return token.open(user_pin=_pin(config))
         except exceptions.UserAlreadyLoggedIn:  # login is per process, not per session
-            session = token.open()
+            return token.open()
     except exceptions.NoSuchToken:
         raise SigningError(f"hittar ingen token med etiketten ”{config.token}”") from None
-    except exceptions.PinIncorrect:
-        raise SigningError(f"fel PIN-kod för {config.description}") from None
+    except (exceptions.PinIncorrect, exceptions.PinLocked, exceptions.PinInvalid,
+            exceptions.PinLenRange):
+        state = _tries_left(lib.get_token(token_label=config.token))
+        raise PinError(f"fel PIN-kod för {config.description}: {state}. Bygget avbryts "
+                       "utan fler försök") from None
     except exceptions.PKCS11Error as exc:
         raise SigningError(f"{config.description} kan inte öppnas: "
                            f"{type(exc).__name__}") from None
-    _SESSIONS[slot] = session
-    return session
 
 
 @dataclass(frozen=True)

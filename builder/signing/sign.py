@@ -27,6 +27,8 @@ from builder.text.dates import format_date_sv
 from builder.text.wording import protocol_phrase
 
 FIELD_NAME = "Signatur"
+TIMESTAMP_FIELD = "Dokumenttidsstämpel"  # B-LTA's document timestamp (invisible)
+TIMESTAMP_ALT = "Dokumenttidsstämpel för långtidsvalidering (osynlig)"
 # Custom document-info keys (WeasyPrint accepts only alphanumeric custom keys).
 META_ID, META_VERSION, META_HASH = "RutinId", "RutinVersion", "RutinSha256"
 DEJAVU_PATHS = (
@@ -228,7 +230,7 @@ def _add_document_info(writer: Any, metadata: Mapping[str, str]) -> None:
     """Put id, version and content hash in the document info, in the signed revision.
 
     Only custom keys: the standard ones must keep equalling their XMP counterparts (PDF/A),
-    and the XMP is left as it was (see :func:`_keep_metadata`).
+    and the XMP is left as it was (see :func:`_metadata_kept`).
     """
     from pyhanko.pdf_utils import generic
 
@@ -242,14 +244,25 @@ def _add_document_info(writer: Any, metadata: Mapping[str, str]) -> None:
     writer.update_container(info)
 
 
-def _keep_metadata(writer: Any) -> None:
-    """Stop pyHanko rewriting the XMP and /ModDate when it signs.
+@contextmanager
+def _metadata_kept() -> Iterator[None]:
+    """Stop pyHanko rewriting the XMP and /ModDate in any revision it writes while signing:
+    the signature's own, and the DSS and document-timestamp updates of B-LT/B-LTA, which
+    pyHanko writes with writers of its own.
 
     Its XMP serialiser turns the PDF/A extension schema that declares ``pdfuaid`` into
     shapes PDF/A does not allow (ISO 19005-3, 6.6.2.3.2) and stamps the wall-clock time;
-    the signing time is in the signature itself, so the document's metadata stays as made.
+    the signing time is in the signature itself, so the document's metadata stays as made
+    (and `rutin verify` refuses any metadata change after a signature).
     """
-    writer._update_meta = lambda: None
+    from pyhanko.pdf_utils.writer import BasePdfFileWriter
+
+    original = BasePdfFileWriter._update_meta
+    BasePdfFileWriter._update_meta = lambda self: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        BasePdfFileWriter._update_meta = original  # type: ignore[method-assign]
 
 
 def _add_tagged_field(writer: Any, spec: Any, alt: str) -> None:
@@ -264,11 +277,13 @@ def _add_tagged_field(writer: Any, spec: Any, alt: str) -> None:
     from pyhanko.sign import fields
 
     generic: Any = pyhanko_generic  # its object constructors carry no annotations
-    form = writer.root.get("/AcroForm")
-    if form is not None and any(ref.get_object().get("/T") == spec.sig_field_name
-                                for ref in form.get("/Fields", [])):
+    try:  # pyHanko's .get would leave an indirect /AcroForm or /Fields unresolved
+        existing = list(writer.root["/AcroForm"]["/Fields"])
+    except KeyError:
+        existing = []
+    if any(ref.get_object().get("/T") == spec.sig_field_name for ref in existing):
         return  # a field made earlier (and tagged then) is signed as it is
-    fields.append_signature_field(writer, spec)
+    fields.append_signature_field(writer, spec)  # an invisible one: zero size, /F Print (PDF/A)
     if "/StructTreeRoot" not in writer.root:
         return
     widget_ref = next(ref for ref in writer.root["/AcroForm"]["/Fields"]
@@ -356,7 +371,8 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
              metadata: Mapping[str, str] | None = None,
              timestamp_url: str | None = None, timestamper: Any = None,
              field_name: str = FIELD_NAME, long_term: str | None = None,
-             validation_roots: Sequence[x509.Certificate] = ()) -> bytes:
+             validation_roots: Sequence[x509.Certificate] = (),
+             fields_ahead: Sequence[tuple[str, Box | None, str]] = ()) -> bytes:
     """A PAdES B-B signature (B-T with a timestamp URL) with a visible stamp in ``box``.
 
     The stamp is the signature field's appearance, drawn in the same revision the signature
@@ -365,9 +381,11 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
 
     A second body co-signs by calling this again on the signed PDF with another
     ``field_name``: an incremental update that leaves the earlier signature valid (the
-    document info is only written with the first). A co-signature's field is
-    not tagged: pyHanko's change analysis treats a widget that the structure tree also
-    references as an unexplained change to the earlier revision. ``long_term`` "B-LT" embeds the chain and
+    document info is only written with the first). ``fields_ahead`` (name, box or None for
+    an invisible field, description) are the later parties' fields and the document
+    timestamp's: created empty and tagged in this signed revision, so that a later
+    signature only fills its own field — the one change after a signature `rutin verify`
+    allows (besides DSS and document timestamps). ``long_term`` "B-LT" embeds the chain and
     revocation data (fetched now, trusting ``validation_roots`` and the chain's self-signed
     roots); "B-LTA" also adds a document timestamp over it (needs a timestamp server).
     """
@@ -379,7 +397,6 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
     page, rect = box or (-1, DEFAULT_BOX)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
     _fix_document_id(writer, pdf_bytes)
-    _keep_metadata(writer)
     if field_name == FIELD_NAME:  # a co-signature leaves the signed document info alone
         _add_document_info(writer, metadata or {})
     if page < 0:
@@ -393,15 +410,18 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
                            "(tidsstämpel_url i organisation.yaml)")
     # /TU: the text assistive technology reads for the signature field.
     spec = fields.SigFieldSpec(field_name, on_page=page, box=rect, readable_field_name=readable)
-    if field_name == FIELD_NAME:
-        _add_tagged_field(writer, spec, readable)
-    else:  # tagging would rewrite the structure tree the earlier signatures cover
-        fields.append_signature_field(writer, spec)
+    _add_tagged_field(writer, spec, readable)
+    for name, ahead_box, alt in fields_ahead:
+        ahead_page, ahead_rect = ahead_box or (0, None)
+        if ahead_page < 0:
+            ahead_page += int(writer.root["/Pages"]["/Count"])
+        _add_tagged_field(writer, fields.SigFieldSpec(
+            name, on_page=ahead_page, box=ahead_rect, readable_field_name=alt), alt)
     meta = signers.PdfSignatureMetadata(
         field_name=field_name, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         name=signer_name, reason=readable, location=None,
         embed_validation_info=long_term is not None,
-        use_pades_lta=long_term == "B-LTA",
+        use_pades_lta=long_term == "B-LTA", timestamp_field_name=TIMESTAMP_FIELD,
         validation_context=_signing_validation_context(key, validation_roots)
         if long_term else None,
     )
@@ -410,7 +430,7 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
         stamp_style=_stamp_style(text, rect),
     )
     out = io.BytesIO()
-    with _seeded_random(pdf_bytes):
+    with _seeded_random(pdf_bytes), _metadata_kept():
         pdf_signer.sign_pdf(writer, output=out)
     return out.getvalue()
 
@@ -476,10 +496,16 @@ def approval_box(pdf_bytes: bytes) -> Box | None:
 
 def signer_fingerprint() -> str:
     """Identifies the signing key (and timestamping) so a new key re-signs approved documents."""
+    from builder.signing.pkcs11 import PinError
+
     try:
         return f"{load_signing_key().fingerprint}"
+    except PinError:
+        raise  # a refused PIN stops the build at once: no worker tries it again
     except SigningError as exc:  # reported when a document is signed; re-sign once fixed
-        return f"fel: {exc}"
+        # The manifest is published with the output: the message names the key file, so only
+        # its digest goes in (it still changes when the problem does).
+        return "fel: " + hashlib.sha256(str(exc).encode("utf-8")).hexdigest()[:16]
 
 
 def _approving_body(ctx: RenderContext) -> Any:
@@ -512,6 +538,106 @@ def signing_parties(ctx: RenderContext, default_name: str) -> list[tuple[str, Si
     return [(known[p].name, load_body_key(known[p])) for p in body.parties]
 
 
+_CHECKED_KEYS: dict[str, str | None] = {}  # fingerprint → why it may not sign (per process)
+
+
+def check_signing_key(key: SigningKey, decided: dt.date | None,
+                      roots: Sequence[x509.Certificate]) -> None:
+    """Refuse to sign with a certificate that is expired, not yet valid or revoked, or at a
+    time before the decision: verify would refuse the file (or, worse, accept a signature
+    made before the decision it claims to carry)."""
+    moment = signing_moment()
+    if decided is not None and moment.date() < decided:
+        raise SigningError(f"signeringstiden {moment:%Y-%m-%d %H:%M} ligger före beslutsdatum "
+                           f"{decided.isoformat()}: kontrollera datorns klocka")
+    if key.fingerprint not in _CHECKED_KEYS:
+        _CHECKED_KEYS[key.fingerprint] = _certificate_problem(key, roots)
+    problem = _CHECKED_KEYS[key.fingerprint]
+    if problem is not None:
+        raise SigningError(f"signerar inte med certifikatet ”{_common_name(key.certificate)}”: "
+                           f"{problem}")
+
+
+def _common_name(certificate: x509.Certificate) -> str:
+    from cryptography.x509.oid import NameOID
+
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else certificate.subject.rfc4514_string()
+
+
+def _revocation_sources(certificate: x509.Certificate) -> bool:
+    """Whether the certificate names a CRL distribution point or an OCSP responder."""
+    from cryptography.x509.oid import AuthorityInformationAccessOID
+
+    for kind in (x509.CRLDistributionPoints, x509.AuthorityInformationAccess):
+        try:
+            value = certificate.extensions.get_extension_for_class(kind).value
+        except x509.ExtensionNotFound:
+            continue
+        if isinstance(value, x509.AuthorityInformationAccess):
+            if any(d.access_method == AuthorityInformationAccessOID.OCSP for d in value):
+                return True
+        else:
+            return True
+    return False
+
+
+def _certificate_problem(key: SigningKey, roots: Sequence[x509.Certificate]) -> str | None:
+    """Why the key's certificate may not sign now (validity, revocation), or None."""
+    certificate = key.certificate
+    now = dt.datetime.now(dt.UTC)
+    if now < certificate.not_valid_before_utc:
+        return f"det är inte giltigt förrän {certificate.not_valid_before_utc:%Y-%m-%d %H:%M} UTC"
+    if now > certificate.not_valid_after_utc:
+        return f"det gick ut {certificate.not_valid_after_utc:%Y-%m-%d %H:%M} UTC"
+    if key.is_test or not _revocation_sources(certificate):
+        return None  # nothing to ask: the certificate names no CRL and no OCSP responder
+    return _revocation_problem(key, roots)
+
+
+def _revocation_problem(key: SigningKey, roots: Sequence[x509.Certificate]) -> str | None:
+    """Ask the certificate's CRL or OCSP responder (online, hard-fail): revoked, or unknown."""
+    import asyncio
+
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko_certvalidator import CertificateValidator, ValidationContext
+    from pyhanko_certvalidator.errors import (
+        InsufficientRevinfoError,
+        PathBuildingError,
+        PathValidationError,
+        RevokedError,
+        ValidationError,
+    )
+
+    der = serialization.Encoding.DER
+    anchors = [*roots, *(c for c in key.chain if c.issuer == c.subject)]
+    context = ValidationContext(
+        trust_roots=[asn1_x509.Certificate.load(c.public_bytes(der)) for c in anchors],
+        other_certs=[asn1_x509.Certificate.load(c.public_bytes(der)) for c in key.chain],
+        allow_fetching=True, revocation_mode="hard-fail")
+    validator = CertificateValidator(asn1_x509.Certificate.load(key.certificate.public_bytes(der)),
+                                     validation_context=context)
+    async def validate() -> None:
+        try:
+            await validator.async_validate_usage(set())  # type: ignore[no-untyped-call]
+        finally:  # the fetcher's HTTP session, or aiohttp warns at exit
+            await context.aclose()  # type: ignore[no-untyped-call]
+
+    try:
+        asyncio.run(validate())
+    except RevokedError:
+        return "det är spärrat (återkallat) enligt utfärdarens spärrlista eller OCSP"
+    except InsufficientRevinfoError:
+        return ("kunde inte kontrollera spärrstatus (spärrlistan eller OCSP-tjänsten svarar "
+                "inte)")
+    except PathBuildingError:
+        return ("kunde inte kontrollera spärrstatus: rotcertifikatet saknas (ange det i "
+                "betrodda_certifikat i organisation.yaml)")
+    except (PathValidationError, ValidationError) as exc:
+        return f"det godtas inte: {exc}"
+    return None
+
+
 def _organisation_roots(ctx: RenderContext) -> list[x509.Certificate]:
     organisation = ctx.library.organisation
     roots: list[x509.Certificate] = []
@@ -523,6 +649,11 @@ def _organisation_roots(ctx: RenderContext) -> list[x509.Certificate]:
             except ValueError:
                 continue  # `rutin verify` reports an unreadable trust root
     return roots
+
+
+def party_field(index: int) -> str:
+    """The signature field of the index-th signing party: Signatur, Signatur 2, …"""
+    return FIELD_NAME if index == 0 else f"{FIELD_NAME} {index + 1}"
 
 
 def _slice(box: Box, index: int, count: int) -> Box:
@@ -542,7 +673,7 @@ def sign_artifacts(ctx: RenderContext, artifacts: list[Artifact]) -> list[Artifa
     body's parties each add their own signature and stamp to the PDF (co-signing).
     """
     from builder.governance.ledger import content_hash
-    from builder.signing.approval_record import approval_metadata
+    from builder.signing.approval_record import META_PARTIES, approval_metadata
     from builder.signing.pkcs11 import Pkcs11Key, token_errors
 
     document = ctx.document
@@ -551,8 +682,15 @@ def sign_artifacts(ctx: RenderContext, artifacts: list[Artifact]) -> list[Artifa
     body, date, protocol = _approval_facts(ctx)
     parties = signing_parties(ctx, body or stated(document.approved_by) or "Samordningsgruppen")
     when = date or document.approval_date or "datum saknas"
+    decided = date or document.approval_date
+    for _, key in parties:
+        check_signing_key(key, decided if isinstance(decided, dt.date) else None,
+                          _organisation_roots(ctx))
     metadata = {META_ID: document.id, META_VERSION: document.version,
                 META_HASH: content_hash(document), **approval_metadata(ctx.library, document)}
+    approving = _approving_body(ctx)
+    if approving is not None:
+        metadata[META_PARTIES] = ",".join(approving.parties or [approving.id])
     with ExitStack() as stack:
         for _, key in parties:
             if isinstance(key.key, Pkcs11Key):
@@ -569,17 +707,27 @@ def _sign_each(ctx: RenderContext, artifacts: list[Artifact],
     for artifact in artifacts:
         if artifact.filename == f"{ctx.stem}.pdf":
             signed, box = artifact.data, approval_box(artifact.data) or (-1, DEFAULT_BOX)
+            texts = [stamp_text(name, when, protocol, key.is_test).replace("\n", " – ")
+                     for name, key in parties]
+            # Every later party's field, and the document timestamp's, made (and tagged) with
+            # the first signature: later revisions only fill them.
+            ahead: list[tuple[str, Box | None, str]] = [
+                (party_field(index), _slice(box, index, len(parties)), texts[index])
+                for index in range(1, len(parties))]
+            if long_term == "B-LTA":
+                ahead.append((TIMESTAMP_FIELD, None, TIMESTAMP_ALT))
             for index, (name, key) in enumerate(parties):
                 last = index == len(parties) - 1
                 signed = sign_pdf(
                     signed, signer_name=name, date=when, protocol=protocol, key=key,
                     box=_slice(box, index, len(parties)),
                     metadata=metadata if index == 0 else None,
-                    field_name=FIELD_NAME if index == 0 else f"{FIELD_NAME} {index + 1}",
+                    field_name=party_field(index),
                     timestamp_url=organisation.timestamp_url if organisation else None,
                     # One document timestamp, after the last party: B-LTA covers them all.
                     long_term="B-LT" if long_term == "B-LTA" and not last else long_term,
                     validation_roots=_organisation_roots(ctx),
+                    fields_ahead=ahead if index == 0 else (),
                 )
             result.append(Artifact(artifact.filename, signed))
             continue

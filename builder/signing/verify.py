@@ -20,6 +20,7 @@ from builder.signing.approval_record import (
     META_BODY,
     META_DATE,
     META_ENTRY,
+    META_PARTIES,
     META_PROTOCOL,
 )
 from builder.signing.keys import TEST_TEXT, local_key_dir
@@ -91,11 +92,51 @@ def load_trust_roots(library: Library | None) -> TrustRoots:
     return TrustRoots((), "inga", (missing,))
 
 
-def _context(roots: TrustRoots) -> Any:
+def _context(roots: TrustRoots, embedded: Any = None) -> Any:
+    """Trust roots, revocation checked: the CRL and OCSP data embedded in the file (DSS, for
+    B-LT/B-LTA) first, then the certificate's own CRL or OCSP responder, fetched. A
+    certificate that names a source whose answer cannot be had fails (hard-fail): an
+    unchecked revocation status is reported, never passed silently."""
     from pyhanko_certvalidator import ValidationContext
 
-    # Offline: revocation is soft-fail, nothing is fetched (a build machine may have no net).
-    return ValidationContext(trust_roots=list(roots.certificates), allow_fetching=False)
+    kwargs: dict[str, Any] = {
+        "trust_roots": list(roots.certificates), "allow_fetching": True,
+        "revocation_mode": "hard-fail"}
+    if embedded is not None:
+        return embedded.as_validation_context(kwargs)
+    return ValidationContext(**kwargs)
+
+
+def _embedded_revocation(reader: Any) -> Any:
+    """The PDF's document security store (DSS), or None."""
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+    from pyhanko.sign.validation.errors import NoDSSFoundError
+
+    try:
+        return DocumentSecurityStore.read_dss(reader)
+    except (NoDSSFoundError, PdfError, KeyError, ValueError, TypeError):
+        return None
+
+
+def _revocation_finding(status: Any) -> Finding | None:
+    """A failed revocation check, in words (None: no revocation problem)."""
+    from pyhanko.sign.ades.report import AdESIndeterminate
+
+    indication = getattr(status, "trust_problem_indic", None)
+    if getattr(status, "revoked", False):
+        return Finding(False, "Certifikatet är spärrat (återkallat) enligt utfärdarens "
+                              "spärrlista eller OCSP-svar")
+    if indication in (AdESIndeterminate.TRY_LATER,
+                      AdESIndeterminate.REVOCATION_OUT_OF_BOUNDS_NO_POE):
+        return Finding(False, "Certifikatet: kunde inte kontrollera spärrstatus (spärrlistan "
+                              "eller OCSP-tjänsten svarar inte och filen bär ingen "
+                              "spärrinformation)")
+    if indication in (AdESIndeterminate.OUT_OF_BOUNDS_NO_POE,
+                      AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED):
+        return Finding(False, "Certifikatet var inte giltigt vid signeringen (utgånget eller "
+                              "ännu inte giltigt)")
+    return None
 
 
 def _signer(cert: Any) -> str:
@@ -103,7 +144,32 @@ def _signer(cert: Any) -> str:
     return str(name.get("common_name") or cert.subject.human_friendly)
 
 
-def _signature_findings(status: Any, roots: TrustRoots) -> list[Finding]:
+def _revocation_problem(status: Any, embedded: Any, context: Any) -> Finding | None:
+    """Why an untrusted signer certificate failed, when it is its revocation status: pyHanko
+    reports a revocation source that does not answer only as a general chain failure, so
+    the path is validated again here and the error read."""
+    from pyhanko_certvalidator import CertificateValidator
+    from pyhanko_certvalidator.errors import InsufficientRevinfoError, RevokedError
+
+    certificates = list(embedded.signed_data["certificates"] or [])
+    others = [c.chosen for c in certificates if c.name == "certificate"]
+    validator = CertificateValidator(status.signing_cert, others, validation_context=context)
+    try:
+        asyncio.run(validator.async_validate_usage(set()))  # type: ignore[no-untyped-call]
+    except RevokedError:
+        return Finding(False, "Certifikatet är spärrat (återkallat) enligt utfärdarens "
+                              "spärrlista eller OCSP-svar")
+    except InsufficientRevinfoError:
+        return Finding(False, "Certifikatet: kunde inte kontrollera spärrstatus (spärrlistan "
+                              "eller OCSP-tjänsten svarar inte och filen bär ingen "
+                              "spärrinformation)")
+    except Exception:  # noqa: BLE001 - any other failure is reported as untrusted below
+        return None
+    return None
+
+
+def _signature_findings(status: Any, roots: TrustRoots,
+                        revocation: Finding | None = None) -> list[Finding]:
     """intact / valid / trusted / signer / time, shared by PDF and CMS signatures."""
     if not status.intact:
         findings = [Finding(False, "Signaturen är bruten: det signerade innehållet har ändrats")]
@@ -112,8 +178,12 @@ def _signature_findings(status: Any, roots: TrustRoots) -> list[Finding]:
                                    "det signerade innehållet (eller otillåten algoritm)")]
     else:
         findings = [Finding(True, "Signaturen är intakt och kryptografiskt giltig")]
+        revocation = _revocation_finding(status) or revocation
         if status.trusted:
-            findings.append(Finding(True, f"Certifikatet är betrott ({roots.source})"))
+            findings.append(Finding(True, f"Certifikatet är betrott ({roots.source}) och inte "
+                                          "spärrat"))
+        elif revocation is not None:
+            findings.append(revocation)
         else:
             findings.append(Finding(False, "Certifikatet är inte betrott: det kedjar inte till "
                                            f"ett betrott rotcertifikat ({roots.source})"))
@@ -134,41 +204,253 @@ def _signature_findings(status: Any, roots: TrustRoots) -> list[Finding]:
     return findings
 
 
-def _coverage_finding(status: Any, signature: Any, size: int,
-                      signer_revisions: set[int]) -> Finding:
-    """Whole file, or later updates that only add validation data or co-signatures.
-
-    Bytes after %%EOF that form no PDF revision are never accepted. A co-signature is form
-    filling to pyHanko; it is accepted when every later revision up to the last signature is
-    itself a signature (each reported on its own).
-    """
-    from pyhanko.sign.diff_analysis import ModificationLevel
+def _coverage_finding(status: Any, signature: Any, size: int) -> Finding:
+    """The signed byte range: the whole file, or its own revision (later revisions are judged
+    one by one by :func:`_revision_findings`). Bytes after %%EOF that form no PDF revision
+    are never accepted."""
     from pyhanko.sign.validation import SignatureCoverageLevel
 
     if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
         return Finding(True, "Signaturen täcker hela filen")
     last_revision = signature.reader.xrefs.total_revisions - 1
-    if signature.signed_revision >= last_revision:
-        # No later PDF revision at all, yet bytes past the signed range: appended garbage.
-        start, length = (int(v) for v in list(signature.byte_range)[-2:])
-        extra = size - (start + length)
-        return Finding(False, f"Ändrad efter signering: filen har {extra} byte efter den "
-                              "signerade delens slut (efter %%EOF) som inte är någon "
-                              "PDF-revision")
     if (status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
-            and status.modification_level in (ModificationLevel.NONE,
-                                              ModificationLevel.LTA_UPDATES)):
-        return Finding(True, "Signaturen täcker dokumentet; senare tillägg är bara "
-                             "valideringsdata")
-    later = set(range(signature.signed_revision + 1, last_revision + 1))
-    last_signer = max(signer_revisions, default=-1)
-    if (status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
-            and status.modification_level == ModificationLevel.FORM_FILLING
-            and {r for r in later if r <= last_signer} <= signer_revisions):
-        return Finding(True, "Signaturen täcker dokumentet; senare tillägg är "
-                             "medundertecknares signaturer och valideringsdata")
-    return Finding(False, "Ändrad efter signering: filen har senare tillägg som ändrar "
-                          "innehållet, så det som visas är inte det som signerades")
+            and signature.signed_revision < last_revision):
+        return Finding(True, "Signaturen täcker sin revision av dokumentet")
+    start, length = (int(v) for v in list(signature.byte_range)[-2:])
+    extra = size - (start + length)
+    return Finding(False, f"Ändrad efter signering: filen har {extra} byte efter den "
+                          "signerade delens slut (efter %%EOF) som inte är någon PDF-revision")
+
+
+# --- what may change after a signature ----------------------------------------------------
+
+def strict_diff_policy() -> Any:
+    """pyHanko's difference analysis with only what a co-signed, long-term-validated file
+    needs: filling an existing, empty signature field (its value and its appearance), the
+    DSS and the document timestamp. No new form fields or annotations, no other field
+    values, no change to the document information or XMP, no page content (the shadow
+    attacks of Mainka et al., NDSS 2021: hide, replace, hide-and-replace)."""
+    from pyhanko.sign.diff_analysis import (
+        CatalogModificationRule,
+        DSSCompareRule,
+        FormUpdatingRule,
+        ModificationLevel,
+        ObjectStreamRule,
+        SigFieldModificationRule,
+        StandardDiffPolicy,
+        XrefStreamRule,
+    )
+
+    lta = ModificationLevel.LTA_UPDATES
+    return StandardDiffPolicy(
+        global_rules=[CatalogModificationRule(),  # type: ignore[no-untyped-call]
+                      XrefStreamRule().as_qualified(lta),
+                      ObjectStreamRule().as_qualified(lta), DSSCompareRule().as_qualified(lta),
+                      _tagged_widget_rule()],
+        form_rule=FormUpdatingRule(field_rules=[SigFieldModificationRule()]),
+    )
+
+
+def _tagged_widget_rule() -> Any:
+    """pyHanko's rule for the structure tree's reference to a signature widget.
+
+    A PDF/UA file ties each widget to a /Form structure element by an object reference
+    (ISO 14289-1, 7.18.4), so a co-signer's field, made and tagged with the first signature,
+    is reached from the structure tree as well as from the form and the page. When the field
+    is signed, pyHanko asks for every path to it to be explained: this rule explains the
+    structure tree's (only an /OBJR's /Obj, only for a signature field empty before and
+    signed now). What may change in the field itself stays SigFieldModificationRule's call.
+    """
+    from pyhanko.sign.diff_analysis import (
+        ModificationLevel,
+        QualifiedWhitelistRule,
+        ReferenceUpdate,
+    )
+    from pyhanko.sign.diff_analysis.rules_api import Context
+
+    class TaggedSignatureWidgetRule(QualifiedWhitelistRule):
+        def apply_qualified(self, old: Any, new: Any) -> Iterator[tuple[Any, Any]]:
+            before = _sig_field_refs(old)
+            for name, ref in _sig_field_refs(new).items():
+                field = ref.get_object()
+                if (before.get(name) != ref or _get(field, "/FT") != "/Sig"
+                        or "/V" not in field or "/V" in old(ref.reference)):
+                    continue
+                # An invisible document timestamp is an LTA update, as pyHanko rates it.
+                level = (ModificationLevel.LTA_UPDATES
+                         if _get(field["/V"], "/Type") == "/DocTimeStamp"
+                         and not any(float(v) for v in _get(field, "/Rect", []))
+                         else ModificationLevel.FORM_FILLING)
+                old._load_reverse_xref_cache()
+                for path in old._get_usages_of_ref(ref.reference):
+                    if path.path[:2] == ("/Root", "/StructTreeRoot") and path.path[-1] == "/Obj":
+                        yield level, ReferenceUpdate(
+                            ref.reference, context_checked=Context.from_absolute(old, path))
+
+    return TaggedSignatureWidgetRule()
+
+
+def _sig_field_refs(resolver: Any) -> dict[str, Any]:
+    """Field name → indirect reference, for every top-level form field of a revision."""
+    form = _get(resolver.root, "/AcroForm")
+    fields = form.raw_get("/Fields") if form is not None and "/Fields" in form else []
+    fields = fields.get_object() if hasattr(fields, "get_object") else fields
+    return {str(_get(ref.get_object(), "/T", "")): ref for ref in fields
+            if hasattr(ref, "reference")}
+
+
+def _get(pdf_dict: Any, key: str, default: Any = None) -> Any:
+    """A PDF dictionary's value, indirect references resolved (pyHanko's .get leaves them)."""
+    try:
+        return pdf_dict[key]
+    except KeyError:
+        return default
+
+
+def _sig_fields(resolver: Any) -> dict[str, Any]:
+    """Field name → field dictionary, for every top-level form field of a revision."""
+    form = _get(resolver.root, "/AcroForm")
+    fields: dict[str, Any] = {}
+    for ref in _get(form, "/Fields", []) if form is not None else []:
+        field = ref.get_object()
+        fields[str(_get(field, "/T", ""))] = field
+    return fields
+
+
+def _annotations(resolver: Any) -> list[tuple[int, Any, str]]:
+    """(page number, reference, subtype) of every annotation in a revision."""
+    found: list[tuple[int, Any, str]] = []
+    for number, page_ref in enumerate(_page_refs(resolver), start=1):
+        for ref in _get(page_ref.get_object(), "/Annots", []):
+            annotation = ref.get_object()
+            found.append((number, getattr(ref, "reference", ref),
+                          str(_get(annotation, "/Subtype", ""))))
+    return found
+
+
+def _page_refs(resolver: Any) -> list[Any]:
+    """The page objects of a revision, in order (a bounded walk of the page tree)."""
+    pages: list[Any] = []
+    stack = [resolver.root.raw_get("/Pages")]
+    while stack and len(pages) < 10_000:
+        node_ref = stack.pop()
+        node = node_ref.get_object()
+        if _get(node, "/Type") == "/Pages":
+            stack.extend(reversed(list(node.raw_get("/Kids"))))
+        else:
+            pages.append(node_ref)
+    return pages
+
+
+def _describe_change(old: Any, new: Any) -> str:
+    """What a revision changed, in words: new or changed fields and annotations, page
+    content, metadata, or otherwise how many objects it rewrites."""
+    said: list[str] = []
+    old_fields, new_fields = _sig_fields(old), _sig_fields(new)
+    added = [name for name in new_fields if name not in old_fields]
+    if added:
+        said.append("nya formulärfält " + ", ".join(f"”{n}”" for n in added))
+    old_annots = {(page, ref) for page, ref, _ in _annotations(old)}
+    new_annots = [(page, ref, kind) for page, ref, kind in _annotations(new)
+                  if (page, ref) not in old_annots]
+    if new_annots:
+        said.append("nya anteckningar/widgetar: " + ", ".join(
+            f"{kind.lstrip('/')} på sidan {page}" for page, _, kind in new_annots))
+    changed = new.explicit_refs_in_revision()
+    pages = [n for n, ref in enumerate(_page_refs(new), start=1)
+             if getattr(ref, "reference", ref) in changed]
+    if pages:
+        said.append("sidobjekt ändrade (sidan " + ", ".join(map(str, pages)) + ")")
+    metadata = new.root.raw_get("/Metadata") if "/Metadata" in new.root else None
+    if metadata is not None and getattr(metadata, "reference", metadata) in changed:
+        said.append("dokumentets XMP-metadata ändrad")
+    if not said:
+        said.append(f"{len(changed)} objekt skrivs om som ingen underskrift förklarar")
+    return "; ".join(said)
+
+
+@dataclass(frozen=True)
+class Party:
+    """A party whose signature the decision requires, and the field it signs."""
+
+    name: str
+    field: str
+
+
+def _judge_revision(revision: int, total: int, signature: Any, party: Party | None,
+                    last_signer: int, result: Any, old: Any, new: Any) -> str | None:
+    """Why a revision after the first signature is not allowed, or None."""
+    from pyhanko.sign.diff_analysis import ModificationLevel
+
+    where = f"revision {revision + 1} av {total}"
+    changed = set(result.changed_form_fields)
+    if signature is None:
+        if result.modification_level == ModificationLevel.LTA_UPDATES and not changed:
+            return None  # validation data (DSS/VRI) only
+        return f"{where} ändrar formulärfält utan att signera: {', '.join(sorted(changed))}"
+    name = str(signature.field_name)
+    if signature.sig_object.get("/Type") == "/DocTimeStamp":
+        if revision < last_signer:
+            return f"{where}: en dokumenttidsstämpel före en senare underskrift"
+        if result.modification_level != ModificationLevel.LTA_UPDATES or changed - {name}:
+            return f"{where}: dokumenttidsstämpeln ”{name}” är synlig eller ändrar mer"
+        return None
+    if party is None:
+        return f"{where}: signaturfältet ”{name}” hör inte till någon part som beslutet kräver"
+    if name != party.field:
+        return (f"{where}: signaturen i fältet ”{name}” är inte nästa parts ({party.name}, "
+                f"fältet ”{party.field}”)")
+    if changed != {name}:
+        others = ", ".join(f"”{n}”" for n in sorted(changed - {name}))
+        return f"{where}: underskriften ändrar också {others}"
+    before, after = _sig_fields(old).get(name), _sig_fields(new).get(name)
+    if before is None or after is None or list(_get(before, "/Rect", [])) != list(
+            _get(after, "/Rect", [])):
+        return f"{where}: signaturfältet ”{name}” har flyttats eller fanns inte före signeringen"
+    return None
+
+
+def _revision_findings(reader: Any, signatures: list[Any],
+                       parties: list[Party]) -> list[Finding]:
+    """Judge every revision after the first signature with the strict policy: between
+    signatures only the next expected party's field is filled; after the last, only DSS and
+    document timestamps. Each change beyond that is reported with its revision."""
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.sign.diff_analysis import SuspiciousModification
+
+    total = reader.xrefs.total_revisions
+    first = min(s.signed_revision for s in signatures)
+    by_revision = {s.signed_revision: s for s in signatures}
+    signers = sorted(s.signed_revision for s in signatures
+                     if s.sig_object.get("/Type") != "/DocTimeStamp")
+    last_signer = max(signers, default=first)
+    policy = strict_diff_policy()
+    problems: list[str] = []
+    new = reader.get_historical_resolver(first)
+    for revision in range(first + 1, total):
+        # Each revision's resolver is the next one's base: its reverse-reference table, the
+        # costly part of pyHanko's analysis, is built once.
+        old, new = new, reader.get_historical_resolver(revision)
+        signature = by_revision.get(revision)
+        index = signers.index(revision) if revision in signers else -1
+        party = parties[index] if 0 <= index < len(parties) else None
+        try:
+            with _quiet_pyhanko():
+                result = policy.apply(old, new)
+        except (SuspiciousModification, PdfError, KeyError, ValueError, TypeError):
+            problems.append(f"revision {revision + 1} av {total}: "
+                            + _describe_change(old, new))
+            continue
+        problem = _judge_revision(revision, total, signature, party, last_signer, result,
+                                  old, new)
+        if problem is not None:
+            problems.append(problem)
+    if problems:
+        return [Finding(False, f"Ändrad efter signering: {problem}") for problem in problems]
+    if total - 1 > first:
+        return [Finding(True, "Efter första underskriften har bara nästa parts signaturfält "
+                              "fyllts i, och valideringsdata och tidsstämplar lagts till")]
+    return []
 
 
 def _signed_decision_differs(signed: dict[str, str], entry: Any) -> str | None:
@@ -278,7 +560,7 @@ def _signed_info(signature: Any) -> dict[str, str]:
         return {}
     info = info.get_object()
     return {key: str(info[f"/{key}"]) for key in (META_ID, META_VERSION, META_HASH,
-                                                   *APPROVAL_KEYS)
+                                                   META_PARTIES, *APPROVAL_KEYS)
             if f"/{key}" in info}
 
 
@@ -297,7 +579,8 @@ def _quiet_pyhanko() -> Iterator[None]:
 
 
 def verify_pdf(path: Path, library: Library | None, roots: TrustRoots) -> FileReport:
-    """Check a PDF's signature, its integrity and its content against the ledger."""
+    """Check a PDF's signatures, every change after them, the parties the decision requires,
+    and its content against the ledger."""
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -314,26 +597,77 @@ def verify_pdf(path: Path, library: Library | None, roots: TrustRoots) -> FileRe
                                                 f"är skadat och kan inte tolkas ({exc})"),))
     if not signatures:
         return FileReport(path, (Finding(False, "PDF:en saknar digital signatur"),))
-    signer_revisions = {s.signed_revision for s in signatures
-                        if s.sig_object.get("/Type") != "/DocTimeStamp"}
+    signatures = sorted(signatures, key=lambda s: int(s.signed_revision))
+    first = signatures[0]
+    info = _signed_info(first)
+    parties = required_parties(info, library)
+    embedded = _embedded_revocation(reader)
     findings: list[Finding] = []
-    statuses: list[Any] = []
-    signature = signatures[0]
-    for number, embedded in enumerate(signatures, start=1):
-        status, found = _embedded_findings(embedded, number, len(signatures), roots, len(data),
-                                           signer_revisions)
+    if parties:
+        findings.append(Finding(None, "Beslutet kräver underskrift av: "
+                                      + ", ".join(p.name for p in parties)))
+    statuses: dict[str, Any] = {}
+    for number, signature in enumerate(signatures, start=1):
+        status, found = _embedded_findings(signature, number, len(signatures), roots,
+                                           len(data), embedded)
         findings.extend(found)
         if status is not None:
-            statuses.append(status)
+            statuses[str(signature.field_name)] = status
+    try:
+        findings.extend(_revision_findings(reader, signatures, parties))
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        findings.append(Finding(False, f"Ändrad efter signering: revisionerna kan inte "
+                                       f"jämföras ({exc})"))
+    findings.extend(Finding(False, f"Saknar underskrift från {party.name}")
+                    for party in parties if party.field not in statuses)
     if len(statuses) > 1:
-        signers = ", ".join(_signer(s.signing_cert) for s in statuses)
+        signers = ", ".join(_signer(s.signing_cert) for s in statuses.values())
         findings.append(Finding(None, f"Undertecknare ({len(statuses)}): {signers}"))
-    findings.extend(_signed_decision_findings(_signed_info(signature), library))
+    findings.extend(_signing_time_findings(statuses.values(), info))
+    findings.extend(_signed_decision_findings(info, library))
     return FileReport(path, tuple(findings))
 
 
+def required_parties(info: dict[str, str], library: Library | None) -> list[Party]:
+    """Whose signatures the decision requires, in signing order: the parties the signed
+    decision record names (else the joint body's `parter` in organisation.yaml, else the
+    body itself), named as organisation.yaml names them."""
+    from builder.signing.sign import party_field
+
+    organisation = library.organisation if library is not None else None
+    bodies = {b.id: b for b in organisation.approving_bodies} if organisation else {}
+    ids = [i for i in info.get(META_PARTIES, "").split(",") if i]
+    if not ids:
+        body = bodies.get(info.get(META_BODY, "")) or next(
+            (b for b in bodies.values() if b.name == info.get(META_BODY)), None)
+        if body is None:
+            return []
+        ids = list(body.parties) or [body.id]
+    return [Party(bodies[i].name if i in bodies else i, party_field(index))
+            for index, i in enumerate(ids)]
+
+
+def _signing_time_findings(statuses: Iterable[Any], info: dict[str, str]) -> list[Finding]:
+    """A signature made before the decision it carries is refused (a clock set back)."""
+    import datetime as dt
+
+    try:
+        decided = dt.date.fromisoformat(info.get(META_DATE, ""))
+    except ValueError:
+        return []
+    findings = []
+    for status in statuses:
+        when = (status.timestamp_validity.timestamp if status.timestamp_validity is not None
+                else status.signer_reported_dt)
+        if when is not None and when.date() < decided:
+            findings.append(Finding(False, f"{_signer(status.signing_cert)} signerade "
+                                           f"{when:%Y-%m-%d}, före beslutsdatum "
+                                           f"{decided.isoformat()}"))
+    return findings
+
+
 def _embedded_findings(embedded: Any, number: int, total: int, roots: TrustRoots, size: int,
-                       signer_revisions: set[int]) -> tuple[Any | None, list[Finding]]:
+                       revocation: Any) -> tuple[Any | None, list[Finding]]:
     """One embedded signature or document timestamp: its status (None for a timestamp or an
     unreadable signature) and what the report says of it."""
     from pyhanko.pdf_utils.misc import PdfError
@@ -346,23 +680,34 @@ def _embedded_findings(embedded: Any, number: int, total: int, roots: TrustRoots
     try:
         with _quiet_pyhanko():
             if is_timestamp:
-                status = validate_pdf_timestamp(embedded, _context(roots))
+                status = validate_pdf_timestamp(embedded, _context(roots, revocation),
+                                                skip_diff=True)
             else:
-                status = validate_pdf_signature(embedded, _context(roots))
+                # Changes after signing are judged by _revision_findings, revision by revision.
+                status = validate_pdf_signature(embedded, _context(roots, revocation),
+                                                skip_diff=True)
     except (SignatureValidationError, ValidationError, PdfError, ValueError, KeyError,
             TypeError) as exc:
         return None, [Finding(False, f"Signaturen är bruten: signatur {number} kan inte "
                                      f"kontrolleras mot sitt certifikat ({exc})")]
     if is_timestamp:
-        return None, [Finding(status.intact and status.valid and status.trusted,
-                              "Dokumenttidsstämpel (långtidsvalidering): "
-                              f"{status.timestamp:%Y-%m-%d %H:%M:%S %Z}")]
+        ok = status.intact and status.valid and status.trusted
+        found = [Finding(ok, "Dokumenttidsstämpel (långtidsvalidering): "
+                             f"{status.timestamp:%Y-%m-%d %H:%M:%S %Z}")]
+        revoked = _revocation_finding(status)
+        if not ok and revoked is not None:
+            found.append(Finding(False, f"Tidsstämpeln: {revoked.text}"))
+        return None, found
     findings: list[Finding] = []
     if total > 1:
         findings.append(Finding(None, f"Signatur {number} av {total} "
                                       f"(fält ”{embedded.field_name}”):"))
-    findings.extend(_signature_findings(status, roots))
-    findings.append(_coverage_finding(status, embedded, size, signer_revisions))
+    revoked = None
+    if status.intact and status.valid and not status.trusted:
+        with _quiet_pyhanko():
+            revoked = _revocation_problem(status, embedded, _context(roots, revocation))
+    findings.extend(_signature_findings(status, roots, revoked))
+    findings.append(_coverage_finding(status, embedded, size))
     return status, findings
 
 
@@ -405,11 +750,11 @@ def read_zip_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
     return data
 
 
-def _docx_identity(data: bytes) -> tuple[str | None, str | None, str | None]:
+def _docx_identity(path: Path) -> tuple[str | None, str | None, str | None]:
     """Document id and version from the DOCX core properties (inside the signed bytes), and
     a problem if the part cannot be read safely."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(path) as archive:
             core = read_zip_member(archive, "docProps/core.xml", MAX_ZIP_MEMBER_BYTES)
         if b"<!DOCTYPE" in core.upper():
             raise _UnsafeMember("docProps/core.xml innehåller en DTD")
@@ -429,7 +774,13 @@ def _certificate_trusted(certificates: tuple[Any, ...], roots: TrustRoots) -> st
     from asn1crypto import x509 as asn1_x509
     from cryptography.hazmat.primitives import serialization
     from pyhanko_certvalidator import CertificateValidator
-    from pyhanko_certvalidator.errors import PathBuildingError, PathError, ValidationError
+    from pyhanko_certvalidator.errors import (
+        InsufficientRevinfoError,
+        PathBuildingError,
+        PathError,
+        RevokedError,
+        ValidationError,
+    )
 
     der = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
            for c in certificates]
@@ -439,22 +790,27 @@ def _certificate_trusted(certificates: tuple[Any, ...], roots: TrustRoots) -> st
             {"digital_signature"}))
     except PathBuildingError:
         return f"det kedjar inte till ett betrott rotcertifikat ({roots.source})"
+    except RevokedError:
+        return "det är spärrat (återkallat) enligt utfärdarens spärrlista eller OCSP-svar"
+    except InsufficientRevinfoError:
+        return ("kunde inte kontrollera spärrstatus (spärrlistan eller OCSP-tjänsten svarar "
+                "inte)")
     except (PathError, ValidationError) as exc:
         return str(exc)
     return None
 
 
-def _ooxml_findings(data: bytes, roots: TrustRoots) -> list[Finding]:
-    """The in-package OPC signature: XML-DSig, every part and relationship, trust."""
+def _ooxml_findings(path: Path, roots: TrustRoots) -> tuple[list[Any], list[Finding]]:
+    """The in-package OPC signatures: XML-DSig, every part and relationship, trust."""
     from builder.signing.ooxml import OoxmlError, verify_ooxml
 
     try:
-        signatures = verify_ooxml(data)
+        signatures = verify_ooxml(path)
     except OoxmlError as exc:
-        return [Finding(False, f"Den inbäddade signaturen kan inte kontrolleras: {exc}")]
+        return [], [Finding(False, f"Den inbäddade signaturen kan inte kontrolleras: {exc}")]
     if not signatures:
-        return [Finding(False, "DOCX-filen saknar inbäddad signatur: Word och LibreOffice "
-                               "visar den som osignerad")]
+        return [], [Finding(False, "DOCX-filen saknar inbäddad signatur: Word och LibreOffice "
+                                   "visar den som osignerad")]
     findings: list[Finding] = []
     for number, signature in enumerate(signatures, start=1):
         if len(signatures) > 1:
@@ -477,6 +833,37 @@ def _ooxml_findings(data: bytes, roots: TrustRoots) -> list[Finding]:
             findings.append(Finding(None, f"Signeringstid (enligt signeraren): "
                                           f"{signature.signing_time}"))
     findings.extend(Finding(False, problem) for problem in roots.problems)
+    return signatures, findings
+
+
+def _docx_party_findings(signatures: list[Any], library: Library | None, doc_id: str,
+                         version: str) -> list[Finding]:
+    """The parties the ledger's decision requires, each by its own intact signature part
+    (its covered comment says "Fastställd av <party> …")."""
+    from builder.governance.ledger import entries_for
+
+    if library is None or library.by_id(doc_id) is None:
+        return []
+    entry = next((e for e in reversed(entries_for(library, doc_id))
+                  if e.version == version and e.is_approval), None)
+    if entry is None:
+        return []
+    parties = required_parties({META_BODY: entry.body}, library)
+    if not parties:
+        return []
+    findings = [Finding(None, "Beslutet kräver underskrift av: "
+                              + ", ".join(p.name for p in parties))]
+    intact = [s for s in signatures if not s.problems]
+
+    def signed_by(party: Party, signature: Any) -> bool:
+        comment = signature.comment
+        return (len(parties) == 1  # the body alone: any intact signature of the package
+                or comment.startswith(f"Fastställd av {party.name} ")
+                or f" – Fastställd av {party.name} " in comment
+                or _subject_name(signature.certificates[0]) == party.name)
+
+    findings.extend(Finding(False, f"Saknar underskrift från {party.name}")
+                    for party in parties if not any(signed_by(party, s) for s in intact))
     return findings
 
 
@@ -488,7 +875,7 @@ def _subject_name(certificate: Any) -> str:
     return str(names[0].value) if names else certificate.subject.rfc4514_string()
 
 
-def _p7s_finding(data: bytes, p7s: Path, roots: TrustRoots) -> Finding:
+def _p7s_finding(data: Path, p7s: Path, roots: TrustRoots) -> Finding:
     """The detached CAdES signature beside the DOCX, if any."""
     from asn1crypto import cms
     from pyhanko.sign.validation import async_validate_detached_cms
@@ -496,12 +883,14 @@ def _p7s_finding(data: bytes, p7s: Path, roots: TrustRoots) -> Finding:
     from pyhanko_certvalidator.errors import PathBuildingError, ValidationError
 
     try:
+        if p7s.stat().st_size > MAX_ZIP_MEMBER_BYTES:
+            raise ValueError(f"{p7s.stat().st_size} byte; en signatur är några kilobyte")
         content = cms.ContentInfo.load(p7s.read_bytes())
         if content["content_type"].native != "signed_data":
             raise ValueError("ingen CMS SignedData")
-        with _quiet_pyhanko():
+        with _quiet_pyhanko(), data.open("rb") as handle:  # hashed as it streams
             status = asyncio.run(async_validate_detached_cms(
-                data, content["content"], signer_validation_context=_context(roots)))
+                handle, content["content"], signer_validation_context=_context(roots)))
     except (SignatureValidationError, PathBuildingError, ValidationError, ValueError,
             TypeError, KeyError, OSError) as exc:
         return Finding(False, f"{p7s.name} kan inte läsas: {exc}")
@@ -517,18 +906,20 @@ def _p7s_finding(data: bytes, p7s: Path, roots: TrustRoots) -> Finding:
 
 def verify_docx(path: Path, library: Library | None, roots: TrustRoots) -> FileReport:
     """Check a DOCX's in-package signatures, its .p7s if present, and the ledger."""
-    data = path.read_bytes()
-    findings = _ooxml_findings(data, roots)
+    signatures, findings = _ooxml_findings(path, roots)
+    if any(finding.ok is False for finding in findings):
+        return FileReport(path, tuple(findings))  # a refused package is read no further
     p7s = path.with_name(path.name + ".p7s")
     if p7s.is_file():
-        findings.append(_p7s_finding(data, p7s, roots))
+        findings.append(_p7s_finding(path, p7s, roots))
     # core.xml is read with a size cap and never with a DTD, so reading it is safe even here.
-    doc_id, version, problem = _docx_identity(data)
+    doc_id, version, problem = _docx_identity(path)
     if problem is not None:
         findings.append(Finding(False, problem))
     if any(finding.ok is False for finding in findings):
         return FileReport(path, tuple(findings))  # nothing in a tampered file is worth comparing
     if doc_id and version:
+        findings.extend(_docx_party_findings(signatures, library, doc_id, version))
         findings.extend(_ledger_findings(library, doc_id, version, None))
     else:
         findings.append(Finding(False, "DOCX-filen saknar dokument-id eller version i sina "
