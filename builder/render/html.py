@@ -14,7 +14,7 @@ from builder.text.wording import DRAFT_MARK
 
 DOCUMENT_TEMPLATE = "document.html.j2"
 # Shared base (fonts, colours, @page frame) first, then the document's own rules.
-DOCUMENT_CSS = ("base.css", "document.css")
+DOCUMENT_CSS = ("base.css", "document.css", "flow.css")
 
 
 @lru_cache(maxsize=1)
