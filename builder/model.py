@@ -176,6 +176,8 @@ class TeamEntry(Strict):
     routine_title: str | None = Field(default=None, alias="arbetsrutin")
     # false: the source says the team has no arbetsrutin of its own (R301 then expects none).
     own_routine: bool = Field(default=True, alias="egen_arbetsrutin")
+    # false: the source gives the team no step of its own (R204 then expects none).
+    has_task: bool = Field(default=True, alias="egen_uppgift")
 
     @property
     def origins(self) -> list[str]:

@@ -241,6 +241,7 @@ FIELDS: tuple[Field, ...] = (
 )
 # Keys not walked here, and why (each is covered where it is a feature of its own).
 NOT_WALKED = {
+    "team.egen_uppgift": "a flag for rule R204 only, shown nowhere (tests/test_flow.py)",
     "id": "an identifier: file names and links (test_index, test_pdf)",
     "typ": "selects the document class",
     "team": "an arbetsrutin's team id: R301 and the index's team column (test_index)",
