@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from builder.derived import NOT_STATED, as_text, walk_sections
 from builder.load.library import Library
@@ -192,6 +193,7 @@ def _with_note(node: Node, note: str) -> Node:
                   node.path)
 
 
+@lru_cache(maxsize=4096)
 def node_id(node: Node) -> str:
     """A stable XML id from where the step stands in the YAML: "Steg_2_0_1", "Val_2_0_1"."""
     numbers = "_".join(str(p) for p in node.path if isinstance(p, int))

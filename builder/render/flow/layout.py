@@ -15,6 +15,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from builder.process import Choice, Flow, Party, Process, Task, node_id
 from builder.render.printables.cardfit import font_metrics
@@ -22,7 +23,7 @@ from builder.text.typography import swedish_quotes
 
 PT_PER_MM = 72 / 25.4
 TEXT_PT = 7.0
-SMALL_PT = 6.0
+SMALL_PT = 6.5
 LEADING = 1.25
 BOX_W = 38 * PT_PER_MM
 PAD = 4.0
@@ -30,12 +31,11 @@ GUTTER = 24.0
 GATE_W = 24.0
 GATE_SIZE = 16.0
 LANE_HEAD_W = 20 * PT_PER_MM
-LANE_PAD = 7.0
+LANE_PAD = 4.0
 STACK_GAP = 6.0
 NOTE_GAP = 5.0
-BAND_GAP = 14.0
+BAND_GAP = 10.0
 TITLE_H = 14.0
-CONTINUE_W = 40.0  # room right of a band that continues below, for "till steg 6"
 # Room for the map on an A4 page of the document: the text area (templates/base.css margins)
 # less the heading above the map and the caption under it (28 mm together).
 LANDSCAPE = ((297 - 42) * PT_PER_MM, (210 - 47 - 28) * PT_PER_MM)
@@ -44,17 +44,24 @@ FALLBACK_EM = 1.0  # a character the fonts lack (or no fontconfig): wider than a
 KERN_SLACK = 0.01  # em per character: DejaVu's few positive kerning pairs stay below it
 
 
+_ADVANCES: dict[int, dict[str, float]] = {}  # face index → character → em (with slack)
+
+
 def text_width(text: str, size: float, bold: bool = False, italic: bool = False) -> float:
     """A line's width in pt in its face (cardfit's DejaVu Sans advances), with kerning slack."""
     metrics = font_metrics()
     if metrics is None:
         return len(text) * FALLBACK_EM * size
-    face = metrics.faces[(1 if bold else 0) + (2 if italic else 0)]
+    index = (1 if bold else 0) + (2 if italic else 0)
+    advances = _ADVANCES.setdefault(index, {})
     total = 0.0
     for char in text:
-        advance = face.advance(ord(char))
-        total += (FALLBACK_EM if advance is None else advance + KERN_SLACK) * size
-    return total
+        em = advances.get(char)
+        if em is None:
+            advance = metrics.faces[index].advance(ord(char))
+            em = advances[char] = FALLBACK_EM if advance is None else advance + KERN_SLACK
+        total += em
+    return total * size
 
 
 _TAG = re.compile(r"<[^>]+>")
@@ -79,7 +86,19 @@ def wrap(text: str, size: float, width: float, bold: bool = False,
 
     lines: list[str] = []
     current = ""
+    used = 0.0  # width of current (widths add up: no kerning across characters is modelled)
+    space = measure(" ")
     for word in text.split(" "):
+        word_w = measure(word)
+        if word_w <= width:
+            if current and used + space + word_w > width:
+                lines.append(current)
+                current, used = word, word_w
+            elif current:
+                current, used = f"{current} {word}", used + space + word_w
+            else:
+                current, used = word, word_w
+            continue
         while measure(word) > width:  # a long word: as many characters as fit
             room = width - (measure(current + " ") if current else 0.0)
             cut = _fitting(word, measure, room)
@@ -96,6 +115,7 @@ def wrap(text: str, size: float, width: float, bold: bool = False,
             current = word
         else:
             current = candidate
+        used = measure(current)
     if current:
         lines.append(current)
     return lines or [""]
@@ -204,6 +224,7 @@ class MapLayout:
     labels: tuple[Line, ...]
     columns_per_band: int
     head_w: float
+    bands: int = 1
 
     def scale_on(self, page: tuple[float, float]) -> float:
         """How much the map must shrink to fit ``page`` (1.0: printed at full size)."""
@@ -212,7 +233,6 @@ class MapLayout:
 
 # --- measuring ---------------------------------------------------------------------------
 
-INNER = BOX_W - 2 * PAD
 
 
 def _when_text(when: str) -> str:
@@ -220,18 +240,18 @@ def _when_text(when: str) -> str:
     return when if when.casefold().startswith("när ") else f"När: {when}"
 
 
-def _box_blocks(task: Task) -> list[tuple[str, list[str], float, bool, bool]]:
+def _box_blocks(task: Task, inner: float) -> list[tuple[str, list[str], float, bool, bool]]:
     blocks: list[tuple[str, list[str], float, bool, bool]] = []
     if task.condition:
         blocks.append(("condition", wrap(f"{task.number}) {plain(task.condition)}", SMALL_PT,
-                                         INNER, italic=True), SMALL_PT, False, True))
-        blocks.append(("text", wrap(plain(task.text), TEXT_PT, INNER), TEXT_PT, False, False))
+                                         inner, italic=True), SMALL_PT, False, True))
+        blocks.append(("text", wrap(plain(task.text), TEXT_PT, inner), TEXT_PT, False, False))
     else:
         prefix = f"{task.number}) " if task.kind == "alternativ" else f"{task.number}. "
-        blocks.append(("text", wrap(prefix + plain(task.text), TEXT_PT, INNER), TEXT_PT,
+        blocks.append(("text", wrap(prefix + plain(task.text), TEXT_PT, inner), TEXT_PT,
                        False, False))
     if task.when:
-        blocks.append(("when", wrap(_when_text(plain(task.when)), SMALL_PT, INNER, italic=True),
+        blocks.append(("when", wrap(_when_text(plain(task.when)), SMALL_PT, inner, italic=True),
                        SMALL_PT, False, True))
     return blocks
 
@@ -243,12 +263,12 @@ def _block_height(blocks: list[tuple[str, list[str], float, bool, bool]]) -> flo
     return height
 
 
-def _note_lines(task: Task) -> list[str]:
+def _note_lines(task: Task, inner: float) -> list[str]:
     lines: list[str] = []
     for note in task.notes:
         text = plain(note)
         lines += wrap(text if text.casefold().startswith(("observera", "obs")) else
-                      f"Observera: {text}", SMALL_PT, INNER)
+                      f"Observera: {text}", SMALL_PT, inner)
     return lines
 
 
@@ -261,17 +281,18 @@ class _Item:
     box_h: float
     note: list[str]
     note_h: float
+    width: float
 
     @property
     def height(self) -> float:
         return self.box_h + (NOTE_GAP + self.note_h if self.note else 0.0)
 
 
-def _measure(task: Task) -> _Item:
-    blocks = _box_blocks(task)
-    note = _note_lines(task)
+def _measure(task: Task, box_w: float) -> _Item:
+    blocks = _box_blocks(task, box_w - 2 * PAD)
+    note = _note_lines(task, box_w - 2 * PAD)
     note_h = len(note) * SMALL_PT * LEADING + 2 * PAD if note else 0.0
-    return _Item(task, blocks, _block_height(blocks), note, note_h)
+    return _Item(task, blocks, _block_height(blocks), note, note_h, box_w)
 
 
 @dataclass
@@ -285,22 +306,22 @@ class _Column:
     gate_lane: str = ""
 
 
-def _columns(flow: Flow) -> list[list[_Column]]:
+def _columns(flow: Flow, box_w: float = BOX_W) -> list[list[_Column]]:
     """The flow's columns, grouped so a gateway never parts from its alternatives."""
     units: list[list[_Column]] = []
     previous_lane: str | None = None
     for node in flow.nodes:
         if isinstance(node, Task):
-            column = _Column("task", BOX_W, {node.party.key: [_measure(node)]})
+            column = _Column("task", box_w, {node.party.key: [_measure(node, box_w)]})
             units.append([column])
             previous_lane = node.party.key
             continue
         lanes = [t.party.key for t in node.tasks]
         lane = (lanes[0] if len(set(lanes)) == 1 else previous_lane or lanes[0])
         gate = _Column("gate", GATE_W, gate=node, gate_lane=lane)
-        alternatives = _Column("alternatives", BOX_W)
+        alternatives = _Column("alternatives", box_w)
         for task in node.tasks:
-            alternatives.cells.setdefault(task.party.key, []).append(_measure(task))
+            alternatives.cells.setdefault(task.party.key, []).append(_measure(task, box_w))
         units.append([gate, alternatives])
         previous_lane = None
     return units
@@ -317,6 +338,7 @@ class _Placed:
     lanes: list[LaneShape] = field(default_factory=list)
     labels: list[Line] = field(default_factory=list)
     head_w: float = LANE_HEAD_W
+    dry: bool = False  # only the size matters (choosing the band width): no shapes
 
 
 def lane_head_width(lanes: list[Party]) -> float:
@@ -330,6 +352,7 @@ def lane_head_width(lanes: list[Party]) -> float:
     return min(max(LANE_HEAD_W, widest + 2 * PAD + 1.0), 34 * PT_PER_MM)
 
 
+@lru_cache(maxsize=256)
 def _lane_label(party: Party, head_w: float) -> list[tuple[str, float, bool, bool]]:
     width = head_w - 2 * PAD
     italic = party.kind == "not_stated"
@@ -389,6 +412,9 @@ def _place_lanes(lanes: list[Party], heights: dict[str, float], top: float, widt
     y = top
     for lane in lanes:
         lane_top[lane.key] = y
+        if out.dry:
+            y += heights[lane.key]
+            continue
         label = _lane_label(lane, out.head_w)
         label_top = y + (heights[lane.key] - _lines_height(label)) / 2
         out.lanes.append(LaneShape(lane, Rect(0.0, y, width, heights[lane.key]),
@@ -404,21 +430,23 @@ def _place_column(column: _Column, x0: float, lane_top: dict[str, float],
     if column.gate is not None:
         cy = lane_top[column.gate_lane] + heights[column.gate_lane] / 2
         cx = x0 + column.width / 2
-        out.gates.append(GateShape(column.gate.number, cx, cy, column.gate_lane,
-                                   node_id(column.gate)))
-        _connect(ends, [End(column.gate, cx - GATE_SIZE / 2, cy, column.gate_lane)], out)
+        if not out.dry:
+            out.gates.append(GateShape(column.gate.number, cx, cy, column.gate_lane,
+                                       node_id(column.gate)))
+            _connect(ends, [End(column.gate, cx - GATE_SIZE / 2, cy, column.gate_lane)], out)
         return [End(column.gate, cx + GATE_SIZE / 2, cy, column.gate_lane)]
     starts: list[End] = []
     for lane_key, items in column.cells.items():
         total = sum(i.height for i in items) + STACK_GAP * (len(items) - 1)
         cursor = lane_top[lane_key] + (heights[lane_key] - total) / 2
         for item in items:
-            shape = _box(item, x0, cursor)
-            out.boxes.append(shape)
-            starts.append(End(item.task, x0, shape.box.middle, lane_key))
+            if not out.dry:
+                out.boxes.append(_box(item, x0, cursor))
+            starts.append(End(item.task, x0, cursor + item.box_h / 2, lane_key))
             cursor += item.height + STACK_GAP
-    _connect(ends, starts, out)
-    return [End(start.node, x0 + BOX_W, start.y, start.lane) for start in starts]
+    if not out.dry:
+        _connect(ends, starts, out)
+    return [End(start.node, x0 + column.width, start.y, start.lane) for start in starts]
 
 
 def _place_band(units: list[list[_Column]], lanes: list[Party], top: float, out: _Placed,
@@ -429,12 +457,17 @@ def _place_band(units: list[list[_Column]], lanes: list[Party], top: float, out:
     used |= {column.gate_lane for column in columns if column.gate is not None}
     band_lanes = [lane for lane in lanes if lane.key in used]
     heights = _lane_heights(columns, band_lanes, out.head_w)
-    x = out.head_w + (GUTTER if incoming is not None else GUTTER / 2)
+    x = out.head_w + GUTTER / 2
+    if incoming is not None:  # room for "från steg 6" over the arrow in
+        x += max(GUTTER, text_width(f"från steg {incoming.number}", SMALL_PT, italic=True) + 8)
     xs: list[float] = []
     for column in columns:
         xs.append(x)
         x += column.width + GUTTER
-    width = x - GUTTER / 2 + (CONTINUE_W if outgoing is not None else 0.0)
+    tail = 0.0
+    if outgoing is not None:  # room for "till steg 7" after the arrow out
+        tail = GUTTER + text_width(f"till steg {outgoing.number}", SMALL_PT, italic=True) + 4
+    width = x - GUTTER / 2 + tail
     lane_top = _place_lanes(band_lanes, heights, top, width, out)
     # Boxes centred in their lane cell; arrows from each column's tasks to the next ones.
     ends = [End(None, out.head_w + 2.0, 0.0, "", incoming)] if incoming is not None else []
@@ -444,7 +477,7 @@ def _place_band(units: list[list[_Column]], lanes: list[Party], top: float, out:
             continue
         ends = _place_column(column, x0, lane_top, heights, ends, out)
     if outgoing is not None:
-        edge = width - CONTINUE_W + GUTTER / 2
+        edge = width - tail + GUTTER / 2
         for end in ends:
             out.arrows.append(Arrow(((end.x, end.y), (edge, end.y)), False, dashed=True,
                                     source=_id(end.node)))
@@ -487,11 +520,11 @@ def _box(item: _Item, x: float, top: float) -> BoxShape:
         lines += _place_text([(t, size, bold, italic) for t in texts], x + PAD, y)
         y += len(texts) * size * LEADING
         del kind
-    box = Rect(x, top, BOX_W, item.box_h)
+    box = Rect(x, top, item.width, item.box_h)
     note = None
     note_lines: list[Line] = []
     if item.note:
-        note = Rect(x, top + item.box_h + NOTE_GAP, BOX_W, item.note_h)
+        note = Rect(x, top + item.box_h + NOTE_GAP, item.width, item.note_h)
         note_lines = _place_text([(t, SMALL_PT, False, False) for t in item.note], x + PAD,
                                  note.y + PAD)
     return BoxShape(item.task, box, tuple(lines), tuple(separators), note, tuple(note_lines))
@@ -533,10 +566,10 @@ def layout_one_row(process: Process) -> MapLayout:
 
 
 def _layout(process: Process, measured: list[list[list[_Column]]], per_band: int,
-            one_row: bool = False) -> MapLayout:
+            one_row: bool = False, dry: bool = False) -> MapLayout:
     lanes = list(process.lanes)
-    out = _Placed(head_w=lane_head_width(lanes))
-    top, width = 0.0, 0.0
+    out = _Placed(head_w=lane_head_width(lanes), dry=dry)
+    top, width, count = 0.0, 0.0, 0
     titled = len(process.flows) > 1 and not one_row
     flows = [process.flows[0]] if one_row else process.flows
     for flow, units in zip(flows, measured, strict=True):
@@ -550,6 +583,7 @@ def _layout(process: Process, measured: list[list[list[_Column]]], per_band: int
             incoming = previous[0] if index and previous else None
             outgoing = _first_task(bands[index + 1][0]) if index + 1 < len(bands) else None
             band_w, band_h, previous = _place_band(band, lanes, top, out, incoming, outgoing)
+            count += 1
             width = max(width, band_w)
             top += band_h + BAND_GAP
     height = max(top - BAND_GAP, 1.0)
@@ -558,21 +592,32 @@ def _layout(process: Process, measured: list[list[list[_Column]]], per_band: int
                                 lane.lines) for lane in out.lanes)
     return MapLayout(round(width, 2), round(height, 2), lanes_out, tuple(out.boxes),
                      tuple(out.gates), tuple(out.arrows), tuple(out.labels), per_band,
-                     out.head_w)
+                     out.head_w, count)
+
+
+# Wider boxes are tried only when the map must shrink: fewer lines make lower lanes.
+WIDER_BOXES = (46 * PT_PER_MM, 56 * PT_PER_MM)
+
+
+NEAR_BEST = 0.97  # a layout printing this close to the largest is as good: fewer bands win
 
 
 def layout_map(process: Process) -> MapLayout:
-    """The map at the band width that prints largest on an A4 landscape page (ties: fewer
-    bands)."""
-    measured = [_columns(flow) for flow in process.flows]
+    """The map at the box and band width that prints largest on an A4 landscape page; of the
+    layouts within 3 % of that, the one with the fewest bands (then the narrowest boxes)."""
+    candidates: list[tuple[MapLayout, list[list[list[_Column]]]]] = []
     longest = max((len(flow.nodes) for flow in process.flows), default=1)
-    best: MapLayout | None = None
-    for per_band in range(max(longest, 1), 0, -1):
-        candidate = _layout(process, measured, per_band)
-        if best is None or candidate.scale_on(LANDSCAPE) > best.scale_on(LANDSCAPE) + 1e-6:
-            best = candidate
-    assert best is not None
-    return best
+    for box_w in (BOX_W, *WIDER_BOXES):
+        if any(c.scale_on(LANDSCAPE) >= 1.0 and c.bands == len(process.flows)
+               for c, _ in candidates):
+            break  # full size in one band per step list: nothing to gain
+        measured = [_columns(flow, box_w) for flow in process.flows]
+        for per_band in range(max(longest, 1), 0, -1):
+            candidates.append((_layout(process, measured, per_band, dry=True), measured))
+    best = max(c.scale_on(LANDSCAPE) for c, _ in candidates)
+    near = [(c, m) for c, m in candidates if c.scale_on(LANDSCAPE) >= best * NEAR_BEST - 1e-9]
+    chosen, measured = min(near, key=lambda cm: (cm[0].bands, -cm[0].scale_on(LANDSCAPE)))
+    return _layout(process, measured, chosen.columns_per_band)
 
 
 def needs_landscape(layout: MapLayout) -> bool:
