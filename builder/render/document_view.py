@@ -449,12 +449,4 @@ def document_view(ctx: RenderContext, *, for_pdf: bool, css: Markup) -> dict[str
         "appendices": appendix_rows(ctx),
         "revisions": revision_view(doc),
         "copy_notice": COPY_NOTICE,
-        # Issue 22: the swimlane map after the steps and its table (None without steps).
-        "flow": _flow(ctx),
     }
-
-
-def _flow(ctx: RenderContext) -> dict[str, Any] | None:
-    from builder.render.flow.view import flow_view  # the map is drawn only for documents
-
-    return flow_view(ctx)
