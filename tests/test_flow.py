@@ -39,6 +39,7 @@ from builder.render.flow.svg import map_svg
 from builder.render.html import document_html
 from builder.render.pdf import document_pdf
 from builder.render.word.document import render_docx
+from tests.test_index import axe_source, browser, open_page  # noqa: F401  (fixtures)
 from tests.test_pdf_accessibility import elements, validator_problems
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -275,6 +276,24 @@ def test_html_shows_the_map_with_alt_text_after_the_steps(library: Library) -> N
     assert f'alt="{alt}"' in page and 'src="data:image/svg+xml;base64,' in page
     assert page.index("Erbjud patienten en SIP.") < page.index("Vem gör vad och när") \
         < page.index("Avvikelsehantering")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("doc_id", [KUNGALV, TEAM])
+def test_axe_finds_no_violation_on_a_page_with_a_map(
+        library: Library, doc_id: str, tmp_path: Path, browser: object,  # noqa: F811
+        axe_source: str) -> None:  # noqa: F811
+    ctx = RenderContext(library.by_id(doc_id), library, BuildOptions(sign=False))  # type: ignore[arg-type]
+    path = tmp_path / "sida.html"
+    path.write_text(document_html(ctx, for_pdf=False), encoding="utf-8")
+    page, errors = open_page(browser, path)
+    assert page.get_attribute("figure.flow-figure img", "alt")  # type: ignore[attr-defined]
+    page.add_script_tag(content=axe_source)  # type: ignore[attr-defined]
+    result = page.evaluate(  # type: ignore[attr-defined]
+        "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice']})"
+        ".then(r => r.violations.map(v => v.id + ': ' + v.nodes.length))")
+    assert result == []
+    assert errors == []
 
 
 def test_docx_has_the_map_with_alt_text_and_the_table(library: Library) -> None:
