@@ -344,6 +344,40 @@ def test_bpmn_validates_against_the_omg_xsd_with_one_lane_per_party(library: Lib
         assert edges == {e.get("id") for e in tree.findall(".//bpmn:sequenceFlow", ns)}
 
 
+BPMN_VIEWER = ROOT / ".venv" / "bpmnjs" / "node_modules" / "bpmn-js" / "dist" / \
+    "bpmn-viewer.production.min.js"
+
+
+@pytest.mark.browser
+@pytest.mark.node
+def test_bpmn_imports_in_bpmn_js_without_warnings(library: Library, tmp_path: Path,
+                                                   browser: object) -> None:  # noqa: F811
+    assert BPMN_VIEWER.is_file(), "bpmn-js saknas: kör RUTIN_FOR_TESTS=1 scripts/setup.sh"
+    page_path = tmp_path / "bpmn.html"
+    page_path.write_text(f"<!DOCTYPE html><html lang='sv'><head><title>BPMN</title>"
+                         f"<script src='{BPMN_VIEWER.as_uri()}'></script></head><body>"
+                         "<div id='canvas' style='width:1200px;height:800px'></div></body></html>",
+                         encoding="utf-8")
+    processes = [p for _, p in shipped_with_steps(library)] + [read_process(fifteen_steps())]
+    page, errors = open_page(browser, page_path)
+    for process in processes:
+        result = page.evaluate(  # type: ignore[attr-defined]
+            """async (xml) => {
+                const viewer = new BpmnJS({container: '#canvas'});
+                const imported = await viewer.importXML(xml);
+                const registry = viewer.get('elementRegistry');
+                const lanes = registry.filter(e => e.type === 'bpmn:Lane')
+                    .map(e => e.businessObject.name);
+                const tasks = registry.filter(e => e.type === 'bpmn:Task').length;
+                viewer.destroy();
+                return {warnings: imported.warnings.map(w => w.message), lanes, tasks};
+            }""", process_bpmn(process).decode("utf-8"))
+        assert result["warnings"] == [], process.document_id
+        assert result["lanes"] == [lane.label for lane in process.lanes]
+        assert result["tasks"] == len(process.tasks)
+    assert errors == []
+
+
 def test_bpmn_puts_conditions_on_the_gateway_branches(library: Library) -> None:
     process = dict(shipped_with_steps(library))[KUNGALV]
     tree = etree.fromstring(process_bpmn(process))
