@@ -20,8 +20,11 @@ DPI = 150
 
 def map_png(svg: bytes, layout: MapLayout, document_id: str) -> bytes:
     """The map rasterised at 150 dpi (same SVG and tools: same bytes)."""
+    import weasyprint  # type: ignore[import-untyped]
+
     from builder.errors import RenderError
-    from builder.render.weasy import PdfOptions, html_to_pdf
+    from builder.paths import TEMPLATES_DIR
+    from builder.render.weasy import SafeFetcher, collect_warnings, font_configuration
 
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
@@ -33,12 +36,17 @@ def map_png(svg: bytes, layout: MapLayout, document_id: str) -> bytes:
             f"{width}pt {height}pt; margin: 0 }} body {{ margin: 0 }} img {{ display: block; "
             f"width: {width}pt; height: {height}pt }}</style></head><body>"
             f"<img src='{source}' alt='Flöde'></body></html>")
-    pdf = html_to_pdf(html, PdfOptions(variant=None))
-    if pdf.warnings or pdf.refused_urls:
-        raise RenderError(document_id, [f"WeasyPrint varnade: {w}" for w in pdf.warnings])
+    # A plain PDF only to rasterise: no archival post-processing (that cost twice the drawing).
+    fetcher = SafeFetcher((TEMPLATES_DIR,))
+    with collect_warnings() as warnings:
+        data = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(
+            font_config=font_configuration(), pdf_identifier=b"rutinbyggaren-flode")
+    if warnings or fetcher.refused:
+        raise RenderError(document_id, [f"WeasyPrint varnade: {w}" for w in warnings]
+                          + [f"otillåten adress: {u}" for u in fetcher.refused])
     with tempfile.TemporaryDirectory(prefix="rutin-flode-") as folder:
         source_pdf = Path(folder) / "flode.pdf"
-        source_pdf.write_bytes(pdf.data)
+        source_pdf.write_bytes(data)
         subprocess.run([pdftoppm, "-png", "-r", str(DPI), "-singlefile", str(source_pdf),
                         str(Path(folder) / "flode")], check=True, capture_output=True,
                        timeout=60)
