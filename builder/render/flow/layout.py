@@ -606,13 +606,15 @@ def layout_map(process: Process) -> MapLayout:
     """The map at the box and band width that prints largest on an A4 landscape page; of the
     layouts within 3 % of that, the one with the fewest bands (then the narrowest boxes)."""
     candidates: list[tuple[MapLayout, list[list[list[_Column]]]]] = []
-    longest = max((len(flow.nodes) for flow in process.flows), default=1)
+    longest = max(max((len(flow.nodes) for flow in process.flows), default=1), 1)
     for box_w in (BOX_W, *WIDER_BOXES):
         if any(c.scale_on(LANDSCAPE) >= 1.0 and c.bands == len(process.flows)
                for c, _ in candidates):
             break  # full size in one band per step list: nothing to gain
         measured = [_columns(flow, box_w) for flow in process.flows]
-        for per_band in range(max(longest, 1), 0, -1):
+        # One candidate per number of bands, with the bands as even as it allows.
+        for per_band in sorted({-(-longest // bands) for bands in range(1, longest + 1)},
+                               reverse=True):
             candidates.append((_layout(process, measured, per_band, dry=True), measured))
     best = max(c.scale_on(LANDSCAPE) for c, _ in candidates)
     near = [(c, m) for c, m in candidates if c.scale_on(LANDSCAPE) >= best * NEAR_BEST - 1e-9]
