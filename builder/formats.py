@@ -18,6 +18,7 @@ class Format:
     aliases: tuple[str, ...] = ()  # other names `rutin build --format` accepts
     uses_templates: bool = True  # rendered from templates/: their digest is in the fingerprint
     signed: bool = False  # signed when the document is fastställd
+    default: bool = True  # built when `rutin build` is not given --format
 
 
 # The one list of formats, in the order the index links them and `--format` lists them.
@@ -32,4 +33,12 @@ RENDERERS: dict[str, Format] = {
     "laskvittens": Format("builder.render.printables.receipt:render_receipt", "Läskvittens",
                           aliases=("läskvittens",)),
     "html": Format("builder.render.html:render_html", "Webbsida"),
+    # Issue 22: the swimlane map of the steps (SVG), and exports other tools read. The exports
+    # are built only when asked for (`--format bpmn,fhir`); the index then links them.
+    "flode": Format("builder.render.flow.formats:render_flow", "Flöde (SVG)",
+                    aliases=("flöde", "flow"), uses_templates=False),
+    "bpmn": Format("builder.render.flow.formats:render_bpmn", "BPMN", uses_templates=False,
+                   default=False),
+    "fhir": Format("builder.render.flow.formats:render_fhir", "FHIR PlanDefinition",
+                   uses_templates=False, default=False),
 }

@@ -215,6 +215,8 @@ class TeamEntry(Strict):
     # false: the source says the team has no arbetsrutin of its own (R301 then expects none).
     # ej_angivet: the source does not say whether the team has one (R301 then expects none).
     own_routine: BoolStated = Field(default=True, alias="egen_arbetsrutin")
+    # false: the source gives the team no step of its own (R204 then expects none).
+    has_task: bool = Field(default=True, alias="egen_uppgift")
 
     @property
     def origins(self) -> list[str]:

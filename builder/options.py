@@ -9,7 +9,7 @@ from pathlib import Path
 
 from builder.formats import RENDERERS
 
-ALL_FORMATS: tuple[str, ...] = tuple(RENDERERS)
+ALL_FORMATS: tuple[str, ...] = tuple(f for f, spec in RENDERERS.items() if spec.default)
 
 
 def source_date_epoch() -> int:

@@ -89,6 +89,22 @@ RULE_HELP: dict[str, RuleHelp] = {
     "R202": RuleHelp(
         "Varje steg anger vem som utför det (ansvarig).",
         "Lägg till ansvarig i steget: en roll, ett team eller en verksamhet."),
+    "R204": RuleHelp(
+        "En samverkansrutin med steg ger varje team den listar en uppgift: teamet är ansvarig "
+        "i minst ett steg i rutinen eller i någon av dess arbetsrutiner.",
+        "Ange teamet som ansvarig i det steg där det gör något. Ger källan teamet ingen egen "
+        "uppgift, skriv 'egen_uppgift: false' för teamet under 'team'."),
+    "R205": RuleHelp(
+        "Där ett steg utförs av en part och nästa steg av en annan säger något av stegen hur "
+        "informationen går över (SAMSA, telefon, SIP, remiss, meddelande …).",
+        "Skriv kanalen i steget som lämnar över eller i steget som tar emot, som källan anger "
+        "den. Anger källan ingen kanal, ta upp det med samordningsgruppen."),
+    "R206": RuleHelp(
+        "Ett stegs alternativ som skiljer mellan fall (minst två villkor som börjar med "
+        "'Om …') säger vad som händer när inget av villkoren gäller.",
+        "Lägg till ett alternativ med villkoret 'Annars' (eller utan villkor) som säger vad som "
+        "görs då, även om det är att inget görs. Två villkor där det ena är det andra nekat "
+        "('har en SIP' och 'saknar SIP') täcker redan alla fall."),
     "R301": RuleHelp(
         "Varje team har sin arbetsrutin, varje arbetsrutin en befintlig samverkansrutin och ett "
         "team i den.",
@@ -195,6 +211,9 @@ RULE_NAMES: dict[str, str] = {
     "R201": "UppföljningsansvarSaknas",
     "R202": "StegUtanAnsvarig",
     "R203": "AnsvarEjAngivet",
+    "R204": "TeamUtanUppgift",
+    "R205": "ÖverlämningUtanKanal",
+    "R206": "AlternativUtanAnnarsFall",
     "R301": "TeamOchArbetsrutin",
     "R302": "DubbeltId",
     "R303": "BilagaUtanförBiblioteket",

@@ -81,4 +81,12 @@ if [ "${RUTIN_FOR_TESTS:-0}" = "1" ]; then
     cp tests/lsp/package.json tests/lsp/package-lock.json "$node_dir/"
     (cd "$node_dir" && npm ci --silent --ignore-scripts --no-audit --no-fund >/dev/null)
   fi
+  # bpmn-js (bpmn.io's viewer) for tests/test_flow.py: the BPMN export must import in it.
+  bpmn_dir=.venv/bpmnjs
+  if ! cmp -s tests/bpmnjs/package-lock.json "$bpmn_dir/package-lock.json" \
+     || [ ! -f "$bpmn_dir/node_modules/bpmn-js/dist/bpmn-viewer.production.min.js" ]; then
+    mkdir -p "$bpmn_dir"
+    cp tests/bpmnjs/package.json tests/bpmnjs/package-lock.json "$bpmn_dir/"
+    (cd "$bpmn_dir" && npm ci --silent --ignore-scripts --no-audit --no-fund >/dev/null)
+  fi
 fi

@@ -72,7 +72,7 @@ def test_the_pdf_links_its_stylesheets_and_the_web_page_inlines_them(library: Li
     assert '<link rel="stylesheet" href="base.css">' in pdf_html
     assert "<link" not in web_html and "@page" in web_html
     html, sheets = weasy.split_stylesheets(pdf_html)
-    assert "<link" not in html and "@page" not in html and len(sheets) == 2
+    assert "<link" not in html and "@page" not in html and len(sheets) == 3  # + flow.css
     assert weasy.split_stylesheets(pdf_html)[1] == sheets  # parsed once, then reused
 
 

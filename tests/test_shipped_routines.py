@@ -83,8 +83,11 @@ def _subsection(sections: list[Section], heading: str) -> Section:
 
 def test_shipped_routines_check_without_errors_or_warnings(shipped: CheckResult) -> None:
     # One known gap: seed 004 names no one for step 2c, and an owner is never invented (R202).
+    # Another (issue 22, R206): its step 2 does not say what happens when the patient neither
+    # has kommunal primärvård nor meets its criteria; the source does not say, so neither do we.
     found = [d for d in shipped.diagnostics
-             if not (d.rule == "R202" and "steg 2c i 'Informationsöverföring'" in d.message)]
+             if not (d.rule == "R202" and "steg 2c i 'Informationsöverföring'" in d.message)
+             and not (d.rule == "R206" and d.message.startswith("steg 2 (2a, 2b, 2c)"))]
     assert [d.format_text() for d in found] == []
     assert all(not d.is_error for d in shipped.diagnostics)
     assert shipped.documents == 7

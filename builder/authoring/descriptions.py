@@ -134,6 +134,8 @@ KEYS: dict[str, str] = {
                      "är tomt i källan\" och ger en varning (R107).",
     "egen_arbetsrutin": "false när källan säger att teamet inte har någon egen arbetsrutin; då "
                         "kräver R301 ingen.",
+    "egen_uppgift": "false när källan inte ger teamet något eget steg i rutinen eller dess "
+                    "arbetsrutiner; då kräver R204 inget.",
     "ej_angivet": "Källan anger inte värdet; skälet kan skrivas här. Visas som \"Ej angivet\".",
 }
 
@@ -240,6 +242,8 @@ VALUES: dict[str, str] = {
     "i_bruk_enligt_källan": "I bruk enligt källan: dokumentet används där det kommer ifrån, "
                             "men källan anger inget beslut. Visas som gällande med \"Beslut: "
                             "ej angivet i källan\", utan vattenstämpel och utan läskvittens.",
+    "egen_uppgift": "false när källan inte ger teamet något eget steg i rutinen eller dess "
+                    "arbetsrutiner; då kräver R204 inget.",
     "ej_angivet": "Källan anger inte värdet; visas som \"Ej angivet\".",
     "B-LT": "PAdES B-LT: certifikatkedja och spärrinformation inbäddade.",
     "B-LTA": "PAdES B-LTA: som B-LT plus en dokumenttidsstämpel över allt.",

@@ -41,6 +41,7 @@ COMMAND_MODULES = {
     "build": "build",
     "check": "check",
     "diff": "diff",
+    "export": "export",
     "import": "import_",
     "new": "new",
     "review": "review",

@@ -15,7 +15,7 @@ from builder.cli.terminal import console, live_display_allowed, say
 from builder.diagnostics import has_failures, summary_sv
 from builder.options import ALL_FORMATS, BuildOptions
 from builder.publish.noop import build_if_nothing_changed
-from builder.render import format_named
+from builder.render import RENDERERS, format_named
 from builder.text.plural import count
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def parse_formats(value: str | None) -> tuple[str, ...]:
         fmt = format_named(name)
         if fmt is None:
             raise click.BadParameter(
-                f"okänt format '{name}'; välj bland {', '.join(ALL_FORMATS)}")
+                f"okänt format '{name}'; välj bland {', '.join(RENDERERS)}")
         chosen.append(fmt)
     return tuple(dict.fromkeys(chosen))
 
@@ -93,7 +93,8 @@ def _build_all(path: Path, options: BuildOptions, prune: bool) -> BuildResult:
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
               default=Path("output"), show_default=True, help="Mapp för de byggda filerna.")
 @click.option("--format", "formats", default=None, metavar="LISTA",
-              help=f"Kommaseparerade format (standard: alla: {','.join(ALL_FORMATS)}).")
+              help=f"Kommaseparerade format (standard: {','.join(ALL_FORMATS)}; "
+                   f"även {','.join(f for f in RENDERERS if f not in ALL_FORMATS)}).")
 @click.option("--ifyllbar", is_flag=True, help="Checklistor även som ifyllbara PDF-formulär.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
               help="Antal parallella processer (standard: antal kärnor).")

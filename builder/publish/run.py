@@ -156,7 +156,7 @@ def _kept_entry(previous: Manifest, key: str, print_: str,
 # CPU per routine of each format relative to the main PDF (measured with `python -m builder.bench`:
 # PDF ~0.35 s, checklist ~0.3 s, DOCX and läskvittens ~0.13 s, card ~0.07 s, web page less).
 FORMAT_WEIGHT = {"pdf": 1.0, "checklista": 0.85, "docx": 0.4, "laskvittens": 0.35,
-                 "fickkort": 0.2, "html": 0.1}
+                 "fickkort": 0.2, "html": 0.1, "flode": 0.05, "bpmn": 0.05, "fhir": 0.05}
 SIGNED_WEIGHT = 0.3  # signing adds about a third of a PDF render
 
 

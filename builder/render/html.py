@@ -10,11 +10,12 @@ from markupsafe import Markup
 from builder.paths import TEMPLATES_DIR
 from builder.render import Artifact, RenderContext
 from builder.render.document_view import document_view
+from builder.render.flow.view import flow_view
 from builder.text.wording import DRAFT_MARK
 
 DOCUMENT_TEMPLATE = "document.html.j2"
 # Shared base (fonts, colours, @page frame) first, then the document's own rules.
-DOCUMENT_CSS = ("base.css", "document.css")
+DOCUMENT_CSS = ("base.css", "document.css", "flow.css")
 
 
 @lru_cache(maxsize=1)
@@ -49,6 +50,7 @@ def document_html(ctx: RenderContext, *, for_pdf: bool) -> str:
     # serves the linked template stylesheets pre-parsed.
     css = Markup() if for_pdf else inline_files(DOCUMENT_CSS)
     view = document_view(ctx, for_pdf=for_pdf, css=css)
+    view["flow"] = flow_view(ctx)  # issue 22: the swimlane map after the steps (None without)
     return template_env().get_template(DOCUMENT_TEMPLATE).render(view, stylesheets=DOCUMENT_CSS)
 
 

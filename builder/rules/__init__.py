@@ -125,6 +125,7 @@ from builder.rules import (  # noqa: F401
     content,
     followup,
     governance,
+    handoff,
     ledger,
     references,
     stated,

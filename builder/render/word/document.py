@@ -41,6 +41,7 @@ from builder.render.word.content import (
     add_section_body,
     add_text_after,
 )
+from builder.render.word.flow import add_flow_map, flow_top_section
 from builder.render.word.house_style import apply_house_style
 from builder.render.word.markdown import add_inline, add_markdown, word_text
 from builder.render.word.ooxml import (
@@ -82,8 +83,11 @@ def render_docx(ctx: RenderContext) -> list[Artifact]:
     out = _Out(doc, step_numbering)
     _add_header_footer(doc, ctx)
     _add_front(out, ctx)
-    for section in document.sections:
+    map_after = flow_top_section(document)  # issue 22: the map after the last steps
+    for index, section in enumerate(document.sections):
         _add_section(out, section, level=1)
+        if index == map_after:
+            add_flow_map(doc, ctx)
     if isinstance(document, Samverkansrutin) and document.teams:
         add_team_table(doc, ctx, document)
     add_contacts(doc, document)
