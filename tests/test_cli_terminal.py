@@ -118,6 +118,11 @@ SCENARIOS: dict[str, Scenarios] = {
         clean=Case(("diff", KUNGALV)),
         findings=None,
         missing=Case(("diff", KUNGALV, "--routines", "finns-inte"))),
+    "export": Scenarios(
+        clean=Case(("export", KUNGALV, "--mermaid", "-o", "karta.mmd")),
+        # The SÄS samverkansrutin has no steps of its own: nothing to draw as BPMN.
+        findings=Case(("export", "sas-mobil-narvard", "--bpmn", "-o", "karta.bpmn")),
+        missing=Case(("export", KUNGALV, "--bpmn", "--routines", "finns-inte"))),
     "import": Scenarios(
         clean=Case(("import", "rutin.html", "--till", "routines/ny/"), write_import_sources),
         findings=Case(("import", "trasig.docx"), write_import_sources),

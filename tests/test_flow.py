@@ -445,7 +445,8 @@ def test_export_command_writes_each_format_and_refuses_an_unknown_id(tmp_path: P
         assert result.exit_code == 0, result.output
         assert target.read_bytes()
     missing = runner.invoke(cli, ["export", "finns-inte", "--bpmn", "--routines", str(ROUTINES)])
-    assert missing.exit_code == 1 and "ingen rutin med id 'finns-inte'" in missing.output
+    # An id that does not exist is a usage error, as in every command (README: Slutkoder).
+    assert missing.exit_code == 2 and "ingen rutin med id 'finns-inte'" in missing.output
     no_steps = runner.invoke(cli, ["export", "sas-mobil-narvard", "--bpmn", "-o",
                                    str(tmp_path / "x.bpmn"), "--routines", str(ROUTINES)])
     assert no_steps.exit_code == 1 and "har inga steg" in no_steps.output

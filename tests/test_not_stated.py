@@ -151,6 +151,8 @@ MEANINGLESS = {
     "status": "the tool's own state",
     "team": "an arbetsrutin's team id, or the samverkansrutin's team list",
     "samverkansrutin": "an arbetsrutin's parent id",
+    "team.egen_uppgift": "the hand-off rule's flag (R204): false only when the source gives the "
+                         "team no step; leaving it out already says nothing",
     "ändringar": "the library's own revision history",
     "ändringar.version": "the library's own revision history",
     "ändringar.datum": "the library's own revision history",
@@ -250,7 +252,8 @@ BASE: dict[str, Any] = {
     "bilagor": [{"titel": "Bilaga", "fil": "bilaga.txt"}],
     "uppföljning": {"ansvarig": "X", "hur": "Y", "när": "Z", "team": "t", "exempel": "false"},
     "team": [{"id": "t", "namn": "Team", "förkortning": "T", "utgår_från": "S",
-              "arbetsrutin": "Arbetsrutin T", "egen_arbetsrutin": "true"}],
+              "arbetsrutin": "Arbetsrutin T", "egen_arbetsrutin": "true",
+              "egen_uppgift": "true"}],
     "fickkort": {"punkter": [{"text": "k", "steg": "1", "avsnitt": "R", "not": "false",
                               "avtryck": "0123abcd"}],
                  "kontakter": [{"namn": "Anna", "roll": "R", "telefon": "0701234567"}]},

@@ -20,6 +20,9 @@ TRUE_WARNINGS = {
     ("mobila-team", "R203", "uppföljning.ansvarig"), ("mobila-team", "R203", "uppföljning.hur"),
     ("mobila-team", "R203", "uppföljning.när"),
     ("rehab-norra", "R405", "'VPL'"),  # never explained in the source
+    # The source does not say whom to call when the patient is not listed in Lerum and the
+    # matter can wait (hand-off rule R206, issue 22).
+    ("kontakter", "R206", "steg 2 (2a, 2b)"),
 }
 
 

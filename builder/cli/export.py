@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from builder.cli import cli
+from builder.cli import cli, library_option
 from builder.write import write_atomic
 
 SUFFIX = {"bpmn": ".bpmn", "fhir": "-plandefinition.json", "mermaid": ".mmd"}
@@ -20,9 +20,9 @@ SUFFIX = {"bpmn": ".bpmn", "fhir": "-plandefinition.json", "mermaid": ".mmd"}
 @click.option("--mermaid", "kind", flag_value="mermaid",
               help="Mermaid-flödesschema med en subgraph per part (för wikisidor).")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False),
-              default=None, help="Fil att skriva (standard: <id><ändelse>; '-' skriver ut).")
-@click.option("--routines", "root", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("routines"), show_default=True)
+              default=None, metavar="FIL",
+              help="Fil att skriva (standard: <id><ändelse>; '-' skriver ut).")
+@library_option()
 @click.pass_context
 def export(ctx: click.Context, doc_id: str, kind: str | None, output: Path | None,
            root: Path) -> int:
@@ -32,16 +32,13 @@ def export(ctx: click.Context, doc_id: str, kind: str | None, output: Path | Non
 
     if kind is None:
         raise click.UsageError("ange ett format: --bpmn, --fhir eller --mermaid")
-    if not root.is_dir():
-        raise click.UsageError(f"'{root}' finns inte")
     library, _ = load_library(root)
     routine = library.by_id(doc_id)
     if routine is None:
         known = ", ".join(sorted(r.document.id for r in library.routines)) or "inga"
-        click.echo(f"fel: det finns ingen rutin med id '{doc_id}' i {root} (finns: {known})",
-                   err=True)
-        ctx.exit(1)
-        return 1
+        # An id that does not exist is a usage error (exit 2), as in approve and diff.
+        raise click.UsageError(f"det finns ingen rutin med id '{doc_id}' i {root} "
+                               f"(finns: {known})")
     process = process_of(routine.document, library)
     if kind != "fhir" and not process.tasks:
         click.echo(f"fel: rutinen '{doc_id}' har inga steg att exportera som {kind.upper()}",

@@ -28,6 +28,9 @@ CHANNELS = (
     "npö", "nationell patientöversikt", "överrapport", "muntlig", "skriftlig", "blankett",
     "video", "möte", "vårdplanering", "samordnad individuell plan", "inskrivningsmeddelande",
     "utskrivningsmeddelande", "epikris", "signal", "larm",
+    # A step that sends something or names the route states how it moves ("NLS skickar en
+    # rehabiliteringsplan via IT-stödet"): false R205 on the real-style fixture rehab-norra.
+    "skicka", "via", "it-stöd", "överlämn", "rapport",
 )
 _CHANNEL = re.compile(r"(?<![\wåäö])(?:" + "|".join(re.escape(c) for c in CHANNELS) + ")",
                       re.IGNORECASE)
