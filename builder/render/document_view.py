@@ -26,7 +26,13 @@ from builder.render import RenderContext
 from builder.text.dates import format_date_sv, has_expired
 from builder.text.markdown import render_inline, render_markdown
 from builder.text.phone import format_phone_sv
-from builder.text.wording import DRAFT_MARK, LETTERS, STATUS_LABELS, protocol_phrase
+from builder.text.wording import (
+    DRAFT_MARK,
+    LETTERS,
+    STATUS_LABELS,
+    VALIDITY_NOT_SET,
+    protocol_phrase,
+)
 
 WATERMARK_DRAFT = DRAFT_MARK
 WATERMARK_REVOKED = "UPPHÄVD"
@@ -117,7 +123,7 @@ def metadata_rows(ctx: RenderContext) -> list[dict[str, str]]:
         ("Godkänt av", approved_by),
         ("Uppdrag", shown(doc.assignment, MISSING)),
         ("Datum för godkännande", approved_on),
-        ("Giltigt från och med", format_date_sv(doc.valid_from, MISSING)),
+        ("Giltigt från och med", format_date_sv(doc.valid_from, VALIDITY_NOT_SET)),
     ]
     if doc.valid_to is not None:
         rows.append(("Giltigt till och med", format_date_sv(doc.valid_to)))

@@ -8,7 +8,9 @@ from typing import Any
 from builder.derived import NOT_STATED
 from builder.render import Artifact, RenderContext
 from builder.render.document_view import COPY_NOTICE
+from builder.render.printables.cardfit import font_metrics
 from builder.render.printables.common import (
+    ChecklistItem,
     ChecklistRow,
     checked_pdf,
     checklist_items,
@@ -23,6 +25,21 @@ from builder.render.weasy import PdfOptions, measure_html
 from builder.text.wording import team_label
 
 PX_PER_MM = 96 / 25.4
+PT_PER_MM = 72 / 25.4
+# The page's text width (A4 less print-base.css's 14 mm margins) and the fixed columns:
+# the tick, the number, and date and signature: 25 mm of line to write on (README) plus the
+# cell's 2 × 1.2 mm padding, which the drawn line does not reach into.
+TABLE_MM = 210 - 2 * 14
+CELL_PADDING_MM = 2 * 1.2
+WRITE_MM = 25.5 + CELL_PADDING_MM
+FIXED_MM = {"box": 7.5, "nr": 7.5, "datum": WRITE_MM, "sign": WRITE_MM}
+VAD_MIN_MM = 62.0
+# Vem and När are 9 pt (checklist.css); their longest word sets their least width, their
+# whole text up to this many mm their wish (so "Vid start av uppdraget" needs no break).
+SIDE_PT = 9.0
+SIDE_WISH_MM = 36.0
+# An unhyphenated mid-word break must never happen: a word's width gets this much to spare.
+WORD_SLACK_MM = 0.6
 HEADER_FIELDS = (("patient", "Patient (initialer/ID)"), ("datum", "Datum"),
                  ("ansvarig", "Ansvarig"))
 
@@ -30,15 +47,52 @@ HEADER_FIELDS = (("patient", "Patient (initialer/ID)"), ("datum", "Datum"),
 CHOOSE_LABEL = "Välj det som gäller (kryssa för det som gjorts):"
 
 
+def _width_mm(text: str, size_pt: float) -> float:
+    """``text``'s width set in DejaVu Sans (regular, as Vem and När are) at ``size_pt``, in
+    mm: the sum of advances, which kerning only narrows; a character the face lacks, or no
+    font found, counts a full em."""
+    metrics = font_metrics()
+    regular = metrics.faces[0] if metrics else None
+    em = sum((regular.advance(ord(c)) if regular else None) or 1.0 for c in text)
+    return em * size_pt / PT_PER_MM
+
+
+def column_widths(items: list[ChecklistItem]) -> tuple[tuple[str, float], ...]:
+    """Every column's width in mm, from its content: Vem and När at least their longest
+    word (never broken inside) and at most their longest text up to SIDE_WISH_MM; Vad the
+    rest. Where Vad would fall below VAD_MIN_MM, Vem and När give back their wish."""
+    texts: dict[str, list[str]] = {"vem": ["Vem"], "nar": ["När"]}
+    for item in items:
+        for row, _ in item.lines:
+            if row.kind != "not":
+                texts["vem"].append(row.responsible or NOT_STATED)
+                texts["nar"].append(row.when)
+    least, wish = {}, {}
+    for name, values in texts.items():
+        words = [w for v in values for w in v.split()]
+        least[name] = max(_width_mm(w, SIDE_PT) + WORD_SLACK_MM for w in words) \
+            + CELL_PADDING_MM
+        wish[name] = max(least[name], min(SIDE_WISH_MM, max(
+            _width_mm(v, SIDE_PT) + WORD_SLACK_MM for v in values) + CELL_PADDING_MM))
+    free = TABLE_MM - sum(FIXED_MM.values())
+    side = wish if free - wish["vem"] - wish["nar"] >= VAD_MIN_MM else least
+    vad = free - side["vem"] - side["nar"]
+    widths = {**FIXED_MM, "vad": vad, "vem": side["vem"], "nar": side["nar"]}
+    order = ("box", "nr", "vad", "vem", "nar", "datum", "sign")
+    return tuple((name, round(widths[name], 2)) for name in order)
+
+
 def checklist_html(ctx: RenderContext, rows: list[ChecklistRow], fillable: bool,
                    row_ids: bool = True) -> str:
     """The checklist as HTML, with form fields when ``fillable``; each row carries its
     ``field_id`` as id when ``row_ids`` (for measuring: the PDF itself does without)."""
     doc = ctx.document
+    items = checklist_items(rows, find_team(ctx.routine, ctx.library))
     return render_template(
         "checklist.html.j2",
         doc=doc,
-        items=checklist_items(rows, find_team(ctx.routine, ctx.library)),
+        items=items,
+        columns=column_widths(items),
         choose_label=CHOOSE_LABEL,
         not_stated=NOT_STATED,
         rows=rows,
