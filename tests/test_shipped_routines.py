@@ -82,9 +82,12 @@ def _subsection(sections: list[Section], heading: str) -> Section:
 
 
 def test_shipped_routines_check_without_errors_or_warnings(shipped: CheckResult) -> None:
-    # One known gap: seed 004 names no one for step 2c, and an owner is never invented (R202).
+    # Two known gaps: seed 004 names no one for step 2c, and an owner is never invented
+    # (R202); it states no evaluation date either, and a date is a decision, not ours to
+    # write (R415, a warning until organisation.yaml says the region requires one).
     found = [d for d in shipped.diagnostics
-             if not (d.rule == "R202" and "steg 2c i 'Informationsöverföring'" in d.message)]
+             if not (d.rule == "R202" and "steg 2c i 'Informationsöverföring'" in d.message)
+             and not (d.rule == "R415" and "kungalv-insatser-i-hemmet" in d.file)]
     assert [d.format_text() for d in found] == []
     assert all(not d.is_error for d in shipped.diagnostics)
     assert shipped.documents == 7

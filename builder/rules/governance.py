@@ -87,7 +87,7 @@ def check_review_or_expiry(library: Library, options: CheckOptions) -> Iterator[
                      if required else "annars påminner inget om att rutinen ska ses över")
         yield finding(routine, ("status",), "R415",
                       "en fastställd rutin anger varken 'utvärdering' (t.ex. {månader: [januari, "
-                      f"augusti]}) eller 'giltig_till'; {rule_text}",
+                      f"augusti]}}) eller 'giltig_till'; {rule_text}",
                       severity="error" if required else None)
 
 
