@@ -20,8 +20,8 @@ Why the bound is never below the real height:
 - a word wider than its line (broken anywhere by overflow-wrap), a character missing from a face
   (another font would draw it), Markdown beyond emphasis (links, code, breaks), or fonts other
   than DejaVu Sans: no bound, the card is laid out;
-- margins are added without collapsing; floats (draft mark, QR code) narrow every line they
-  could stand beside; a line mixing sizes is as tall as the largest ascent plus largest descent.
+- margins are added without collapsing; the QR code's float narrows every line it could stand
+  beside; the draft mark stands on a line of its own; a line mixing sizes is as tall as the largest ascent plus largest descent.
 The CSS values used are in CSS_ASSUMED; a test fails when templates/pocketcard.css changes them,
 and another lays out random cards near the limit and checks the bound against WeasyPrint.
 """
@@ -54,16 +54,17 @@ CSS_ASSUMED = (
     "width: 85mm; height: 55mm; padding: 3mm 3.5mm;",
     "font-size: 8pt; line-height: 1.22; overflow-wrap: break-word;",
     ".band { border-bottom: 0.8pt solid #000;",
-    "padding-bottom: 1mm; margin-bottom: 1.5mm; }",
+    "padding-bottom: 1mm; margin-bottom: 1.2mm; }",
     ".band .abbr { font-size: 13pt; font-weight: bold; line-height: 1.1; margin-right: 1.5mm; }",
     ".band .team { font-size: 8pt; font-weight: bold; }",
-    ".band .draft { float: right; margin-top: 1mm; }",
+    ".band .draft-line { margin: 0 0 0.8mm 0; font-size: 7pt; line-height: 1.22; }",
+    ".band .issuer { margin: 0.3mm 0 0 0; font-size: 7pt; line-height: 1.22; }",
     ".band .draft, .back .draft { font-size: 7pt; font-weight: bold; border: 0.6pt solid #000;",
     "padding: 0 1mm; white-space: nowrap; }",
     "ul.points { margin: 0; padding: 0 0 0 3mm; }",
     "ul.points li { margin: 0 0 1mm 0; }",
     ".owner { margin-top: 1mm; padding-top: 1mm; font-size: 7.5pt; border-top: 0.5pt solid #000; }",
-    ".more { margin: 1mm 0 0 0; font-size: 7pt; font-style: italic; text-align: right; }",
+    ".more { margin: 0.5mm 0 0 0; font-size: 7pt; font-style: italic; text-align: right; }",
     ".back .title { font-size: 7.5pt; font-weight: bold; margin: 0 0 1.2mm 0; line-height: 1.2; }",
     ".back .cols { min-height: 24mm; }",
     ".back h2 { font-size: 7.5pt; margin: 0 0 0.6mm 0; text-transform: uppercase;",
@@ -347,29 +348,31 @@ def _draft_width(metrics: Metrics) -> float:
 def _front(card: CardContent, metrics: Metrics) -> float:
     inner = (CARD_W_MM - 7) * PT_PER_MM
     height = 6 * PT_PER_MM
-    # The band: an optional 13 pt abbreviation and the team (or title), beside the draft mark.
-    band_width = inner - (_draft_width(metrics) if card.draft else 0)
-    runs: list[Run] = []  # the draft mark floats: out of the flow, it moves no text
+    small = line_height(metrics, (7, 7 * 1.22))
+    # The draft mark on a line of its own: its box (a 0.6 pt border above and below) and the
+    # line's bottom margin; the mark never wraps (nowrap) and is narrower than the card.
+    if card.draft:
+        if _draft_width(metrics) > inner:
+            raise NoBound("draft mark")
+        height += small + 1.2 + 0.8 * PT_PER_MM
+    # The heading: an optional 13 pt abbreviation and the team (or title), full width.
+    runs: list[Run] = []
     boxes = [(8.0, 8 * 1.22)]
+    band_width = inner
     if card.abbreviation:
         runs.append((card.abbreviation, 13, True))
         runs.append((" ", 8, True))
         boxes.append((13.0, 13 * 1.1))
         band_width -= 1.5 * PT_PER_MM  # the abbreviation's right margin
     runs.append((card.team_name or card.title, 8, True))
-    band_lines = lines(runs, band_width, metrics) * line_height(metrics, *boxes)
-    draft_h = (1 * PT_PER_MM + line_height(metrics, (7, 7 * 1.22)) + 1.2) if card.draft else 0
-    band_below = 1 * PT_PER_MM + 0.8 + 1.5 * PT_PER_MM
-    height += max(band_lines, draft_h) + band_below
-    points_width = inner - 3 * PT_PER_MM
-    if draft_h > band_lines + 1 * PT_PER_MM:  # the draft mark could reach beside the points
-        points_width -= _draft_width(metrics)
-    height += _points(card.front_points, points_width, metrics)
+    height += lines(runs, band_width, metrics) * line_height(metrics, *boxes)
+    if card.issuer:  # whose card it is, under the heading
+        height += 0.3 * PT_PER_MM + lines([(card.issuer, 7, True)], inner, metrics) * small
+    height += 1 * PT_PER_MM + 0.8 + 1.2 * PT_PER_MM
+    height += _points(card.front_points, inner - 3 * PT_PER_MM, metrics)
     if card.back_points:
         more = lines([("Fortsättning på baksidan →", 7, True)], inner, metrics)
-        height += 1 * PT_PER_MM + more * line_height(metrics, (7, 7 * 1.22))
-    elif card.follow_up_owner:
-        height += _owner(card, inner, metrics)
+        height += 0.5 * PT_PER_MM + more * small
     return _mm(height)
 
 
@@ -380,8 +383,8 @@ def _back(card: CardContent, metrics: Metrics) -> float:
     height += title * line_height(metrics, (7.5, 7.5 * 1.2)) + 1.2 * PT_PER_MM
     if card.back_points:
         height += _points(card.back_points, inner - 3 * PT_PER_MM, metrics)
-        if card.follow_up_owner:
-            height += _owner(card, inner, metrics)
+    if card.follow_up_owner:
+        height += _owner(card, inner, metrics)
     if card.qr_url or card.contacts:
         qr = card.qr_url is not None
         width = inner - (22.5 * PT_PER_MM if qr else 0)

@@ -63,6 +63,9 @@ class CardContent:
     validity: str
     draft: bool
     qr_url: str | None
+    # Whose card it is: the team's utgår_från, else the issuing organisation (two teams'
+    # cards in one pocket are otherwise easily confused).
+    issuer: str | None = None
 
     @property
     def front_points(self) -> tuple[str, ...]:
@@ -172,6 +175,9 @@ def card_content(routine: RoutineFile, library: Library) -> CardContent | None:
         return None
     team = find_team(routine, library)
     url = publication_link(routine, library)
+    organisation = doc.organisation or (
+        library.organisation.name if library.organisation else None)
+    issuer = ", ".join(team.origins) if team and team.origins else organisation
     return CardContent(
         doc_id=doc.id, title=doc.title,
         team_name=team.name if team else None,
@@ -181,7 +187,7 @@ def card_content(routine: RoutineFile, library: Library) -> CardContent | None:
         and doc.follow_up.responsible else None,
         follow_up_example=bool(doc.follow_up and doc.follow_up.example),
         contacts=contacts, version=doc.version, validity=validity_text(doc),
-        draft=doc.is_draft, qr_url=url,
+        draft=doc.is_draft, qr_url=url, issuer=issuer,
     )
 
 
