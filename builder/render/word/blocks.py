@@ -34,7 +34,8 @@ EXAMPLE_COLOR = RGBColor(0x9C, 0x00, 0x06)
 TEXT_WIDTH_MM = 160
 
 
-def _set_widths(table: Any, widths_mm: Sequence[float]) -> None:
+def set_widths(table: Any, widths_mm: Sequence[float]) -> None:
+    """Column widths in mm, for Word (cells) and LibreOffice (grid)."""
     # LibreOffice lays tables out by the grid (w:gridCol), Word by the cells (w:tcW): set both.
     table.autofit = False
     for column, width in zip(table.columns, widths_mm, strict=False):
@@ -60,8 +61,7 @@ def add_table(doc: DocxDocument, headers: Sequence[str], rows: Sequence[Sequence
     for values in rows:
         for cell, value in zip(table.add_row().cells, values, strict=False):
             cell.paragraphs[0].add_run(word_text(value))
-    _set_widths(table, widths_mm)
-    doc.add_paragraph()
+    set_widths(table, widths_mm)
     return table
 
 
@@ -76,15 +76,14 @@ def add_metadata_table(doc: DocxDocument, ctx: RenderContext) -> None:
         cell.paragraphs[0].style = "Etikett"
         cell.paragraphs[0].add_run(label)
         cell.add_paragraph(word_text(value), style="Metadatavärde")
-    _set_widths(table, (TEXT_WIDTH_MM / 2, TEXT_WIDTH_MM / 2))
-    doc.add_paragraph()
+    set_widths(table, (TEXT_WIDTH_MM / 2, TEXT_WIDTH_MM / 2))
 
 
 def add_follow_up_box(doc: DocxDocument, follow_up: FollowUp, team: str | None = None) -> None:
     # The heading is the PDF's ("Uppföljning"); ``team`` is kept for callers that name it.
     """Ansvarig, hur and när for follow-up, shaded and headed, near the top (rule R201)."""
     table = doc.add_table(rows=4, cols=2, style=TABLE_STYLE)
-    _set_widths(table, (35, TEXT_WIDTH_MM - 35))
+    set_widths(table, (35, TEXT_WIDTH_MM - 35))
     head = table.cell(0, 0).merge(table.cell(0, 1))
     title = head.paragraphs[0].add_run(f"Uppföljning – {team}" if team else "Uppföljning")
     title.bold, title.font.size = True, Pt(13)
@@ -100,7 +99,6 @@ def add_follow_up_box(doc: DocxDocument, follow_up: FollowUp, team: str | None =
         value_cell.paragraphs[0].add_run(word_text(shown(value)) if value else MISSING)
         shade_cell(label_cell, BOX_FILL)
         shade_cell(value_cell, BOX_FILL)
-    doc.add_paragraph()
 
 
 def team_routines(ctx: RenderContext, sam: Samverkansrutin) -> dict[str, Arbetsrutin]:
@@ -190,8 +188,7 @@ def add_glossary(doc: DocxDocument, document: Document) -> None:
         term_cell, meaning_cell = table.add_row().cells
         term_cell.paragraphs[0].add_run(term).bold = True
         meaning_cell.paragraphs[0].add_run(word_text(meaning))
-    _set_widths(table, (40, 120))
-    doc.add_paragraph()
+    set_widths(table, (40, 120))
 
 
 def add_revisions(doc: DocxDocument, document: Document) -> None:
