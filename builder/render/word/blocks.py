@@ -19,6 +19,7 @@ from builder.render.document_view import (
     EXAMPLE_MARK,
     MISSING,
     metadata_rows,
+    pdf_link,
     revision_view,
     team_rows,
 )
@@ -131,16 +132,22 @@ def add_hyperlink(paragraph: Paragraph, text: str, target: str) -> None:
     ))
 
 
-def docx_link(document: Document) -> str:
-    """Relative link to another document's stable page (output/<group>/<document-id>/
-    index.html), which always links its current version, as the PDF's Bilaga links do."""
-    return f"../{document.id}/index.html"
+def docx_link(document: Document, publication_url: str | None = None) -> str:
+    """Link to another document's stable page, which always links its current version, as
+    the PDF's Bilaga links do: absolute under `publicerings_url`, else relative
+    (output/<group>/<document-id>/index.html)."""
+    return pdf_link(document, publication_url)
 
 
 def _detail(document: Document | None) -> str:
     if document is None:
         return "arbetsrutinen saknas ännu"
     return f"version {document.version}, {STATUS_LABELS[document.status].lower()}"
+
+
+def _published(ctx: RenderContext) -> str | None:
+    organisation = ctx.library.organisation
+    return organisation.publication_url if organisation is not None else None
 
 
 def appendix_entries(ctx: RenderContext) -> list[tuple[str, str | None]]:
@@ -153,13 +160,13 @@ def appendix_entries(ctx: RenderContext) -> list[tuple[str, str | None]]:
             routine = routines.get(team.id)
             title = team.routine_title or (routine.title if routine else None)
             if title is not None:
-                link = docx_link(routine) if routine else None
+                link = docx_link(routine, _published(ctx)) if routine else None
                 entries.append((f"{title} ({_detail(routine)})", link))
     elif isinstance(document, Arbetsrutin):
         parent = ctx.library.by_id(document.parent)
         if parent is not None:
             text = f"Samverkansrutin: {parent.document.title} ({_detail(parent.document)})"
-            entries.append((text, docx_link(parent.document)))
+            entries.append((text, docx_link(parent.document, _published(ctx))))
     entries.extend((f"{a.title} (fil: {a.file})", None) for a in document.attachments)
     return entries
 

@@ -284,7 +284,7 @@ def _add_steps(out: _Out, steps: list[Step]) -> None:
             # mammoth and screen readers drop): the list resumes at the next number after it.
             num_id = out.new_list(start=number + 1)
         for alternative, alt_view in zip(step.alternatives or [], view["alternatives"], strict=True):
-            _add_alternative(out, f"{number}{alt_view['letter']}", alternative, alt_view)
+            _add_alternative(out, alt_view["label"], alternative, alt_view)
         if step.alternatives:
             # The step's own who/when follows its alternatives, as in the PDF.
             detail = _detail(view)
