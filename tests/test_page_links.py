@@ -44,7 +44,7 @@ def test_html_page_links_to_index_fixed_page_and_pdf(library: Library) -> None:
         ctx = RenderContext(routine, library, OPTIONS)
         [page] = get_renderer("html")(ctx)
         html = page.data.decode("utf-8")
-        nav = re.search(r'<nav class="doc-nav"[^>]*>(.*?)</nav>', html, re.S)
+        nav = re.search(r'<nav class="doc-nav"[^>]*>(.*?)</nav>', html, re.DOTALL)
         assert nav, routine.document.id
         hrefs = re.findall(r'href="([^"]+)"', nav[1])
         assert hrefs == ["../../index.html", "index.html", f"{ctx.stem}.pdf"]
