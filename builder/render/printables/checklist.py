@@ -33,7 +33,7 @@ TABLE_MM = 210 - 2 * 14
 CELL_PADDING_MM = 2 * 1.2
 WRITE_MM = 25.5 + CELL_PADDING_MM
 FIXED_MM = {"box": 7.5, "nr": 7.5, "datum": WRITE_MM, "sign": WRITE_MM}
-VAD_MIN_MM = 62.0
+VAD_MIN_MM = 40.0
 # Vem and När are 9 pt (checklist.css); their longest word sets their least width, their
 # whole text up to this many mm their wish (so "Vid start av uppdraget" needs no break).
 SIDE_PT = 9.0
@@ -57,29 +57,62 @@ def _width_mm(text: str, size_pt: float) -> float:
     return em * size_pt / PT_PER_MM
 
 
+def _lines(text: str, width_mm: float) -> int:
+    """Lines ``text`` takes at 9 pt in a column ``width_mm`` wide (greedy, at spaces): an
+    estimate to compare widths by, not a bound."""
+    room = width_mm - CELL_PADDING_MM
+    space = _width_mm(" ", SIDE_PT)
+    lines, used = 1, 0.0
+    for word in text.split():
+        width = _width_mm(word, SIDE_PT)
+        if used and used + space + width > room:
+            lines, used = lines + 1, width
+        else:
+            used += (space if used else 0.0) + width
+    return lines
+
+
 def column_widths(items: list[ChecklistItem]) -> tuple[tuple[str, float], ...]:
-    """Every column's width in mm, from its content: Vem and När at least their longest
-    word (never broken inside) and at most their longest text up to SIDE_WISH_MM; Vad the
-    rest. Where Vad would fall below VAD_MIN_MM, Vem and När give back their wish."""
-    texts: dict[str, list[str]] = {"vem": ["Vem"], "nar": ["När"]}
+    """Every column's width in mm, from its content. Vem and När are at least as wide as
+    their longest word (a word is never broken inside), at most their longest text up to
+    SIDE_WISH_MM; between those, the widths that make the rows least tall (lines of the
+    tallest cell of each row, summed) win, Vad at least VAD_MIN_MM and taking the rest."""
+    rows: list[tuple[str, str, str]] = []
     for item in items:
         for row, _ in item.lines:
             if row.kind != "not":
-                texts["vem"].append(row.responsible or NOT_STATED)
-                texts["nar"].append(row.when)
+                vad = f"{row.condition} → {row.text}" if row.condition else row.text
+                rows.append((vad, row.responsible or NOT_STATED, row.when))
     least, wish = {}, {}
-    for name, values in texts.items():
+    for index, name in ((1, "vem"), (2, "nar")):
+        values = [r[index] for r in rows] + ["Vem" if name == "vem" else "När"]
         words = [w for v in values for w in v.split()]
         least[name] = max(_width_mm(w, SIDE_PT) + WORD_SLACK_MM for w in words) \
             + CELL_PADDING_MM
         wish[name] = max(least[name], min(SIDE_WISH_MM, max(
             _width_mm(v, SIDE_PT) + WORD_SLACK_MM for v in values) + CELL_PADDING_MM))
     free = TABLE_MM - sum(FIXED_MM.values())
-    side = wish if free - wish["vem"] - wish["nar"] >= VAD_MIN_MM else least
-    vad = free - side["vem"] - side["nar"]
-    widths = {**FIXED_MM, "vad": vad, "vem": side["vem"], "nar": side["nar"]}
+    best: tuple[int, float, float, float] | None = None
+    for vem in _steps(least["vem"], wish["vem"]):
+        for nar in _steps(least["nar"], wish["nar"]):
+            vad = free - vem - nar
+            if vad < VAD_MIN_MM and (vem, nar) != (least["vem"], least["nar"]):
+                continue
+            height = sum(max(_lines(a, vad), _lines(b, vem), _lines(c, nar))
+                         for a, b, c in rows)
+            if best is None or (height, -vad) < (best[0], -best[1]):
+                best = (height, vad, vem, nar)
+    assert best is not None
+    _, vad, vem, nar = best
+    widths = {**FIXED_MM, "vad": vad, "vem": vem, "nar": nar}
     order = ("box", "nr", "vad", "vem", "nar", "datum", "sign")
     return tuple((name, round(widths[name], 2)) for name in order)
+
+
+def _steps(low: float, high: float) -> list[float]:
+    """low, low + 2 mm, … and high."""
+    count = int((high - low) // 2)
+    return [low + 2 * i for i in range(count + 1)] + ([high] if high > low + 2 * count else [])
 
 
 def checklist_html(ctx: RenderContext, rows: list[ChecklistRow], fillable: bool,
