@@ -81,8 +81,8 @@ def column_widths(items: list[ChecklistItem]) -> tuple[tuple[str, float], ...]:
     for item in items:
         for row, _ in item.lines:
             if row.kind != "not":
-                vad = f"{row.condition} → {row.text}" if row.condition else row.text
-                rows.append((vad, row.responsible or NOT_STATED, row.when))
+                what = f"{row.condition} → {row.text}" if row.condition else row.text
+                rows.append((what, row.responsible or NOT_STATED, row.when))
     least, wish = {}, {}
     for index, name in ((1, "vem"), (2, "nar")):
         values = [r[index] for r in rows] + ["Vem" if name == "vem" else "När"]
