@@ -25,7 +25,7 @@ from builder.options import BuildOptions
 from builder.publish.run import run_build
 
 T = TypeVar("T")
-ROUTINES = Path(__file__).resolve().parents[1] / "routines"
+ROUTINES = Path(__file__).resolve().parents[2] / "routines"
 TODAY = "2026-11-01"
 # LibreOffice's archival export, the fair peer of our PDF/A-3a + tagged + PDF/UA documents
 # (GUIDE "Known pitfalls": about 11 % slower than its plain export).
