@@ -99,3 +99,14 @@ def test_files_are_dated_by_the_build_day_without_source_date_epoch(
     assert (day.hour, day.minute, day.second) == (0, 0, 0)  # the same bytes all day
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1780000000")
     assert source_date_epoch() == 1_780_000_000
+
+
+def test_laskvittens_names_its_unit_and_where_it_goes(library: Library) -> None:
+    routine = library.by_id("kungalv-insatser-i-hemmet")
+    assert routine is not None
+    [receipt] = get_renderer("laskvittens")(RenderContext(routine, library, OPTIONS))
+    reader = PdfReader(io.BytesIO(receipt.data))
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert "Enhet" in text and "Lämnas till" in text
+    assert "· Version 1.0" in text and "· version 1.0" not in text  # as the checklist's footer
+    assert len(reader.pages) == 1
