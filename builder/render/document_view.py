@@ -218,7 +218,9 @@ def note_view(note: str | None) -> dict[str, Any] | None:
     """A note set apart; the "Observera" label is left out when the text already begins so."""
     if not note:
         return None
-    starts_with_label = note.lstrip().lower().startswith(NOTE_PREFIXES)
+    # A note with a label of its own ("Utkast: …") gets no second one ("Observera: Utkast:").
+    starts_with_label = note.lstrip().lower().startswith(NOTE_PREFIXES) \
+        or OWN_LABEL.match(note) is not None
     return {"label": None if starts_with_label else "Observera", "html": render_markdown(note)}
 
 
@@ -242,6 +244,7 @@ def flatten_sections(sections: list[Section], level: int = 2) -> list[dict[str, 
     return flat
 
 
+OWN_LABEL = re.compile(r"^\s*[A-ZÅÄÖ][\w ]{0,24}:\s")  # "Utkast: …", "Obs: …"
 _LAST_SPACE = re.compile(r" ([^\s<>]{1,20}</p>)")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,7 @@ from builder.render.document_view import (
     COPY_NOTICE,
     EXPIRED_BANNER,
     NOTE_PREFIXES,
+    OWN_LABEL,
     approval_statement,
     head_view,
     status_view,
@@ -61,7 +61,6 @@ from builder.render.word.ooxml import (
 from builder.text.wording import STATUS_LABELS
 
 LANGUAGE = "sv-SE"
-OWN_LABEL = re.compile(r"^\s*[A-ZÅÄÖ][\w ]{0,24}:\s")  # "Utkast: …", "Obs: …"
 # The running header at 7 pt holds an 80-character title and "Version 1.0 · Fastställd" on
 # one line of 160 mm; Verdana's average letter at 7 pt is ~1.45 mm (DejaVu Sans' a little less).
 HEADER_PT = 7
