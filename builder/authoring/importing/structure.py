@@ -20,7 +20,8 @@ TYPED_STEP_STRICT = re.compile(r"^(\d{1,2})(\s*[a-zåäö]\s*[.)]?|\s*[.)])\s+(?
 TYPED_LETTER = re.compile(r"^([a-h])\s*[.)]\s+(?=\S)(.*)$", re.DOTALL)
 TYPED_BULLET = re.compile(r"^[•·▪●◦‣–\-*]\s+(?=\S)(.*)$", re.DOTALL)
 HEADING_NUMBER = re.compile(r"^\d+(\.\d+)*\.?\s+(?=\S)")
-LIST_MARKER = re.compile(r"^(\d{1,2}\s*[a-zåäö]?|[a-zåäö])\s*[.)](\s+|$)")
+# "1.", "2a)", "b." — and our own "2a" (the PDF's and HTML page's alternative label).
+LIST_MARKER = re.compile(r"^((\d{1,2}\s*[a-zåäö]?|[a-zåäö])\s*[.)](\s+|$)|\d{1,2}[a-zåäö]\s+)")
 NOTE = re.compile(r"^\**(observera|obs)\b[\s:!.*]", re.IGNORECASE)
 AT_LEAST = re.compile(r"\bminst\s+(\d+|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio)\s+av\b",
                       re.IGNORECASE)
