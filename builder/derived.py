@@ -42,6 +42,7 @@ class Source:
     when: str | None
     path: YamlPath  # where it stands in the YAML
     group: str | None = None  # alternatives: the step number they belong to ("2")
+    additional: bool = False  # an alternative done alongside the others ("Vid behov …")
 
     @property
     def fingerprint(self) -> str:
@@ -82,7 +83,8 @@ def step_sources(document: Document) -> list[Source]:
                 found.append(Source(
                     "alternativ", f"{index}{letter}", section.heading, alt.text, alt.condition,
                     as_text(alt.responsible or step.responsible), as_text(alt.when or step.when),
-                    step_path + ("alternativ", LETTERS.index(letter)), group=str(index)))
+                    step_path + ("alternativ", LETTERS.index(letter)), group=str(index),
+                    additional=alt.is_additional))
         if section.steps and section.note:
             found.append(Source("not", "", section.heading, section.note, None, None, None,
                                 path + ("not",)))

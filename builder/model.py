@@ -138,6 +138,35 @@ class Alternative(Strict):
     text: Text
     responsible: OptionalStated = Field(default=None, alias="ansvarig")
     when: OptionalStated = Field(default=None, alias="när")
+    # True: done in addition to whichever of the others applies ("vid behov …"), not one to
+    # choose instead of them. Kept only where it says more than the condition's own words (see
+    # is_additional), so stating what "Vid behov" already says leaves the content hash alone.
+    additional: bool | None = Field(default=None, alias="tillägg")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_restated_addition(cls, data: object) -> object:
+        # Values arrive as text (load/to_model reads every scalar as a string first).
+        value = data.get("tillägg") if isinstance(data, dict) else None
+        flag = {"true": True, "false": False}.get(str(value).lower()) \
+            if isinstance(value, bool | str) else None
+        if isinstance(data, dict) and flag is not None:
+            condition = data.get("villkor")
+            if flag == _reads_as_addition(condition if isinstance(condition, str) else None):
+                data = {k: v for k, v in data.items() if k != "tillägg"}
+        return data
+
+    @property
+    def is_additional(self) -> bool:
+        """In addition to the other alternatives: ``tillägg``, else a "Vid behov" condition."""
+        if self.additional is not None:
+            return self.additional
+        return _reads_as_addition(self.condition)
+
+
+def _reads_as_addition(condition: str | None) -> bool:
+    """The seed's 2c: "Vid behov initieras kontakt …" applies alongside 2a or 2b."""
+    return condition is not None and condition.strip().casefold().startswith("vid behov")
 
 
 class Step(Strict):
@@ -483,3 +512,6 @@ class Organisation(Strict):
     # PAdES long-term validation: chain, revocation data and a document timestamp embedded.
     long_term_validation: Literal["B-LT", "B-LTA"] | None = Field(
         default=None, alias="långtidsvalidering")
+    # The region's rules require every fastställd routine to state when it is evaluated or
+    # until when it is valid (VGR: at most five years); R416 is then an error, not a warning.
+    requires_review_date: bool = Field(default=False, alias="kräver_utvärdering")

@@ -12,10 +12,19 @@ from builder.formats import RENDERERS
 ALL_FORMATS: tuple[str, ...] = tuple(f for f, spec in RENDERERS.items() if spec.default)
 
 
-def source_date_epoch() -> int:
-    """SOURCE_DATE_EPOCH if set (reproducible builds), else a fixed date: same input, same bytes."""
+def source_date_epoch(today: dt.date | None = None) -> int:
+    """SOURCE_DATE_EPOCH if set (reproducible builds), else midnight (UTC) of the build day.
+
+    Every file's dates (PDF CreationDate/ModDate and XMP, DOCX core properties, zip entries)
+    come from this one value: a file built today says today, not a fixed day in the past,
+    and the same input built on the same day (or with the same SOURCE_DATE_EPOCH) gives the
+    same bytes. The day is part of the build's stamp already (validity marks depend on it).
+    """
     value = os.environ.get("SOURCE_DATE_EPOCH", "")
-    return int(value) if value.isdigit() else 1_780_000_000  # 2026-05-28, near the seeds
+    if value.isdigit():
+        return int(value)
+    day = today or dt.date.today()
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
 
 
 @dataclass(frozen=True)

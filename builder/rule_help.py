@@ -156,6 +156,14 @@ RULE_HELP: dict[str, RuleHelp] = {
         "med den statusen.",
         "Lägg till fastställd_annan_instans: {organ: …, datum: …, referens: …} som källan "
         "anger det, eller ändra status."),
+    "R416": RuleHelp(
+        "En fastställd rutin anger när den ska utvärderas (utvärdering) eller hur länge den "
+        "gäller (giltig_till), så att den kommer tillbaka för översyn; regionernas regler kräver "
+        "det (VGR: giltig i högst fem år, översyn före utgången). Varning, eller fel när "
+        "organisation.yaml har kräver_utvärdering: true.",
+        "Lägg till utvärdering: {månader: [januari, augusti]} eller {intervall_månader: 12}, "
+        "eller giltig_till: ÅÅÅÅ-MM-DD, som beslutet anger det; rutin status visar sedan när "
+        "den är nästa gång."),
     "R410": RuleHelp(
         "Ett beslut i liggaren syns i rutinens status: liggaren har fastställt (eller upphävt) "
         "versionen, men rutinens status säger något annat.",
@@ -229,6 +237,7 @@ RULE_NAMES: dict[str, str] = {
     "R410": "StatusStämmerInteMedLiggaren",
     "R411": "AnnanInstansSaknarOrgan",
     "R415": "SamverkansrutinenÄndradFörTeamet",
+    "R416": "UtvärderingsdatumSaknas",
     "R501": "FickkortetFårIntePlats",
     "R502": "ChecklistradFårIntePlats",
     "R503": "FickkortsradUtanMål",

@@ -72,10 +72,11 @@ def _card(rng: random.Random, index: int) -> CardContent:
         follow_up_owner=_text(rng, rng.randint(1, 6)) if rng.random() < 0.6 else None,
         follow_up_example=rng.random() < 0.5, contacts=contacts,
         version=rng.choice(["1.0", "0.1", "12.3"]),
-        validity=rng.choice(["Giltighetsdatum ej fastställt",
+        validity=rng.choice(["Giltigt från och med: ej fastställt",
                              "Giltigt från och med 1 juni 2026 till och med 31 december 2027"]),
         draft=rng.random() < 0.5,
-        qr_url=rng.choice([None, "https://example.se/rutiner/abc/def-ghi.pdf"]))
+        qr_url=rng.choice([None, "https://example.se/rutiner/abc/def-ghi.pdf"]),
+        issuer=_text(rng, rng.randint(1, 8)) if rng.random() < 0.8 else None)
 
 
 def test_the_bound_is_never_below_the_laid_out_height() -> None:

@@ -31,6 +31,7 @@ from builder.render.printables.common import (
     checklist_items,
     checklist_rows,
     find_team,
+    note_as_action,
 )
 from builder.render.weasy import measure_html
 from builder.text.typography import swedish_quotes
@@ -83,6 +84,7 @@ def squash(text: str) -> str:
 
 
 def expected_vad(row: ChecklistRow) -> str:
+    row = note_as_action(row)
     return squash(f"{row.condition} → {row.text}" if row.condition else row.text)
 
 
@@ -102,10 +104,10 @@ def test_every_step_is_present_in_order_with_its_owner(
         assert found >= 0, f"step {row.number} missing or out of order: {expected_vad(row)}"
         position = found + 1
     owners = squash(" ".join(t for t in column(runs, vem, nar) if t != "Vem"))
-    # NSVT's own rows name NSVT; Vårdcentralen's say another party does them; 2c's owner is
-    # not stated in the seed, and says so.
+    # Each row names its owner; 2c's owner is not stated in the seed, and says so; the note
+    # "Observera att det är NSVT som avslutar ärendet …" is NSVT's closing action.
     assert re.sub(r"‐ ?", "", owners) == (
-        "NSVT Utförs av Vårdcentralen Utförs av Vårdcentralen Ej angivet NSVT NSVT")
+        "NSVT Vårdcentralen Vårdcentralen Ej angivet NSVT NSVT NSVT")
 
 
 def test_one_drawn_box_per_step_and_alternative(
@@ -129,7 +131,7 @@ def test_header_and_footer(kungalv: tuple[RenderContext, dict[str, bytes]]) -> N
     for number, page in enumerate(reader.pages, start=1):
         text = page.extract_text()
         assert f"Sida {number} av {len(reader.pages)}" in text
-        assert COPY_NOTICE in text and "version 1.0" in text
+        assert COPY_NOTICE in text and "Version 1.0" in text
     assert reader.metadata is not None and "Checklista" in str(reader.metadata.title)
 
 
@@ -151,10 +153,11 @@ def test_fillable_checklist_has_printable_checkboxes_and_text_fields(
         checkboxes = [f for f in fields if f.FT == "/Btn"]
         texts = [f for f in fields if f.FT == "/Tx"]
         assert len(checkboxes) == len(rows)
-        # Date and signature once per step we sign: one for the 2a-2c group, none for the note.
+        # Date and signature for every row we perform: 1, 2c (owner not stated), 3, 4 and the
+        # closing action; none for 2a and 2b, which Vårdcentralen performs.
         items = checklist_items(rows, find_team(ctx.routine, ctx.library))
-        signed = [i for i in items if i.kind != "not" and i.performed_by is None]
-        assert [i.number for i in signed] == ["1", "2", "3", "4"]
+        signed = [row for item in items for row, other in item.lines if other is None]
+        assert [r.number or r.kind for r in signed] == ["1", "2c", "3", "4", "åtgärd"]
         assert len(texts) == len(HEADER_FIELDS) + 2 * len(signed)
         for field in fields:
             assert int(field.F) & 4, f"{field.T} lacks the print flag"
@@ -212,25 +215,21 @@ def test_a_step_longer_than_a_page_is_found(
         assert height > page > 200
 
 
-def test_alternatives_are_one_group_with_one_date_and_signature(
+def test_choose_one_alternatives_form_a_group_and_vid_behov_stands_apart(
         kungalv: tuple[RenderContext, dict[str, bytes]]) -> None:
+    """2a and 2b are the two cases to choose between; 2c "Vid behov …" is done in addition
+    (the seed's words), so it is a row of its own with its own date and signature."""
     ctx, files = kungalv
     runs = text_runs(files[f"{ctx.stem}-checklista.pdf"])
     text = squash(" ".join(t for *_, t in runs))
     assert "Välj det som gäller" in text
     items = checklist_items(checklist_rows(ctx.document), find_team(ctx.routine, ctx.library))
     group = next(i for i in items if i.kind == "grupp")
-    assert [r.number for r in group.rows] == ["2a", "2b", "2c"]
-    # One tick each, one date and signature for the group (2c's owner is unknown: we sign).
-    assert group.performed_by is None
-    assert group.others == ("Vårdcentralen", "Vårdcentralen", None)
-
-
-def test_date_column_is_at_least_25_mm(kungalv: tuple[RenderContext, dict[str, bytes]]) -> None:
-    ctx, files = kungalv
-    runs = text_runs(files[f"{ctx.stem}-checklista.pdf"])
-    date_x, sign_x = header_x(runs, "Datum"), header_x(runs, "Signatur")
-    assert (sign_x - date_x) / 72 * 25.4 >= 25
+    assert [r.number for r in group.rows] == ["2a", "2b"]
+    assert group.others == ("Vårdcentralen", "Vårdcentralen")
+    extra = items[items.index(group) + 1]
+    assert [(r.number, r.additional) for r in extra.rows] == [("2c", True)]
+    assert extra.kind == "steg" and extra.others == (None,)
 
 
 def test_row_of_another_party_has_no_signature_line(library: Library) -> None:

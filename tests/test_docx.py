@@ -98,7 +98,9 @@ def _num(paragraph: Paragraph) -> tuple[int, int] | None:
 
 
 def _header_text(document: DocxDocument) -> str:
-    return "\n".join(p.text for p in document.sections[0].header.paragraphs)
+    header = document.sections[0].header
+    cells = [c.text for t in header.tables for row in t.rows for c in row.cells]
+    return "\n".join([*cells, *(p.text for p in header.paragraphs)])
 
 
 def _all_text(document: DocxDocument) -> str:
@@ -134,23 +136,33 @@ def test_headings_carry_word_styles_in_order(shipped: Library, kungalv: bytes) -
 
 
 def test_steps_in_order_with_word_numbering(shipped: Library, kungalv: bytes) -> None:
+    """Steps are Word-numbered 1, 3, 4 (the list resumes at 3 after step 2, which is made only
+    of alternatives and has no empty "2." line); 2a, 2b, 2c are labelled as in the PDF and
+    the checklist, on their own hanging indent (issue 24, 6)."""
     routine = _routine(shipped, KUNGALV).document
-    numbered = [p for p in _paragraphs(_open(kungalv)) if _num(p) is not None]
-    texts: list[tuple[str, str, int]] = []
-    for step in _steps(routine.sections):
-        if step.text:
-            texts.append(("List Number", step.text, 0))
-        texts.extend(("List Number 2", a.text, 1) for a in step.alternatives or [])
-    position = 0
-    for style, text, level in texts:
-        text = swedish_quotes(text)  # every output prints ”…” (builder.text.typography)
-        while text not in numbered[position].text.replace("\n", " "):
-            position += 1  # a step made only of alternatives has a line of its own
-        assert numbered[position].style.name == style
-        assert _num(numbered[position])[1] == level  # type: ignore[index]
-    levels = [_num(p)[1] for p in numbered]  # type: ignore[index]
-    assert levels == [0, 0, 1, 1, 1, 0, 0]  # steps 1-4 with 2a, 2b, 2c
-    assert len({_num(p)[0] for p in numbered}) == 1  # type: ignore[index]
+    paragraphs = _paragraphs(_open(kungalv))
+    numbered = [p for p in paragraphs if _num(p) is not None]
+    assert all(p.text.strip() for p in numbered)  # no empty numbered paragraph
+    steps = [s for s in _steps(routine.sections)]
+    with_text = [swedish_quotes(s.text) for s in steps if s.text]
+    assert [next(i for i, p in enumerate(numbered) if t in p.text.replace("\n", " "))
+            for t in with_text] == list(range(len(with_text)))
+    assert all(p.style.name == "List Number" and _num(p)[1] == 0  # type: ignore[index]
+               for p in numbered)
+    document = _open(kungalv)
+    numbering = document.part.numbering_part.element
+    starts = []
+    for p in numbered:
+        num = next(n for n in numbering.iter(qn("w:num"))
+                   if n.get(qn("w:numId")) == str(_num(p)[0]))  # type: ignore[index]
+        override = num.find(qn("w:lvlOverride")).find(qn("w:startOverride"))
+        starts.append((_num(p)[0], int(override.get(qn("w:val")))))  # type: ignore[index]
+    # Step 1 starts a list at 1; after step 2 a new one starts at 3 and holds 3 and 4.
+    assert [start for _, start in starts] == [1, 3, 3] and starts[1][0] == starts[2][0]
+    alternatives = [p for p in paragraphs if p.style.name == "Alternativ"]
+    assert [p.text.split("\t", 1)[0] for p in alternatives] == ["2a", "2b", "2c"]
+    for paragraph, alternative in zip(alternatives, steps[1].alternatives or [], strict=True):
+        assert swedish_quotes(alternative.text) in paragraph.text.replace("\n", " ")
 
 
 def test_numbering_definition_letters_sub_steps(kungalv: bytes) -> None:
@@ -173,7 +185,7 @@ def test_step_owner_and_time_shown(kungalv: bytes) -> None:
     paragraphs = [p.text for p in _paragraphs(_open(kungalv))]
     assert any(p.endswith("Ansvarig: NSVT · När: Vid start av uppdraget") for p in paragraphs)
     # Each alternative names its own owner, as the PDF does; 2c's is not stated in the seed.
-    alternatives = [p for p in paragraphs if p.startswith(("Om patienten", "Vid behov"))]
+    alternatives = [p for p in paragraphs if p.startswith(("2a\t", "2b\t", "2c\t"))]
     assert [a.rsplit("\n", 1)[1] for a in alternatives] == [
         "Ansvarig: Vårdcentralen", "Ansvarig: Vårdcentralen", "Ansvarig: Ej angivet"]
     assert not any("När: När" in p for p in paragraphs)
@@ -189,9 +201,11 @@ def test_metadata_table_holds_values(kungalv: bytes) -> None:
         "Datum för godkännande\n29 maj 2026", "Giltigt från och med\n1 juni 2026",
         "Version\n1.0", "Status\nFastställd",
     ]
-    # The block opens the document, before the title (the seed's layout).
+    # The block opens the document under the issuing organisation (the PDF's masthead),
+    # before the title (the seed's layout).
     body = list(document.element.body.iterchildren())
-    assert body[0].tag == qn("w:tbl")
+    assert body[0].tag == qn("w:p") and document.paragraphs[0].text == "Närvårdssamverkan"
+    assert body[1].tag == qn("w:tbl")
 
 
 def test_core_properties_and_language(kungalv: bytes) -> None:
@@ -216,8 +230,11 @@ def test_page_is_a4(kungalv: bytes) -> None:
 
 def test_header_and_footer_carry_page_fields(kungalv: bytes) -> None:
     section = _open(kungalv).sections[0]
-    assert "Samverkansrutin vid insatser i hemmet" in section.header.paragraphs[0].text
-    assert "Version 1.0" in section.header.paragraphs[0].text
+    # Title and version in the two cells of one header table row (issue 26, 5).
+    [row] = section.header.tables[0].rows
+    assert [c.text for c in row.cells] == [
+        "Samverkansrutin vid insatser i hemmet både från primärvården och specialistvården",
+        "Version 1.0 · Fastställd"]
     footer = section.footer._element
     instructions = [i.text.strip() for i in footer.iter(qn("w:instrText"))]
     assert instructions == ["PAGE", "NUMPAGES"]
@@ -250,7 +267,7 @@ def test_house_style_not_stock_python_docx(kungalv: bytes) -> None:
     styles = document.styles
     for name in ("Normal", "Heading 1", "Title"):
         fonts = styles[name].element.rPr.rFonts
-        assert fonts.get(qn("w:ascii")) in ("DejaVu Serif", "DejaVu Sans")
+        assert fonts.get(qn("w:ascii")) in ("Georgia", "Verdana")  # Windows has them
         assert fonts.get(qn("w:asciiTheme")) is None  # theme fonts would override the name
     assert str(styles["Heading 1"].font.color.rgb) == "1B1F23"  # dark, not Word's blue
     assert {t.style.name for t in document.tables} == {"Rutintabell"}
@@ -318,9 +335,11 @@ def test_markdown_becomes_runs_and_lists(draft: bytes) -> None:
 def test_draft_steps_alternatives_and_note(draft: bytes) -> None:
     paragraphs = _paragraphs(_open(draft))
     numbered = [(p.style.name, _num(p)[1], p.text) for p in paragraphs if _num(p)]  # type: ignore[index]
-    assert [level for _, level, _ in numbered] == [0, 0, 1, 1, 1, 0]
-    assert numbered[2][2].startswith("Om patienten har en SIP → uppdateras planen")
-    assert "Ansvarig: Läkare" in numbered[3][2]
+    assert [level for _, level, _ in numbered] == [0, 0]  # steps 1 and 3; 2 is 2a–2c
+    alternatives = [p.text for p in paragraphs if p.style.name == "Alternativ"]
+    assert [a.split("\t", 1)[0] for a in alternatives] == ["2a", "2b", "2c"]
+    assert alternatives[0].startswith("2a\tOm patienten har en SIP → uppdateras planen")
+    assert "Ansvarig: Läkare" in alternatives[1]
     note = next(p for p in paragraphs if p.style.name == "Observera")
     assert note.text == "Observera att återbud ska dokumenteras."
 

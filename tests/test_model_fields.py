@@ -259,6 +259,8 @@ NOT_WALKED = {
     "ändringar.datum": "revision history (test_diff)",
     "alternativ.ansvarig": "as steg.ansvarig",
     "alternativ.när": "as steg.när",
+    "alternativ.tillägg": "how the checklist groups alternatives, not printed text "
+                          "(test_checklist_bedside)",
     "övriga_uppgifter.etikett": "walked as övriga_uppgifter",
     "övriga_uppgifter.värde": "walked as övriga_uppgifter",
     "punkter.text": "walked as punkter.punkter",

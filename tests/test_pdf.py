@@ -106,7 +106,7 @@ def expected_in_order(ctx: RenderContext) -> list[str]:
             if step["text"]:
                 items.append(plain(step["text"]))
             for alt in step["alternatives"]:
-                items.append(f"{alt['letter']})")
+                items.append(alt["label"])  # "2a", as the DOCX and the checklist
                 if alt["condition"]:
                     items.append(plain(alt["condition"]))
                 items.append(plain(alt["text"]))

@@ -139,7 +139,9 @@ def test_single_card_is_85_by_55_mm_front_then_back(outputs: dict[str, bytes]) -
     front, back = (p.extract_text() for p in pdf.pages)
     assert "Testteamet" in front and "NSVT" in front
     assert "Ta emot uppdraget samma dag." in front
-    assert "Uppföljning: Vårdenhetschef NSVT" in front
+    # The front names whose card it is (issue 26); follow-up is on the back, with its room.
+    assert "Testsamverkan" in front
+    assert "Uppföljning: Vårdenhetschef NSVT" in back
     for phone in ("0303-23 80 00", "031-123 45 67", "070-123 45 67"):
         assert phone in back
     assert "Jourhavande läkare, Medicinkliniken" in back

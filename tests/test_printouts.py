@@ -83,8 +83,10 @@ def docx_paragraphs(path: Path) -> list[str]:
 
     body = docx.Document(str(path)).element.body
     found = []
+    spaces = {qn("w:tab"): "\t", qn("w:br"): "\n"}  # "2a⇥Om …" reads "2a Om …"
     for paragraph in body.iter(qn("w:p")):
-        found.append("".join(t.text or "" for t in paragraph.iter(qn("w:t"))))
+        found.append("".join(e.text or "" if e.tag == qn("w:t") else spaces.get(e.tag, "")
+                             for e in paragraph.iter(qn("w:t"), qn("w:tab"), qn("w:br"))))
     return found
 
 

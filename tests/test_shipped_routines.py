@@ -82,12 +82,15 @@ def _subsection(sections: list[Section], heading: str) -> Section:
 
 
 def test_shipped_routines_check_without_errors_or_warnings(shipped: CheckResult) -> None:
-    # One known gap: seed 004 names no one for step 2c, and an owner is never invented (R202).
-    # Another (issue 22, R206): its step 2 does not say what happens when the patient neither
-    # has kommunal primärvård nor meets its criteria; the source does not say, so neither do we.
+    # Known gaps: seed 004 names no one for step 2c, and an owner is never invented (R202).
+    # Its step 2 does not say what happens when the patient neither has kommunal primärvård
+    # nor meets its criteria (R206, issue 22); the source does not say, so neither do we. It
+    # states no evaluation date either, and a date is a decision, not ours to write (R416, a
+    # warning until organisation.yaml says the region requires one).
     found = [d for d in shipped.diagnostics
              if not (d.rule == "R202" and "steg 2c i 'Informationsöverföring'" in d.message)
-             and not (d.rule == "R206" and d.message.startswith("steg 2 (2a, 2b, 2c)"))]
+             and not (d.rule == "R206" and d.message.startswith("steg 2 (2a, 2b, 2c)"))
+             and not (d.rule == "R416" and "kungalv-insatser-i-hemmet" in d.file)]
     assert [d.format_text() for d in found] == []
     assert all(not d.is_error for d in shipped.diagnostics)
     assert shipped.documents == 7

@@ -214,12 +214,20 @@ BY_MODEL: dict[str, dict[str, str]] = {
     },
     "Alternative": {
         "text": "Vad som görs när villkoret gäller (Markdown).",
+        "tillägg": "true när alternativet görs utöver det av de andra som gäller (\"Vid behov "
+                   "…\"), inte i stället för dem; checklistan visar det då som en egen rad, "
+                   "utanför \"Välj det som gäller\". Ett villkor som börjar med \"Vid behov\" "
+                   "räknas som tillägg utan nyckeln; false säger motsatsen.",
     },
     "Section": {
         "text": "Avsnittets löptext i Markdown; rå HTML är inte tillåten (R106).",
     },
     "Organisation": {
         "namn": "Organisationens namn, t.ex. Närvårdssamverkan.",
+        "kräver_utvärdering": "true när regionens regler kräver att varje fastställd rutin "
+                              "anger `utvärdering` eller `giltig_till` (t.ex. VGR: giltig i "
+                              "högst fem år); regel R416 är då ett fel i stället för en "
+                              "varning.",
     },
     "ApprovingBody": {
         "id": "Organets id, som `rutin approve --av` kan ange.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from markupsafe import Markup
@@ -234,6 +235,7 @@ def step_view(number: int, step: Step) -> dict[str, Any]:
     alternatives = [
         {
             "letter": LETTERS[i],
+            "label": f"{number}{LETTERS[i]}",  # "2a": one label in PDF, DOCX and checklist
             "condition": render_inline(alt.condition) if alt.condition else None,
             "text": render_inline(alt.text),
             **_who(alt.responsible or (NOT_STATED if not step.responsible else None),
@@ -255,7 +257,9 @@ def note_view(note: str | None) -> dict[str, Any] | None:
     """A note set apart; the "Observera" label is left out when the text already begins so."""
     if not note:
         return None
-    starts_with_label = note.lstrip().lower().startswith(NOTE_PREFIXES)
+    # A note with a label of its own ("Utkast: …") gets no second one ("Observera: Utkast:").
+    starts_with_label = note.lstrip().lower().startswith(NOTE_PREFIXES) \
+        or OWN_LABEL.match(note) is not None
     return {"label": None if starts_with_label else "Observera", "html": render_markdown(note)}
 
 
@@ -266,11 +270,12 @@ def flatten_sections(sections: list[Section], level: int = 2) -> list[dict[str, 
         flat.append({
             "level": min(level, 4),
             "heading": section.heading,
-            "text": render_markdown(section.text) if section.text else None,
+            "text": keep_last_words(render_markdown(section.text)) if section.text else None,
             "bullets": [bullet_view(b) for b in section.bullets or []],
             "criteria": criteria_view(section.criteria),
             "steps": [step_view(i, s) for i, s in enumerate(section.steps or [], start=1)],
-            "text_after": render_markdown(section.text_after) if section.text_after else None,
+            "text_after": keep_last_words(render_markdown(section.text_after))
+            if section.text_after else None,
             "empty_in_source": EMPTY_IN_SOURCE if section.empty_in_source else None,
             "note": note_view(section.note),
         })
@@ -278,11 +283,31 @@ def flatten_sections(sections: list[Section], level: int = 2) -> list[dict[str, 
     return flat
 
 
-def pdf_link(doc: Document) -> str:
-    """Relative link from one document's output folder to another's stable page (output
-    layout: output/<samverkansrutin-id>/<document-id>/index.html), which always links the
-    current version: a Bilaga link never goes stale when the other document is revised."""
+OWN_LABEL = re.compile(r"^\s*[A-ZÅÄÖ][\w ]{0,24}:\s")  # "Utkast: …", "Obs: …"
+_LAST_SPACE = re.compile(r" ([^\s<>]{1,20}</p>)")
+
+
+def keep_last_words(html: Markup) -> Markup:
+    """A no-break space before each body paragraph's last word, so no paragraph ends with
+    one word alone on its line ("remiss.", "augusti."); CSS `text-wrap: pretty` would say
+    the same, but WeasyPrint does not support it."""
+    return Markup(_LAST_SPACE.sub("\u00a0\\1", str(html)))
+
+
+def pdf_link(doc: Document, publication_url: str | None = None) -> str:
+    """Link from one document's output folder to another's stable page (output layout:
+    output/<samverkansrutin-id>/<document-id>/index.html), which always links the current
+    version: a Bilaga link never goes stale when the other document is revised. With
+    `publicerings_url` the link is absolute, so it still works in a PDF sent by e-mail."""
+    if publication_url:
+        group = doc.parent if isinstance(doc, Arbetsrutin) else doc.id
+        return f"{publication_url.rstrip('/')}/{group}/{doc.id}/"
     return f"../{doc.id}/index.html"
+
+
+def _publication_url(ctx: RenderContext) -> str | None:
+    organisation = ctx.library.organisation
+    return organisation.publication_url if organisation is not None else None
 
 
 def team_rows(ctx: RenderContext) -> list[dict[str, Any]]:
@@ -353,14 +378,14 @@ def appendix_rows(ctx: RenderContext) -> list[dict[str, Any]]:
             title = team_routine_title(team, routine)
             rows.append({
                 "title": title,
-                "href": pdf_link(routine) if routine else None,
+                "href": pdf_link(routine, _publication_url(ctx)) if routine else None,
                 "detail": _appendix_detail(routine),
             })
     elif isinstance(doc, Arbetsrutin):
         parent = ctx.library.by_id(doc.parent)
         if parent is not None:
             rows.append({"title": f"Samverkansrutin: {parent.document.title}",
-                         "href": pdf_link(parent.document),
+                         "href": pdf_link(parent.document, _publication_url(ctx)),
                          "detail": _appendix_detail(parent.document)})
     for attachment in doc.attachments:
         rows.append({"title": attachment.title, "href": None, "detail": f"fil: {attachment.file}"})
@@ -505,7 +530,7 @@ def document_view(ctx: RenderContext, *, for_pdf: bool, css: Markup) -> dict[str
         if doc.is_approved and not (for_pdf and ctx.options.sign) else None,
         "state": status_view(ctx),
         "follow_up": follow_up_view(doc),
-        "preamble": render_markdown(doc.preamble) if doc.preamble else None,
+        "preamble": keep_last_words(render_markdown(doc.preamble)) if doc.preamble else None,
         "sections": flatten_sections(doc.sections),
         "contacts": contacts_view(doc),
         "related": related_view(doc),

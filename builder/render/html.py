@@ -44,17 +44,31 @@ def inline_files(names: tuple[str, ...]) -> Markup:
     return Markup("\n".join(parts))
 
 
-def document_html(ctx: RenderContext, *, for_pdf: bool) -> str:
-    """The routine as one HTML document; ``for_pdf`` keeps links relative in the PDF."""
+def document_html(ctx: RenderContext, *, for_pdf: bool,
+                  nav: list[tuple[str, str]] | None = None) -> str:
+    """The routine as one HTML document; ``for_pdf`` keeps links relative in the PDF;
+    ``nav``: (text, href) links above the page (the published page's way back)."""
     # The web page inlines its CSS (it works offline); the PDF links it, and html_to_pdf
     # serves the linked template stylesheets pre-parsed.
     css = Markup() if for_pdf else inline_files(DOCUMENT_CSS)
     view = document_view(ctx, for_pdf=for_pdf, css=css)
     view["flow"] = flow_view(ctx)  # issue 22: the swimlane map after the steps (None without)
-    return template_env().get_template(DOCUMENT_TEMPLATE).render(view, stylesheets=DOCUMENT_CSS)
+    return template_env().get_template(DOCUMENT_TEMPLATE).render(
+        view, stylesheets=DOCUMENT_CSS, nav=nav or [])
+
+
+def page_links(ctx: RenderContext) -> list[tuple[str, str]]:
+    """The published page's navigation (output/<group>/<id>/<stem>.html): the staff index,
+    the document's fixed page (always the version in force) and this version's PDF."""
+    links = [("Alla rutiner", "../../index.html"),
+             ("Dokumentets fasta sida (gällande version)", "index.html")]
+    if "pdf" in ctx.options.formats:
+        links.append((f"PDF, version {ctx.document.version}", f"{ctx.stem}.pdf"))
+    return links
 
 
 def render_html(ctx: RenderContext) -> list[Artifact]:
-    """``<stem>.html``: a standalone web page of the routine with inline CSS."""
-    html = document_html(ctx, for_pdf=False)
+    """``<stem>.html``: a standalone web page of the routine with inline CSS, with links to
+    the index, its fixed page and its PDF."""
+    html = document_html(ctx, for_pdf=False, nav=page_links(ctx))
     return [Artifact(f"{ctx.stem}.html", html.encode("utf-8"))]

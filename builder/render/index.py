@@ -6,7 +6,9 @@ import datetime as dt
 import posixpath
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
+from builder.derived import all_sources, walk_sections
 from builder.governance.lifecycle import Lifecycle, Version
 from builder.governance.schedule import next_review
 from builder.governance.status import DocumentStatus, library_status
@@ -94,6 +96,35 @@ def fold(text: str) -> str:
     the typed words the same way)."""
     decomposed = unicodedata.normalize("NFD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def document_words(doc: Document) -> str:
+    """Every word of the document's text, folded, each once: headings, steps, alternatives,
+    notes, section text and bullets, and the glossary ("samtycke" and "SAMSA" find the
+    routines that use them; issue 26)."""
+    texts: list[str] = [f"{term} {meaning}" for term, meaning in doc.glossary.items()]
+    texts += [f"{s.condition or ''} {s.text} {s.responsible or ''} {s.when or ''}"
+              for s in all_sources(doc)]
+    for section, _ in walk_sections(doc.sections):
+        texts.append(section.heading)
+        texts += _bullet_texts(section.bullets or [])
+    seen: dict[str, None] = {}
+    for word in fold(" ".join(texts)).split():
+        word = word.strip(".,:;!?()[]\"'”“*_→–-")
+        if len(word) > 1:
+            seen.setdefault(word, None)
+    return " ".join(seen)
+
+
+def _bullet_texts(bullets: list[Any]) -> list[str]:
+    found = []
+    for item in bullets:
+        if isinstance(item, str):
+            found.append(item)
+        else:
+            found.append(item.text)
+            found += _bullet_texts(item.bullets)
+    return found
 
 
 def _team_and_origin(status: DocumentStatus, library: Library) -> tuple[str, tuple[str, ...]]:
@@ -239,6 +270,7 @@ def _row(status: DocumentStatus, by_unit: dict[str, DocumentOutputs], prefix: st
     search = fold(" ".join([doc.title, doc.id, team, kind, STATUS_LABELS[doc.status], *marks,
                             *words, group_title, organisation, issuer or "", scope or "",
                             *(b.text for b in beside)]))
+    search += " " + document_words(doc)
     # A draft has no validity and no decision of its own: never the previous version's dates.
     return Row(
         id=doc.id, title=doc.title, kind=kind, team=team, status=STATUS_LABELS[doc.status],

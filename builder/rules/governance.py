@@ -75,6 +75,25 @@ def check_review_due(library: Library, options: CheckOptions) -> Iterator[Diagno
                           "utan ändring med 'rutin utvärdera'")
 
 
+@rule("R416", "warning", "En fastställd rutin anger när den utvärderas eller hur länge den gäller "
+      "(fel när organisation.yaml har kräver_utvärdering: true)")
+def check_review_or_expiry(library: Library, options: CheckOptions) -> Iterator[Diagnostic]:
+    """A fastställd routine with neither ``utvärdering`` nor ``giltig_till``: nothing brings it
+    back for review (every region's rules ask for one; VGR: valid at most five years)."""
+    organisation = library.organisation
+    required = organisation is not None and organisation.requires_review_date
+    for routine in library.routines:
+        doc = routine.document
+        if doc.status != "fastställd" or doc.evaluation is not None or doc.valid_to is not None:
+            continue
+        rule_text = ("regionens regler kräver det (kräver_utvärdering i organisation.yaml)"
+                     if required else "annars påminner inget om att rutinen ska ses över")
+        yield finding(routine, ("status",), "R416",
+                      "en fastställd rutin anger varken 'utvärdering' (t.ex. {månader: [januari, "
+                      f"augusti]}}) eller 'giltig_till'; {rule_text}",
+                      severity="error" if required else None)
+
+
 IDENTIFIER_KEYS = frozenset({("id",), ("förkortning",), ("referens",), ("diarienummer",),
                              ("url",), ("epost",), ("telefon",), ("fil",)})
 

@@ -27,6 +27,9 @@ NO_PROTOCOL = "protokoll ej angivet"
 
 # What a draft (utkast or granskning) says on every page it is printed on.
 DRAFT_MARK = "UTKAST – ej fastställd"
+# A draft's validity, the same words on its PDF, DOCX, checklist and card: "Giltigt från och
+# med" and this, never a dash that reads as a missing value.
+VALIDITY_NOT_SET = "ej fastställt"
 
 
 def team_label(routine: RoutineFile, library: Library) -> str | None:

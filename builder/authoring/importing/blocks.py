@@ -30,6 +30,7 @@ class Block:
     unplaced: str = ""
     rows: list[list[str]] = field(default_factory=list)  # tables: cell texts
     cell_where: list[list[str]] = field(default_factory=list)  # tables: where each cell is
+    step_number: int | None = None  # a typed "2a": the step (2) the alternative belongs to
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,11 @@ from builder.load.header_labels import IGNORED, LABELS, OTHER, Field
 
 __all__ = ["LABELS", "Field"]
 from builder.model import MONTHS
+from builder.text.wording import VALIDITY_NOT_SET
 
 NOT_STATED = "ej_angivet"
-MISSING_VALUES = {"", "-", "–", "—", "saknas", "?"}
+# VALIDITY_NOT_SET: our own draft's "Giltigt från och med: ej fastställt" (no date yet).
+MISSING_VALUES = {"", "-", "–", "—", "saknas", "?", VALIDITY_NOT_SET}
 VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 SWEDISH_DATE = re.compile(r"^(\d{1,2})\s+([a-zåäö]+)\s+(\d{4})$", re.IGNORECASE)

@@ -26,7 +26,8 @@ TYPED_STEP_STRICT = re.compile(r"^(\d{1,2})(\s*[a-zåäö]\s*[.)]?|\s*[.)])\s+(?
 TYPED_LETTER = re.compile(r"^([a-h])\s*[.)]\s+(?=\S)(.*)$", re.DOTALL)
 TYPED_BULLET = re.compile(r"^[•·▪●◦‣–\-*]\s+(?=\S)(.*)$", re.DOTALL)
 HEADING_NUMBER = re.compile(r"^\d+(\.\d+)*\.?\s+(?=\S)")
-LIST_MARKER = re.compile(r"^(\d{1,2}\s*[a-zåäö]?|[a-zåäö])\s*[.)](\s+|$)")
+# "1.", "2a)", "b." — and our own "2a" (the PDF's and HTML page's alternative label).
+LIST_MARKER = re.compile(r"^((\d{1,2}\s*[a-zåäö]?|[a-zåäö])\s*[.)](\s+|$)|\d{1,2}[a-zåäö]\s+)")
 NOTE = re.compile(r"^\**(observera|obs)\b[\s:!.*]", re.IGNORECASE)
 AT_LEAST = re.compile(r"\bminst\s+(\d+|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio)\s+av\b",
                       re.IGNORECASE)
@@ -159,7 +160,7 @@ def _typed(block: Block) -> Block:
     if step:
         lettered = bool(re.match(r"^\d{1,2}\s*[a-zåäö]", text))
         return Block("item", step[3].strip(), block.where, level=1 if lettered else 0,
-                     ordered=True)
+                     ordered=True, step_number=int(step[1]) if lettered else None)
     letter = TYPED_LETTER.match(text)
     if letter:
         return Block("item", letter[2].strip(), block.where, level=1, ordered=True)
@@ -366,6 +367,13 @@ def _step_detail_after(section: _Section, block: Block) -> bool:
 
 def _item(section: _Section, block: Block) -> None:
     text = _strip_marker(block.text)
+    if block.step_number is not None and block.step_number == len(section.steps) + 1 \
+            and section.steps:
+        # "2a" after step 1: step 2 is made only of alternatives (our DOCX writes no empty
+        # "2." line for it), so the step begins here.
+        section.steps.append({})
+        section.places.append((block.where, f"steg {len(section.steps)}",
+                               ("steg", len(section.steps) - 1)))
     if block.ordered and (block.level == 0 or not section.steps or section.last_list != "steps"):
         step = _step(text)
         section.steps.append(step)

@@ -20,8 +20,8 @@ Why the bound is never below the real height:
 - a word wider than its line (broken anywhere by overflow-wrap), a character missing from a face
   (another font would draw it), Markdown beyond emphasis (links, code, breaks), or fonts other
   than DejaVu Sans: no bound, the card is laid out;
-- margins are added without collapsing; floats (draft mark, QR code) narrow every line they
-  could stand beside; a line mixing sizes is as tall as the largest ascent plus largest descent.
+- margins are added without collapsing; the QR code's float narrows every line it could stand
+  beside; the draft mark stands on a line of its own; a line mixing sizes is as tall as the largest ascent plus largest descent.
 The CSS values used are in CSS_ASSUMED; a test fails when templates/pocketcard.css changes them,
 and another lays out random cards near the limit and checks the bound against WeasyPrint.
 """
@@ -53,14 +53,15 @@ CSS_ASSUMED = (
     "width: 85mm; height: 55mm; padding: 3mm 3.5mm;",
     "font-size: 8pt; line-height: 1.22; overflow-wrap: break-word;",
     ".band { border-bottom: 0.8pt solid #000;",
-    "padding-bottom: 1mm; margin-bottom: 1.5mm; }",
+    "padding-bottom: 1mm; margin-bottom: 1.2mm; }",
     ".band .abbr { font-size: 13pt; font-weight: bold; line-height: 1.1; margin-right: 1.5mm; }",
     ".band .team { font-size: 8pt; font-weight: bold; }",
     ".draft-mark { position: absolute; left: 85mm; top: 0; width: 55mm; height: 3.5mm; margin: 0;",
+    ".band .issuer { margin: 0.3mm 0 0 0; font-size: 7pt; line-height: 1.22; }",
     "ul.points { margin: 0; padding: 0 0 0 3mm; }",
     "ul.points li { margin: 0 0 1mm 0; }",
     ".owner { margin-top: 1mm; padding-top: 1mm; font-size: 7.5pt; border-top: 0.5pt solid #000; }",
-    ".more { margin: 1mm 0 0 0; font-size: 7pt; font-style: italic; text-align: right; }",
+    ".more { margin: 0.5mm 0 0 0; font-size: 7pt; font-style: italic; text-align: right; }",
     ".back .title { font-size: 7.5pt; font-weight: bold; margin: 0 0 1.2mm 0; line-height: 1.2; }",
     ".back h2 { font-size: 7.5pt; margin: 0 0 0.6mm 0; text-transform: uppercase;",
     "letter-spacing: 0.05em; }",
@@ -343,6 +344,7 @@ def _front(card: CardContent, metrics: Metrics) -> float:
     band_width = inner
     runs: list[Run] = []  # the draft mark runs along the right edge: it moves no text
     boxes = [(8.0, 8 * 1.22)]
+    small = line_height(metrics, (7, 7 * 1.22))
     if card.abbreviation:
         runs.append((card.abbreviation, 13, True))
         runs.append((" ", 8, True))
@@ -350,15 +352,16 @@ def _front(card: CardContent, metrics: Metrics) -> float:
         band_width -= 1.5 * PT_PER_MM  # the abbreviation's right margin
     runs.append((card.team_name or card.title, 8, True))
     band_lines = lines(runs, band_width, metrics) * line_height(metrics, *boxes)
+    if card.issuer:  # whose card it is, under the heading (issue 26)
+        band_lines += 0.3 * PT_PER_MM + lines([(card.issuer, 7, True)], inner, metrics) * (
+            small)
     band_below = 1 * PT_PER_MM + 0.8 + 1.5 * PT_PER_MM
     height += band_lines + band_below
     points_width = inner - 3 * PT_PER_MM
     height += _points(card.front_points, points_width, metrics)
     if card.back_points:
         more = lines([("Fortsättning på baksidan →", 7, True)], inner, metrics)
-        height += 1 * PT_PER_MM + more * line_height(metrics, (7, 7 * 1.22))
-    elif card.follow_up_owner:
-        height += _owner(card, inner, metrics)
+        height += 0.5 * PT_PER_MM + more * small
     return _mm(height)
 
 

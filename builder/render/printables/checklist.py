@@ -8,7 +8,9 @@ from typing import Any
 from builder.derived import NOT_STATED
 from builder.render import Artifact, RenderContext
 from builder.render.document_view import COPY_NOTICE
+from builder.render.printables.cardfit import font_metrics
 from builder.render.printables.common import (
+    ChecklistItem,
     ChecklistRow,
     checked_pdf,
     checklist_items,
@@ -23,6 +25,21 @@ from builder.render.weasy import PdfOptions, measure_html
 from builder.text.wording import team_label
 
 PX_PER_MM = 96 / 25.4
+PT_PER_MM = 72 / 25.4
+# The page's text width (A4 less print-base.css's 14 mm margins) and the fixed columns:
+# the tick, the number, and date and signature: 25 mm of line to write on (README) plus the
+# cell's 2 × 1.2 mm padding, which the drawn line does not reach into.
+TABLE_MM = 210 - 2 * 14
+CELL_PADDING_MM = 2 * 1.2
+WRITE_MM = 25.5 + CELL_PADDING_MM
+FIXED_MM = {"box": 7.5, "nr": 7.5, "datum": WRITE_MM, "sign": WRITE_MM}
+VAD_MIN_MM = 40.0
+# Vem and När are 9 pt (checklist.css); their longest word sets their least width, their
+# whole text up to this many mm their wish (so "Vid start av uppdraget" needs no break).
+SIDE_PT = 9.0
+SIDE_WISH_MM = 36.0
+# An unhyphenated mid-word break must never happen: a word's width gets this much to spare.
+WORD_SLACK_MM = 0.6
 HEADER_FIELDS = (("patient", "Patient (initialer/ID)"), ("datum", "Datum"),
                  ("ansvarig", "Ansvarig"))
 
@@ -30,15 +47,85 @@ HEADER_FIELDS = (("patient", "Patient (initialer/ID)"), ("datum", "Datum"),
 CHOOSE_LABEL = "Välj det som gäller (kryssa för det som gjorts):"
 
 
+def _width_mm(text: str, size_pt: float) -> float:
+    """``text``'s width set in DejaVu Sans (regular, as Vem and När are) at ``size_pt``, in
+    mm: the sum of advances, which kerning only narrows; a character the face lacks, or no
+    font found, counts a full em."""
+    metrics = font_metrics()
+    regular = metrics.faces[0] if metrics else None
+    em = sum((regular.advance(ord(c)) if regular else None) or 1.0 for c in text)
+    return em * size_pt / PT_PER_MM
+
+
+def _lines(text: str, width_mm: float) -> int:
+    """Lines ``text`` takes at 9 pt in a column ``width_mm`` wide (greedy, at spaces): an
+    estimate to compare widths by, not a bound."""
+    room = width_mm - CELL_PADDING_MM
+    space = _width_mm(" ", SIDE_PT)
+    lines, used = 1, 0.0
+    for word in text.split():
+        width = _width_mm(word, SIDE_PT)
+        if used and used + space + width > room:
+            lines, used = lines + 1, width
+        else:
+            used += (space if used else 0.0) + width
+    return lines
+
+
+def column_widths(items: list[ChecklistItem]) -> tuple[tuple[str, float], ...]:
+    """Every column's width in mm, from its content. Vem and När are at least as wide as
+    their longest word (a word is never broken inside), at most their longest text up to
+    SIDE_WISH_MM; between those, the widths that make the rows least tall (lines of the
+    tallest cell of each row, summed) win, Vad at least VAD_MIN_MM and taking the rest."""
+    rows: list[tuple[str, str, str]] = []
+    for item in items:
+        for row, _ in item.lines:
+            if row.kind != "not":
+                what = f"{row.condition} → {row.text}" if row.condition else row.text
+                rows.append((what, row.responsible or NOT_STATED, row.when))
+    least, wish = {}, {}
+    for index, name in ((1, "vem"), (2, "nar")):
+        values = [r[index] for r in rows] + ["Vem" if name == "vem" else "När"]
+        words = [w for v in values for w in v.split()]
+        least[name] = max(_width_mm(w, SIDE_PT) + WORD_SLACK_MM for w in words) \
+            + CELL_PADDING_MM
+        wish[name] = max(least[name], min(SIDE_WISH_MM, max(
+            _width_mm(v, SIDE_PT) + WORD_SLACK_MM for v in values) + CELL_PADDING_MM))
+    free = TABLE_MM - sum(FIXED_MM.values())
+    best: tuple[int, float, float, float] | None = None
+    for vem in _steps(least["vem"], wish["vem"]):
+        for nar in _steps(least["nar"], wish["nar"]):
+            vad = free - vem - nar
+            if vad < VAD_MIN_MM and (vem, nar) != (least["vem"], least["nar"]):
+                continue
+            height = sum(max(_lines(a, vad), _lines(b, vem), _lines(c, nar))
+                         for a, b, c in rows)
+            if best is None or (height, -vad) < (best[0], -best[1]):
+                best = (height, vad, vem, nar)
+    assert best is not None
+    _, vad, vem, nar = best
+    widths = {**FIXED_MM, "vad": vad, "vem": vem, "nar": nar}
+    order = ("box", "nr", "vad", "vem", "nar", "datum", "sign")
+    return tuple((name, round(widths[name], 2)) for name in order)
+
+
+def _steps(low: float, high: float) -> list[float]:
+    """low, low + 2 mm, … and high."""
+    count = int((high - low) // 2)
+    return [low + 2 * i for i in range(count + 1)] + ([high] if high > low + 2 * count else [])
+
+
 def checklist_html(ctx: RenderContext, rows: list[ChecklistRow], fillable: bool,
                    row_ids: bool = True) -> str:
     """The checklist as HTML, with form fields when ``fillable``; each row carries its
     ``field_id`` as id when ``row_ids`` (for measuring: the PDF itself does without)."""
     doc = ctx.document
+    items = checklist_items(rows, find_team(ctx.routine, ctx.library))
     return render_template(
         "checklist.html.j2",
         doc=doc,
-        items=checklist_items(rows, find_team(ctx.routine, ctx.library)),
+        items=items,
+        columns=column_widths(items),
         choose_label=CHOOSE_LABEL,
         not_stated=NOT_STATED,
         rows=rows,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 from builder.derived import NOT_STATED, step_sources, walk_sections
@@ -20,6 +21,7 @@ from builder.render.document_view import criteria_rule
 from builder.render.html import template_env
 from builder.text.dates import format_date_sv
 from builder.text.markdown import render_inline
+from builder.text.wording import VALIDITY_NOT_SET
 
 
 def checked_pdf(document_id: str, html: str, options: Any = None) -> bytes:
@@ -46,7 +48,7 @@ def validity_text(document: Document) -> str:
     if document.is_draft:
         return "Ej fastställd"  # never the previous version's date (issue 21)
     if document.valid_from_stated is None:
-        return "Giltighetsdatum ej fastställt"
+        return f"Giltigt från och med: {VALIDITY_NOT_SET}"
     text = f"Giltigt från och med {format_date_sv(document.valid_from_stated)}"
     if document.valid_to_stated is not None:
         text += f" till och med {format_date_sv(document.valid_to_stated)}"
@@ -98,19 +100,24 @@ class ChecklistRow:
     when: str
     path: YamlPath  # where the step or alternative stands in the YAML (for R502)
     section: str  # heading of the section the step belongs to
-    kind: str = "steg"  # "steg", "alternativ" or "not"
+    kind: str = "steg"  # "steg", "alternativ", "not", or "åtgärd" (a note that is an action)
     group: str | None = None  # alternatives: the number of the step they belong to
+    additional: bool = False  # an alternative done alongside the others ("Vid behov …")
 
     @property
     def field_id(self) -> str:
         """The form field (and row element) id of the row."""
-        return f"steg-{self.path_key}" + ("-not" if self.kind == "not" else "")
+        return f"steg-{self.path_key}" + ("-not" if self.kind in ("not", "åtgärd") else "")
 
     @property
     def path_key(self) -> str:
         """The row's step indexes joined by '-': unique within the document."""
         return "-".join(str(p) for p in self.path if isinstance(p, int))
 
+    @property
+    def choose_one(self) -> bool:
+        """One of the alternatives to choose between (not one done in addition)."""
+        return self.kind == "alternativ" and not self.additional
 
 
 @dataclass(frozen=True)
@@ -142,26 +149,32 @@ def criteria_blocks(document: Document) -> list[CriteriaBlock]:
 def checklist_rows(document: Document) -> list[ChecklistRow]:
     """Every step, alternative and step-list note in document order, numbered as in the PDF."""
     return [ChecklistRow(s.number, s.condition, s.text, s.responsible or "", s.when or "",
-                         s.path, s.section, s.kind, s.group)
+                         s.path, s.section, s.kind, s.group, s.additional)
             for s in step_sources(document)]
 
 
 @dataclass(frozen=True)
 class ChecklistItem:
-    """What the checklist prints as one block: a step or note, or a "välj det som gäller"
-    group of alternatives with one date and signature for the group."""
+    """What the checklist prints as one unbroken block: a step (with the step list's note
+    after the last step), or a "välj det som gäller" group of alternatives. Every row we
+    perform has its own tick, date and signature; a row another party performs says
+    "Utförs av …" instead."""
 
     rows: tuple[ChecklistRow, ...]
-    number: str  # the step number; "" for a note
+    number: str  # the step number; "" for a note with no step before it
     kind: str  # "steg", "grupp" or "not"
     section: str
-    performed_by: str | None  # another party does it: "utförs av …", no signature for us
     others: tuple[str | None, ...] = ()  # per row: the other party that performs it, if any
 
     @property
     def field_id(self) -> str:
         """The id of the item's first row, or of the group's head row."""
         return self.rows[0].field_id if self.kind != "grupp" else f"grupp-{self.rows[0].path_key}"
+
+    @property
+    def lines(self) -> tuple[tuple[ChecklistRow, str | None], ...]:
+        """Each row with the other party that performs it (None: we sign it)."""
+        return tuple(zip(self.rows, self.others, strict=True))
 
 
 def _names(team: TeamEntry | None) -> set[str]:
@@ -181,34 +194,47 @@ def _other_party(row: ChecklistRow, ours: set[str]) -> str | None:
     return owner
 
 
+# "Observera att det är NSVT som avslutar ärendet i SAMSA när teamet avslutar sitt uppdrag."
+# names who does what: a cleft sentence ("det är X som …") is an action, not a remark.
+_CLEFT = re.compile(r"^(?:observera|obs)[.:!]?\s+(?:att\s+)?det\s+är\s+(?P<who>[^,.;]+?)"
+                    r"\s+som\s+(?P<what>[^;]+?)(?:\s+(?P<when>(?:när|då|innan|efter)\s[^;]+?))?"
+                    r"\.?$", re.IGNORECASE | re.DOTALL)
+
+
+def note_as_action(row: ChecklistRow) -> ChecklistRow:
+    """A note that says who does what ("Observera att det är NSVT som avslutar ärendet i
+    SAMSA när teamet avslutar sitt uppdrag") as an action row: "NSVT avslutar ärendet i
+    SAMSA", who NSVT, when "När teamet avslutar sitt uppdrag". Every word is the note's own;
+    a note that names no actor stays a note."""
+    found = _CLEFT.match(" ".join(row.text.split())) if row.kind == "not" else None
+    if found is None:
+        return row
+    who, what, when = found["who"], found["what"], found["when"]
+    return replace(row, kind="åtgärd", text=f"{who} {what}.", responsible=who,
+                   when=(when[0].upper() + when[1:]) if when else row.when)
+
+
 def checklist_items(rows: list[ChecklistRow], team: TeamEntry | None) -> list[ChecklistItem]:
-    """Rows grouped for print: alternatives of one step together, each item told whether
-    another party performs it (then it carries no date or signature line for us)."""
+    """Rows grouped for print: the choose-one alternatives of a step together, an additional
+    alternative ("Vid behov …") as a row of its own, the step list's note (as an action when
+    it names one) kept with the step before it."""
     ours = _names(team)
     items: list[ChecklistItem] = []
-    for item in _group(rows, ours):
-        others = tuple(_other_party(r, ours) for r in item.rows)
-        items.append(ChecklistItem(item.rows, item.number, item.kind, item.section,
-                                   item.performed_by, others))
-    return items
-
-
-def _group(rows: list[ChecklistRow], ours: set[str]) -> list[ChecklistItem]:
-    items: list[ChecklistItem] = []
-    for row in rows:
-        if row.kind == "alternativ" and items and items[-1].kind == "grupp" \
-                and items[-1].number == row.group and items[-1].section == row.section:
-            group = items[-1].rows + (row,)
-            owners = {_other_party(r, ours) for r in group}
-            shared = owners.pop() if len(owners) == 1 else None
-            items[-1] = ChecklistItem(group, items[-1].number, "grupp", row.section, shared)
-            continue
-        if row.kind == "alternativ":
-            items.append(ChecklistItem((row,), row.group or "", "grupp", row.section,
-                                       _other_party(row, ours)))
+    for original in rows:
+        row = note_as_action(original)
+        other = _other_party(row, ours) if row.kind != "not" else None
+        last = items[-1] if items else None
+        same = last is not None and last.section == row.section
+        if last is not None and same and (
+                row.kind in ("not", "åtgärd")
+                or (row.choose_one and last.kind == "grupp" and last.number == row.group)):
+            items[-1] = replace(last, rows=last.rows + (row,), others=last.others + (other,))
+        elif row.choose_one:
+            items.append(ChecklistItem((row,), row.group or "", "grupp", row.section, (other,)))
         else:
-            items.append(ChecklistItem((row,), row.number, row.kind, row.section,
-                                       _other_party(row, ours)))
+            kind = "not" if row.kind in ("not", "åtgärd") else "steg"
+            number = row.group or row.number
+            items.append(ChecklistItem((row,), number, kind, row.section, (other,)))
     return items
 
 

@@ -12,7 +12,7 @@ from builder.layout import FaceMeasure
 from builder.load.library import Library, RoutineFile
 from builder.model import Arbetsrutin, Document, shown, stated
 from builder.render import Artifact, RenderContext
-from builder.render.document_view import EXAMPLE_MARK
+from builder.render.document_view import EXAMPLE_MARK, issuer_text
 from builder.render.printables.common import (
     ChecklistRow,
     CriteriaBlock,
@@ -64,6 +64,9 @@ class CardContent:
     validity: str
     draft: bool
     qr_url: str | None
+    # Whose card it is: the team's utgår_från, else the issuing organisation (two teams'
+    # cards in one pocket are otherwise easily confused).
+    issuer: str | None = None
 
     @property
     def front_points(self) -> tuple[str, ...]:
@@ -186,6 +189,10 @@ def card_content(routine: RoutineFile, library: Library,
         return None
     team = find_team(routine, library)
     url = publication_link(routine, library)
+    # Whose card it is (issue 26): the team's origin, else the issuer as every document shows
+    # it ("Utfärdare: Ej angivet" when the source names none, never the library's name).
+    organisation = issuer_text(doc, library.organisation.name if library.organisation else None)
+    issuer = ", ".join(team.origins) if team and team.origins else organisation
     return CardContent(
         doc_id=doc.id, title=doc.title,
         team_name=team.name if team else None,
@@ -196,7 +203,7 @@ def card_content(routine: RoutineFile, library: Library,
         follow_up_example=bool(doc.follow_up and doc.follow_up.example),
         contacts=contacts, version=doc.version,
         validity=validity_once_in_force(doc) if once_in_force else validity_text(doc),
-        draft=doc.is_draft and not once_in_force, qr_url=url,
+        draft=doc.is_draft and not once_in_force, qr_url=url, issuer=issuer,
     )
 
 

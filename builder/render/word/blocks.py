@@ -19,6 +19,7 @@ from builder.render.document_view import (
     EXAMPLE_MARK,
     MISSING,
     metadata_rows,
+    pdf_link,
     revision_view,
     team_routine_title,
     team_rows,
@@ -35,7 +36,8 @@ EXAMPLE_COLOR = RGBColor(0x9C, 0x00, 0x06)
 TEXT_WIDTH_MM = 160
 
 
-def _set_widths(table: Any, widths_mm: Sequence[float]) -> None:
+def set_widths(table: Any, widths_mm: Sequence[float]) -> None:
+    """Column widths in mm, for Word (cells) and LibreOffice (grid)."""
     # LibreOffice lays tables out by the grid (w:gridCol), Word by the cells (w:tcW): set both.
     table.autofit = False
     for column, width in zip(table.columns, widths_mm, strict=False):
@@ -61,8 +63,7 @@ def add_table(doc: DocxDocument, headers: Sequence[str], rows: Sequence[Sequence
     for values in rows:
         for cell, value in zip(table.add_row().cells, values, strict=False):
             cell.paragraphs[0].add_run(word_text(value))
-    _set_widths(table, widths_mm)
-    doc.add_paragraph()
+    set_widths(table, widths_mm)
     return table
 
 
@@ -77,15 +78,14 @@ def add_metadata_table(doc: DocxDocument, ctx: RenderContext) -> None:
         cell.paragraphs[0].style = "Etikett"
         cell.paragraphs[0].add_run(label)
         cell.add_paragraph(word_text(value), style="Metadatavärde")
-    _set_widths(table, (TEXT_WIDTH_MM / 2, TEXT_WIDTH_MM / 2))
-    doc.add_paragraph()
+    set_widths(table, (TEXT_WIDTH_MM / 2, TEXT_WIDTH_MM / 2))
 
 
 def add_follow_up_box(doc: DocxDocument, follow_up: FollowUp, team: str | None = None) -> None:
     # The heading is the PDF's ("Uppföljning"); ``team`` is kept for callers that name it.
     """Ansvarig, hur and när for follow-up, shaded and headed, near the top (rule R201)."""
     table = doc.add_table(rows=4, cols=2, style=TABLE_STYLE)
-    _set_widths(table, (35, TEXT_WIDTH_MM - 35))
+    set_widths(table, (35, TEXT_WIDTH_MM - 35))
     head = table.cell(0, 0).merge(table.cell(0, 1))
     title = head.paragraphs[0].add_run(f"Uppföljning – {team}" if team else "Uppföljning")
     title.bold, title.font.size = True, Pt(13)
@@ -101,7 +101,6 @@ def add_follow_up_box(doc: DocxDocument, follow_up: FollowUp, team: str | None =
         value_cell.paragraphs[0].add_run(word_text(shown(value)) if value else MISSING)
         shade_cell(label_cell, BOX_FILL)
         shade_cell(value_cell, BOX_FILL)
-    doc.add_paragraph()
 
 
 def team_routines(ctx: RenderContext, sam: Samverkansrutin) -> dict[str, Arbetsrutin]:
@@ -134,16 +133,22 @@ def add_hyperlink(paragraph: Paragraph, text: str, target: str) -> None:
     ))
 
 
-def docx_link(document: Document) -> str:
-    """Relative link to another document's stable page (output/<group>/<document-id>/
-    index.html), which always links its current version, as the PDF's Bilaga links do."""
-    return f"../{document.id}/index.html"
+def docx_link(document: Document, publication_url: str | None = None) -> str:
+    """Link to another document's stable page, which always links its current version, as
+    the PDF's Bilaga links do: absolute under `publicerings_url`, else relative
+    (output/<group>/<document-id>/index.html)."""
+    return pdf_link(document, publication_url)
 
 
 def _detail(document: Document | None) -> str:
     if document is None:
         return "arbetsrutinen saknas ännu"
     return f"version {document.version}, {STATUS_LABELS[document.status].lower()}"
+
+
+def _published(ctx: RenderContext) -> str | None:
+    organisation = ctx.library.organisation
+    return organisation.publication_url if organisation is not None else None
 
 
 def appendix_entries(ctx: RenderContext) -> list[tuple[str, str | None]]:
@@ -157,13 +162,13 @@ def appendix_entries(ctx: RenderContext) -> list[tuple[str, str | None]]:
             title = (team_routine_title(team, routine) if team.routine_title is not None
                      else routine.title if routine else None)
             if title is not None:
-                link = docx_link(routine) if routine else None
+                link = docx_link(routine, _published(ctx)) if routine else None
                 entries.append((f"{title} ({_detail(routine)})", link))
     elif isinstance(document, Arbetsrutin):
         parent = ctx.library.by_id(document.parent)
         if parent is not None:
             text = f"Samverkansrutin: {parent.document.title} ({_detail(parent.document)})"
-            entries.append((text, docx_link(parent.document)))
+            entries.append((text, docx_link(parent.document, _published(ctx))))
     entries.extend((f"{a.title} (fil: {a.file})", None) for a in document.attachments)
     return entries
 
@@ -192,8 +197,7 @@ def add_glossary(doc: DocxDocument, document: Document) -> None:
         term_cell, meaning_cell = table.add_row().cells
         term_cell.paragraphs[0].add_run(term).bold = True
         meaning_cell.paragraphs[0].add_run(word_text(meaning))
-    _set_widths(table, (40, 120))
-    doc.add_paragraph()
+    set_widths(table, (40, 120))
 
 
 def add_revisions(doc: DocxDocument, document: Document) -> None:

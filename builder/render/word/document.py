@@ -10,7 +10,7 @@ from typing import Any
 import docx
 from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
@@ -20,6 +20,7 @@ from builder.render.document_view import (
     COPY_NOTICE,
     EXPIRED_BANNER,
     NOTE_PREFIXES,
+    OWN_LABEL,
     approval_statement,
     head_view,
     issuer_text,
@@ -28,12 +29,14 @@ from builder.render.document_view import (
 )
 from builder.render.printables.common import validity_text
 from builder.render.word.blocks import (
+    TEXT_WIDTH_MM,
     add_appendices,
     add_follow_up_box,
     add_glossary,
     add_metadata_table,
     add_revisions,
     add_team_table,
+    set_widths,
 )
 from builder.render.word.content import (
     add_contacts,
@@ -60,6 +63,11 @@ from builder.render.word.ooxml import (
 from builder.text.wording import STATUS_LABELS
 
 LANGUAGE = "sv-SE"
+# The running header at 7 pt holds an 80-character title and "Version 1.0 · Fastställd" on
+# one line of 160 mm; Verdana's average letter at 7 pt is ~1.45 mm (DejaVu Sans' a little less).
+HEADER_PT = 7
+HEADER_MM_PER_CHAR = 1.5
+HEADER_RIGHT_MAX_MM = 50
 MARK_COLOR = RGBColor(0xC0, 0x00, 0x00)
 GREY = RGBColor(0x40, 0x40, 0x40)
 
@@ -71,8 +79,8 @@ class _Out:
     doc: DocxDocument
     step_numbering: int
 
-    def new_list(self) -> int:
-        return new_list(self.doc, self.step_numbering)
+    def new_list(self, start: int = 1) -> int:
+        return new_list(self.doc, self.step_numbering, start)
 
 
 def render_docx(ctx: RenderContext) -> list[Artifact]:
@@ -153,8 +161,14 @@ def _add_styles(doc: DocxDocument) -> None:
     note.font.italic = True
     note.paragraph_format.space_before = Pt(6)
     shade_paragraph(note.element.get_or_add_pPr(), "FFF4CE", border="E0A800")
-    detail = styles.add_style("Stegdetalj", WD_STYLE_TYPE.CHARACTER)
-    detail.font.italic, detail.font.size, detail.font.color.rgb = True, Pt(9), GREY
+    # Who and when at body size, as the PDF ("the point of a routine, not a grey footnote").
+    styles.add_style("Stegdetalj", WD_STYLE_TYPE.CHARACTER)
+    alternative = styles.add_style("Alternativ", WD_STYLE_TYPE.PARAGRAPH)
+    alternative.base_style = styles["Normal"]
+    alternative.paragraph_format.left_indent = Mm(15)
+    alternative.paragraph_format.first_line_indent = Mm(-7.5)
+    alternative.paragraph_format.tab_stops.add_tab_stop(Mm(15))
+    alternative.paragraph_format.space_after = Pt(3)
     link = styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER)
     link.font.underline, link.font.color.rgb = True, RGBColor(0x1F, 0x4E, 0x99)
 
@@ -168,12 +182,30 @@ def header_marks(ctx: RenderContext) -> list[str]:
 
 def _add_header_footer(doc: DocxDocument, ctx: RenderContext) -> None:
     document, section = ctx.document, doc.sections[0]
-    header = section.header.paragraphs[0]
-    header.add_run(document.title).font.color.rgb = GREY
+    # Title and version side by side in a two-column table: a long title wraps in its own
+    # cell and never pushes "Version 1.0 · Fastställd" under it (a right tab did).
     status = STATUS_LABELS[document.status]
-    header.add_run(f"\tVersion {document.version} · {status}").font.color.rgb = GREY
-    for mark in header_marks(ctx):
-        run = section.header.add_paragraph(style="Header").add_run(mark)
+    right = f"Version {document.version} · {status}"
+    right_mm = min(HEADER_RIGHT_MAX_MM, 3 + len(right) * HEADER_MM_PER_CHAR)
+    table = section.header.add_table(1, 2, Mm(TEXT_WIDTH_MM))
+    set_widths(table, (TEXT_WIDTH_MM - right_mm, right_mm))
+    for cell, text in zip(table.rows[0].cells, (document.title, right), strict=True):
+        paragraph = cell.paragraphs[0]
+        paragraph.style = "Header"
+        run = paragraph.add_run(text)
+        run.font.color.rgb, run.font.size = GREY, Pt(HEADER_PT)
+    table.rows[0].cells[1].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    header = section.header.paragraphs[0]
+    header._p.addprevious(table._tbl)  # the table first; the paragraph after it stays
+    marks = header_marks(ctx)
+    # A header ends with a paragraph (after its table): the first mark, or an empty 2 pt line.
+    if not marks:
+        header.paragraph_format.space_after = Pt(0)
+        header.paragraph_format.line_spacing = Pt(2)
+        header.add_run().font.size = Pt(2)
+    for index, mark in enumerate(marks):
+        paragraph = header if index == 0 else section.header.add_paragraph(style="Header")
+        run = paragraph.add_run(mark)
         run.bold, run.font.size, run.font.color.rgb = True, Pt(12), MARK_COLOR
     footer = section.footer.paragraphs[0]
     validity = f" · {validity_text(document)}"
@@ -187,16 +219,16 @@ def _add_header_footer(doc: DocxDocument, ctx: RenderContext) -> None:
 def _add_front(out: _Out, ctx: RenderContext) -> None:
     """Metadata block, title, status banners and follow-up box: what page 1 opens with."""
     document, doc = ctx.document, out.doc
+    # The issuing organisation on every document, first, as the PDF's masthead.
+    organisation = issuer_text(document, ctx.library.organisation.name
+                               if ctx.library.organisation else None)
+    if organisation:
+        doc.add_paragraph().add_run(organisation).bold = True
     add_metadata_table(doc, ctx)
     statement = approval_statement(ctx)
     paragraph = doc.add_paragraph(style="Etikett")
     paragraph.add_run("Godkännande: ").bold = True
     paragraph.add_run(statement)
-    # The issuing organisation on every document (the PDF's masthead), above the title.
-    organisation = issuer_text(document, ctx.library.organisation.name
-                               if ctx.library.organisation else None)
-    if organisation:
-        doc.add_paragraph().add_run(organisation).bold = True
     for banner in status_view(ctx)["banners"]:  # above the title, as in the PDF
         run = doc.add_paragraph().add_run(banner)
         run.bold, run.font.color.rgb = True, MARK_COLOR
@@ -247,12 +279,16 @@ def _add_steps(out: _Out, steps: list[Step]) -> None:
     num_id = out.new_list()
     for number, step in enumerate(steps, start=1):
         view = step_view(number, step)
-        paragraph = out.doc.add_paragraph(style="List Number")
-        set_numbering(paragraph, num_id, 0)
         if step.text:
+            paragraph = out.doc.add_paragraph(style="List Number")
+            set_numbering(paragraph, num_id, 0)
             add_inline(paragraph, step.text)
+        elif number < len(steps):
+            # A step made only of alternatives has no line of its own (an empty "2." that
+            # mammoth and screen readers drop): the list resumes at the next number after it.
+            num_id = out.new_list(start=number + 1)
         for alternative, alt_view in zip(step.alternatives or [], view["alternatives"], strict=True):
-            _add_alternative(out, num_id, alternative, alt_view)
+            _add_alternative(out, alt_view["label"], alternative, alt_view)
         if step.alternatives:
             # The step's own who/when follows its alternatives, as in the PDF.
             detail = _detail(view)
@@ -262,13 +298,15 @@ def _add_steps(out: _Out, steps: list[Step]) -> None:
             _add_detail(paragraph, _detail(view))
 
 
-def _add_alternative(out: _Out, num_id: int, alternative: Alternative,
+def _add_alternative(out: _Out, label: str, alternative: Alternative,
                      view: dict[str, Any]) -> None:
-    paragraph = out.doc.add_paragraph(style="List Number 2")
-    set_numbering(paragraph, num_id, 1)
+    """"2a", "2b" … written out, as the PDF and the checklist label them, on a hanging indent
+    (Word's own numbering would need the step's empty "2." line to count from)."""
+    paragraph = out.doc.add_paragraph(style="Alternativ")
+    paragraph.add_run(f"{label}\t")
     if alternative.condition:
         add_inline(paragraph, alternative.condition)
-        for run in paragraph.runs:
+        for run in paragraph.runs[1:]:
             run.italic = True
         paragraph.add_run(" → ")
     add_inline(paragraph, alternative.text)
@@ -278,7 +316,8 @@ def _add_alternative(out: _Out, num_id: int, alternative: Alternative,
 def _add_note(doc: DocxDocument, note: str) -> None:
     """A note set apart (the seed's "Observera att …"), shaded with a rule on the left."""
     paragraph = doc.add_paragraph(style="Observera")
-    if not note.lstrip().lower().startswith(NOTE_PREFIXES):
+    # A note with a label of its own ("Utkast: …") gets no second one ("Observera: Utkast:").
+    if not note.lstrip().lower().startswith(NOTE_PREFIXES) and not OWN_LABEL.match(note):
         paragraph.add_run("Observera: ").bold = True
     add_inline(paragraph, note)
 

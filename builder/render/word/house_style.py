@@ -1,12 +1,20 @@
-"""The DOCX house style, set in code: the PDF's fonts, sizes and colours instead of Word's stock look.
+"""The DOCX house style, set in code: the PDF's look in fonts a regional Windows PC has.
 
-The PDF sets body text in DejaVu Serif and headings in DejaVu Sans, dark on white. Word on
-Windows lacks DejaVu: the font table names each font's family (roman, swiss) and an
-alternative (Times New Roman, Arial) so Word substitutes a close face; LibreOffice on Debian
-has DejaVu itself. Theme fonts are removed from the styles: they would override the names.
+The PDF sets body text in DejaVu Serif and headings in DejaVu Sans. Word on Windows has no
+DejaVu, and a font the DOCX names but does not carry is silently substituted. The DOCX names
+Georgia (body) and Verdana (headings, tables, header and footer) instead: both ship with
+every Windows since 98 and with macOS, and they are the faces DejaVu resembles most (Verdana
+and DejaVu Sans share Bitstream Vera's wide design). On Debian LibreOffice maps them to DejaVu
+itself. Embedding DejaVu (obfuscated .odttf) was the alternative: 0.4–0.7 MB a face, or a
+subset per document at render time, for a difference in look readers hardly see. Every font
+the package names, the theme's included, is on a list of fonts Windows ships
+(tests/test_docx_windows.py). Theme fonts are removed from the styles: they would override
+the names.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
@@ -14,23 +22,77 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt, RGBColor
 
-BODY_FONT, BODY_ALT = "DejaVu Serif", "Times New Roman"
-SANS_FONT, SANS_ALT = "DejaVu Sans", "Arial"
+BODY_FONT, BODY_ALT = "Georgia", "Times New Roman"
+SANS_FONT, SANS_ALT = "Verdana", "Arial"
+MONO_FONT = "Courier New"  # the template's code styles name "Courier", a raster font
 INK = RGBColor(0x1B, 0x1F, 0x23)
 TABLE_STYLE = "Rutintabell"
 RULE_COLOR = "8A949E"
 THEME_ATTRIBUTES = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 HEADING_SIZES = {"Title": 17, "Heading 1": 13, "Heading 2": 11.5, "Heading 3": 10.5}
 FONT_TABLE = (
-    (BODY_FONT, BODY_ALT, "roman", "02060603050605020204"),
-    (SANS_FONT, SANS_ALT, "swiss", "020B0603030804020204"),
+    (BODY_FONT, BODY_ALT, "roman", "02040502050405020303"),
+    (SANS_FONT, SANS_ALT, "swiss", "020B0604030504040204"),
 )
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 
 
 def _drop_theme_fonts(doc: DocxDocument) -> None:
     for r_fonts in doc.styles.element.iter(qn("w:rFonts")):
         for attribute in THEME_ATTRIBUTES:
             r_fonts.attrib.pop(qn(attribute), None)
+
+
+def _windows_fonts_only(doc: DocxDocument) -> None:
+    """Courier (a raster font) becomes Courier New; the template's own font table entries
+    for fonts no style uses (Cambria, Calibri, the Japanese faces) go; Word 2010's copy of
+    the styles goes; the theme names our two fonts and no per-script fallbacks (no style of
+    ours uses theme fonts)."""
+    for r_fonts in doc.styles.element.iter(qn("w:rFonts")):
+        for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+            if r_fonts.get(qn(attribute)) == "Courier":
+                r_fonts.set(qn(attribute), MONO_FONT)
+    _prune_font_table(doc)
+    # Word 2013 and later, and LibreOffice, read styles.xml; stylesWithEffects.xml would keep
+    # naming Courier and the theme's fonts.
+    for r_id, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            doc.part.drop_rel(r_id)
+    _theme_fonts(doc)
+
+
+def _part(doc: DocxDocument, kind: str) -> Any:
+    return next((r.target_part for r in doc.part.rels.values() if r.reltype.endswith(kind)), None)
+
+
+def _prune_font_table(doc: DocxDocument) -> None:
+    from lxml import etree  # type: ignore[import-untyped]
+
+    part = _part(doc, "/fontTable")
+    root = parse_xml(part.blob)
+    for font in list(root):
+        if font.get(qn("w:name")) not in {"Times New Roman", "Symbol", "Arial"}:
+            root.remove(font)
+    root.append(parse_xml(f'<w:font {nsdecls("w")} w:name="{MONO_FONT}"><w:family '
+                          'w:val="modern"/><w:pitch w:val="fixed"/></w:font>'))
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _theme_fonts(doc: DocxDocument) -> None:
+    from lxml import etree
+
+    theme = _part(doc, "/theme")
+    if theme is None:
+        return
+    tree = etree.fromstring(theme.blob)
+    for kind, name in (("majorFont", SANS_FONT), ("minorFont", BODY_FONT)):
+        for fonts in tree.iter(f"{{{A_NS}}}{kind}"):
+            for child in list(fonts):
+                if child.tag == f"{{{A_NS}}}font":
+                    fonts.remove(child)
+                elif child.tag == f"{{{A_NS}}}latin":
+                    child.set("typeface", name)
+    theme._blob = etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _set_font(style_element: object, name: str) -> None:
@@ -49,7 +111,7 @@ def _font_table(doc: DocxDocument) -> None:
             f'<w:font {nsdecls("w")} w:name="{name}"><w:altName w:val="{alternative}"/>'
             f'<w:panose1 w:val="{panose}"/><w:charset w:val="00"/>'
             f'<w:family w:val="{family}"/><w:pitch w:val="variable"/></w:font>'))
-    from lxml import etree  # type: ignore[import-untyped]
+    from lxml import etree
 
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
@@ -90,5 +152,6 @@ def apply_house_style(doc: DocxDocument) -> None:
         p_pr.remove(p_pr.find(qn("w:pBdr")))
     for name in ("Header", "Footer"):
         _set_font(styles[name].element, SANS_FONT)
+    _windows_fonts_only(doc)
     _font_table(doc)
     _table_style(doc)

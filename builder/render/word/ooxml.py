@@ -70,12 +70,12 @@ def add_step_numbering(doc: DocxDocument) -> int:
     return abstract_id
 
 
-def new_list(doc: DocxDocument, abstract_id: int) -> int:
-    """A fresh list instance that restarts at 1 (and at a) on both levels; return its numId."""
+def new_list(doc: DocxDocument, abstract_id: int, start: int = 1) -> int:
+    """A fresh list instance that starts at ``start`` (and at a); return its numId."""
     numbering = doc.part.numbering_part.element
     num = numbering.add_num(abstract_id)
     for level in range(len(_STEP_LEVELS)):
-        num.add_lvlOverride(ilvl=level).add_startOverride(1)
+        num.add_lvlOverride(ilvl=level).add_startOverride(start if level == 0 else 1)
     return int(num.numId)
 
 
