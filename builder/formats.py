@@ -35,7 +35,7 @@ RENDERERS: dict[str, Format] = {
     "html": Format("builder.render.html:render_html", "Webbsida"),
     # Issue 22: the swimlane map of the steps (SVG), and exports other tools read. The exports
     # are built only when asked for (`--format bpmn,fhir`); the index then links them.
-    "flode": Format("builder.render.flow.formats:render_flow", "Flöde (SVG)",
+    "flode": Format("builder.render.flow.formats:render_flow", "Flöde",
                     aliases=("flöde", "flow"), uses_templates=False),
     "bpmn": Format("builder.render.flow.formats:render_bpmn", "BPMN", uses_templates=False,
                    default=False),

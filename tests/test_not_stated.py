@@ -177,6 +177,8 @@ MEANINGLESS = {
     "avsnitt.steg.alternativ": "content",
     "avsnitt.steg.alternativ.villkor": "optional text",
     "avsnitt.steg.alternativ.text": "the alternative's own text",
+    "avsnitt.steg.alternativ.tillägg": "a flag (in addition to, not instead of, the others): "
+                                       "leaving it out already says 'instead of'",
     "avsnitt.text_efter": "optional text",
     "avsnitt.not": "optional text",
     "avsnitt.underavsnitt": "content",
@@ -244,7 +246,7 @@ BASE: dict[str, Any] = {
                  "kriterier": {"minst": "1", "lista": ["k"], "text": "Minst en."},
                  "steg": [{"text": "s", "ansvarig": "X", "när": "Y",
                            "alternativ": [{"villkor": "Om", "text": "a", "ansvarig": "X",
-                                           "när": "Y"}]}],
+                                           "när": "Y", "tillägg": "false"}]}],
                  "text_efter": "E", "not": "N", "underavsnitt": [{"rubrik": "U", "text": "u", "tomt_i_källan": "false"}]}],
     "kontakter": [{"namn": "Anna", "roll": "R", "enhet": "E", "telefon": "0701234567",
                    "epost": "a@b.se", "tider": "kl 8", "område": "Norr"}],
