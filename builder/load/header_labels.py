@@ -91,8 +91,9 @@ _FIELDS: dict[Field, tuple[str, ...]] = {
                             "ansvarig enhet", "ansvarig verksamhet", "kvalitetsgranskad"),
     # Page furniture: dropped on purpose, listed in the report as such.
     # ("Sida 1 av 3" itself is page chrome: builder.authoring.importing.chrome.)
+    # Our own drafts' generated rows: the version in force and the ledger's last evaluation.
     Field(IGNORED, "ignore"): ("antal sidor", "utskriftsdatum", "utskriven", "filnamn", "mall",
-                               "mallversion"),
+                               "mallversion", "gällande version", "senast utvärderad"),
 }
 LABELS: dict[str, Field] = {label: f for f, labels in _FIELDS.items() for label in labels}
 

@@ -49,10 +49,25 @@ def is_label(text: str) -> bool:
     return normalise(text) in LABELS
 
 
+# Our own drafts' header: "Ej fastställd", "Ej fastställd (beslutas av X)", and a planned
+# start "1 juni 2026 (planerat, ej fastställd)" (builder.render.document_view.metadata_rows).
+NOT_DECIDED = re.compile(r"^ej fastställd(\s*\(beslutas av (?P<body>.+)\))?$", re.IGNORECASE)
+PLANNED = re.compile(r"\s*\(planerat, ej fastställd\)$", re.IGNORECASE)
+
+
 def clean_value(value: str) -> str | None:
-    """The value as written, or None when the cell says nothing ("–", empty)."""
-    text = " ".join(value.replace("**", "").split())
+    """The value as written, or None when the cell says nothing ("–", empty, our draft's
+    "Ej fastställd")."""
+    text = PLANNED.sub("", " ".join(value.replace("**", "").split()))
+    if NOT_DECIDED.match(text):
+        return None
     return None if text.lower() in MISSING_VALUES else text
+
+
+def planned_body(value: str) -> str | None:
+    """The body named in our draft's "Ej fastställd (beslutas av X)", else None."""
+    found = NOT_DECIDED.match(" ".join(value.replace("**", "").split()))
+    return found["body"] if found and found["body"] else None
 
 
 def parse_date(text: str) -> dt.date | None:

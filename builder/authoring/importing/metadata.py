@@ -170,6 +170,14 @@ def apply_pairs(pairs: list[Pair], meta: Metadata, report: ImportReport) -> None
                 report.place(pair.where, f"övrig uppgift ”{label}”",
                              ("övriga_uppgifter", len(meta.other) - 1))
             continue
+        body = L.planned_body(pair.value)
+        if body is not None and field_.key not in meta.values:
+            # Our draft's "Ej fastställd (beslutas av X)": no decision stated; X is the
+            # approving body as the library resolves it, not necessarily the routine's own.
+            meta.values[field_.key] = L.NOT_STATED
+            report.place(pair.where, f"{label} (ej fastställd, beslutas av {body})",
+                         (field_.key,))
+            continue
         if value is None:
             meta.empty.add(field_.key)  # an empty cell: the field stays absent
             report.covered.add(pair.where)

@@ -136,10 +136,24 @@ def _take_metadata(blocks: list[Block], meta: Metadata, report: ImportReport) ->
     return rest
 
 
+# Our outputs' swimlane map section ("Vem gör vad och när": the map, its caption and the
+# Steg/Vem/Vad/När table) is generated from the steps: dropped to the next heading of its level.
+FLOW_HEADING = re.compile(r"^vem gör vad och när(:.*)?$", re.IGNORECASE)
+FLOW_SECTION = "Rutinbyggarens flödeskarta"
+
+
 def _drop_chrome(blocks: list[Block], report: ImportReport) -> list[Block]:
     kept = []
+    flow_level: int | None = None
     for block in blocks:
-        if block.unplaced:
+        if block.kind == "heading" and not block.chrome:
+            if flow_level is not None and block.level <= flow_level:
+                flow_level = None
+            if flow_level is None and FLOW_HEADING.match(_plain(block.text)):
+                flow_level = block.level
+        if flow_level is not None and not block.unplaced:
+            _drop(report, block, FLOW_SECTION)
+        elif block.unplaced:
             report.unplaced.append(Unplaced(block.where, block.text,
                                             f"{block.unplaced}: modellen har ingen plats för den"))
         elif block.chrome:
