@@ -149,7 +149,11 @@ def test_the_review_packet_numbers_its_pages_once_and_names_its_parts(routines: 
                  "Fickkortet"):
         assert part in contents
     checklist_page = int(re.search(r"Checklistan: sid(?:a|orna) (\d+)", contents)[1])  # type: ignore[index]
-    assert pages[checklist_page - 1].startswith("CHECKLISTA")
+    # The checklist's first page: its title at the top, under the bedside patient box
+    # ("Patient (initialer/ID) Datum Ansvarig"), and not yet on the page before.
+    first = pages[checklist_page - 1]
+    assert re.match(r"(Patient \(initialer/ID\) Datum Ansvarig )?CHECKLISTA ", first), first[:80]
+    assert "CHECKLISTA" not in pages[checklist_page - 2]
 
 
 def test_a_packet_without_steps_promises_no_checklist_or_card(routines: Path) -> None:
