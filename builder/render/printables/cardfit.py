@@ -21,7 +21,7 @@ Why the bound is never below the real height:
   (another font would draw it), Markdown beyond emphasis (links, code, breaks), or fonts other
   than DejaVu Sans: no bound, the card is laid out;
 - margins are added without collapsing; the QR code's float narrows every line it could stand
-  beside; the draft mark stands on a line of its own; a line mixing sizes is as tall as the largest ascent plus largest descent.
+  beside; the draft mark is drawn along the right edge, out of the flow, and takes no line; a line mixing sizes is as tall as the largest ascent plus largest descent.
 The CSS values used are in CSS_ASSUMED; a test fails when templates/pocketcard.css changes them,
 and another lays out random cards near the limit and checks the bound against WeasyPrint.
 """
@@ -376,8 +376,8 @@ def _back(card: CardContent, metrics: Metrics) -> float:
     text += title * line_height(metrics, (7.5, 7.5 * 1.2)) + 1.2 * PT_PER_MM
     if card.back_points:
         text += _points(card.back_points, width - 3 * PT_PER_MM, metrics)
-        if card.follow_up_owner:
-            text += _owner(card, width, metrics)
+    if card.follow_up_owner:  # on the back of every card that names one (never dropped)
+        text += _owner(card, width, metrics)
     if card.contacts:
         heading = _text_width("KONTAKTER", 7.5, metrics) + 9 * 0.05 * 7.5
         if heading > width:
