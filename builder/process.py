@@ -117,6 +117,7 @@ class _Parties:
 
     def __init__(self, teams: list[TeamEntry]) -> None:
         self.teams = teams
+        self.forms = [(team, team_forms(team)) for team in teams]  # once, not per step
         self.found: dict[str, Party] = {}  # squashed name → party
         self.order: list[Party] = []  # first appearance
 
@@ -130,7 +131,7 @@ class _Parties:
         name = _squash(written)
         if name in self.found:
             return self.found[name]
-        team = next((t for t in self.teams if name in team_forms(t)), None)
+        team = next((t for t, forms in self.forms if name in forms), None)
         existing = next((p for p in self.order if team and p.key == team.id), None)
         if existing is not None:
             self.found[name] = existing  # "NSVT" and "Närsjukvårdsteam": one lane
@@ -154,9 +155,29 @@ class _Parties:
         return tuple(teams + others + missing)
 
 
+# The last processes read, by the identity of (document, parent): the three hand-off rules,
+# the map and the exports each ask for the same document's process (201 routines: 603 reads,
+# ~1 s of a check). Documents are never changed after loading; the entry keeps both alive, so
+# an id cannot be reused while its entry stands. Bounded, oldest dropped first.
+_READ: dict[tuple[int, int], tuple[Document, Document | None, Process]] = {}
+_READ_MAX = 2048
+
+
 def read_process(document: Document, parent: Document | None = None) -> Process:
     """The process the document's steps describe (``parent``: an arbetsrutin's
     samverkansrutin, whose team list orders the lanes)."""
+    key = (id(document), id(parent))
+    hit = _READ.get(key)
+    if hit is not None and hit[0] is document and hit[1] is parent:
+        return hit[2]
+    process = _read_process(document, parent)
+    if len(_READ) >= _READ_MAX:
+        del _READ[next(iter(_READ))]
+    _READ[key] = (document, parent, process)
+    return process
+
+
+def _read_process(document: Document, parent: Document | None) -> Process:
     parties = _Parties(listed_teams(document, parent))
     flows: list[Flow] = []
     for section, path in walk_sections(document.sections, ("avsnitt",)):
