@@ -265,6 +265,51 @@ def _metadata_kept() -> Iterator[None]:
         BasePdfFileWriter._update_meta = original  # type: ignore[method-assign]
 
 
+class _CrlfBeforeEndstream:
+    """An output stream that writes CR LF (not LF) before ``endstream`` after data ending in
+    CR; everything else passes through unchanged."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._ends_in_cr = False
+
+    def write(self, data: bytes) -> Any:
+        if data == b"\nendstream" and self._ends_in_cr:
+            data = b"\r\nendstream"
+        if data:
+            self._ends_in_cr = data.endswith(b"\r")
+        return self._stream.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def unambiguous_stream_ends() -> Iterator[None]:
+    """Give every stream pyHanko writes an end-of-line marker that leaves its data whole.
+
+    pyHanko writes LF before ``endstream``. A stream whose stored bytes end in CR — a
+    compressed cross-reference stream ends in its Adler-32 checksum, so 1 in 256 do —
+    then reads as ending in a CR LF marker, one byte short of its /Length, and PDF/A
+    validators report a wrong length (ISO 19005-3, 6.1.7.1; ISO 32000-1, 7.3.8.1). Such a
+    stream gets CR LF before ``endstream``: the marker is then unambiguously the last two
+    bytes. :func:`builder.render.pdf_archival.save` keeps the same rule for qpdf's output.
+    """
+    from pyhanko.pdf_utils.generic import StreamObject
+
+    original = StreamObject.write_to_stream
+
+    def write_to_stream(self: Any, stream: Any, handler: Any = None,
+                        container_ref: Any = None) -> None:
+        original(self, _CrlfBeforeEndstream(stream), handler, container_ref)
+
+    StreamObject.write_to_stream = write_to_stream  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        StreamObject.write_to_stream = original  # type: ignore[method-assign]
+
+
 def _add_tagged_field(writer: Any, spec: Any, alt: str) -> None:
     """The empty signature field, its widget inside a /Form structure element, in the same
     incremental revision the signature then fills (the rendered bytes stay as they were).
@@ -430,7 +475,7 @@ def sign_pdf(pdf_bytes: bytes, *, signer_name: str, date: dt.date | str, protoco
         stamp_style=_stamp_style(text, rect),
     )
     out = io.BytesIO()
-    with _seeded_random(pdf_bytes), _metadata_kept():
+    with _seeded_random(pdf_bytes), _metadata_kept(), unambiguous_stream_ends():
         pdf_signer.sign_pdf(writer, output=out)
     return out.getvalue()
 
