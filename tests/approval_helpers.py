@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
+
+import pytest
 
 from builder.decision.approve import ApprovalOutcome, ApprovalRequest, approve
 
 KUNGALV = "kungalv-insatser-i-hemmet"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def shipped_workspace(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shipped routines in ``folder``, the working folder, with a user cache of
+    its own and no signing key configured."""
+    shutil.copytree(ROOT / "routines", folder / "routines")
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder / "cache"))
+    monkeypatch.delenv("RUTIN_SIGN_P12", raising=False)
+    return folder
 
 
 def approve_kungalv_1_1(routines: Path, body: str = "Samordningsgruppen") -> ApprovalOutcome:

@@ -4,7 +4,6 @@ approve a draft, build, verify, tamper, verify again, then diff and review the n
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,8 @@ from click.testing import CliRunner, Result
 from pypdf import PdfReader
 
 from builder.cli import cli
+from tests.approval_helpers import shipped_workspace
 
-ROOT = Path(__file__).resolve().parents[1]
 DOC = "palliativt-team"
 OUT = Path("output/sas-mobil-narvard/palliativt-team")
 
@@ -24,10 +23,7 @@ def rutin(*args: str) -> Result:
 
 @pytest.fixture()
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(ROOT / "routines", tmp_path / "routines")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("RUTIN_SIGN_P12", raising=False)
+    shipped_workspace(tmp_path, monkeypatch)
     # The team has decided its follow-up: the example mark goes before approval.
     path = tmp_path / "routines/sas-mobil-narvard/palliativt-team.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("  exempel: true\n", ""),

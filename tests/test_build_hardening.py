@@ -24,10 +24,10 @@ from tree_memory import PeakTreeRss
 
 from builder.locking import output_lock_path
 from builder.options import BuildOptions
-from builder.publish import run, workers
 from builder.publish.run import run_build
 from builder.render import Artifact, RenderContext
 from tests.test_build_incremental import group_library
+from tests.test_build_workers import spy_render_ahead
 
 REPO_ROUTINES = Path(__file__).resolve().parents[1] / "routines"
 GROUP = "sas-mobil-narvard"
@@ -152,15 +152,7 @@ def test_early_renders_stop_when_the_rules_refuse_the_routine(
                            quiet=True, today=dt.date(2026, 11, 1), sign=False)
     run_build(routines, options)
     before = (tmp_path / "output/grupp/alfa/alfa-v0.1.txt").read_bytes()
-    ahead: list[list[tuple[str, str]]] = []
-    original = run.RenderAhead.__init__
-
-    def spy(self: run.RenderAhead, early: workers.EarlyWorkers, jobs: list[tuple[str, str]],
-            *args: object) -> None:
-        ahead.append(sorted(jobs))
-        original(self, early, jobs, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(run.RenderAhead, "__init__", spy)
+    ahead = spy_render_ahead(monkeypatch)
     monkeypatch.setenv("RUTIN_TEST_SLOW", "1")
     alfa = routines / "grupp" / "alfa.yaml"
     alfa.write_text(alfa.read_text(encoding="utf-8").replace("  när: Vid avslut", "  när: TODO"),

@@ -81,6 +81,20 @@ def _fresh_index(library: Path, tmp_path: Path) -> bytes:
     return (tmp_path / "fresh" / "index.html").read_bytes()
 
 
+def spy_render_ahead(monkeypatch: pytest.MonkeyPatch) -> list[list[tuple[str, str]]]:
+    """Each render-ahead batch the build starts, as sorted (routine, format) jobs."""
+    ahead: list[list[tuple[str, str]]] = []
+    original = run.RenderAhead.__init__
+
+    def spy(self: run.RenderAhead, early: workers.EarlyWorkers, jobs: list[tuple[str, str]],
+            *args: object) -> None:
+        ahead.append(sorted(jobs))
+        original(self, early, jobs, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run.RenderAhead, "__init__", spy)
+    return ahead
+
+
 def test_one_change_renders_exactly_that_routine_on_early_workers(
         library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run_build(library, options(tmp_path))
@@ -170,15 +184,7 @@ def test_a_routine_the_rules_refuse_renders_ahead_but_is_never_published(
         library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run_build(library, options(tmp_path))
     before = (tmp_path / "output/grupp/alfa/alfa-v0.1.txt").read_bytes()
-    ahead: list[list[tuple[str, str]]] = []
-    original = run.RenderAhead.__init__
-
-    def spy(self: run.RenderAhead, early: workers.EarlyWorkers, jobs: list[tuple[str, str]],
-            *args: object) -> None:
-        ahead.append(sorted(jobs))
-        original(self, early, jobs, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(run.RenderAhead, "__init__", spy)
+    ahead = spy_render_ahead(monkeypatch)
     path = library / "grupp" / "alfa.yaml"  # loads, but R201 (a rule) refuses it
     path.write_text(path.read_text().replace("  när: Vid avslut", "  när: TODO"))
     _retitle(library, "beta", "Ny titel för beta")

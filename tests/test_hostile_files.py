@@ -12,20 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from builder.bench.limits import routine_head
 from builder.check import run_check
 from builder.diagnostics import Diagnostic
 
-VALID = """\
-id: fientlig
-typ: samverkansrutin
-titel: Rutin för fientlig indata
-dokumenttyp: Styrdokument
-upprättat_av: Arbetsgrupp
-version: "1.0"
-status: utkast
-ändringar:
-  - {version: "1.0", datum: 2026-05-01, beskrivning: Ny}
-avsnitt:
+VALID = routine_head("fientlig", "Rutin för fientlig indata") + """\
   - rubrik: Syfte
     text: En rutin.
 """

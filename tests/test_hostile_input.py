@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from builder.bench.limits import routine_head
 from builder.cli import cli
 from builder.load.library import load_library
 from builder.model import Samverkansrutin
@@ -27,17 +28,7 @@ LINE = re.compile(r"^(?P<file>[^\n]+?):(?P<line>\d+):(?P<col>\d+): (?P<sev>fel|v
                   r"(?P<rule>R\d{3}) (?P<message>.+)$")
 
 # A routine that is valid on its own; cases replace one line of it.
-VALID = """\
-id: fientlig
-typ: samverkansrutin
-titel: Rutin för fientlig indata
-dokumenttyp: Styrdokument
-upprättat_av: Arbetsgrupp
-version: "1.0"
-status: utkast
-ändringar:
-  - {version: "1.0", datum: 2026-05-01, beskrivning: Ny}
-avsnitt:
+VALID = routine_head("fientlig", "Rutin för fientlig indata") + """\
   - rubrik: Syfte
     text: En rutin.
 """

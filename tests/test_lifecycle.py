@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from click.testing import CliRunner, Result
 from pypdf import PdfReader
 
 from builder.cli import cli
+from tests.approval_helpers import shipped_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = "kungalv-insatser-i-hemmet"
@@ -72,11 +72,7 @@ def build(output: str, *extra: str) -> None:
 
 @pytest.fixture()
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(ROOT / "routines", tmp_path / "routines")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("RUTIN_SIGN_P12", raising=False)
-    return tmp_path
+    return shipped_workspace(tmp_path, monkeypatch)
 
 
 def draft_next_version(workspace: Path) -> Path:

@@ -287,3 +287,31 @@ def test_html_page(rendered: dict[str, Any]) -> None:
     assert "@page" in page and "<link" not in page  # CSS inline: works offline
     assert 'href="../narsjukvardsteam/index.html"' in page
     assert "<script" not in page
+
+
+_BBOX_PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.DOTALL)
+_BBOX_LINE = re.compile(r'<line xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">'
+                        r"(.*?)</line>", re.DOTALL)
+
+
+@pytest.mark.parametrize("doc_id", shipped_ids())
+def test_running_text_keeps_a_readable_measure_of_at_most_80_characters(
+        rendered: dict[str, Any], doc_id: str, tmp_path: Path) -> None:
+    """Issue 26: 90–95 characters a line read badly. Every line between the running header
+    and footer of a portrait page (the map's landscape page is a figure) has at most 80."""
+    pdf = tmp_path / "doc.pdf"
+    pdf.write_bytes(rendered[doc_id][1])
+    boxes = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], check=True,
+                           capture_output=True, text=True).stdout
+    lines = []
+    for page in _BBOX_PAGE.finditer(boxes):
+        width, height = float(page[1]), float(page[2])
+        if width > height:
+            continue
+        for line in _BBOX_LINE.finditer(page[3]):
+            if float(line[1]) < 25 * MM or float(line[2]) > height - 22 * MM:
+                continue  # the running header and footer
+            words = re.findall(r">([^<]*)</word>", line[3])
+            lines.append(html.unescape(" ".join(words)))
+    assert len(lines) > 20
+    assert [line for line in lines if len(line) > 80] == []

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.serve_helpers import running_preview
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -25,19 +27,8 @@ TITLE = "Arbetsrutin Palliativt team"
 @pytest.fixture()
 def preview(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
     """`rutin serve` on a copy of the shipped library, as an author starts it."""
-    library = tmp_path / "routines"
-    shutil.copytree(ROOT / "routines", library)
-    process = subprocess.Popen([sys.executable, "-m", "builder", "serve", str(library)],
-                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
-    assert process.stdout is not None
-    first = process.stdout.readline()
-    url = first.rsplit(" ", 1)[-1].strip()
-    assert url.startswith("http://127.0.0.1:"), first
-    yield url, library, process
-    if process.poll() is None:
-        process.kill()
-        process.wait(timeout=10)
+    with running_preview(tmp_path) as started:
+        yield started
 
 
 def _get(url: str, raw_path: str) -> tuple[int, bytes]:

@@ -6,7 +6,6 @@ findings on the index page. Network tests use 127.0.0.1 only."""
 from __future__ import annotations
 
 import http.client
-import shutil
 import signal
 import socket
 import subprocess
@@ -20,6 +19,7 @@ import pytest
 from tree_memory import PeakTreeRss, thread_count
 
 from builder.authoring.preview import POOL_THREADS
+from tests.serve_helpers import running_preview
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUTINE = "sas-mobil-narvard/palliativt-team.yaml"
@@ -29,22 +29,8 @@ MAX_TREE_RSS_KB = 300 * 1024
 @pytest.fixture()
 def preview(tmp_path: Path) -> Iterator[tuple[int, Path, subprocess.Popen[str]]]:
     """`rutin serve` on a copy of the shipped library; (port, library, process)."""
-    library = tmp_path / "routines"
-    shutil.copytree(ROOT / "routines", library)
-    process = subprocess.Popen([sys.executable, "-m", "builder", "serve", str(library)],
-                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
-    assert process.stdout is not None
-    url = process.stdout.readline().rsplit(" ", 1)[-1].strip()
-    assert url.startswith("http://127.0.0.1:"), url
-    yield int(url.removeprefix("http://127.0.0.1:").rstrip("/")), library, process
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate(timeout=10)
+    with running_preview(tmp_path) as (url, library, process):
+        yield int(url.removeprefix("http://127.0.0.1:").rstrip("/")), library, process
 
 
 def request(port: int, method: str, path: str, headers: dict[str, str] | None = None,

@@ -22,18 +22,16 @@ from pathlib import Path
 
 from builder.rules.text_limits import MAX_STEPS, MAX_TEXT_CHARS
 
-HEAD = """\
-id: gransfall
-typ: samverkansrutin
-titel: Rutin vid gränserna
-dokumenttyp: Styrdokument
-upprättat_av: Arbetsgrupp
-version: "1.0"
-status: utkast
-ändringar:
-  - {version: "1.0", datum: 2026-05-01, beskrivning: Ny}
-avsnitt:
-"""
+
+def routine_head(doc_id: str, title: str) -> str:
+    """The smallest valid samverkansrutin up to its ``avsnitt:`` key (the hostile-input tests
+    build their cases on it too)."""
+    return (f"id: {doc_id}\ntyp: samverkansrutin\ntitel: {title}\ndokumenttyp: Styrdokument\n"
+            "upprättat_av: Arbetsgrupp\nversion: \"1.0\"\nstatus: utkast\nändringar:\n"
+            "  - {version: \"1.0\", datum: 2026-05-01, beskrivning: Ny}\navsnitt:\n")
+
+
+HEAD = routine_head("gransfall", "Rutin vid gränserna")
 
 
 def steps(count: int) -> str:
