@@ -299,11 +299,21 @@ EMPTY_PART = re.compile(r"^([^:.!?;]{1,60}?)\s*:\s*(?:[-–—?…]|\.\.\.)?$")
 LABEL_LINE = re.compile(r"^[^:.!?;]{1,60}:(\s|$)")
 
 
+# What our own outputs print for such a part (builder.render.opening.not_stated_line); "Ansvarig:
+# Ej angivet" and "När: …" are a step's own details (_details), never a part.
+OWN_EMPTY_PART = re.compile(rf"^([^:.!?;]{{1,60}}?)\s*:\s*{NOT_STATED_SHOWN}$")
+
+
 def _empty_parts(blocks: list[Block]) -> dict[str, str]:
     """Paragraphs that are a label and nothing else, by place: their labels."""
     found: dict[str, str] = {}
     for index, block in enumerate(blocks):
-        label = EMPTY_PART.match(_plain(block.text)) if block.kind == "paragraph" else None
+        text = _plain(block.text) if block.kind == "paragraph" else ""
+        own = OWN_EMPTY_PART.match(text)
+        if own and not DETAIL.match(text):
+            found[block.where] = own[1].strip()
+            continue
+        label = EMPTY_PART.match(text) if block.kind == "paragraph" else None
         if label is None or _is_heading_by_look(block):
             continue
         after = blocks[index + 1] if index + 1 < len(blocks) else None
@@ -602,7 +612,9 @@ def _contact_table(block: Block, draft: Draft, report: ImportReport) -> bool:
             if key == "kontakt":
                 contact.update(_who_lines(lines))
             elif key is not None and lines:
-                contact[key] = " ".join(lines)
+                value = " ".join(lines)  # our own table prints "Ej angivet" for the marker
+                contact[key] = L.NOT_STATED if (value == NOT_STATED_SHOWN
+                                                and key in STATED_CONTACT_KEYS) else value
         if contact:
             for key in STATED_CONTACT_KEYS:  # the column is there, the row's cell is empty
                 if key in header and key not in contact:
