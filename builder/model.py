@@ -215,6 +215,52 @@ class Criteria(Strict):
         return words.endswith(":") or ("följande" in words and "ovan" not in words)
 
 
+def _not_stated_parts(value: object) -> object:
+    """`ej_angivet: true` (a part without a name), one label, or a list of labels."""
+    flag = str(value).strip().lower() if isinstance(value, bool | str) else None
+    if flag == "true":
+        return True
+    if flag == "false":
+        raise ValueError("ej_angivet: skriv true, en etikett eller en lista med etiketter "
+                         "(utelämna nyckeln när inget saknas)")
+    return [value] if isinstance(value, str) else value
+
+
+# Parts of a section the source names but leaves empty ("Telefon nattetid:" and nothing after
+# it, an empty cell): each shown as "Telefon nattetid: Ej angivet", `true` as "Ej angivet".
+NotStatedParts = Annotated[list[Text] | Literal[True], BeforeValidator(_not_stated_parts)]
+
+
+def not_stated_labels(parts: list[str] | bool | None) -> list[str | None]:
+    """The labels of the parts a source leaves empty; None for a part without a name."""
+    if parts is None or parts is False:
+        return []
+    return [None] if parts is True else list(parts)
+
+
+class PreambleBlock(Strict):
+    """One block of the ingress, in the source's order: a paragraph (`text`, Markdown), a
+    bullet list (`punkter`), a numbered list (`numrerad`) or a part the source names but
+    leaves empty (`ej_angivet`: its label, or true)."""
+
+    text: Text | None = None
+    bullets: list[BulletItem] | None = Field(default=None, alias="punkter", min_length=1)
+    numbered: list[BulletItem] | None = Field(default=None, alias="numrerad", min_length=1)
+    not_stated: NotStatedParts | None = Field(default=None, alias="ej_angivet")
+
+    @model_validator(mode="after")
+    def _one_block(self) -> PreambleBlock:
+        given = [v for v in (self.text, self.bullets, self.numbered, self.not_stated)
+                 if v is not None]
+        if len(given) != 1:
+            raise ValueError("ett block i ingressen har en av 'text', 'punkter', 'numrerad' "
+                             "och 'ej_angivet'")
+        return self
+
+
+PreambleBlocks = Annotated[list[PreambleBlock], Field(min_length=1)]
+
+
 class Section(Strict):
     """A body section: heading, Markdown text, bullet points, numbered steps and a note."""
 
@@ -228,6 +274,8 @@ class Section(Strict):
     subsections: list[Section] | None = Field(default=None, alias="underavsnitt")
     # The source has the heading and nothing under it (rendered as such; rule R107 warns).
     empty_in_source: bool = Field(default=False, alias="tomt_i_källan")
+    # Parts the source names but leaves empty, while the section has other content (issue 23).
+    not_stated: NotStatedParts | None = Field(default=None, alias="ej_angivet")
 
 
 class TeamEntry(Strict):
@@ -397,8 +445,9 @@ class Document(Strict):
     # Older name for the process owner; still accepted and shown as "Ägare".
     owner: OptionalStated = Field(default=None, alias="ägare")
     glossary: dict[str, Text] = Field(default_factory=dict, alias="begrepp")
-    # Text under the title, before the first heading.
-    preamble: Free | None = Field(default=None, alias="ingress")
+    # Text under the title, before the first heading: Markdown, or blocks in the source's
+    # order (paragraphs, bullet and numbered lists, parts left empty) as an import keeps them.
+    preamble: Free | PreambleBlocks | None = Field(default=None, alias="ingress")
     sections: list[Section] = Field(default_factory=list, alias="avsnitt")
     contacts: list[DocumentContact] = Field(default_factory=list, alias="kontakter")
     related_documents: list[RelatedDocument] = Field(
@@ -406,6 +455,13 @@ class Document(Strict):
     attachments: list[Attachment] = Field(default_factory=list, alias="bilagor")
     follow_up: FollowUp | None = Field(default=None, alias="uppföljning")
     pocket_card: PocketCard | None = Field(default=None, alias="fickkort")
+
+    @property
+    def preamble_blocks(self) -> list[PreambleBlock]:
+        """The ingress as blocks: Markdown text written by hand is one text block."""
+        if isinstance(self.preamble, str):
+            return [PreambleBlock(text=self.preamble)] if self.preamble.strip() else []
+        return list(self.preamble or [])
 
     @property
     def approval_date(self) -> dt.date | None:

@@ -90,14 +90,56 @@ def _docx(facts: dict[str, Any], path: Path) -> Path:
         section.footer.paragraphs[0].text = running["sidfot"]
     document.add_paragraph(facts["titel"], style="Title")
     _docx_header(document, facts)
+    _docx_ingress(document, facts.get("ingress", []))
     for part in facts["avsnitt"]:
         _docx_section(document, part)
     document.save(str(path))
     return path
 
 
-def _docx_section(document: Any, part: dict[str, Any]) -> None:
-    document.add_heading(part["rubrik"], level=1)
+def _docx_items(document: Any, items: list[Any], style: str, depth: int = 0) -> None:
+    """Word list paragraphs; a nested item one level deeper (Word's "List Bullet 2")."""
+    for item in items:
+        text = item["text"] if isinstance(item, dict) else item
+        document.add_paragraph(text, style=style if depth == 0 else "List Bullet 2")
+        if isinstance(item, dict):
+            _docx_items(document, item["punkter"], style, depth + 1)
+
+
+def _docx_ingress(document: Any, blocks: list[dict[str, Any]]) -> None:
+    """Text and lists before the first heading, in Word's own list styles."""
+    for block in blocks:
+        if "text" in block:
+            document.add_paragraph(block["text"])
+        elif "punkter" in block:
+            _docx_items(document, block["punkter"], "List Bullet")
+        elif "numrerad" in block:
+            _docx_items(document, block["numrerad"], "List Number")
+        else:  # a label the source leaves empty
+            document.add_paragraph(f"{block['ej_angivet']}:")
+
+
+def _contact_columns(part: dict[str, Any]) -> list[tuple[str, str]]:
+    columns = [("namn", "Namn"), ("roll", "Roll")]
+    if any("telefon" in c for c in part["kontakttabell"]):
+        columns.append(("telefon", "Telefon"))
+    return columns
+
+
+def _docx_contacts(document: Any, part: dict[str, Any]) -> None:
+    columns = _contact_columns(part)
+    table = document.add_table(rows=1, cols=len(columns))
+    table.style = "Table Grid"
+    for cell, (_, label) in zip(table.rows[0].cells, columns, strict=True):
+        cell.text = label
+    for contact in part["kontakttabell"]:
+        cells = table.add_row().cells
+        for cell, (key, _) in zip(cells, columns, strict=True):
+            cell.text = str(contact.get(key, ""))  # "" stays an empty cell
+
+
+def _docx_section(document: Any, part: dict[str, Any], level: int = 1) -> None:
+    document.add_heading(part["rubrik"], level=level)
     for text in part.get("text", []):
         document.add_paragraph(text)
     for text in part.get("steg", []):
@@ -107,14 +149,13 @@ def _docx_section(document: Any, part: dict[str, Any]) -> None:
     if part.get("ruta"):
         _box(document, part["ruta"])
     if part.get("kontakttabell"):
-        table = document.add_table(rows=1, cols=2)
-        table.style = "Table Grid"
-        table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Namn", "Roll"
-        for contact in part["kontakttabell"]:
-            cells = table.add_row().cells
-            cells[0].text, cells[1].text = contact["namn"], contact["roll"]
+        _docx_contacts(document, part)
     for text in part.get("rader", []):
         document.add_paragraph(text)
+    for label in part.get("tomma_delar", []):  # "Ansvarig läkare:" and nothing after it
+        document.add_paragraph(f"{label}:")
+    for child in part.get("underavsnitt", []):
+        _docx_section(document, child, level + 1)
 
 
 def docx_parts(path: Path) -> int:
@@ -160,25 +201,58 @@ def _html(facts: dict[str, Any], path: Path) -> Path:
     if facts.get("kanonisk"):
         head += f"<link rel=\"canonical\" href=\"{_e(facts['kanonisk'])}\">"
     body = [f"<h1>{_e(facts['titel'])}</h1>", _html_header(facts)]
+    body += [_html_block(block) for block in facts.get("ingress", [])]
     for part in facts["avsnitt"]:
-        body.append(f"<h2>{_e(part['rubrik'])}</h2>")
-        body += [f"<p>{_e(t)}</p>" for t in part.get("text", [])]
-        if part.get("länk"):
-            link = part["länk"]
-            body.append(f"<p>Läs mer: <a href=\"{_e(link['href'])}\">{_e(link['text'])}</a></p>")
-        if part.get("steg"):
-            body.append("<ol>" + "".join(f"<li>{_e(t)}</li>" for t in part["steg"]) + "</ol>")
-        if part.get("punkter"):
-            body.append("<ul>" + "".join(f"<li>{_e(t)}</li>" for t in part["punkter"]) + "</ul>")
-        if part.get("ruta"):
-            body.append(f"<table class=\"ruta\" border=\"1\"><tr><td>{_e(part['ruta'])}</td>"
-                        "</tr></table>")
-        body += [f"<p>{_e(t)}</p>" for t in part.get("rader", [])]
+        body += _html_section(part)
     page = (f"<!doctype html><html lang=\"sv\"><head><meta charset=\"utf-8\">{head}</head>"
             "<body><nav class=\"meny\"><a href=\"/\">Start</a></nav><main>"
             + "\n".join(body) + "</main></body></html>")
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _html_items(items: list[Any], tag: str) -> str:
+    inner = "".join(
+        f"<li>{_e(item['text'])}{_html_items(item['punkter'], 'ul')}</li>"
+        if isinstance(item, dict) else f"<li>{_e(item)}</li>" for item in items)
+    return f"<{tag}>{inner}</{tag}>"
+
+
+def _html_block(block: dict[str, Any]) -> str:
+    """A block before the first <h2>: a paragraph, a list, or a label left empty."""
+    if "text" in block:
+        return f"<p>{_e(block['text'])}</p>"
+    if "punkter" in block:
+        return _html_items(block["punkter"], "ul")
+    if "numrerad" in block:
+        return _html_items(block["numrerad"], "ol")
+    return f"<p>{_e(block['ej_angivet'])}:</p>"
+
+
+def _html_section(part: dict[str, Any], level: int = 2) -> list[str]:
+    body = [f"<h{level}>{_e(part['rubrik'])}</h{level}>"]
+    body += [f"<p>{_e(t)}</p>" for t in part.get("text", [])]
+    if part.get("länk"):
+        link = part["länk"]
+        body.append(f"<p>Läs mer: <a href=\"{_e(link['href'])}\">{_e(link['text'])}</a></p>")
+    if part.get("steg"):
+        body.append("<ol>" + "".join(f"<li>{_e(t)}</li>" for t in part["steg"]) + "</ol>")
+    if part.get("punkter"):
+        body.append("<ul>" + "".join(f"<li>{_e(t)}</li>" for t in part["punkter"]) + "</ul>")
+    if part.get("ruta"):
+        body.append(f"<table class=\"ruta\" border=\"1\"><tr><td>{_e(part['ruta'])}</td>"
+                    "</tr></table>")
+    body += [f"<p>{_e(t)}</p>" for t in part.get("rader", [])]
+    if part.get("kontakttabell"):
+        columns = _contact_columns(part)
+        rows = ["<tr>" + "".join(f"<th>{_e(label)}</th>" for _, label in columns) + "</tr>"]
+        rows += ["<tr>" + "".join(f"<td>{_e(c.get(key, ''))}</td>" for key, _ in columns)
+                 + "</tr>" for c in part["kontakttabell"]]
+        body.append(f"<table class=\"kontakter\">{''.join(rows)}</table>")
+    body += [f"<p>{_e(label)}:</p>" for label in part.get("tomma_delar", [])]
+    for child in part.get("underavsnitt", []):
+        body += _html_section(child, level + 1)
+    return body
 
 
 def html_parts(path: Path) -> tuple[int, int]:

@@ -111,7 +111,10 @@ KEYS: dict[str, str] = {
     "övriga_uppgifter": "Andra uppgifter från källan, som par av etikett och värde.",
     "etikett": "Uppgiftens etikett, t.ex. \"Giltighetsområde\".",
     "värde": "Uppgiftens värde, som det står i källan.",
-    "ingress": "Inledande text under titeln, utan rubrik (Markdown).",
+    "ingress": "Inledande text under titeln, utan rubrik: Markdown, eller block i källans "
+               "ordning (text, punkter, numrerad, ej_angivet) som importen skriver dem.",
+    "numrerad": "En numrerad lista i ingressen, en punkt per rad (underpunkter som "
+                "`{text: …, punkter: […]}`).",
     "källa": "Källdokumentet rutinen bygger på: version, datum, uppdaterad och referens, "
              "skrivna som i källan.",
     "uppdaterad": "När källan senast uppdaterades, som det står i källan.",
@@ -141,6 +144,12 @@ KEYS: dict[str, str] = {
 
 # Keys whose meaning depends on the block they are in: model name → key → explanation.
 BY_MODEL: dict[str, dict[str, str]] = {
+    "PreambleBlock": {
+        "text": "Ett stycke i ingressen (Markdown).",
+        "punkter": "En punktlista i ingressen.",
+        "ej_angivet": "En del som källan namnger men lämnar tom: dess etikett, eller true. "
+                      "Visas som \"Etikett: Ej angivet\".",
+    },
     "Samverkansrutin": {
         "team": "Teamen som samverkansrutinen omfattar; vart och ett har en arbetsrutin "
                 "(R301), om inte samverkansrutinen själv bär uppföljningen.",
@@ -221,6 +230,9 @@ BY_MODEL: dict[str, dict[str, str]] = {
     },
     "Section": {
         "text": "Avsnittets löptext i Markdown; rå HTML är inte tillåten (R106).",
+        "ej_angivet": "Delar som källan namnger men lämnar tomma (\"Ansvarig läkare:\" utan "
+                      "något efter): en etikett, en lista med etiketter, eller true. Visas "
+                      "som \"Ansvarig läkare: Ej angivet\".",
     },
     "Organisation": {
         "namn": "Organisationens namn, t.ex. Närvårdssamverkan.",

@@ -20,8 +20,10 @@ from builder.model import (
     Criteria,
     Document,
     NotStated,
+    PreambleBlock,
     Section,
     Step,
+    not_stated_labels,
 )
 from builder.text.dates import format_date_sv
 from builder.text.wording import LETTERS, STATUS_LABELS
@@ -179,11 +181,12 @@ def _who(responsible: str | NotStated | None, when: str | NotStated | None) -> s
     return f" ({'; '.join(parts)})" if parts else ""
 
 
-def _bullet_lines(bullets: list[BulletItem], depth: int = 0) -> list[str]:
+def _bullet_lines(bullets: list[BulletItem], depth: int = 0,
+                  numbered: bool = False) -> list[str]:
     lines: list[str] = []
-    for item in bullets:
+    for number, item in enumerate(bullets, start=1):
         text = item.text if isinstance(item, Bullet) else item
-        lines.append(f"{'  ' * depth}• {_flat(text)}")
+        lines.append(f"{'  ' * depth}{f'{number}.' if numbered else '•'} {_flat(text)}")
         if isinstance(item, Bullet):
             lines += _bullet_lines(item.bullets, depth + 1)
     return lines
@@ -223,6 +226,7 @@ def _section_blocks(section: Section, parent: str = "") -> list[tuple[str, list[
         lines += [_flat(p) for p in section.text_after.split("\n\n") if p.strip()]
     if section.empty_in_source:
         lines.append("Avsnittet är tomt i källan.")
+    lines += [_not_stated_line(label) for label in not_stated_labels(section.not_stated)]
     if section.note:  # "Observera att …" in the source is not prefixed a second time
         note = _flat(section.note)
         lines.append(note if note.casefold().startswith(("observera", "obs")) else
@@ -231,6 +235,29 @@ def _section_blocks(section: Section, parent: str = "") -> list[tuple[str, list[
     for sub in section.subsections or []:
         blocks += _section_blocks(sub, title)
     return blocks
+
+
+def _not_stated_line(label: str | None) -> str:
+    return f"{label.strip().rstrip(':')}: {NOT_STATED}" if label else NOT_STATED
+
+
+def _preamble_lines(value: Any) -> list[str]:
+    """The ingress: Markdown paragraphs, or its blocks (lists as "•" and "1." lines)."""
+    if isinstance(value, str):
+        return [_flat(p) for p in value.split("\n\n") if p.strip()]
+    lines: list[str] = []
+    for block in value:
+        if "text" in block:
+            lines += [_flat(p) for p in str(block["text"]).split("\n\n") if p.strip()]
+        elif "punkter" in block:
+            lines += _bullet_lines(PreambleBlock.model_validate(block).bullets or [])
+        elif "numrerad" in block:
+            lines += _bullet_lines(PreambleBlock.model_validate(block).numbered or [],
+                                   numbered=True)
+        else:
+            parts = PreambleBlock.model_validate(block).not_stated
+            lines += [_not_stated_line(label) for label in not_stated_labels(parts)]
+    return lines
 
 
 def _card_point(point: Any) -> str:
@@ -266,7 +293,7 @@ def _team(value: Any) -> str:
 def _block_lines(key: str, value: Any) -> list[str]:
     """One of the BLOCKS as Swedish lines, never raw keys or fingerprints."""
     if key == "ingress":
-        return [_flat(p) for p in str(value).split("\n\n") if p.strip()]
+        return _preamble_lines(value)
     if key == "ändringar":
         return [f"Version {r['version']} ({_value('datum', r['datum'])}): "
                 f"{_flat(r['beskrivning'])}" for r in value]

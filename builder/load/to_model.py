@@ -193,12 +193,14 @@ KEY_ERRORS = frozenset({"missing", "extra_forbidden"})
 
 # pydantic names the union member an error came from inside ``loc``; these are not YAML keys.
 UNION_MEMBERS = frozenset({"str", "constrained-str", "NotStated", "Bullet", "date", "bool"})
-TYPE_MISMATCH = frozenset({"model_type", "dict_type", "model_attributes_type", "string_type"})
+TYPE_MISMATCH = frozenset({"model_type", "dict_type", "model_attributes_type", "string_type",
+                           "list_type", "literal_error"})
 
 
 def _member_at(loc: tuple[Any, ...]) -> int | None:
     for index, part in enumerate(loc):
-        if isinstance(part, str) and (part in UNION_MEMBERS or part.startswith("function-")):
+        if isinstance(part, str) and (part in UNION_MEMBERS or part.startswith(
+                ("function-", "list[", "literal["))):
             return index
     return None
 

@@ -27,6 +27,7 @@ from builder.model import (
     stated,
 )
 from builder.render import RenderContext
+from builder.render.opening import not_stated_markdown, preamble_markdown
 from builder.text.dates import format_date_sv, has_expired
 from builder.text.markdown import render_inline, render_markdown
 from builder.text.phone import format_phone_sv
@@ -277,10 +278,15 @@ def flatten_sections(sections: list[Section], level: int = 2) -> list[dict[str, 
             "text_after": keep_last_words(render_markdown(section.text_after))
             if section.text_after else None,
             "empty_in_source": EMPTY_IN_SOURCE if section.empty_in_source else None,
+            "not_stated": _markdown_or_none(not_stated_markdown(section.not_stated)),
             "note": note_view(section.note),
         })
         flat.extend(flatten_sections(section.subsections or [], level + 1))
     return flat
+
+
+def _markdown_or_none(text: str | None) -> Markup | None:
+    return render_markdown(text) if text else None
 
 
 OWN_LABEL = re.compile(r"^\s*[A-ZÅÄÖ][\w ]{0,24}:\s")  # "Utkast: …", "Obs: …"
@@ -530,7 +536,8 @@ def document_view(ctx: RenderContext, *, for_pdf: bool, css: Markup) -> dict[str
         if doc.is_approved and not (for_pdf and ctx.options.sign) else None,
         "state": status_view(ctx),
         "follow_up": follow_up_view(doc),
-        "preamble": keep_last_words(render_markdown(doc.preamble)) if doc.preamble else None,
+        "preamble": keep_last_words(render_markdown(preamble)) if (
+            preamble := preamble_markdown(doc)) else None,
         "sections": flatten_sections(doc.sections),
         "contacts": contacts_view(doc),
         "related": related_view(doc),

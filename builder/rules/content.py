@@ -20,7 +20,8 @@ TODO = re.compile(r"(?<![\w-])(TODO|FIXME|TBD)(?![\w-])")
 
 def _has_content(section: Section) -> bool:
     return bool(section.text or section.bullets or section.steps or section.criteria
-                or section.text_after or section.note or section.subsections)
+                or section.text_after or section.note or section.subsections
+                or section.not_stated)
 
 
 @rule("R107", "warning", "Ett avsnitt som är tomt i källan är markerat tomt_i_källan")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -177,14 +177,31 @@ def _document_lists(out: dict[str, Any], draft: Draft, kind: str, report: Import
         out["uppföljning"] = {"ansvarig": L.NOT_STATED, "hur": L.NOT_STATED,
                               "när": L.NOT_STATED}
         report.not_stated.append("Uppföljning (ansvarig, hur, när)")
-    for where, text in draft.meta.leftover:  # a header row of text with no label
-        draft.preamble.insert(0, text)
-        report.place(where, "text i huvudtabellen (utan etikett)", ("ingress",))
-    if draft.preamble:
-        out["ingress"] = "\n\n".join(draft.preamble)
+    _preamble(out, draft, report)
     out["avsnitt"] = draft.sections
     out.update((key, value) for key, value in (("kontakter", draft.contacts),
                                                ("relaterade_dokument", draft.related)) if value)
+
+
+def _preamble(out: dict[str, Any], draft: Draft, report: ImportReport) -> None:
+    """The ingress: a header row of text with no label first, then the blocks before the
+    first heading. One paragraph stays plain text; anything more keeps its blocks (lists as
+    real items, model.PreambleBlock), never one Markdown text."""
+    leftover = [{"text": text} for _, text in draft.meta.leftover]
+    if leftover:  # the blocks move down: their report paths follow them
+        report.placed[:] = [
+            replace(p, path=("ingress", p.path[1] + len(leftover), *p.path[2:]))
+            if p.path[:1] == ("ingress",) and len(p.path) > 1 and isinstance(p.path[1], int)
+            else p for p in report.placed]
+    blocks = leftover + draft.preamble
+    for index, (where, _) in enumerate(draft.meta.leftover):
+        report.place(where, "text i huvudtabellen (utan etikett)", ("ingress", index, "text"))
+    if len(blocks) == 1 and "text" in blocks[0]:
+        out["ingress"] = blocks[0]["text"]
+        report.placed[:] = [replace(p, path=("ingress",)) if p.path[:1] == ("ingress",) else p
+                            for p in report.placed]
+    elif blocks:
+        out["ingress"] = blocks
 
 
 class _Dumper(yaml.SafeDumper):

@@ -59,6 +59,10 @@ GENERATED_RULE = re.compile(r"^(Minst (\d+) av följande \d+ kriterier|Samtliga 
 CONTACT_COLUMNS = {"namn": "namn", "kontakt": "kontakt", "roll": "roll", "enhet": "enhet",
                    "telefon": "telefon", "e-post": "epost", "epost": "epost", "tider": "tider",
                    "telefontider": "tider", "område": "område"}
+# Contact fields that may be `ej_angivet` (model.DocumentContact): an empty cell in their
+# column says so; an empty cell elsewhere (e-post, tider) is left out, which says the same.
+STATED_CONTACT_KEYS = ("namn", "telefon")
+CONTACT_ORDER = ("namn", "roll", "enhet", "telefon", "epost", "tider", "område")
 TEAM_HEADING = "team som omfattas"
 FOLLOW_UP_LABELS = {"ansvarig": "ansvarig", "hur": "hur", "när": "när"}
 LINK = re.compile(r"^\[(.+?)\]\((\S+?)\)(.*)$", re.DOTALL)
@@ -75,7 +79,9 @@ class Draft:
     meta: Metadata = field(default_factory=Metadata)
     title: str | None = None
     title_where: str = ""
-    preamble: list[str] = field(default_factory=list)
+    # The ingress as blocks in the source's order: {"text"}, {"punkter"}, {"numrerad"} and
+    # {"ej_angivet": label} (model.PreambleBlock); emit writes one paragraph as plain text.
+    preamble: list[dict[str, Any]] = field(default_factory=list)
     sections: list[dict[str, Any]] = field(default_factory=list)
     contacts: list[dict[str, str]] = field(default_factory=list)
     related: list[dict[str, str]] = field(default_factory=list)
@@ -249,8 +255,10 @@ class _Section:
     criteria_where: str = ""
     criteria_generated: bool = False  # our own output's sentence, not the source's words
     empty: bool = False
+    moved: bool = False  # its contacts went to `kontakter`: not empty in the source
     tables: list[Block] = field(default_factory=list)
     children: list[_Section] = field(default_factory=list)
+    not_stated: list[str] = field(default_factory=list)  # "Label:" lines left empty
     places: list[tuple[str, str, tuple[Any, ...]]] = field(default_factory=list)
     last_list: str = ""  # "steps" or "bullets": where a deeper item belongs
 
@@ -262,7 +270,11 @@ def _body(blocks: list[Block], draft: Draft, report: ImportReport) -> None:
     roots: list[_Section] = []
     stack: list[_Section] = []
     current: _Section | None = None
+    empty = _empty_parts(blocks)
     for block in blocks:
+        if block.where in empty:
+            _not_stated_part(current, empty[block.where], block, draft, report)
+            continue
         if block.kind == "heading" or _is_heading_by_look(block):
             level = rank[block.level] if block.kind == "heading" else rank[look_level]
             heading = HEADING_NUMBER.sub("", _strip_marker(_plain(block.text)), count=1)
@@ -281,8 +293,52 @@ def _body(blocks: list[Block], draft: Draft, report: ImportReport) -> None:
     draft.sections = [_emit_section(s, (i,), report) for i, s in enumerate(roots)]
 
 
+# "Telefon nattetid:" (or "…: –") with nothing after it: the source names a part and leaves it
+# empty. Only where nothing follows that could be its value: a heading, the end, another label.
+EMPTY_PART = re.compile(r"^([^:.!?;]{1,60}?)\s*:\s*(?:[-–—?…]|\.\.\.)?$")
+LABEL_LINE = re.compile(r"^[^:.!?;]{1,60}:(\s|$)")
+
+
+# What our own outputs print for such a part (builder.render.opening.not_stated_line); "Ansvarig:
+# Ej angivet" and "När: …" are a step's own details (_details), never a part.
+OWN_EMPTY_PART = re.compile(rf"^([^:.!?;]{{1,60}}?)\s*:\s*{NOT_STATED_SHOWN}$")
+
+
+def _empty_parts(blocks: list[Block]) -> dict[str, str]:
+    """Paragraphs that are a label and nothing else, by place: their labels."""
+    found: dict[str, str] = {}
+    for index, block in enumerate(blocks):
+        text = _plain(block.text) if block.kind == "paragraph" else ""
+        own = OWN_EMPTY_PART.match(text)
+        if own and not DETAIL.match(text):
+            found[block.where] = own[1].strip()
+            continue
+        label = EMPTY_PART.match(text) if block.kind == "paragraph" else None
+        if label is None or _is_heading_by_look(block):
+            continue
+        after = blocks[index + 1] if index + 1 < len(blocks) else None
+        if (after is None or after.kind == "heading" or _is_heading_by_look(after)
+                or (after.kind == "paragraph" and LABEL_LINE.match(_plain(after.text)))):
+            found[block.where] = label[1].strip()
+    return found
+
+
+def _not_stated_part(section: _Section | None, label: str, block: Block, draft: Draft,
+                     report: ImportReport) -> None:
+    """A part the source leaves empty: `ej_angivet` in its section, or a block of the ingress."""
+    if section is None:
+        draft.preamble.append({"ej_angivet": label})
+        report.place(block.where, "del som är tom i källan (ej_angivet)",
+                     ("ingress", len(draft.preamble) - 1, "ej_angivet"))
+        return
+    section.not_stated.append(label)
+    section.places.append((block.where, "del som är tom i källan (ej_angivet)",
+                           ("ej_angivet", len(section.not_stated) - 1)))
+
+
 def _front(block: Block, draft: Draft, report: ImportReport) -> None:
-    """Text under the title before any heading: the ingress (follow-up box, contacts apart)."""
+    """Text under the title before any heading: the ingress (follow-up box, contacts apart),
+    kept as blocks in the source's order: paragraphs, real list items, empty parts."""
     if block.kind == "table" and _contact_table(block, draft, report):
         return
     if block.kind == "table":
@@ -294,14 +350,47 @@ def _front(block: Block, draft: Draft, report: ImportReport) -> None:
     if block.kind == "paragraph" and _contact(block.text) is not None:
         _add_contact(block, draft, report)
         return
-    if block.kind in ("paragraph", "note", "item"):
-        marker = ("1. " if block.ordered else "- ") if block.kind == "item" else ""
-        prefix = "   " * block.level + marker if marker else ""
-        draft.preamble.append(prefix + block.text)
-        report.place(block.where, "ingress", ("ingress",))
+    if block.kind == "item":
+        _front_item(block, draft, report)
         return
-    draft.preamble.append(_table_markdown(block))
-    report.place(block.where, "tabell (som text i ingressen)", ("ingress",))
+    if block.kind in ("paragraph", "note"):
+        draft.preamble.append({"text": block.text})
+        report.place(block.where, "stycke i ingressen",
+                     ("ingress", len(draft.preamble) - 1, "text"))
+        return
+    draft.preamble.append({"text": _table_markdown(block)})
+    report.place(block.where, "tabell (som text i ingressen)",
+                 ("ingress", len(draft.preamble) - 1, "text"))
+
+
+def _front_item(block: Block, draft: Draft, report: ImportReport) -> None:
+    """A list item before the first heading: a real item of a bullet or numbered list; a
+    deeper item goes under the one before it (as `punkter`, bullets in every output)."""
+    text = _strip_marker(block.text)
+    last = draft.preamble[-1] if draft.preamble else {}
+    kind = next((k for k in ("punkter", "numrerad") if k in last), None)
+    if block.level > 0 and kind is not None:
+        parent: list[Any] = last[kind]
+        path: tuple[Any, ...] = ("ingress", len(draft.preamble) - 1, kind)
+        for _ in range(block.level):
+            if not parent:
+                break
+            tail = parent[-1]
+            if isinstance(tail, str):
+                tail = parent[-1] = {"text": tail, "punkter": []}
+            path += (len(parent) - 1, "punkter")
+            parent = tail["punkter"]
+        parent.append(text)
+        report.place(block.where, "underpunkt i ingressen", path + (len(parent) - 1,))
+        return
+    key = "numrerad" if block.ordered else "punkter"
+    if key not in last:
+        draft.preamble.append({key: []})
+    items = draft.preamble[-1][key]
+    items.append(text)
+    report.place(block.where, "numrerad punkt i ingressen" if block.ordered
+                 else "punkt i ingressen", ("ingress", len(draft.preamble) - 1, key,
+                                            len(items) - 1))
 
 
 def _follow_up(block: Block) -> dict[str, Any] | None:
@@ -337,6 +426,7 @@ def _content(section: _Section, block: Block, draft: Draft, report: ImportReport
         section.criteria_generated = bool(GENERATED_RULE.match(_plain(block.text)))
     elif block.kind == "paragraph" and _contact(block.text) is not None:
         _add_contact(block, draft, report)
+        section.moved = True
     elif block.kind == "paragraph" and _step_detail_after(section, block):
         return
     elif block.kind == "paragraph":
@@ -355,6 +445,7 @@ def _content(section: _Section, block: Block, draft: Draft, report: ImportReport
 def _table_in_section(section: _Section, block: Block, draft: Draft, report: ImportReport
                       ) -> None:
     if _contact_table(block, draft, report):
+        section.moved = True
         return
     if len(block.rows) == 1 and len(block.rows[0]) == 1:
         # A box (a one-cell bordered table) is a note of its section, never its text.
@@ -521,8 +612,16 @@ def _contact_table(block: Block, draft: Draft, report: ImportReport) -> bool:
             if key == "kontakt":
                 contact.update(_who_lines(lines))
             elif key is not None and lines:
-                contact[key] = " ".join(lines)
+                value = " ".join(lines)  # our own table prints "Ej angivet" for the marker
+                contact[key] = L.NOT_STATED if (value == NOT_STATED_SHOWN
+                                                and key in STATED_CONTACT_KEYS) else value
         if contact:
+            for key in STATED_CONTACT_KEYS:  # the column is there, the row's cell is empty
+                if key in header and key not in contact:
+                    contact[key] = L.NOT_STATED
+                    report.not_stated.append(f"{key.capitalize()} för kontakten på "
+                                             f"{places[0].split(', cell')[0]}")
+            contact = {k: contact[k] for k in CONTACT_ORDER if k in contact}
             draft.contacts.append(contact)
             report.place(places[0], "kontakt", ("kontakter", len(draft.contacts) - 1))
             report.covered.update(places[1:])  # the row's other cells are the contact's
@@ -565,7 +664,8 @@ def _special_sections(roots: list[_Section], draft: Draft, report: ImportReport)
         elif name == TEAM_HEADING and section.tables:
             taken = _teams(section, draft, report)
         elif name in CONTACT_HEADINGS and not section.text and draft.contacts:
-            taken = not (section.bullets or section.steps or section.tables)
+            taken = not (section.bullets or section.steps or section.tables or section.children
+                         or section.not_stated or section.notes)
         elif (name == "uppföljning" and section.tables and _follow_up(section.tables[0])
               and all(_plain(t) == EXAMPLE_MARK for t in section.text)):
             draft.follow_up = _follow_up(section.tables[0])
@@ -687,14 +787,15 @@ def _emit_section(section: _Section, index: tuple[Any, ...], report: ImportRepor
     if unstated:
         report.not_stated.append(f"Ansvarig i {unstated} steg under ”{section.heading}”")
     parts = (("punkter", bullets), ("steg", steps),
-             ("text_efter", "\n\n".join(section.text_after)), ("not", "\n\n".join(section.notes)))
+             ("text_efter", "\n\n".join(section.text_after)), ("not", "\n\n".join(section.notes)),
+             ("ej_angivet", section.not_stated))
     out.update((key, value) for key, value in parts if value)
     for where, what, path in section.places:
         report.place(where, what, base + path)
     if section.children:
         out["underavsnitt"] = [_emit_section(child, index + (i,), report)
                                for i, child in enumerate(section.children)]
-    if len(out) == 1 or section.empty:
+    if (len(out) == 1 and not section.moved) or section.empty:
         out["tomt_i_källan"] = True
     return out
 

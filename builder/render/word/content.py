@@ -10,6 +10,7 @@ from docx.document import Document as DocxDocument
 
 from builder.model import Bullet, BulletItem, Document, Section
 from builder.render.document_view import EMPTY_IN_SOURCE, contacts_view, criteria_rule
+from builder.render.opening import not_stated_markdown
 from builder.render.word.blocks import add_hyperlink, add_table
 from builder.render.word.markdown import add_inline, add_markdown
 
@@ -56,9 +57,13 @@ def add_section_body(doc: DocxDocument, section: Section) -> None:
 
 
 def add_text_after(doc: DocxDocument, section: Section, new_list: Callable[[], int]) -> None:
-    """The section's text after its list or steps (`text_efter`)."""
+    """The section's text after its list or steps (`text_efter`), then the parts the source
+    leaves empty ("Telefon nattetid: Ej angivet"), as the PDF places them."""
     if section.text_after:
         add_markdown(doc, section.text_after, new_list)
+    not_stated = not_stated_markdown(section.not_stated)
+    if not_stated:
+        add_markdown(doc, not_stated, new_list)
 
 
 def add_contacts(doc: DocxDocument, document: Document) -> None:

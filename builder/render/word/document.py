@@ -27,6 +27,7 @@ from builder.render.document_view import (
     status_view,
     step_view,
 )
+from builder.render.opening import preamble_markdown
 from builder.render.printables.common import validity_text
 from builder.render.word.blocks import (
     TEXT_WIDTH_MM,
@@ -235,8 +236,9 @@ def _add_front(out: _Out, ctx: RenderContext) -> None:
     doc.add_paragraph(word_text(document.title), style="Title")
     if document.follow_up is not None:
         add_follow_up_box(doc, document.follow_up)
-    if document.preamble:
-        add_markdown(doc, document.preamble, out.new_list)
+    preamble = preamble_markdown(document)
+    if preamble:
+        add_markdown(doc, preamble, out.new_list)
 
 
 def _add_section(out: _Out, section: Section, level: int) -> None:
