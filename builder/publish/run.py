@@ -225,6 +225,7 @@ def _stop_pool_if_stopped(pool: ProcessPoolExecutor, result: JobResult) -> JobRe
     """``result``; if its error stops the build, the pool's workers are ended first (nothing
     more renders) and the error is raised here."""
     if result.stops_build:
+        # The executor has no public way to end jobs already running: its processes are ended.
         for process in list(getattr(pool, "_processes", {}).values()):
             process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
