@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -381,16 +382,24 @@ def record_decision(root: Path, plan: _Plan) -> ApprovalOutcome:
     return ApprovalOutcome(entry=entry, written=written, completed=plan.entry is None)
 
 
-def approve(root: Path, request: ApprovalRequest) -> ApprovalOutcome:
-    """Under the library lock: finish any interrupted decision, check everything, then write
-    the archive copy, the ledger and the YAML only if every check passes."""
+def record_locked(root: Path,
+                  plan_entry: Callable[[], tuple[_Plan | None, ApprovalOutcome]]
+                  ) -> ApprovalOutcome:
+    """Under the library lock: finish any interrupted decision, plan the entry (every check,
+    nothing written), then record it (journaled) only if every check passed."""
     library_root = find_library_root(root)
     with library_lock(library_root):
         notes = recover_unlocked(library_root)
-        plan, outcome = plan_decision(root, request)
+        plan, outcome = plan_entry()
         if plan is not None:
             outcome = record_decision(library_root, plan)
     return replace(outcome, notes=notes + outcome.notes)
+
+
+def approve(root: Path, request: ApprovalRequest) -> ApprovalOutcome:
+    """Record the decision: the archive copy, the ledger and the YAML are written only if every
+    check passes (record_locked)."""
+    return record_locked(root, lambda: plan_decision(root, request))
 
 
 def _snapshot_text(text: str, entry: dict[str, str]) -> str:

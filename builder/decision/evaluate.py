@@ -12,7 +12,7 @@ refused: that is a new version, to be approved.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from builder.decision.approve import (
@@ -23,9 +23,8 @@ from builder.decision.approve import (
     _Plan,
     _subject,
     find_body,
-    record_decision,
+    record_locked,
 )
-from builder.decision.journal import recover_unlocked
 from builder.governance.ledger import (
     EVALUATED,
     content_hash,
@@ -33,8 +32,7 @@ from builder.governance.ledger import (
     make_entry,
 )
 from builder.governance.teampart import recorded_team_part, team_part_drift
-from builder.load.library import RoutineFile, find_library_root
-from builder.locking import library_lock
+from builder.load.library import RoutineFile
 
 DEFAULT_SUMMARY = "Utvärderad utan ändring."
 # What the evaluation itself settles: a changed samverkansrutin part (R415) is cleared by it.
@@ -108,12 +106,6 @@ def plan_evaluation(root: Path, request: EvaluationRequest
 
 
 def evaluate(root: Path, request: EvaluationRequest) -> ApprovalOutcome:
-    """Under the library lock: finish any interrupted decision, check, then append the entry
-    (journaled, like a decision) only if every check passes."""
-    library_root = find_library_root(root)
-    with library_lock(library_root):
-        notes = recover_unlocked(library_root)
-        plan, outcome = plan_evaluation(root, request)
-        if plan is not None:
-            outcome = record_decision(library_root, plan)
-    return replace(outcome, notes=notes + outcome.notes)
+    """Record the evaluation: the ledger entry is appended (journaled, like a decision) only if
+    every check passes (record_locked)."""
+    return record_locked(root, lambda: plan_evaluation(root, request))
