@@ -10,6 +10,9 @@ class RutinError(Exception):
     """An error whose message is meant for the user; shown without a traceback."""
 
     usage = False  # True: the command was asked for something that does not exist (exit 2)
+    # True: raised while one document is built, it stops the whole build at once instead of
+    # failing that document (a PIN the token refused: no other job may try it again).
+    stops_build = False
 
 
 class DiffError(RutinError, ValueError):
@@ -20,6 +23,11 @@ class DiffError(RutinError, ValueError):
 
 class SigningError(RutinError, RuntimeError):
     """The signing environment is broken (missing key file, wrong passphrase, no font)."""
+
+
+class BuildStopped(RutinError, RuntimeError):
+    """A job's error that stops the whole build (``stops_build``), raised again in the build
+    process: nothing of the build is written."""
 
 
 class RenderError(RutinError, RuntimeError):

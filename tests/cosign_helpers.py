@@ -34,6 +34,7 @@ def cosigning_library(folder: Path, ca: Issued, extra_yaml: str = "",
     (root / "rot.pem").write_bytes(ca.pem)
     organisation = (root / "organisation.yaml").read_text(encoding="utf-8")
     start = organisation.index("godkännande_organ:")
+    # The block ends at the first line after it that is neither indented nor a list item.
     end = next(m.start() for m in re.finditer(r"\n(?![ -])", organisation) if m.start() > start)
     bodies = ["godkännande_organ:", "  - id: samordningsgruppen", "    namn: Samordningsgruppen",
               f"    parter: [{', '.join(PARTIES)}]"]

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -84,15 +85,24 @@ def test_a_good_certificate_is_checked_against_its_revocation_service(
     assert len(pki.requests) > served  # asked the responder
 
 
+@contextmanager
+def _revoked(pki: LocalPki, signer: Issued) -> Iterator[None]:
+    """``signer`` is on the CRL and answered REVOKED by OCSP while inside, then good again
+    (the PKI is shared by the module's tests)."""
+    serial = signer.certificate.serial_number
+    pki.revoked[serial] = NOW
+    try:
+        yield
+    finally:
+        del pki.revoked[serial]
+
+
 def test_revoked_certificate_is_refused_by_verify(pki: LocalPki, library: Library,
                                                   tmp_path: Path) -> None:
     signer = pki.issue("Samordningsgruppen (spärrad)")
     path = _pdf(tmp_path, _key(signer, pki))
-    pki.revoked[signer.certificate.serial_number] = NOW
-    try:
+    with _revoked(pki, signer):
         texts = _texts(path, library)
-    finally:
-        del pki.revoked[signer.certificate.serial_number]
     revoked = ("Certifikatet är spärrat (återkallat) enligt utfärdarens spärrlista eller "
                "OCSP-svar")
     assert (False, revoked) in texts
@@ -102,11 +112,8 @@ def test_revoked_certificate_on_the_crl_alone_is_refused(pki: LocalPki, library:
                                                          tmp_path: Path) -> None:
     signer = issue(pki.root, "Samordningsgruppen (CRL)", crl_url=f"{pki.base_url}/crl")
     path = _pdf(tmp_path, _key(signer, pki))
-    pki.revoked[signer.certificate.serial_number] = NOW
-    try:
+    with _revoked(pki, signer):
         texts = _texts(path, library)
-    finally:
-        del pki.revoked[signer.certificate.serial_number]
     assert any(ok is False and "spärrat" in text for ok, text in texts), texts
     assert "GET /crl" in pki.requests
 
@@ -160,12 +167,8 @@ def test_signing_refuses_expired_not_yet_valid_and_revoked_certificates(
     with pytest.raises(SigningError, match="det är inte giltigt förrän"):
         check_signing_key(_key(_not_yet_valid(pki), pki), None, roots)
     revoked = pki.issue("Samordningsgruppen (spärrad vid signering)")
-    pki.revoked[revoked.certificate.serial_number] = NOW
-    try:
-        with pytest.raises(SigningError, match="det är spärrat"):
-            check_signing_key(_key(revoked, pki), None, roots)
-    finally:
-        del pki.revoked[revoked.certificate.serial_number]
+    with _revoked(pki, revoked), pytest.raises(SigningError, match="det är spärrat"):
+        check_signing_key(_key(revoked, pki), None, roots)
     good = issue(pki.root, "Samordningsgruppen (giltig)", crl_url=f"{pki.base_url}/crl")
     check_signing_key(_key(good, pki), None, roots)  # no error
 

@@ -5,8 +5,6 @@ reports every signer."""
 from __future__ import annotations
 
 import io
-import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,11 +12,7 @@ import pikepdf
 import pytest
 from asn1crypto import x509 as asn1_x509
 from click.testing import CliRunner
-from cryptography.hazmat.primitives.serialization import (
-    BestAvailableEncryption,
-    Encoding,
-    pkcs12,
-)
+from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -26,17 +20,10 @@ from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
 from builder.cli import cli
-from builder.load.library import Library, load_library
-from builder.options import BuildOptions
-from builder.render import RenderContext, get_renderer
-from builder.signing.keys import ENV_P12, ENV_PASSWORD
-from builder.signing.sign import sign_artifacts
+from builder.load.library import Library
+from tests.cosign_helpers import PARTIES, cosigning_library, signed_files
 from tests.libreoffice_signatures import libreoffice_signatures
-from tests.pki_helpers import Issued, issue, root_ca
-
-ROOT = Path(__file__).resolve().parents[1]
-APPROVED = "kungalv-insatser-i-hemmet"
-PARTIES = {"sjukhuset": "Kungälvs sjukhus", "kommunen": "Kungälvs kommun"}
+from tests.pki_helpers import Issued, root_ca
 
 
 @pytest.fixture(scope="module")
@@ -47,46 +34,13 @@ def ca() -> Issued:
 @pytest.fixture(scope="module")
 def library(ca: Issued, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
     """Samordningsgruppen is a joint body; each party's key is a PKCS#12 named in YAML."""
-    folder = tmp_path_factory.mktemp("cosign")
-    root = folder / "routines"
-    shutil.copytree(ROOT / "routines", root)
-    (root / "rot.pem").write_bytes(ca.pem)
-    organisation = (root / "organisation.yaml").read_text(encoding="utf-8")
-    start = organisation.index("godkännande_organ:")
-    # The block ends at the first line after it that is neither indented nor a list item.
-    end = next(m.start() for m in re.finditer(r"\n(?![ -])", organisation) if m.start() > start)
-    bodies = ["godkännande_organ:", "  - id: samordningsgruppen", "    namn: Samordningsgruppen",
-              f"    parter: [{', '.join(PARTIES)}]"]
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("XDG_CACHE_HOME", str(folder / "cache"))
-        mp.delenv(ENV_P12, raising=False)
-        mp.delenv(ENV_PASSWORD, raising=False)
-        for body_id, name in PARTIES.items():
-            issued = issue(ca, name)
-            p12 = folder / f"{body_id}.p12"
-            p12.write_bytes(pkcs12.serialize_key_and_certificates(
-                body_id.encode(), issued.key, issued.certificate, [ca.certificate],
-                BestAvailableEncryption(f"lösen-{body_id}".encode())))
-            bodies += [f"  - id: {body_id}", f"    namn: {name}", f"    nyckel: {{pkcs12: {p12}}}"]
-            mp.setenv(f"RUTIN_SIGN_PASSWORD_{body_id.upper()}", f"lösen-{body_id}")
-        (root / "organisation.yaml").write_text(
-            organisation[:start] + "\n".join(bodies) + organisation[end:]
-            + "betrodda_certifikat: [rot.pem]\n", encoding="utf-8")
-        library, diagnostics = load_library(root)
-        assert library.organisation is not None, diagnostics
+    with cosigning_library(tmp_path_factory.mktemp("cosign"), ca) as library:
         yield library
 
 
 @pytest.fixture(scope="module")
 def signed_pdf(library: Library, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    routine = library.by_id(APPROVED)
-    assert routine is not None
-    ctx = RenderContext(routine, library, BuildOptions())
-    [pdf] = [a for a in sign_artifacts(ctx, get_renderer("pdf")(ctx))
-             if a.filename.endswith(".pdf")]
-    path = tmp_path_factory.mktemp("ut") / pdf.filename
-    path.write_bytes(pdf.data)
-    return path
+    return signed_files(library, "pdf", tmp_path_factory.mktemp("ut"))["pdf"]
 
 
 def _validate(data: bytes, ca: Issued) -> list[object]:
@@ -140,13 +94,7 @@ def test_verify_reports_every_signer(library: Library, signed_pdf: Path) -> None
 
 @pytest.fixture(scope="module")
 def signed_docx(library: Library, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    routine = library.by_id(APPROVED)
-    assert routine is not None
-    ctx = RenderContext(routine, library, BuildOptions())
-    folder = tmp_path_factory.mktemp("docx")
-    for artifact in sign_artifacts(ctx, get_renderer("docx")(ctx)):
-        (folder / artifact.filename).write_bytes(artifact.data)
-    return folder / f"{ctx.stem}.docx"
+    return signed_files(library, "docx", tmp_path_factory.mktemp("docx"))["docx"]
 
 
 def test_each_party_adds_its_own_signature_part_to_the_docx(

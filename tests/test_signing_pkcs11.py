@@ -197,3 +197,79 @@ def test_a_wrong_pin_is_tried_once_in_a_whole_build_and_stops_it(
     logins = log.read_text(encoding="utf-8", errors="replace").count("C_Login")
     assert logins == 1
     assert not list(output.rglob(f"{APPROVED}-v*"))  # nothing rendered after the refusal
+
+
+def _body_key_library(library: Library, folder: Path, module: str, party: bool) -> Path:
+    """A copy of ``library`` where a body names its own key on the token in organisation.yaml:
+    Samordningsgruppen itself, or (``party``) Kungälvs kommun, the party that co-signs
+    Samordningsgruppen's decisions. The PIN comes from RUTIN_SIGN_PIN_<ID>."""
+    root = folder / "routines"
+    shutil.copytree(library.root, root)
+    organisation = root / "organisation.yaml"
+    text = organisation.read_text(encoding="utf-8")
+    body = "    namn: Samordningsgruppen\n"
+    assert body in text
+    key = ("    nyckel: {pkcs11_modul: " + module
+           + ", token: rutin-test, nyckeletikett: signering}\n")
+    if party:
+        key = f"    parter: [kommunen]\n  - id: kommunen\n    namn: Kungälvs kommun\n{key}"
+    organisation.write_text(text.replace(body, body + key), encoding="utf-8")
+    return root
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()} if folder.exists() else {}
+
+
+@pytest.mark.parametrize(("jobs", "rebuild", "party"),
+                         [("1", False, False), ("2", False, False), ("2", True, False),
+                          ("2", False, True)],
+                         ids=["j1", "j2", "j2-ombygge", "j2-medsignerande-part"])
+def test_a_wrong_pin_for_a_body_key_is_tried_once_and_stops_the_build(
+        library: Library, tmp_path: Path, jobs: str, rebuild: bool, party: bool) -> None:
+    """A body's own key (organisation.yaml) with a wrong PIN: one C_Login in the whole build
+    (in-process with -j 1, forked workers with -j 2, the workers started before the check on
+    a rebuild; the key of the approving body or of a party co-signing for it), then the build
+    stops with a located message naming the body, exit 2, and output/ exactly as it was
+    (nothing written, nothing half-written)."""
+    import os
+    import sys
+
+    spy = next((m for m in SPY_MODULES if Path(m).is_file()), None)
+    if spy is None:
+        pytest.fail("pkcs11-spy saknas (Debian: opensc-pkcs11): kör RUTIN_FOR_TESTS=1 "
+                    "./scripts/setup.sh")
+    root = _body_key_library(library, tmp_path, spy, party)
+    body = "kommunen" if party else "samordningsgruppen"
+    log = tmp_path / "spy.log"
+    env = {k: v for k, v in os.environ.items() if k not in (ENV_MODULE, ENV_TOKEN, ENV_KEY,
+                                                             ENV_PIN)}
+    env.update({f"RUTIN_SIGN_PIN_{body.upper()}": "999999",
+                "PKCS11SPY": os.environ[ENV_MODULE], "PKCS11SPY_OUTPUT": str(log)})
+    output = tmp_path / "ut"
+
+    def build(formats: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "builder", "build", "-q", "--format", formats, "-j", jobs,
+             "--output", str(output), str(root)], cwd=tmp_path, env=env, capture_output=True,
+            text=True, timeout=600, check=False, stdin=subprocess.DEVNULL)
+
+    if rebuild:  # a build with earlier outputs starts its workers before the check
+        first = build("checklista")
+        assert first.returncode == 0, first.stdout + first.stderr
+    before = _files(output)
+    assert bool(before) == rebuild
+    result = build("pdf,docx")
+    said = result.stdout + result.stderr
+    assert result.returncode == 2, said
+    assert said.count("fel PIN-kod") == 1 and "R601" not in said, said
+    lines = (root / "organisation.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith("    nyckel: "))
+    assert f"Fel: routines/organisation.yaml:{line}:5: organet {body}: " in said
+    assert "fel PIN-kod för PKCS#11-token ”rutin-test”, nyckel ”signering” (i " \
+        f"RUTIN_SIGN_PIN_{body.upper()}): minst ett felaktigt försök har gjorts" in said, said
+    assert "Bygget avbryts utan fler försök" in said and "999999" not in said
+    logins = log.read_text(encoding="utf-8", errors="replace").count("C_Login")
+    assert logins == 1
+    assert _files(output) == before

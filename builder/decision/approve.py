@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
@@ -144,12 +146,14 @@ def update_routine_text(text: str, updates: dict[str, str | dt.date],
     return new_text, None
 
 
-def _blocking_errors(diagnostics: list[Diagnostic], routine: RoutineFile) -> list[Diagnostic]:
-    """Errors in the document itself and in its group's ledger and archive."""
+def _blocking_errors(diagnostics: list[Diagnostic], routine: RoutineFile,
+                     settled: frozenset[str] = frozenset()) -> list[Diagnostic]:
+    """Errors in the document itself and in its group's ledger and archive, but for what
+    the decision repairs (NOT_BLOCKING) and what the caller's entry ``settled``."""
     folder = routine.path.parent
     ledger = display_path(ledger_path(folder))
     archive = display_path(folder / ARCHIVE_DIR)
-    return [d for d in diagnostics if d.is_error and d.rule not in NOT_BLOCKING and (
+    return [d for d in diagnostics if d.is_error and d.rule not in NOT_BLOCKING | settled and (
         d.file in (routine.display, ledger) or d.file.startswith(archive))]
 
 
@@ -225,9 +229,38 @@ class _Plan:
     updates: dict[str, str | dt.date]
 
 
+class _Subject(NamedTuple):
+    """The routine a ledger entry is about, as the check found it, with its group's ledger."""
+
+    result: CheckResult
+    routine: RoutineFile
+    ledger: list[LedgerEntry]  # the group's whole ledger: a new entry chains to its last
+    entries: list[LedgerEntry]  # this document's entries
+    snapshot: Path  # the archive copy of the routine's version
+
+
+def _subject(root: Path, doc_id: str) -> _Subject | ApprovalOutcome:
+    """Check the library and find the routine ``doc_id`` and its ledger; the refusal when
+    there is no such routine (or it cannot be read)."""
+    result = run_check(root)
+    routine = result.library.by_id(doc_id)
+    if routine is None:
+        return ApprovalOutcome([(f"rutinen '{doc_id}' finns inte i {root}/ "
+                                 "(eller kan inte läsas; kör 'rutin check')")])
+    doc = routine.document
+    folder = routine.path.parent
+    ledger, _ = load_ledger(folder)
+    return _Subject(result, routine, ledger, [e for e in ledger if e.document == doc.id],
+                    archive_path(folder, doc.id, doc.version))
+
+
 def _common_refusals(result: CheckResult, routine: RoutineFile, request: ApprovalRequest,
-                     reusable: bool, snapshot: Path) -> tuple[list[str], list[Diagnostic]]:
-    blocking = [d for d in _blocking_errors(result.diagnostics, routine)
+                     reusable: bool, snapshot: Path, settled: frozenset[str] = frozenset()
+                     ) -> tuple[list[str], list[Diagnostic]]:
+    """Refusals every ledger entry shares: errors `rutin check` finds in the routine or its
+    ledger (but for the rules in ``settled``, which the entry itself settles), an unknown
+    body, an empty protocol reference."""
+    blocking = [d for d in _blocking_errors(result.diagnostics, routine, settled)
                 if not (reusable and d.rule == "R409" and d.file == display_path(snapshot))]
     refusals = [(f"'rutin check' hittar {len(blocking)} fel i rutinen eller dess liggare; "
                  "rätta dem först")] if blocking else []
@@ -255,16 +288,11 @@ def _interrupted(routine: RoutineFile, entries: list[LedgerEntry],
 
 def plan_decision(root: Path, request: ApprovalRequest) -> tuple[_Plan | None, ApprovalOutcome]:
     """Every refusal, before anything is written; (plan, empty outcome) when all pass."""
-    result = run_check(root)
-    routine = result.library.by_id(request.doc_id)
-    if routine is None:
-        return None, ApprovalOutcome([(f"rutinen '{request.doc_id}' finns inte i {root}/ "
-                                       "(eller kan inte läsas; kör 'rutin check')")])
+    subject = _subject(root, request.doc_id)
+    if isinstance(subject, ApprovalOutcome):
+        return None, subject
+    result, routine, entries, entries_doc, snapshot = subject
     doc = routine.document
-    folder = routine.path.parent
-    entries, _ = load_ledger(folder)
-    entries_doc = [e for e in entries if e.document == doc.id]
-    snapshot = archive_path(folder, doc.id, doc.version)
     digest = content_hash(doc)
     # A copy left by an interrupted approval of this very content is reused, not an error.
     reusable = snapshot.is_file() and archived_content_hash(snapshot) == digest
@@ -354,16 +382,24 @@ def record_decision(root: Path, plan: _Plan) -> ApprovalOutcome:
     return ApprovalOutcome(entry=entry, written=written, completed=plan.entry is None)
 
 
-def approve(root: Path, request: ApprovalRequest) -> ApprovalOutcome:
-    """Under the library lock: finish any interrupted decision, check everything, then write
-    the archive copy, the ledger and the YAML only if every check passes."""
+def record_locked(root: Path,
+                  plan_entry: Callable[[], tuple[_Plan | None, ApprovalOutcome]]
+                  ) -> ApprovalOutcome:
+    """Under the library lock: finish any interrupted decision, plan the entry (every check,
+    nothing written), then record it (journaled) only if every check passed."""
     library_root = find_library_root(root)
     with library_lock(library_root):
         notes = recover_unlocked(library_root)
-        plan, outcome = plan_decision(root, request)
+        plan, outcome = plan_entry()
         if plan is not None:
             outcome = record_decision(library_root, plan)
     return replace(outcome, notes=notes + outcome.notes)
+
+
+def approve(root: Path, request: ApprovalRequest) -> ApprovalOutcome:
+    """Record the decision: the archive copy, the ledger and the YAML are written only if every
+    check passes (record_locked)."""
+    return record_locked(root, lambda: plan_decision(root, request))
 
 
 def _snapshot_text(text: str, entry: dict[str, str]) -> str:

@@ -12,35 +12,31 @@ refused: that is a new version, to be approved.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from builder.check import run_check
 from builder.decision.approve import (
     ApprovalOutcome,
     ApprovalRequest,
     _common_refusals,
     _date_refusals,
     _Plan,
+    _subject,
     find_body,
-    record_decision,
+    record_locked,
 )
-from builder.decision.journal import recover_unlocked
 from builder.governance.ledger import (
     EVALUATED,
-    archive_path,
     content_hash,
     last_digest,
-    load_ledger,
     make_entry,
 )
 from builder.governance.teampart import recorded_team_part, team_part_drift
-from builder.load.library import RoutineFile, find_library_root
-from builder.locking import library_lock
+from builder.load.library import RoutineFile
 
 DEFAULT_SUMMARY = "Utvärderad utan ändring."
 # What the evaluation itself settles: a changed samverkansrutin part (R415) is cleared by it.
-NOT_BLOCKING = {"R404", "R407", "R415"}
+SETTLED = frozenset({"R404", "R407", "R415"})
 
 
 @dataclass(frozen=True)
@@ -80,26 +76,17 @@ def _content_refusals(routine: RoutineFile, approved_version: str | None,
 def plan_evaluation(root: Path, request: EvaluationRequest
                     ) -> tuple[_Plan | None, ApprovalOutcome]:
     """Every refusal before anything is written; (plan, empty outcome) when all pass."""
-    result = run_check(root)
-    routine = result.library.by_id(request.doc_id)
-    if routine is None:
-        return None, ApprovalOutcome([(f"rutinen '{request.doc_id}' finns inte i {root}/ "
-                                       "(eller kan inte läsas; kör 'rutin check')")])
+    subject = _subject(root, request.doc_id)
+    if isinstance(subject, ApprovalOutcome):
+        return None, subject
+    result, routine, entries, mine, snapshot = subject
     doc = routine.document
-    folder = routine.path.parent
-    entries, _ = load_ledger(folder)
-    mine = [e for e in entries if e.document == doc.id]
     decisions = [e for e in mine if not e.is_evaluation]
     latest = decisions[-1] if decisions and decisions[-1].is_approval else None
     as_approval = ApprovalRequest(request.doc_id, request.body, request.date, request.protocol,
                                   today=request.today)
-    snapshot = archive_path(folder, doc.id, doc.version)
-    refusals, blocking = _common_refusals(result, routine, as_approval, True, snapshot)
-    blocking = [d for d in blocking if d.rule not in NOT_BLOCKING]
-    refusals = [r for r in refusals if not r.startswith("'rutin check' hittar")]
-    if blocking:  # counted again without what the evaluation itself settles
-        refusals.insert(0, f"'rutin check' hittar {len(blocking)} fel i rutinen eller dess "
-                           "liggare; rätta dem först")
+    refusals, blocking = _common_refusals(result, routine, as_approval, True, snapshot,
+                                          SETTLED)
     refusals += _content_refusals(routine, latest.version if latest else None,
                                   latest.content_sha256 if latest else None,
                                   latest.date if latest else None)
@@ -119,12 +106,6 @@ def plan_evaluation(root: Path, request: EvaluationRequest
 
 
 def evaluate(root: Path, request: EvaluationRequest) -> ApprovalOutcome:
-    """Under the library lock: finish any interrupted decision, check, then append the entry
-    (journaled, like a decision) only if every check passes."""
-    library_root = find_library_root(root)
-    with library_lock(library_root):
-        notes = recover_unlocked(library_root)
-        plan, outcome = plan_evaluation(root, request)
-        if plan is not None:
-            outcome = record_decision(library_root, plan)
-    return replace(outcome, notes=notes + outcome.notes)
+    """Record the evaluation: the ledger entry is appended (journaled, like a decision) only if
+    every check passes (record_locked)."""
+    return record_locked(root, lambda: plan_evaluation(root, request))

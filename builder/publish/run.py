@@ -49,6 +49,7 @@ from builder.publish.workers import (
     EarlyWorkers,
     JobResult,
     die_with_parent,
+    raise_if_stopped,
     render_job,
     start_early_workers,
     warm_up,
@@ -198,7 +199,7 @@ def render_all(jobs: list[Job], library: Library, options: BuildOptions,
         if meanwhile is not None:
             meanwhile()
         for job in jobs:
-            results.append(_run_job(state, job))
+            results.append(raise_if_stopped(_run_job(state, job)))
             kill_point("build:render")
             if progress:
                 progress(len(results), len(jobs))
@@ -213,11 +214,22 @@ def render_all(jobs: list[Job], library: Library, options: BuildOptions,
         if meanwhile is not None:
             meanwhile()
         for future in as_completed(futures):
-            done[futures[future]] = future.result()
+            done[futures[future]] = _stop_pool_if_stopped(pool, future.result())
             kill_point("build:render")
             if progress:
                 progress(len(done), len(jobs))
     return [done[job] for job in jobs]
+
+
+def _stop_pool_if_stopped(pool: ProcessPoolExecutor, result: JobResult) -> JobResult:
+    """``result``; if its error stops the build, the pool's workers are ended first (nothing
+    more renders) and the error is raised here."""
+    if result.stops_build:
+        # The executor has no public way to end jobs already running: its processes are ended.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+    return raise_if_stopped(result)
 
 
 def collect(results: list[JobResult], library: Library, plan: BuildPlan,

@@ -61,6 +61,7 @@ class JobResult:
     fmt: str
     artifacts: tuple[Artifact, ...]
     error: str | None = None
+    stops_build: bool = False  # the error stops the whole build (RutinError.stops_build)
 
 
 def die_with_parent(parent: int) -> None:
@@ -127,8 +128,19 @@ def render_job(ctx: RenderContext, fmt: str) -> JobResult:
 
             artifacts = sign_artifacts(ctx, artifacts)
     except Exception as exc:  # noqa: BLE001 - one failing document must not stop the others
+        if getattr(exc, "stops_build", False):  # unless it stops them all (a refused PIN)
+            return JobResult(doc_id, fmt, (), str(exc), stops_build=True)
         return JobResult(doc_id, fmt, (), f"{type(exc).__name__}: {exc}")
     return JobResult(doc_id, fmt, tuple(artifacts))
+
+
+def raise_if_stopped(result: JobResult) -> JobResult:
+    """``result``, unless its error stops the whole build: then that error, in this process."""
+    if result.stops_build:
+        from builder.errors import BuildStopped
+
+        raise BuildStopped(result.error or "")
+    return result
 
 
 def shown_library(library: Library, doc_id: str) -> Library:
@@ -253,12 +265,16 @@ class EarlyWorkers:
         the first jobs are sent, ``after_each`` after each result."""
         self.used = True
         run = _Run(list(jobs), list(self.connections), progress, after_each, len(jobs), self)
-        while run.pending or run.busy:
-            run.dispatch(library, options)
-            if meanwhile is not None:
-                meanwhile()
-                meanwhile = None
-            run.collect()
+        try:
+            while run.pending or run.busy:
+                run.dispatch(library, options)
+                if meanwhile is not None:
+                    meanwhile()
+                    meanwhile = None
+                run.collect()
+        except BaseException:
+            self.process.terminate()  # the workers die with it: nothing more renders
+            raise
         return run.done
 
     def close(self) -> None:
@@ -293,7 +309,7 @@ class _Run:
         return self.workers.busy
 
     def finish(self, job: Job, result: JobResult) -> None:
-        self.done[job] = result
+        self.done[job] = raise_if_stopped(result)
         if self.after_each is not None:
             self.after_each()
         if self.progress is not None:

@@ -188,26 +188,29 @@ def secret_variable(prefix: str, body_id: str) -> str:
     return f"{prefix}_{body_id.upper().replace('-', '_')}"
 
 
-def load_body_key(body: Any) -> SigningKey:
+def load_body_key(body: Any, origin: str = "") -> SigningKey:
     """The key configured for an approving body (model.ApprovingBody), else the default key.
 
     Only where the key is lives in organisation.yaml; PINs and passwords come from the
     environment (RUTIN_SIGN_PIN_<ID>, RUTIN_SIGN_PASSWORD_<ID>) or, for a token, a prompt.
+    ``origin`` opens every message about the key: where the body's key is written
+    ("routines/organisation.yaml:6:5: organet kommunen"; default: "organet kommunen").
     """
     config = getattr(body, "key", None)
     if config is None:
         return load_signing_key()
+    origin = origin or f"organet {body.id}"
     if config.pkcs11_module:
         from builder.signing.pkcs11 import Pkcs11Config, load_pkcs11_key
 
         if not config.token or not config.key_label:
-            raise SigningError(f"organet {body.id}: nyckel med pkcs11_modul behöver också "
-                               "token och nyckeletikett")
+            raise SigningError(f"{origin}: nyckel med pkcs11_modul behöver också token och "
+                               "nyckeletikett")
         handle, cert, chain = load_pkcs11_key(Pkcs11Config(
             config.pkcs11_module, config.token, config.key_label,
-            secret_variable("RUTIN_SIGN_PIN", body.id)))
+            secret_variable("RUTIN_SIGN_PIN", body.id), origin))
         return SigningKey(handle, cert, chain, is_test=False)
     if config.pkcs12:
         return _load_pkcs12(config.pkcs12, secret_variable(ENV_PASSWORD, body.id),
                             f"nyckelfilen för organet {body.id} (pkcs12 i organisation.yaml)")
-    raise SigningError(f"organet {body.id}: nyckel anger varken pkcs11_modul eller pkcs12")
+    raise SigningError(f"{origin}: nyckel anger varken pkcs11_modul eller pkcs12")

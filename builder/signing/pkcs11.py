@@ -37,6 +37,8 @@ _REFUSED: dict[tuple[str, str], str] = {}  # (module, token) → why its PIN was
 class PinError(SigningError):
     """The token refused the PIN (or is locked): the build stops, the PIN is not tried again."""
 
+    stops_build = True
+
 
 @contextmanager
 def _one_attempt(config: Pkcs11Config) -> Iterator[Path | None]:
@@ -79,11 +81,18 @@ class Pkcs11Config:
     token: str
     key_label: str
     pin_variable: str = ENV_PIN  # environment variable holding the PIN
+    # Where the key is configured, opening its messages: "routines/organisation.yaml:6:5:
+    # organet kommunen" for a body's key; empty for the default key (the environment).
+    origin: str = ""
 
     @property
     def description(self) -> str:
         """The token and key, named for messages (never the PIN)."""
         return f"PKCS#11-token ”{self.token}”, nyckel ”{self.key_label}”"
+
+    def located(self, message: str) -> str:
+        """``message`` opened by where the key is configured."""
+        return f"{self.origin}: {message}" if self.origin else message
 
 
 def config_from_environment() -> Pkcs11Config | None:
@@ -106,8 +115,8 @@ def _pin(config: Pkcs11Config) -> str:
     if cached:
         return cached
     if not sys.stdin.isatty():
-        raise SigningError(f"PIN-kod saknas för {config.description}: sätt "
-                           f"{config.pin_variable} eller kör interaktivt")
+        raise SigningError(config.located(f"PIN-kod saknas för {config.description}: sätt "
+                                          f"{config.pin_variable} eller kör interaktivt"))
     pin = getpass.getpass(f"PIN-kod för {config.description}: ")
     _PINS[(config.module, config.token)] = pin
     return pin
@@ -144,28 +153,32 @@ def _login(config: Pkcs11Config) -> Any:
     try:
         lib = pkcs11.lib(config.module)
     except exceptions.PKCS11Error as exc:
-        raise SigningError(f"PKCS#11-modulen {config.module} kan inte laddas: {exc}") from None
+        raise SigningError(config.located(
+            f"PKCS#11-modulen {config.module} kan inte laddas: {exc}")) from None
     token = None
     try:
         if any(pid != os.getpid() for pid, module, _ in _SESSIONS if module == config.module):
             lib.reinitialize()  # inherited through fork: PKCS#11 state is per process
         token = lib.get_token(token_label=config.token)
         if token.flags & pkcs11.TokenFlag.USER_PIN_LOCKED:
-            raise PinError(f"PIN-koden för {config.description} är låst; inget försök gjordes")
+            raise PinError(config.located(f"PIN-koden för {config.description} är låst; "
+                                          "inget försök gjordes"))
         try:
             return token.open(user_pin=_pin(config))
         except exceptions.UserAlreadyLoggedIn:  # login is per process, not per session
             return token.open()
     except exceptions.NoSuchToken:
-        raise SigningError(f"hittar ingen token med etiketten ”{config.token}”") from None
+        raise SigningError(config.located(
+            f"hittar ingen token med etiketten ”{config.token}”")) from None
     except (exceptions.PinIncorrect, exceptions.PinLocked, exceptions.PinInvalid,
             exceptions.PinLenRange):
         state = _tries_left(lib.get_token(token_label=config.token))
-        raise PinError(f"fel PIN-kod för {config.description}: {state}. Bygget avbryts "
-                       "utan fler försök") from None
+        given = f" (i {config.pin_variable})" if os.environ.get(config.pin_variable) else ""
+        raise PinError(config.located(f"fel PIN-kod för {config.description}{given}: {state}. "
+                                      "Bygget avbryts utan fler försök")) from None
     except exceptions.PKCS11Error as exc:
-        raise SigningError(f"{config.description} kan inte öppnas: "
-                           f"{type(exc).__name__}") from None
+        raise SigningError(config.located(f"{config.description} kan inte öppnas: "
+                                          f"{type(exc).__name__}")) from None
 
 
 @dataclass(frozen=True)
@@ -188,8 +201,8 @@ class Pkcs11Key:
             return self.session().get_key(object_class=ObjectClass.PRIVATE_KEY,
                                           key_type=key_type, label=self.config.key_label)
         except (exceptions.NoSuchKey, exceptions.MultipleObjectsReturned):
-            raise SigningError(f"hittar ingen entydig privat nyckel i "
-                               f"{self.config.description}") from None
+            raise SigningError(self.config.located(f"hittar ingen entydig privat nyckel i "
+                                                   f"{self.config.description}")) from None
 
     def xmldsig_sign(self, data: bytes) -> tuple[str, bytes]:
         """SHA-256 with RSA PKCS#1 v1.5, or ECDSA as raw r‖s (what PKCS#11 returns).
@@ -216,8 +229,8 @@ def token_errors(config: Pkcs11Config) -> Iterator[None]:
     try:
         yield
     except exceptions.PKCS11Error as exc:
-        raise SigningError(f"{config.description} kunde inte signera: "
-                           f"{type(exc).__name__}") from None
+        raise SigningError(config.located(f"{config.description} kunde inte signera: "
+                                          f"{type(exc).__name__}")) from None
 
 
 def load_pkcs11_key(config: Pkcs11Config) -> tuple[Pkcs11Key, x509.Certificate,
@@ -236,7 +249,8 @@ def load_pkcs11_key(config: Pkcs11Config) -> tuple[Pkcs11Key, x509.Certificate,
         else:
             certificates.append(cert)
     if signer is None:
-        raise SigningError(f"{config.description} saknar certifikat med samma etikett")
+        raise SigningError(config.located(
+            f"{config.description} saknar certifikat med samma etikett"))
     algorithm = (ECDSA_SHA256 if isinstance(signer.public_key(), ec.EllipticCurvePublicKey)
                  else RSA_SHA256)
     handle = Pkcs11Key(config, algorithm)

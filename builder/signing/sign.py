@@ -565,6 +565,18 @@ def _approving_body(ctx: RenderContext) -> Any:
                  if entry.body in (b.id, b.name)), None)
 
 
+def _key_origin(ctx: RenderContext, body: Any) -> str:
+    """Where ``body``'s key is written, for its messages: "routines/organisation.yaml:6:5:
+    organet kommunen" (a failed login names the body and the line to look at)."""
+    organisation, source = ctx.library.organisation, ctx.library.organisation_source
+    index = next((i for i, b in enumerate(organisation.approving_bodies) if b.id == body.id),
+                 None) if organisation is not None else None
+    if source is None or index is None:
+        return f"organet {body.id}"
+    place = source.position(("godkännande_organ", index, "nyckel"))
+    return f"{source.display}:{place.line}:{place.column}: organet {body.id}"
+
+
 def signing_parties(ctx: RenderContext, default_name: str) -> list[tuple[str, SigningKey]]:
     """Who signs, in order: each party of a joint body (co-signing), else the body itself."""
     from builder.signing.keys import load_body_key
@@ -573,14 +585,15 @@ def signing_parties(ctx: RenderContext, default_name: str) -> list[tuple[str, Si
     if body is None:
         return [(default_name, load_signing_key())]
     if not body.parties:
-        return [(body.name, load_body_key(body))]
+        return [(body.name, load_body_key(body, _key_origin(ctx, body)))]
     organisation = ctx.library.organisation
     known = {b.id: b for b in organisation.approving_bodies} if organisation else {}
     missing = [p for p in body.parties if p not in known]
     if missing:
         raise SigningError(f"organet {body.id} anger parter som inte finns i "
                            f"godkännande_organ: {', '.join(missing)}")
-    return [(known[p].name, load_body_key(known[p])) for p in body.parties]
+    return [(known[p].name, load_body_key(known[p], _key_origin(ctx, known[p])))
+            for p in body.parties]
 
 
 _CHECKED_KEYS: dict[str, str | None] = {}  # fingerprint → why it may not sign (per process)
