@@ -13,6 +13,7 @@ import docx
 import pytest
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -439,3 +440,21 @@ def test_markdown_ordered_list_restarts_with_word_numbering() -> None:
         ("List Number", "tre"), ("List Bullet 2", "inre"), ("Quote", "citat"),
     ]
     assert found[1][2] == first
+
+
+def test_running_text_keeps_the_pdfs_measure_and_body_size(kungalv: bytes) -> None:
+    """Issue 26: 90–95 characters a line read badly. Paragraphs of running text, list items
+    and steps end 25 mm short of the 160 mm text width (135 mm, ~75 characters at 10 pt, as
+    the PDF); headings and tables keep the full width."""
+    document = _open(kungalv)
+    assert document.styles["Normal"].font.size == Pt(10)
+    running = [p for p in document.paragraphs if p.text.strip() and p.style is not None
+               and p.style.name in {"Normal", "List Bullet", "List Number", "Alternativ"}]
+    assert len(running) > 10
+    assert all(abs(p.paragraph_format.right_indent - Mm(25)) < Mm(0.05) for p in running)
+    headings = [p for p in document.paragraphs if p.style is not None
+                and p.style.name.startswith("Heading")]
+    assert headings and all(p.paragraph_format.right_indent is None for p in headings)
+    for table in document.tables:
+        for cell in table._cells:
+            assert all(p.paragraph_format.right_indent is None for p in cell.paragraphs)

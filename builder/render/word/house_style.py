@@ -136,7 +136,7 @@ def apply_house_style(doc: DocxDocument) -> None:
     _drop_theme_fonts(doc)
     styles = doc.styles
     normal = styles["Normal"]
-    normal.font.size, normal.font.color.rgb = Pt(9.5), INK
+    normal.font.size, normal.font.color.rgb = Pt(10), INK  # the PDF's body size
     _set_font(normal.element, BODY_FONT)
     normal.paragraph_format.space_after = Pt(5)
     for name, size in HEADING_SIZES.items():
