@@ -3,29 +3,99 @@
 WeasyPrint (since v53) writes no PNG itself, and a rasteriser such as cairosvg would be a new
 dependency with its own font handling. The build already needs poppler (pdftoppm), and drawing
 the SVG through WeasyPrint gives the same fonts and shapes as the PDF shows.
+
+Drawing and rasterising cost ~0.1–0.3 s CPU per map, so the PNG is kept in the user cache
+(``<cache>/flode-png/<digest>.png``) keyed by the SVG's bytes and the drawing tools (this
+code, WeasyPrint's release, pdftoppm's binary): a map that did not change is rasterised once,
+not once per build. A missing, unreadable or unwritable cache only means drawing again.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from builder.render.flow.layout import MapLayout
 
 DPI = 150
+CACHE_FOLDER = "flode-png"
+MAX_CACHED = 1000  # PNGs kept (~30–150 kB each); the least recently written go first
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@lru_cache(maxsize=1)
+def _tools_digest() -> bytes:
+    """What draws the picture, read once per process (without importing WeasyPrint: a
+    cache hit in a Word-only build never loads it)."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    pdftoppm = shutil.which("pdftoppm")
+    tool = os.stat(pdftoppm) if pdftoppm else None
+    tool_stamp = f"{pdftoppm}:{tool.st_size}:{tool.st_mtime_ns}" if tool else "-"
+    for part in (f"dpi={DPI}", f"weasyprint={version('weasyprint')}", tool_stamp):
+        digest.update(part.encode("utf-8") + b"\0")
+    here = Path(__file__).resolve().parent
+    for name in ("raster.py", "svgtext.py"):  # this code, which draws it
+        digest.update((here / name).read_bytes() + b"\0")
+    return digest.digest()
+
+
+def cache_key(svg: bytes) -> str:
+    """The PNG's name in the cache: the SVG and everything that draws it, hashed."""
+    return hashlib.sha256(_tools_digest() + svg).hexdigest()
+
+
+def cached_png_path(svg: bytes) -> Path:
+    """Where the cache keeps (or would keep) the PNG of this SVG."""
+    from builder.paths import cache_dir
+
+    return cache_dir() / CACHE_FOLDER / f"{cache_key(svg)}.png"
 
 
 def map_png(svg: bytes, layout: MapLayout, document_id: str) -> bytes:
-    """The map rasterised at 150 dpi (same SVG and tools: same bytes)."""
+    """The map rasterised at 150 dpi (same SVG and tools: same bytes), from the cache when an
+    earlier build drew the same SVG."""
+    path = cached_png_path(svg)
+    try:
+        data = path.read_bytes()
+        if data.startswith(PNG_SIGNATURE):
+            return data
+    except OSError:
+        pass
+    data = draw_png(svg, layout, document_id)
+    _store(path, data)
+    return data
+
+
+def _store(path: Path, data: bytes) -> None:
+    from builder.write import write_atomic
+
+    try:
+        write_atomic(path, data)
+        kept = sorted(path.parent.glob("*.png"), key=lambda p: p.stat().st_mtime_ns)
+        for old in kept[:max(0, len(kept) - MAX_CACHED)]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only or full cache folder only costs speed
+
+
+def draw_png(svg: bytes, layout: MapLayout, document_id: str) -> bytes:
+    """The map drawn by WeasyPrint and rasterised by pdftoppm at 150 dpi (no cache)."""
     import weasyprint  # type: ignore[import-untyped]
 
     from builder.errors import RenderError
     from builder.paths import TEMPLATES_DIR
+    from builder.render.flow.svgtext import install as draw_svg_lines_at_once
     from builder.render.weasy import SafeFetcher, collect_warnings, font_configuration
 
+    draw_svg_lines_at_once()
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
         raise RenderError(document_id, [("pdftoppm saknas (Debian-paketet poppler-utils): "
