@@ -153,3 +153,16 @@ def install() -> bool:
 def installed() -> bool:
     """Whether plain SVG text lines are drawn at once in this process."""
     return bool(_installed)
+
+
+def uninstall() -> None:
+    """WeasyPrint's own per-character drawing again (to compare the two in tests)."""
+    if not _installed:
+        return
+    import weasyprint.svg as svg_module
+
+    original = _installed.pop()
+    svg_module.text = original
+    for tag, function in list(svg_module.TAGS.items()):
+        if function is _text:
+            svg_module.TAGS[tag] = original
