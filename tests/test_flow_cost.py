@@ -284,3 +284,32 @@ def test_png_has_exactly_the_pixels_pdftoppm_rasterised(library: Library, tmp_pa
                     str(tmp_path / "poppler")], check=True, capture_output=True)
     theirs = Image.open(tmp_path / "poppler.png").convert("RGB")
     assert ours.size == theirs.size and ours.tobytes() == theirs.tobytes()
+
+
+_RENDER_IN_ORDER = """
+import hashlib, sys
+from pathlib import Path
+from builder.load.library import load_library
+from builder.options import BuildOptions
+from builder.render import RenderContext
+from builder.render.pdf import document_pdf
+library = load_library(Path("routines"))[0]
+def pdf(doc_id):
+    return document_pdf(RenderContext(library.by_id(doc_id), library, BuildOptions(sign=False))).data
+for doc_id in sys.argv[1:-1]:
+    pdf(doc_id)
+print(hashlib.sha256(pdf(sys.argv[-1])).hexdigest())
+"""
+
+
+def test_a_drafts_pdf_is_the_same_bytes_whatever_the_process_drew_before() -> None:
+    # The draft watermark is a plain SVG text line too: it must not be drawn one way in a
+    # fresh worker and another after the worker drew a map.
+    import sys
+
+    def digest(*doc_ids: str) -> str:
+        return subprocess.run([sys.executable, "-c", _RENDER_IN_ORDER, *doc_ids], cwd=ROOT,
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+    draft = "sas-mobil-narvard"
+    assert digest(draft) == digest(KUNGALV, draft)

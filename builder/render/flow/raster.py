@@ -96,10 +96,8 @@ def draw_png(svg: bytes, layout: MapLayout, document_id: str) -> bytes:
 
     from builder.errors import RenderError
     from builder.paths import TEMPLATES_DIR
-    from builder.render.flow.svgtext import install as draw_svg_lines_at_once
     from builder.render.weasy import SafeFetcher, collect_warnings, font_configuration
 
-    draw_svg_lines_at_once()
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
         raise RenderError(document_id, [("pdftoppm saknas (Debian-paketet poppler-utils): "

@@ -14,6 +14,9 @@ image's marked content: the PDF's Figure, its /Alt and the tag tree do not chang
 
 The function replaced is internal to WeasyPrint, so the patch is applied only to the pinned
 release it was written against (:data:`FOR_WEASYPRINT`); another release draws as before.
+builder/render/weasy.py installs it on import, so every process that draws a PDF draws its
+SVG text the same way (the draft watermark is one such line too): the same input gives the
+same bytes whatever the process drew before.
 """
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ from builder.render.flow.layout import (
     plain,
 )
 from builder.render.flow.svg import map_svg
-from builder.render.flow.svgtext import install as draw_svg_lines_at_once
 
 CAPTION = ("Flödet ritas ur stegen ovan: en bana per part, stegen i ordning från vänster till "
            "höger, en romb där vägen delar sig. Tabellen nedan säger samma sak i text.")
@@ -76,7 +75,6 @@ def flow_view(ctx: RenderContext) -> dict[str, Any] | None:
     layout = layout_map(process)
     svg = map_svg(process, layout).encode("utf-8")
     landscape = needs_landscape(layout)
-    draw_svg_lines_at_once()  # WeasyPrint lays the map's text out a line, not a letter, at once
     return {
         "alt": summary(process),
         "src": "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii"),
