@@ -34,7 +34,7 @@ def _line_at_once(node: Any) -> bool:
     nothing but cost."""
     attributes = node.attrib
     return (node.tag == "text" and bool(node.text)
-            and next(iter(node), None) is None
+            and len(node._etree_node) == 0  # no tspan (iterating the node cascades styles)
             and not any(name in attributes for name in _PER_CHARACTER)
             and len(str(attributes.get("x", "0")).split()) == 1
             and len(str(attributes.get("y", "0")).split()) == 1)
