@@ -214,8 +214,9 @@ def test_word_map_png_is_drawn_once_then_read_from_the_cache(
     ctx = _context(library, KUNGALV)
     first = render_docx(ctx)[0].data
     cached = list(cache.glob("*.png"))
-    assert [p.name for p in cached] == [f"{raster.cache_key(_svg(library, KUNGALV))}.png"]
-    assert _docx_png(first) == cached[0].read_bytes()
+    assert len(cached) == 1 and _docx_png(first) == cached[0].read_bytes()
+    width = Image.open(cached[0]).size[0]
+    assert cached[0].name == f"{raster.cache_key(_svg(library, KUNGALV), width)}.png"
 
     def never(*_: object) -> bytes:
         raise AssertionError("the map was drawn again")
@@ -232,26 +233,30 @@ def test_word_map_png_is_drawn_once_then_read_from_the_cache(
 def test_cache_is_keyed_on_the_svg_and_a_broken_entry_is_drawn_again(
         library: Library, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     kungalv, team = _svg(library, KUNGALV), _svg(library, TEAM)
-    assert raster.cache_key(kungalv) != raster.cache_key(team)
-    assert raster.cache_key(kungalv) == raster.cache_key(bytes(kungalv))
-    assert raster.cache_key(kungalv) != raster.cache_key(kungalv.replace(b"NSVT", b"NSVX", 1))
+    assert raster.cache_key(kungalv, 900) != raster.cache_key(team, 900)
+    assert raster.cache_key(kungalv, 900) == raster.cache_key(bytes(kungalv), 900)
+    assert raster.cache_key(kungalv, 900) != raster.cache_key(
+        kungalv.replace(b"NSVT", b"NSVX", 1), 900)
+    assert raster.cache_key(kungalv, 900) != raster.cache_key(kungalv, 901)
     process = routine_process(_context(library, TEAM))
     assert process is not None
     layout = layout_map(process)
     drawn: list[bytes] = []
     draw = raster.draw_png
 
-    def counting(svg: bytes, layout: object, document_id: str) -> bytes:
+    def counting(svg: bytes, layout: object, document_id: str, width_px: int) -> bytes:
         drawn.append(svg)
-        return draw(svg, layout, document_id)  # type: ignore[arg-type]
+        return draw(svg, layout, document_id, width_px)  # type: ignore[arg-type]
 
     monkeypatch.setattr(raster, "draw_png", counting)
-    png = raster.map_png(team, layout, TEAM)
-    assert raster.map_png(team, layout, TEAM) == png and drawn == [team]
-    path = raster.cached_png_path(team)
+    png = raster.map_png(team, layout, TEAM, 120.0)
+    assert raster.map_png(team, layout, TEAM, 120.0) == png and drawn == [team]
+    path = raster.cached_png_path(team, raster.pixel_width(120.0))
     path.write_bytes(b"half a file")  # a broken entry is never handed to Word
-    assert raster.map_png(team, layout, TEAM) == png and drawn == [team, team]
+    assert raster.map_png(team, layout, TEAM, 120.0) == png and drawn == [team, team]
     assert path.read_bytes() == png
+    raster.map_png(team, layout, TEAM, 60.0)  # another width is another picture
+    assert drawn == [team, team, team]
 
 
 def test_an_unwritable_cache_only_costs_drawing_again(
@@ -266,12 +271,13 @@ def test_an_unwritable_cache_only_costs_drawing_again(
 def test_png_has_exactly_the_pixels_pdftoppm_rasterised(library: Library, tmp_path: Path) -> None:
     process = routine_process(_context(library, TEAM))
     assert process is not None
-    png = raster.draw_png(map_svg(process).encode("utf-8"), layout_map(process), TEAM)
+    layout = layout_map(process)
+    width_px = round((layout.width + 1) / 72 * raster.DPI)  # full size here
+    png = raster.draw_png(map_svg(process).encode("utf-8"), layout, TEAM, width_px)
     ours = Image.open(io.BytesIO(png))
     assert ours.mode == "RGB"
     # The same map through poppler's own PNG writer.
     pdf = tmp_path / "karta.pdf"
-    layout = layout_map(process)
     width, height = layout.width + 1, layout.height + 1
     source = "data:image/svg+xml;base64," + base64.b64encode(
         map_svg(process).encode("utf-8")).decode("ascii")
@@ -280,7 +286,8 @@ def test_png_has_exactly_the_pixels_pdftoppm_rasterised(library: Library, tmp_pa
         f"body {{ margin: 0 }} img {{ display: block; width: {width}pt; height: {height}pt }}"
         f"</style></head><body><img src='{source}' alt='Flöde'></body></html>")).write_pdf(
             font_config=font_configuration()))
-    subprocess.run(["pdftoppm", "-png", "-r", str(raster.DPI), "-singlefile", str(pdf),
+    subprocess.run(["pdftoppm", "-png", "-scale-to-x", str(width_px), "-scale-to-y", "-1",
+                    "-singlefile", str(pdf),
                     str(tmp_path / "poppler")], check=True, capture_output=True)
     theirs = Image.open(tmp_path / "poppler.png").convert("RGB")
     assert ours.size == theirs.size and ours.tobytes() == theirs.tobytes()
@@ -313,3 +320,19 @@ def test_a_drafts_pdf_is_the_same_bytes_whatever_the_process_drew_before() -> No
 
     draft = "sas-mobil-narvard"
     assert digest(draft) == digest(KUNGALV, draft)
+
+
+def test_word_picture_has_150_dpi_at_its_printed_width(library: Library, cache: Path) -> None:
+    # A generated-size map is printed at half its size: rasterised at full size it had four
+    # times the pixels (and cost) for nothing.
+    for doc_id in (KUNGALV, TEAM):
+        ctx = _context(library, doc_id)
+        data = render_docx(ctx)[0].data
+        import docx
+
+        document = docx.Document(io.BytesIO(data))
+        shape = document.inline_shapes[0]
+        printed_mm = shape.width.mm
+        width, height = Image.open(io.BytesIO(_docx_png(data))).size
+        assert abs(width - printed_mm / 25.4 * raster.DPI) <= 1, doc_id
+        assert abs(width / height - shape.width / shape.height) < 0.01, doc_id

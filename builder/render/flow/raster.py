@@ -5,10 +5,11 @@ dependency with its own font handling. The build already needs poppler (pdftoppm
 the SVG through WeasyPrint gives the same fonts and shapes as the PDF shows. pdftoppm writes
 PPM and this module writes the PNG (poppler's PNG encoder cost three times its rasterising).
 
-Drawing and rasterising still cost ~0.1–0.2 s CPU per map, so the PNG is kept in the user cache
-(``<cache>/flode-png/<digest>.png``) keyed by the SVG's bytes and the drawing tools (this
-code, WeasyPrint's release, pdftoppm's binary): a map that did not change is rasterised once,
-not once per build. A missing, unreadable or unwritable cache only means drawing again.
+The PNG has 150 dpi at the width Word prints it (a large map shrunk to the page has a quarter
+of the pixels it would have at full size). Drawing and rasterising still cost ~0.1–0.2 s CPU
+per map, so the PNG is kept in the user cache (``<cache>/flode-png/<digest>.png``) keyed by
+the SVG's bytes, the width and the drawing tools (this code, WeasyPrint's release, pdftoppm's
+binary): a map that did not change is rasterised once, not once per build. A missing, unreadable or unwritable cache only means drawing again.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _tools_digest() -> bytes:
     pdftoppm = shutil.which("pdftoppm")
     tool = os.stat(pdftoppm) if pdftoppm else None
     tool_stamp = f"{pdftoppm}:{tool.st_size}:{tool.st_mtime_ns}" if tool else "-"
-    for part in (f"dpi={DPI}", f"weasyprint={version('weasyprint')}", tool_stamp):
+    for part in (f"weasyprint={version('weasyprint')}", tool_stamp):
         digest.update(part.encode("utf-8") + b"\0")
     here = Path(__file__).resolve().parent
     for name in ("raster.py", "svgtext.py"):  # this code, which draws it
@@ -51,29 +52,37 @@ def _tools_digest() -> bytes:
     return digest.digest()
 
 
-def cache_key(svg: bytes) -> str:
-    """The PNG's name in the cache: the SVG and everything that draws it, hashed."""
-    return hashlib.sha256(_tools_digest() + svg).hexdigest()
+def pixel_width(width_mm: float) -> int:
+    """How many pixels wide the picture is: 150 dpi at the width Word prints it (a map that
+    is shrunk to the page is not rasterised at its full size: a quarter of the pixels at
+    half the size)."""
+    return max(1, round(width_mm / 25.4 * DPI))
 
 
-def cached_png_path(svg: bytes) -> Path:
-    """Where the cache keeps (or would keep) the PNG of this SVG."""
+def cache_key(svg: bytes, width_px: int) -> str:
+    """The PNG's name in the cache: the SVG, its size and everything that draws it, hashed."""
+    return hashlib.sha256(_tools_digest() + f"{width_px}px\0".encode("ascii") + svg).hexdigest()
+
+
+def cached_png_path(svg: bytes, width_px: int) -> Path:
+    """Where the cache keeps (or would keep) the PNG of this SVG at this width."""
     from builder.paths import cache_dir
 
-    return cache_dir() / CACHE_FOLDER / f"{cache_key(svg)}.png"
+    return cache_dir() / CACHE_FOLDER / f"{cache_key(svg, width_px)}.png"
 
 
-def map_png(svg: bytes, layout: MapLayout, document_id: str) -> bytes:
-    """The map rasterised at 150 dpi (same SVG and tools: same bytes), from the cache when an
-    earlier build drew the same SVG."""
-    path = cached_png_path(svg)
+def map_png(svg: bytes, layout: MapLayout, document_id: str, width_mm: float) -> bytes:
+    """The map rasterised at 150 dpi for its printed width (same SVG and tools: same bytes),
+    from the cache when an earlier build drew the same SVG at the same width."""
+    width_px = pixel_width(width_mm)
+    path = cached_png_path(svg, width_px)
     try:
         data = path.read_bytes()
         if data.startswith(PNG_SIGNATURE):
             return data
     except OSError:
         pass
-    data = draw_png(svg, layout, document_id)
+    data = draw_png(svg, layout, document_id, width_px)
     _store(path, data)
     return data
 
@@ -90,8 +99,8 @@ def _store(path: Path, data: bytes) -> None:
         pass  # a read-only or full cache folder only costs speed
 
 
-def draw_png(svg: bytes, layout: MapLayout, document_id: str) -> bytes:
-    """The map drawn by WeasyPrint and rasterised by pdftoppm at 150 dpi (no cache)."""
+def draw_png(svg: bytes, layout: MapLayout, document_id: str, width_px: int) -> bytes:
+    """The map drawn by WeasyPrint and rasterised by pdftoppm ``width_px`` wide (no cache)."""
     import weasyprint  # type: ignore[import-untyped]
 
     from builder.errors import RenderError
@@ -120,7 +129,8 @@ def draw_png(svg: bytes, layout: MapLayout, document_id: str) -> bytes:
         source_pdf = Path(folder) / "flode.pdf"
         source_pdf.write_bytes(data)
         # PPM on stdout: poppler's own PNG encoder cost three times its rasterising.
-        pixels = subprocess.run([pdftoppm, "-r", str(DPI), "-singlefile", str(source_pdf)],
+        pixels = subprocess.run([pdftoppm, "-scale-to-x", str(width_px), "-scale-to-y", "-1",
+                                 "-singlefile", str(source_pdf)],
                                 check=True, capture_output=True, timeout=60).stdout
     return ppm_to_png(pixels)
 
