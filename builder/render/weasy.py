@@ -24,7 +24,12 @@ from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyp
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
 
 from builder.paths import TEMPLATES_DIR
+from builder.render.flow.svgtext import install as draw_svg_lines_at_once
 from builder.render.pdf_archival import finalize_pdf
+
+# Every process that draws PDFs lays plain SVG text lines out at once (the map's ~50 lines, the
+# draft watermark): a PDF's bytes never depend on what the process drew before it.
+draw_svg_lines_at_once()
 
 MAX_DATA_URL = 200_000  # small inline images (QR codes) only
 

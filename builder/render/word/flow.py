@@ -52,7 +52,8 @@ def add_flow_map(doc: DocxDocument, ctx: RenderContext) -> None:
         _orient(doc, landscape=True)
     doc.add_heading(HEADING, level=1)
     width_mm = min(printed_width_mm(layout, landscape), (247 if landscape else 160))
-    doc.add_picture(_png_stream(map_png(svg, layout, ctx.document.id)), width=Mm(width_mm))
+    png = map_png(svg, layout, ctx.document.id, width_mm)
+    doc.add_picture(_png_stream(png), width=Mm(width_mm))
     picture = doc.paragraphs[-1]
     _describe(picture, summary(process))
     _add_svg(doc, picture, svg)
