@@ -44,6 +44,8 @@ HEADER_FIELDS = (("patient", "Patient (initialer/ID)"), ("datum", "Datum"),
                  ("ansvarig", "Ansvarig"))
 
 
+HEADINGS = {"box": "Klar", "nr": "Nr", "vad": "Vad", "vem": "Vem", "nar": "När",
+            "datum": "Datum", "sign": "Signatur"}
 CHOOSE_LABEL = "Välj det som gäller (kryssa för det som gjorts):"
 
 
@@ -137,6 +139,7 @@ def checklist_html(ctx: RenderContext, rows: list[ChecklistRow], fillable: bool,
         doc=doc,
         items=items,
         columns=column_widths(items),
+        headings=HEADINGS,
         choose_label=CHOOSE_LABEL,
         not_stated=NOT_STATED,
         rows=rows,
