@@ -27,12 +27,12 @@ from builder.text.wording import team_label
 PX_PER_MM = 96 / 25.4
 PT_PER_MM = 72 / 25.4
 # The page's text width (A4 less print-base.css's 14 mm margins) and the fixed columns:
-# the tick, the number, and date and signature: 25 mm of line to write on (README) plus the
+# the tick with the number, and date and signature: 25 mm of line to write on (README) plus the
 # cell's 2 × 1.2 mm padding, which the drawn line does not reach into.
 TABLE_MM = 210 - 2 * 14
 CELL_PADDING_MM = 2 * 1.2
 WRITE_MM = 25.5 + CELL_PADDING_MM
-FIXED_MM = {"box": 7.5, "nr": 7.5, "datum": WRITE_MM, "sign": WRITE_MM}
+FIXED_MM = {"nr": 15.0, "datum": WRITE_MM, "sign": WRITE_MM}  # the tick and the number
 VAD_MIN_MM = 40.0
 # Vem and När are 9 pt (checklist.css); their longest word sets their least width, their
 # whole text up to this many mm their wish (so "Vid start av uppdraget" needs no break).
@@ -44,7 +44,7 @@ HEADER_FIELDS = (("patient", "Patient (initialer/ID)"), ("datum", "Datum"),
                  ("ansvarig", "Ansvarig"))
 
 
-HEADINGS = {"box": "Klar", "nr": "Nr", "vad": "Vad", "vem": "Vem", "nar": "När",
+HEADINGS = {"nr": "Klar Nr", "vad": "Vad", "vem": "Vem", "nar": "När",
             "datum": "Datum", "sign": "Signatur"}
 CHOOSE_LABEL = "Välj det som gäller (kryssa för det som gjorts):"
 
@@ -118,7 +118,7 @@ def column_widths(items: list[ChecklistItem]) -> tuple[tuple[str, float], ...]:
     assert best is not None
     _, vad, vem, nar = best
     widths = {**FIXED_MM, "vad": vad, "vem": vem, "nar": nar}
-    order = ("box", "nr", "vad", "vem", "nar", "datum", "sign")
+    order = ("nr", "vad", "vem", "nar", "datum", "sign")
     return tuple((name, round(widths[name], 2)) for name in order)
 
 
