@@ -19,6 +19,7 @@ from builder.load.library import Library, load_library
 from builder.model import Arbetsrutin
 from builder.options import BuildOptions
 from builder.render import RenderContext, get_renderer
+from builder.render.document_view import EXAMPLE_MARK
 from builder.render.printables.cardfit import CARD_H_MM, face_bounds, font_metrics
 from builder.render.printables.pocketcard import (
     card_content,
@@ -83,6 +84,9 @@ def test_team_card_backs_say_who_follows_up_how_and_when(library: Library) -> No
             wanted = squash(swedish_quotes(f"{label} {value}"))
             # A line may break after a hyphen ("SAMSA-|ärenden"), which pdftotext joins.
             assert bare(wanted) in bare(text), (doc_id, wanted)
+        # The shipped team follow-ups are examples: the mark closes the block it concerns.
+        assert follow_up.example
+        assert text.index("När:") < text.index(f"({EXAMPLE_MARK})"), doc_id
 
 
 def test_the_back_explains_the_abbreviations_the_card_uses(library: Library) -> None:

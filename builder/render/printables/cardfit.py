@@ -343,7 +343,9 @@ def _points(points: tuple[str, ...], width: float, metrics: Metrics) -> float:
 
 def _owner(card: CardContent, width: float, metrics: Metrics) -> float:
     runs: list[Run] = [("Uppföljning:", 7.5, True), (f" {card.follow_up_owner} ", 7.5, True)]
-    if card.follow_up_example:
+    # An example's mark follows the owner, or closes the block when how or when is shown.
+    apart = card.follow_up_example and bool(card.follow_up_how or card.follow_up_when)
+    if card.follow_up_example and not apart:
         runs.append((f"({EXAMPLE_MARK})", 7.5, True))
     body = line_height(metrics, (7.5, 7.5 * 1.22))
     height = 2 * PT_PER_MM + 0.5 + lines(runs, width, metrics) * body
@@ -354,6 +356,9 @@ def _owner(card: CardContent, width: float, metrics: Metrics) -> float:
             text = f"{label} {value}"
             height += 0.4 * PT_PER_MM + lines(_inline_runs(text, 7.5), width,
                                               _face_for(text, metrics)) * body
+    if apart:  # bold: the widest of the faces
+        height += 0.4 * PT_PER_MM + lines([(f"({EXAMPLE_MARK})", 7.5, True)], width,
+                                          metrics) * body
     return height
 
 
