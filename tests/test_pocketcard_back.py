@@ -84,9 +84,12 @@ def test_team_card_backs_say_who_follows_up_how_and_when(library: Library) -> No
             wanted = squash(swedish_quotes(f"{label} {value}"))
             # A line may break after a hyphen ("SAMSA-|ärenden"), which pdftotext joins.
             assert bare(wanted) in bare(text), (doc_id, wanted)
-        # The shipped team follow-ups are examples: the mark closes the block it concerns.
+        # The shipped team follow-ups are examples: the mark stands between the owner and
+        # the how and when it concerns as well.
         assert follow_up.example
-        assert text.index("När:") < text.index(f"({EXAMPLE_MARK})"), doc_id
+        mark = bare(text).index(bare(f"({EXAMPLE_MARK})"))
+        owner = bare(text).index(bare(f"Uppföljning: {follow_up.responsible}"))
+        assert owner < mark < bare(text).index("Hur:"), doc_id
 
 
 def test_the_back_explains_the_abbreviations_the_card_uses(library: Library) -> None:

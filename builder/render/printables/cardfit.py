@@ -343,7 +343,7 @@ def _points(points: tuple[str, ...], width: float, metrics: Metrics) -> float:
 
 def _owner(card: CardContent, width: float, metrics: Metrics) -> float:
     runs: list[Run] = [("Uppföljning:", 7.5, True), (f" {card.follow_up_owner} ", 7.5, True)]
-    # An example's mark follows the owner, or closes the block when how or when is shown.
+    # An example's mark follows the owner, or has a line of its own when how or when is shown.
     apart = card.follow_up_example and bool(card.follow_up_how or card.follow_up_when)
     if card.follow_up_example and not apart:
         runs.append((f"({EXAMPLE_MARK})", 7.5, True))
