@@ -76,7 +76,18 @@ def _card(rng: random.Random, index: int) -> CardContent:
                              "Giltigt från och med 1 juni 2026 till och med 31 december 2027"]),
         draft=rng.random() < 0.5,
         qr_url=rng.choice([None, "https://example.se/rutiner/abc/def-ghi.pdf"]),
-        issuer=_text(rng, rng.randint(1, 8)) if rng.random() < 0.8 else None)
+        issuer=_text(rng, rng.randint(1, 8)) if rng.random() < 0.8 else None,
+        follow_up_how=rng.choice([_plain, _text])(rng, rng.randint(1, 18))
+        if rng.random() < 0.4 else None,
+        follow_up_when=_plain(rng, rng.randint(1, 8)) if rng.random() < 0.4 else None,
+        terms=tuple((_plain(rng, 1, 8), _plain(rng, rng.randint(1, 12)))
+                    for _ in range(rng.choice([0, 0, 1, 2, 3]))))
+
+
+def _plain(rng: random.Random, words: int, longest: int = 15) -> str:
+    """Words without Markdown (how, when and the terms in the regular face).""" 
+    return " ".join("".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, longest)))
+                    for _ in range(words))
 
 
 def test_the_bound_is_never_below_the_laid_out_height() -> None:

@@ -149,9 +149,10 @@ def _checklist_row(library: Library, routine: RoutineFile, step: str) -> tuple[s
     for row in rows:
         cells = [re.sub(r"<[^>]+>", " ", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row,
                                                                   re.DOTALL)]
-        number = normalise(cells[1])
+        # The first cell holds the box to tick and the step number.
+        number = normalise(cells[0].replace("☐", ""))
         if number == step or (step == "not" and not number):
-            return normalise(cells[2]), normalise(cells[3])
+            return normalise(cells[1]), normalise(cells[2])
     raise AssertionError(f"{routine.document.id}: ingen checklistrad för steg {step}")
 
 

@@ -61,6 +61,9 @@ CSS_ASSUMED = (
     "ul.points { margin: 0; padding: 0 0 0 3mm; }",
     "ul.points li { margin: 0 0 1mm 0; }",
     ".owner { margin-top: 1mm; padding-top: 1mm; font-size: 7.5pt; border-top: 0.5pt solid #000; }",
+    ".owner .how { margin: 0.4mm 0 0 0; }",
+    ".back ul.terms { list-style: none; margin: 1mm 0 0 0; padding: 0; font-size: 7pt; }",
+    ".back ul.terms li { margin: 0 0 0.3mm 0; }",
     ".more { margin: 0.5mm 0 0 0; font-size: 7pt; font-style: italic; text-align: right; }",
     ".back .title { font-size: 7.5pt; font-weight: bold; margin: 0 0 1.2mm 0; line-height: 1.2; }",
     ".back h2 { font-size: 7.5pt; margin: 0 0 0.6mm 0; text-transform: uppercase;",
@@ -194,6 +197,15 @@ def font_metrics() -> Metrics | None:
         return Metrics([_Face(Path(str(path)).read_bytes()) for path in paths])
     except (OSError, ValueError, KeyError, IndexError, struct.error):
         return None  # an unreadable font only means laying the cards out
+
+
+@lru_cache(maxsize=1)
+def regular_metrics() -> Metrics | None:
+    """The regular face alone, for text the card sets only in it (how, when, the terms): its
+    advances bound that text as soundly and far less generously than the widest of four
+    faces. Line heights still come from all four faces (font_metrics)."""
+    metrics = font_metrics()
+    return Metrics(metrics.faces[:1]) if metrics is not None else None
 
 
 class NoBound(Exception):
@@ -331,10 +343,42 @@ def _points(points: tuple[str, ...], width: float, metrics: Metrics) -> float:
 
 def _owner(card: CardContent, width: float, metrics: Metrics) -> float:
     runs: list[Run] = [("Uppföljning:", 7.5, True), (f" {card.follow_up_owner} ", 7.5, True)]
-    if card.follow_up_example:
+    # An example's mark follows the owner, or has a line of its own when how or when is shown.
+    apart = card.follow_up_example and bool(card.follow_up_how or card.follow_up_when)
+    if card.follow_up_example and not apart:
         runs.append((f"({EXAMPLE_MARK})", 7.5, True))
-    rows = lines(runs, width, metrics)
-    return 2 * PT_PER_MM + 0.5 + rows * line_height(metrics, (7.5, 7.5 * 1.22))
+    body = line_height(metrics, (7.5, 7.5 * 1.22))
+    height = 2 * PT_PER_MM + 0.5 + lines(runs, width, metrics) * body
+    # How and when, each a paragraph of its own under the owner: one run, label and text, in
+    # the regular face only.
+    for label, value in (("Hur:", card.follow_up_how), ("När:", card.follow_up_when)):
+        if value:
+            text = f"{label} {value}"
+            height += 0.4 * PT_PER_MM + lines(_inline_runs(text, 7.5), width,
+                                              _face_for(text, metrics)) * body
+    if apart:  # bold: the widest of the faces
+        height += 0.4 * PT_PER_MM + lines([(f"({EXAMPLE_MARK})", 7.5, True)], width,
+                                          metrics) * body
+    return height
+
+
+def _terms(card: CardContent, width: float, metrics: Metrics) -> float:
+    """The abbreviations list: 1 mm above, each term a 7 pt item with 0.3 mm below."""
+    if not card.terms:
+        return 0.0
+    small = line_height(metrics, (7, 7 * 1.22))
+    return 1 * PT_PER_MM + sum(
+        lines(_inline_runs(f"{term}: {meaning}", 7), width,
+              _face_for(f"{term}: {meaning}", metrics)) * small + 0.3 * PT_PER_MM
+        for term, meaning in card.terms)
+
+
+def _face_for(markdown: str, metrics: Metrics) -> Metrics:
+    """The regular face's metrics for text without Markdown (set in that face alone), else
+    the widest of the four faces (emphasis may make it bold or oblique)."""
+    if _MARKDOWN.search(markdown) is None:
+        return regular_metrics() or metrics
+    return metrics
 
 
 def _front(card: CardContent, metrics: Metrics) -> float:
@@ -390,6 +434,7 @@ def _back(card: CardContent, metrics: Metrics) -> float:
             if contact.phone:
                 runs.append((contact.phone, 8, False))
             text += lines(runs, width, metrics) * body + 0.6 * PT_PER_MM
+    text += _terms(card, width, metrics)
     figure = 0.0
     if qr:
         caption = lines([("Aktuell version", 7, True)], 15 * PT_PER_MM, metrics)

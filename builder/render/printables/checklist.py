@@ -27,12 +27,12 @@ from builder.text.wording import team_label
 PX_PER_MM = 96 / 25.4
 PT_PER_MM = 72 / 25.4
 # The page's text width (A4 less print-base.css's 14 mm margins) and the fixed columns:
-# the tick, the number, and date and signature: 25 mm of line to write on (README) plus the
+# the tick with the number, and date and signature: 25 mm of line to write on (README) plus the
 # cell's 2 × 1.2 mm padding, which the drawn line does not reach into.
 TABLE_MM = 210 - 2 * 14
 CELL_PADDING_MM = 2 * 1.2
 WRITE_MM = 25.5 + CELL_PADDING_MM
-FIXED_MM = {"box": 7.5, "nr": 7.5, "datum": WRITE_MM, "sign": WRITE_MM}
+FIXED_MM = {"nr": 15.0, "datum": WRITE_MM, "sign": WRITE_MM}  # the tick and the number
 VAD_MIN_MM = 40.0
 # Vem and När are 9 pt (checklist.css); their longest word sets their least width, their
 # whole text up to this many mm their wish (so "Vid start av uppdraget" needs no break).
@@ -44,17 +44,27 @@ HEADER_FIELDS = (("patient", "Patient (initialer/ID)"), ("datum", "Datum"),
                  ("ansvarig", "Ansvarig"))
 
 
+HEADINGS = {"nr": "Klar Nr", "vad": "Vad", "vem": "Vem", "nar": "När",
+            "datum": "Datum", "sign": "Signatur"}
 CHOOSE_LABEL = "Välj det som gäller (kryssa för det som gjorts):"
 
 
+@lru_cache(maxsize=8192)
 def _width_mm(text: str, size_pt: float) -> float:
     """``text``'s width set in DejaVu Sans (regular, as Vem and När are) at ``size_pt``, in
     mm: the sum of advances, which kerning only narrows; a character the face lacks, or no
-    font found, counts a full em."""
+    font found, counts a full em. Cached: the same words are measured for every width tried
+    and every build of the same routine."""
     metrics = font_metrics()
     regular = metrics.faces[0] if metrics else None
     em = sum((regular.advance(ord(c)) if regular else None) or 1.0 for c in text)
     return em * size_pt / PT_PER_MM
+
+
+@lru_cache(maxsize=4096)
+def _word_widths(text: str) -> tuple[float, ...]:
+    """The 9 pt width (mm) of each of ``text``'s words."""
+    return tuple(_width_mm(word, SIDE_PT) for word in text.split())
 
 
 def _lines(text: str, width_mm: float) -> int:
@@ -63,8 +73,7 @@ def _lines(text: str, width_mm: float) -> int:
     room = width_mm - CELL_PADDING_MM
     space = _width_mm(" ", SIDE_PT)
     lines, used = 1, 0.0
-    for word in text.split():
-        width = _width_mm(word, SIDE_PT)
+    for width in _word_widths(text):
         if used and used + space + width > room:
             lines, used = lines + 1, width
         else:
@@ -93,19 +102,23 @@ def column_widths(items: list[ChecklistItem]) -> tuple[tuple[str, float], ...]:
             _width_mm(v, SIDE_PT) + WORD_SLACK_MM for v in values) + CELL_PADDING_MM))
     free = TABLE_MM - sum(FIXED_MM.values())
     best: tuple[int, float, float, float] | None = None
-    for vem in _steps(least["vem"], wish["vem"]):
-        for nar in _steps(least["nar"], wish["nar"]):
+    # Each column's lines per row for each width tried, counted once (Vem's and När's do not
+    # depend on the other columns).
+    vems = {w: [_lines(b, w) for _, b, _ in rows] for w in _steps(least["vem"], wish["vem"])}
+    nars = {w: [_lines(c, w) for _, _, c in rows] for w in _steps(least["nar"], wish["nar"])}
+    for vem, vem_lines in vems.items():
+        for nar, nar_lines in nars.items():
             vad = free - vem - nar
             if vad < VAD_MIN_MM and (vem, nar) != (least["vem"], least["nar"]):
                 continue
-            height = sum(max(_lines(a, vad), _lines(b, vem), _lines(c, nar))
-                         for a, b, c in rows)
+            height = sum(max(_lines(a, vad), b, c)
+                         for (a, _, _), b, c in zip(rows, vem_lines, nar_lines, strict=True))
             if best is None or (height, -vad) < (best[0], -best[1]):
                 best = (height, vad, vem, nar)
     assert best is not None
     _, vad, vem, nar = best
     widths = {**FIXED_MM, "vad": vad, "vem": vem, "nar": nar}
-    order = ("box", "nr", "vad", "vem", "nar", "datum", "sign")
+    order = ("nr", "vad", "vem", "nar", "datum", "sign")
     return tuple((name, round(widths[name], 2)) for name in order)
 
 
@@ -126,6 +139,7 @@ def checklist_html(ctx: RenderContext, rows: list[ChecklistRow], fillable: bool,
         doc=doc,
         items=items,
         columns=column_widths(items),
+        headings=HEADINGS,
         choose_label=CHOOSE_LABEL,
         not_stated=NOT_STATED,
         rows=rows,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,12 @@ class CardContent:
     # Whose card it is: the team's utgår_från, else the issuing organisation (two teams'
     # cards in one pocket are otherwise easily confused).
     issuer: str | None = None
+    # The back's room, filled only where the card surely still fits (fit_back): how and when
+    # the follow-up is done, and what the abbreviations the card uses stand for (the
+    # routine's or its samverkansrutin's begrepp), in the routine's own words.
+    follow_up_how: str | None = None
+    follow_up_when: str | None = None
+    terms: tuple[tuple[str, str], ...] = ()
 
     @property
     def front_points(self) -> tuple[str, ...]:
@@ -193,7 +200,7 @@ def card_content(routine: RoutineFile, library: Library,
     # it ("Utfärdare: Ej angivet" when the source names none, never the library's name).
     organisation = issuer_text(doc, library.organisation.name if library.organisation else None)
     issuer = ", ".join(team.origins) if team and team.origins else organisation
-    return CardContent(
+    card = CardContent(
         doc_id=doc.id, title=doc.title,
         team_name=team.name if team else None,
         abbreviation=team.abbreviation if team else None,
@@ -205,6 +212,67 @@ def card_content(routine: RoutineFile, library: Library,
         validity=validity_once_in_force(doc) if once_in_force else validity_text(doc),
         draft=doc.is_draft and not once_in_force, qr_url=url, issuer=issuer,
     )
+    follow_up = doc.follow_up
+    how = shown(follow_up.how) if follow_up and follow_up.how else None
+    when = shown(follow_up.when) if follow_up and follow_up.when else None
+    if card.follow_up_owner is None:
+        how = when = None  # how and when stand under the owner they belong to
+    return fit_back(card, how and " ".join(how.split()), when and " ".join(when.split()),
+                    _glossary(routine, library))
+
+
+def _glossary(routine: RoutineFile, library: Library) -> dict[str, str]:
+    """The document's begrepp, with its samverkansrutin's for the terms it does not define."""
+    doc = routine.document
+    found: dict[str, str] = {}
+    if isinstance(doc, Arbetsrutin):
+        parent = library.by_id(doc.parent)
+        if parent is not None:
+            found.update(parent.document.glossary)
+    found.update(doc.glossary)
+    return found
+
+
+def card_terms(card: CardContent, glossary: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """Each begrepp the card's text uses as a whole word ("SAMSA" in "SAMSA-rutinen"), in the
+    order the card first uses it; not the team abbreviation the band already spells out."""
+    text = " ".join([card.issuer or "", *card.points, card.follow_up_owner or "",
+                     card.follow_up_how or "", card.follow_up_when or "",
+                     *(f"{c.name} {c.role or ''}" for c in card.contacts)])
+    found = []
+    for term, meaning in glossary.items():
+        if card.abbreviation and term == card.abbreviation and card.team_name:
+            continue
+        hit = re.search(rf"(?<![\w]){re.escape(term)}(?![\w])", text)
+        if hit:
+            found.append((hit.start(), term, " ".join(meaning.split())))
+    return tuple((term, meaning) for _, term, meaning in sorted(found))
+
+
+def _back_fits(card: CardContent) -> bool:
+    """The back provably fits (cardfit's bound); the front does not change with the back."""
+    from builder.render.printables.cardfit import CARD_H_MM, face_bounds
+
+    bounds = face_bounds(card)
+    return bounds is not None and bounds[1] <= CARD_H_MM
+
+
+def fit_back(card: CardContent, how: str | None, when: str | None,
+             glossary: dict[str, str]) -> CardContent:
+    """The card with what the routine states for the back's free room: the follow-up's how and
+    when, then each abbreviation the card uses explained, in order, each kept only when the
+    bound proves the back still fits (nothing shortened: what does not fit whole stays in the
+    routine). A back that fits only by layout gets nothing more, so R501 judges the card as
+    printed and the bound stays the only thing that decides."""
+    if how or when:
+        fuller = replace(card, follow_up_how=how, follow_up_when=when)
+        if _back_fits(fuller):
+            card = fuller
+    for term in card_terms(card, glossary):
+        fuller = replace(card, terms=(*card.terms, term))
+        if _back_fits(fuller):
+            card = fuller
+    return card
 
 
 def cards_html(cards: list[CardContent], mode: str, meta: dict[str, str]) -> str:
