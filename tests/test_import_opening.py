@@ -24,26 +24,22 @@ import pytest
 from pypdf import PdfReader
 from selectolax.lexbor import LexborHTMLParser
 
-from builder.authoring.importing import ImportResult, import_source
+from builder.authoring.importing import import_source
 from builder.check import run_check
 from builder.governance.diff import flatten
 from builder.load.safe_yaml import parse_yaml_text
 from builder.load.to_model import validate_routine
-from builder.options import BuildOptions
-from builder.publish.run import run_build
-from tests.import_region_fixtures import load_facts, make_source
-from tests.test_import_regions import placed_facts, source_part_count
+from tests.test_import_regions import (
+    build_import_draft,
+    import_fixture,
+    placed_facts,
+    source_part_count,
+)
 
 ORGANISATION = Path(__file__).parent / "fixtures" / "regioner" / "organisation.yaml"
 TODAY = dt.date(2026, 11, 20)
 FIXTURES = ("ingress-listor", "ingress-intranat")
 NOT_STATED = "Ej angivet"
-
-
-def _import(name: str, folder: Path) -> tuple[dict[str, Any], Path, ImportResult]:
-    facts = load_facts(name)
-    source = make_source(facts, folder, name)
-    return facts, source, import_source(source, kind="samverkansrutin", today=TODAY)
 
 
 def _section(mapping: dict[str, Any], heading: str) -> dict[str, Any]:
@@ -115,7 +111,7 @@ def _part_facts(part: dict[str, Any], mapping: dict[str, Any]) -> list[tuple[boo
 @pytest.mark.parametrize("name", FIXTURES)
 def test_text_and_lists_before_the_first_heading_come_in_as_blocks(name: str,
                                                                    tmp_path: Path) -> None:
-    facts, _, result = _import(name, tmp_path)
+    facts, _, result = import_fixture(name, tmp_path)
     # Paragraphs, real list items (with their second level) and empty parts, in the source's
     # order: exactly the blocks the source has, no Markdown list text.
     assert result.mapping["ingress"] == facts["ingress"]
@@ -130,7 +126,7 @@ def test_text_and_lists_before_the_first_heading_come_in_as_blocks(name: str,
 
 @pytest.mark.parametrize("name", FIXTURES)
 def test_every_fact_is_placed_and_empty_parts_are_marked(name: str, tmp_path: Path) -> None:
-    facts, source, result = _import(name, tmp_path)
+    facts, source, result = import_fixture(name, tmp_path)
     placed, total, missing = opening_facts(facts, result.mapping)
     assert missing == [] and placed == total
     header_placed, header_total, header_missing = placed_facts(facts, result.mapping)
@@ -142,7 +138,7 @@ def test_every_fact_is_placed_and_empty_parts_are_marked(name: str, tmp_path: Pa
 
 
 def test_an_empty_sub_heading_is_empty_and_a_label_line_is_not_stated(tmp_path: Path) -> None:
-    _, _, result = _import("ingress-listor", tmp_path)
+    _, _, result = import_fixture("ingress-listor", tmp_path)
     ansvar = _section(result.mapping, "Ansvar")
     assert ansvar == {"rubrik": "Ansvar",
                       "text": "Sjuksköterskan ansvarar för att ordinationen följs.",
@@ -157,27 +153,13 @@ def test_an_empty_sub_heading_is_empty_and_a_label_line_is_not_stated(tmp_path: 
 
 
 def test_a_label_that_introduces_what_follows_is_not_an_empty_part(tmp_path: Path) -> None:
-    _, _, result = _import("ingress-listor", tmp_path)
+    _, _, result = import_fixture("ingress-listor", tmp_path)
     # "Den omfattar:" stands over a list: it is a paragraph, the list its own block.
     assert result.mapping["ingress"][1] == {"text": "Den omfattar:"}
 
 
 def _build(name: str, tmp_path: Path) -> tuple[dict[str, Any], Path]:
-    (tmp_path / "källa").mkdir()
-    facts, _, result = _import(name, tmp_path / "källa")
-    library = tmp_path / "routines"
-    library.mkdir()
-    shutil.copy(ORGANISATION, library / "organisation.yaml")
-    target = library / "importerad" / "samverkansrutin.yaml"
-    target.parent.mkdir()
-    target.write_text(result.yaml_text, encoding="utf-8")
-    check = run_check(library)
-    assert [d.format_text() for d in check.diagnostics if d.is_error] == []
-    build = run_build(library, BuildOptions(output=tmp_path / "output", jobs=1, quiet=True,
-                                            today=TODAY, sign=False,
-                                            formats=("pdf", "docx", "html")))
-    assert [d.format_text() for d in build.diagnostics if d.is_error] == []
-    return facts, tmp_path / "output"
+    return build_import_draft(name, tmp_path, ("pdf", "docx", "html"))
 
 
 def _one(output: Path, pattern: str) -> Path:

@@ -118,7 +118,7 @@ def source_part_count(path: Path) -> int:
     return inside + outside
 
 
-def _import(name: str, folder: Path) -> tuple[dict[str, Any], Path, ImportResult]:
+def import_fixture(name: str, folder: Path) -> tuple[dict[str, Any], Path, ImportResult]:
     facts = load_facts(name)
     source = make_source(facts, folder, name)
     return facts, source, import_source(source, kind="samverkansrutin", today=TODAY)
@@ -126,7 +126,7 @@ def _import(name: str, folder: Path) -> tuple[dict[str, Any], Path, ImportResult
 
 @pytest.mark.parametrize("name", fact_names())
 def test_every_fact_of_the_source_is_placed_by_field(name: str, tmp_path: Path) -> None:
-    facts, _, result = _import(name, tmp_path)
+    facts, _, result = import_fixture(name, tmp_path)
     placed, total, missing = placed_facts(facts, result.mapping)
     assert missing == [] and placed == total
     assert wrongly_not_stated(facts, result.mapping) == []
@@ -136,7 +136,7 @@ def test_every_fact_of_the_source_is_placed_by_field(name: str, tmp_path: Path) 
 
 @pytest.mark.parametrize("name", fact_names())
 def test_report_counts_add_up_to_the_sources_parts(name: str, tmp_path: Path) -> None:
-    _, source, result = _import(name, tmp_path)
+    _, source, result = import_fixture(name, tmp_path)
     report = result.report
     assert report.source_parts == source_part_count(source)
     placed, unplaced, dropped = report.tally
@@ -149,11 +149,13 @@ def test_report_counts_add_up_to_the_sources_parts(name: str, tmp_path: Path) ->
         assert f"{item.where}: ”" in text
 
 
-@pytest.mark.parametrize("name", fact_names())
-def test_import_draft_passes_check_and_builds(name: str, tmp_path: Path) -> None:
-    (tmp_path / "källa").mkdir()
-    _, _, result = _import(name, tmp_path / "källa")
-    library = tmp_path / "routines"
+def build_import_draft(name: str, folder: Path,
+                       formats: tuple[str, ...] = ("pdf", "html")) -> tuple[dict[str, Any], Path]:
+    """Import fixture ``name`` as a samverkansrutin into a library of its own in ``folder``,
+    assert that `rutin check` finds no error and that it builds; (its facts, output/)."""
+    (folder / "källa").mkdir()
+    facts, _, result = import_fixture(name, folder / "källa")
+    library = folder / "routines"
     library.mkdir()
     shutil.copy(ORGANISATION, library / "organisation.yaml")
     target = library / "importerad" / "samverkansrutin.yaml"
@@ -161,26 +163,32 @@ def test_import_draft_passes_check_and_builds(name: str, tmp_path: Path) -> None
     target.write_text(result.yaml_text, encoding="utf-8")
     check = run_check(library)
     assert [d.format_text() for d in check.diagnostics if d.is_error] == []
-    build = run_build(library, BuildOptions(output=tmp_path / "output", jobs=1, quiet=True,
-                                            today=TODAY, sign=False, formats=("pdf", "html")))
+    build = run_build(library, BuildOptions(output=folder / "output", jobs=1, quiet=True,
+                                            today=TODAY, sign=False, formats=formats))
     assert [d.format_text() for d in build.diagnostics if d.is_error] == []
-    assert list((tmp_path / "output").rglob("*.pdf"))
+    return facts, folder / "output"
+
+
+@pytest.mark.parametrize("name", fact_names())
+def test_import_draft_passes_check_and_builds(name: str, tmp_path: Path) -> None:
+    _, output = build_import_draft(name, tmp_path)
+    assert list(output.rglob("*.pdf"))
 
 
 def test_issuer_is_never_guessed(tmp_path: Path) -> None:
-    _, _, result = _import("etikett-over-varde", tmp_path)
+    _, _, result = import_fixture("etikett-over-varde", tmp_path)
     assert result.mapping["organisation"] == "ej_angivet"  # the document names no issuer
     assert "Utfärdare (organisation): källan namnger ingen" in result.report_text("u.yaml")
-    _, _, named = _import("par-per-rad", tmp_path)
+    _, _, named = import_fixture("par-per-rad", tmp_path)
     assert named.mapping["organisation"] == "Region Halland"  # its running header says so
 
 
 def test_links_resolve_against_the_pages_address_or_become_text(tmp_path: Path) -> None:
-    _, _, canonical = _import("intranat-rader", tmp_path)
+    _, _, canonical = import_fixture("intranat-rader", tmp_path)
     syfte = _section_text(canonical.mapping, "Syfte")
     assert "https://www.vgregion.example.se/sv/vardprogram/palliativ/" in syfte
     assert "](" not in syfte
-    _, source, plain = _import("intranat-etiketter", tmp_path)
+    _, source, plain = import_fixture("intranat-etiketter", tmp_path)
     assert "](" not in _section_text(plain.mapping, "Målgrupp")
     assert any("--bas-url" in note for note in plain.report.notes)
     given = import_source(source, kind="samverkansrutin", today=TODAY,
@@ -190,9 +198,9 @@ def test_links_resolve_against_the_pages_address_or_become_text(tmp_path: Path) 
 
 
 def test_in_use_status_is_proposed_when_no_decision_is_shown(tmp_path: Path) -> None:
-    _, _, none = _import("intranat-rader", tmp_path)
+    _, _, none = import_fixture("intranat-rader", tmp_path)
     assert none.mapping["status"] == "i_bruk_enligt_källan"
-    _, _, decided = _import("par-per-rad", tmp_path)
+    _, _, decided = import_fixture("par-per-rad", tmp_path)
     assert decided.mapping["status"] == "fastställd_annan_instans"
     assert decided.mapping["fastställd_annan_instans"]["organ"] == "Vårdsamverkan Halland"
 
