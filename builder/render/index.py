@@ -6,6 +6,7 @@ import datetime as dt
 import posixpath
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from builder.derived import all_sources, walk_sections
@@ -108,12 +109,29 @@ def document_words(doc: Document) -> str:
     for section, _ in walk_sections(doc.sections):
         texts.append(section.heading)
         texts += _bullet_texts(section.bullets or [])
+    return search_words(" ".join(texts))
+
+
+def search_words(text: str) -> str:
+    """The folded words of ``text`` longer than one letter, each once, in order."""
     seen: dict[str, None] = {}
-    for word in fold(" ".join(texts)).split():
-        word = word.strip(".,:;!?()[]\"'”“*_→–-")
+    for raw in dict.fromkeys(text.split()):  # each written form is folded once
+        word = _search_word(raw)
         if len(word) > 1:
             seen.setdefault(word, None)
     return " ".join(seen)
+
+
+_PUNCTUATION = ".,:;!?()[]\"'”“*_→–-"
+
+
+@lru_cache(maxsize=1 << 16)
+def _search_word(raw: str) -> str:
+    """One whitespace-separated word folded and stripped of punctuation. Folding never makes
+    or removes white space, so word by word gives what folding the whole text gave, at a
+    fraction of the cost: the index of 201 routines folded ~2 s of text on every build."""
+    folded = raw.lower() if raw.isascii() else fold(raw)
+    return folded.strip(_PUNCTUATION)
 
 
 def _bullet_texts(bullets: list[Any]) -> list[str]:
