@@ -12,7 +12,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
-from builder.authoring.editor_schema import routine_schema
+from builder.authoring.editor_schema import routine_schema, write_schema
 from builder.check import CheckResult, run_check
 from builder.load.library import Library, display_path, routine_paths
 from builder.load.safe_yaml import load_yaml
@@ -112,6 +112,13 @@ def test_schema_file_referenced_by_routines_exists_and_is_current() -> None:
 
     written = json.loads((ROUTINES / "rutin.schema.json").read_text(encoding="utf-8"))
     assert written == json.loads(json.dumps(routine_schema()))
+
+
+def test_every_shipped_schema_is_what_rutin_schema_writes_now(tmp_path: Path) -> None:
+    """The routine, organisation and ledger schemas in routines/ are current to the byte
+    (the organisation schema once named the wrong rule for `kräver_utvärdering`)."""
+    for fresh in write_schema(tmp_path / "rutin.schema.json"):
+        assert (ROUTINES / fresh.name).read_bytes() == fresh.read_bytes(), fresh.name
 
 
 class _EditorYamlLoader(yaml.SafeLoader):
