@@ -12,7 +12,6 @@ check it and build it, then open the PDF (pypdf), the DOCX (python-docx) and the
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import shutil
 import subprocess
@@ -30,14 +29,14 @@ from builder.governance.diff import flatten
 from builder.load.safe_yaml import parse_yaml_text
 from builder.load.to_model import validate_routine
 from tests.test_import_regions import (
+    ORGANISATION,
+    TODAY,
     build_import_draft,
     import_fixture,
     placed_facts,
     source_part_count,
 )
 
-ORGANISATION = Path(__file__).parent / "fixtures" / "regioner" / "organisation.yaml"
-TODAY = dt.date(2026, 11, 20)
 FIXTURES = ("ingress-listor", "ingress-intranat")
 NOT_STATED = "Ej angivet"
 
